@@ -1,0 +1,165 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock';
+import * as schema from './schema/index';
+
+export type Schema = typeof schema;
+/** The Drizzle database, the same type whichever driver is underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** A raw parameterised query, for the few hot paths (metric ingestion) that Drizzle's builder would slow down. */
+export type RawQuery = <Row = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Row[]>;
+
+export interface Store {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  /** Where the data lives, for start-up messages (never includes a password). */
+  location: string;
+  query: RawQuery;
+  /** Runs `work` in one transaction on one connection. */
+  transaction<T>(work: (query: RawQuery) => Promise<T>): Promise<T>;
+  /** LISTEN on a channel; PostgreSQL NOTIFY is how events reach every API replica. Returns the unlisten function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** A PostgreSQL connection string; when absent the embedded PGlite store in `dataDir` is used. */
+  databaseUrl?: string | undefined;
+  /** The PGlite data directory (created if missing). Ignored when databaseUrl is set. */
+  dataDir?: string | undefined;
+  /** Apply committed migrations before returning (default true). */
+  migrate?: boolean;
+  /** Largest number of pooled connections to PostgreSQL (default 10). */
+  poolSize?: number;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const store = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : await openPglite(options.dataDir ?? './.tuneboard/data');
+  if (options.migrate !== false) {
+    try {
+      await migrateStore(store);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}
+
+export async function migrateStore(store: Store): Promise<void> {
+  // Both migrators take a lock (an advisory lock on PostgreSQL), so replicas starting together are safe.
+  if (store.kind === 'pglite') await migratePglite(store.db as never, { migrationsFolder });
+  else await migratePg(store.db as never, { migrationsFolder });
+}
+
+/** `dataDir` value for a throw-away in-memory store (tests, benchmarks). */
+export const IN_MEMORY = 'memory://';
+
+async function openPglite(dataDir: string): Promise<Store> {
+  const inMemory = dataDir === IN_MEMORY;
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  // PGlite has no protection against two processes opening one directory, which corrupts it: take a lock first.
+  const lock = inMemory ? { release() {} } : acquireDataDirLock(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  const query: RawQuery = async (text, params) => (await client.query(text, params as unknown[])).rows as never;
+  return {
+    db,
+    kind: 'pglite',
+    location: dataDir,
+    query,
+    transaction: (work) =>
+      client.transaction(async (tx) => work(async (text, params) => (await tx.query(text, params as unknown[])).rows as never)),
+    async listen(channel, onPayload) {
+      const unlisten = await client.listen(channel, onPayload);
+      return async () => unlisten();
+    },
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+async function openPostgres(databaseUrl: string, poolSize: number): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
+  pool.on('error', () => {});
+  await pool.query('select 1');
+  const db = drizzlePg({ client: pool, schema }) as unknown as Database;
+  const listeners: pg.Client[] = [];
+  return {
+    db,
+    kind: 'postgres',
+    location: redactUrl(databaseUrl),
+    query: async (text, params) => (await pool.query(text, params)).rows,
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(async (text, params) => (await client.query(text, params)).rows);
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onPayload) {
+      // LISTEN needs a connection of its own that stays open; pooled connections are handed around.
+      const client = new pg.Client({ connectionString: databaseUrl });
+      client.on('error', () => {});
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) onPayload(message.payload ?? '');
+      });
+      await client.query(`listen ${quoteIdent(channel)}`);
+      listeners.push(client);
+      return async () => {
+        listeners.splice(listeners.indexOf(client), 1);
+        await client.end().catch(() => {});
+      };
+    },
+    async close() {
+      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => {})));
+      await pool.end();
+    },
+  };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres (unparseable DATABASE_URL)';
+  }
+}

@@ -1,0 +1,5 @@
+export * from './client';
+export * from './data-dir-lock';
+export * from './metric-store';
+export * as schema from './schema/index';
+export * from './schema/index';

@@ -1,0 +1,151 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendMetrics, CHUNK_SIZE, MetricBatchError, prepareBatch, readMetricSeries } from './metric-store';
+import { metricSeries, projects, runs, teams } from './schema/index';
+import { testDatabases, type TestStore } from './testing';
+
+describe('prepareBatch', () => {
+  it('sorts by step and keeps the later of two points with the same step', () => {
+    const [series] = prepareBatch([{ key: 'loss', steps: [3, 1, 2, 1], values: [0.3, 0.1, 0.2, 0.15], wallTimes: [4, 1, 2, 3] }]);
+    expect([...series!.steps]).toEqual([1, 2, 3]);
+    expect([...series!.values]).toEqual([0.15, 0.2, 0.3]);
+    expect([...series!.wallTimes]).toEqual([3, 2, 4]);
+  });
+
+  it('names the offending element of a bad batch', () => {
+    expect(() => prepareBatch([{ key: 'loss', steps: [0, 1.5], values: [1, 2] }])).toThrow(
+      'metrics[0].steps[1] (loss) must be a whole number from 0 to 2147483647, got 1.5',
+    );
+    expect(() => prepareBatch([{ key: '', steps: [], values: [] }])).toThrow(MetricBatchError);
+    expect(() => prepareBatch([{ key: 'acc', steps: [0, 1], values: [1] }])).toThrow('metrics[0] (acc) has 2 steps but 1 values');
+    expect(() => prepareBatch([{ key: 'acc', steps: [-1], values: [1] }])).toThrow('got -1');
+  });
+});
+
+for (const database of testDatabases()) {
+  describe(`metric store on ${database.name}`, () => {
+    let store: TestStore;
+    let projectId: string;
+
+    beforeAll(async () => {
+      store = await database.open();
+      const [team] = await store.db.insert(teams).values({ name: 'ml' }).returning();
+      const [project] = await store.db.insert(projects).values({ teamId: team!.id, name: 'mnist' }).returning();
+      projectId = project!.id;
+    });
+    afterAll(() => store?.destroy());
+
+    async function newRun(): Promise<string> {
+      const [run] = await store.db
+        .insert(runs)
+        .values({ projectId, name: 'r', config: {}, flatParams: {} })
+        .returning({ id: runs.id });
+      return run!.id;
+    }
+
+    async function everything(runId: string, key: string) {
+      const [series] = await readMetricSeries(store, { runIds: [runId], keys: [key], maxPoints: 10_000_000 });
+      return series!;
+    }
+
+    it('round-trips points, including NaN and ±Infinity, and keeps a summary', async () => {
+      const runId = await newRun();
+      const values = [0.9, 0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.25];
+      const result = await appendMetrics(store, runId, [{ key: 'loss', steps: [0, 1, 2, 3, 4, 5], values, wallTimes: [10, 11, 12, 13, 14, 15] }]);
+      expect(result).toEqual({ points: 6, keys: ['loss'] });
+      const series = await everything(runId, 'loss');
+      expect(series.steps).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(series.values).toEqual(values);
+      expect(series.wallTimes).toEqual([10, 11, 12, 13, 14, 15]);
+      const [summary] = await store.db.select().from(metricSeries).where(eq(metricSeries.runId, runId));
+      expect(summary).toMatchObject({ pointCount: 6, nonFiniteCount: 3, firstStep: 0, lastStep: 5, lastValue: 0.25, minValue: 0.25, maxValue: 0.9 });
+    });
+
+    it('is idempotent: a retried batch neither duplicates nor loses a step', async () => {
+      const runId = await newRun();
+      const steps = Array.from({ length: 2500 }, (_, i) => i);
+      const batch = [{ key: 'loss', steps, values: steps.map((s) => 1 / (s + 1)) }];
+      await appendMetrics(store, runId, batch);
+      await appendMetrics(store, runId, batch);
+      const series = await everything(runId, 'loss');
+      expect(series.pointCount).toBe(2500);
+      expect(series.steps).toEqual(steps);
+      expect(series.values[2499]).toBeCloseTo(1 / 2500, 12);
+    });
+
+    it('merges an overlapping batch, the newer value winning, and rebuilds the summary', async () => {
+      const runId = await newRun();
+      await appendMetrics(store, runId, [{ key: 'acc', steps: [0, 1, 2, 3, 4], values: [0.1, 0.2, 0.9, 0.4, 0.5] }]);
+      await appendMetrics(store, runId, [{ key: 'acc', steps: [2, 3, 5, 6], values: [0.3, 0.35, 0.6, 0.7] }]);
+      const series = await everything(runId, 'acc');
+      expect(series.steps).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(series.values).toEqual([0.1, 0.2, 0.3, 0.35, 0.5, 0.6, 0.7]);
+      const [summary] = await store.db.select().from(metricSeries).where(eq(metricSeries.runId, runId));
+      // 0.9 was replaced, so the maximum must come down to 0.7.
+      expect(summary).toMatchObject({ pointCount: 7, maxValue: 0.7, minValue: 0.1, lastStep: 6, lastValue: 0.7 });
+    });
+
+    it('fills a gap between stored chunks without disturbing them', async () => {
+      const runId = await newRun();
+      await appendMetrics(store, runId, [{ key: 'x', steps: [0, 1, 10, 11], values: [0, 1, 10, 11] }]);
+      await appendMetrics(store, runId, [{ key: 'x', steps: [20, 21], values: [20, 21] }]);
+      await appendMetrics(store, runId, [{ key: 'x', steps: [5, 6], values: [5, 6] }]);
+      const series = await everything(runId, 'x');
+      expect(series.steps).toEqual([0, 1, 5, 6, 10, 11, 20, 21]);
+      expect(series.pointCount).toBe(8);
+    });
+
+    it('downsamples a long series to at most maxPoints, keeping the global minimum and maximum', async () => {
+      const runId = await newRun();
+      const n = 3 * CHUNK_SIZE + 517;
+      const steps = Array.from({ length: n }, (_, i) => i * 2);
+      // A noisy decaying loss with one spike and one dip placed away from bucket edges.
+      const values = steps.map((s, i) => Math.exp(-i / 1000) + 0.01 * Math.sin(i * 1.7));
+      values[1234] = 42;
+      values[2871] = -3;
+      // Log in small batches, as a trainer does, so chunks are small and the extrema path is used.
+      for (let start = 0; start < n; start += 97) {
+        await appendMetrics(store, runId, [{ key: 'loss', steps: steps.slice(start, start + 97), values: values.slice(start, start + 97) }]);
+      }
+      const [series] = await readMetricSeries(store, { runIds: [runId], keys: ['loss'], maxPoints: 200 });
+      expect(series!.downsampled).toBe(true);
+      expect(series!.pointCount).toBe(n);
+      expect(series!.steps.length).toBeLessThanOrEqual(200);
+      expect(series!.steps.length).toBeGreaterThan(100);
+      expect(Math.max(...series!.values)).toBe(42);
+      expect(Math.min(...series!.values)).toBe(-3);
+      expect(series!.steps[series!.values.indexOf(42)]).toBe(steps[1234]);
+      // Steps come back in order and every point is a real stored point.
+      expect([...series!.steps].sort((a, b) => a - b)).toEqual(series!.steps);
+      for (let i = 0; i < series!.steps.length; i++) expect(series!.values[i]).toBe(values[series!.steps[i]! / 2]);
+    });
+
+    it('keeps the point where a downsampled series diverged', async () => {
+      const runId = await newRun();
+      const steps = Array.from({ length: 5000 }, (_, i) => i);
+      const values = steps.map((s) => (s < 4321 ? 1 / (s + 1) : Number.NaN));
+      await appendMetrics(store, runId, [{ key: 'loss', steps, values }]);
+      const [series] = await readMetricSeries(store, { runIds: [runId], keys: ['loss'], maxPoints: 300 });
+      expect(series!.steps.length).toBeLessThanOrEqual(300);
+      const firstNaN = series!.values.findIndex((v) => Number.isNaN(v));
+      expect(series!.steps[firstNaN]).toBe(4321);
+    });
+
+    it('reads many runs and keys in one call and skips series that do not exist', async () => {
+      const a = await newRun();
+      const b = await newRun();
+      await appendMetrics(store, a, [
+        { key: 'loss', steps: [0, 1], values: [2, 1] },
+        { key: 'acc', steps: [0, 1], values: [0.5, 0.6] },
+      ]);
+      await appendMetrics(store, b, [{ key: 'loss', steps: [0], values: [3] }]);
+      const series = await readMetricSeries(store, { runIds: [a, b], keys: ['loss', 'nope'], maxPoints: 100 });
+      expect(series.map((s) => [s.runId, s.key, s.values])).toEqual(
+        [
+          [a, 'loss', [2, 1]],
+          [b, 'loss', [3]],
+        ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+      );
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import { check, doublePrecision, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { users } from './accounts';
+import { createdAt, id, timestampColumn } from './columns';
+import { projects } from './projects';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'diverged'];
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: id(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    status: text('status', { enum: RUN_STATUSES }).notNull().default('queued'),
+    // The validated, normalised configuration (defaults applied) exactly as the trainer will read it.
+    config: jsonb('config').notNull(),
+    // The same configuration flattened to the hparams path vocabulary (plus derived facts such as `params`),
+    // so filters, table columns and findings address every hyperparameter as one typed JSON value.
+    flatParams: jsonb('flat_params').notNull(),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    notes: text('notes').notNull().default(''),
+    backend: text('backend'),
+    device: text('device'),
+    createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    startedAt: timestampColumn('started_at'),
+    finishedAt: timestampColumn('finished_at'),
+    error: text('error'),
+    divergedAtStep: integer('diverged_at_step'),
+    divergedLearningRate: doublePrecision('diverged_learning_rate'),
+    updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
+    deletedAt: timestampColumn('deleted_at'),
+  },
+  (t) => [
+    index('runs_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id),
+    index('runs_status_idx').on(t.status).where(sql`${t.status} in ('queued', 'running')`),
+    check(
+      'runs_status_check',
+      sql`${t.status} in ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged')`,
+    ),
+  ],
+);
+
+// Notes pinned to a run, optionally at a step of its metric history ("loss spike: bad batch").
+export const runAnnotations = pgTable(
+  'run_annotations',
+  {
+    id: id(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    step: integer('step'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('run_annotations_run_idx').on(t.runId, t.createdAt)],
+);
