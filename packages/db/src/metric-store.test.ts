@@ -131,6 +131,15 @@ for (const database of testDatabases()) {
       expect(series!.steps[firstNaN]).toBe(4321);
     });
 
+    it('reads only a step range when asked (what a live subscription needs)', async () => {
+      const runId = await newRun();
+      const steps = Array.from({ length: 3000 }, (_, i) => i);
+      await appendMetrics(store, runId, [{ key: 'loss', steps, values: steps.map((s) => s / 10) }]);
+      const [series] = await readMetricSeries(store, { runIds: [runId], keys: ['loss'], maxPoints: 1000, fromStep: 995, toStep: 1004 });
+      expect(series!.steps).toEqual([995, 996, 997, 998, 999, 1000, 1001, 1002, 1003, 1004]);
+      expect(series!.values[0]).toBeCloseTo(99.5, 10);
+    });
+
     it('reads many runs and keys in one call and skips series that do not exist', async () => {
       const a = await newRun();
       const b = await newRun();

@@ -314,7 +314,14 @@ export interface SeriesPoints {
  */
 export async function readMetricSeries(
   store: Store,
-  request: { runIds: readonly string[]; keys?: readonly string[] | null; maxPoints: number },
+  request: {
+    runIds: readonly string[];
+    keys?: readonly string[] | null;
+    maxPoints: number;
+    /** Only points with fromStep <= step <= toStep (both optional). */
+    fromStep?: number | null;
+    toStep?: number | null;
+  },
 ): Promise<SeriesPoints[]> {
   const maxPoints = Math.max(3, Math.floor(request.maxPoints));
   const series = await store.query<{ id: number; run_id: string; key: string; point_count: number }>(
@@ -326,26 +333,33 @@ export async function readMetricSeries(
   if (series.length === 0) return [];
   const points = await store.query<{ series_id: number; step: number; value: number; wall_time: number }>(
     `with s as (
-       select m.id, m.first_step as f0,
-         case when m.point_count <= $2 then 1
-              else greatest(1, ceil((m.last_step - m.first_step + 1)::float8
+       select m.id, r.lo, r.hi,
+         case when m.point_count <= $2 or r.hi - r.lo + 1 <= $2 then 1
+              else greatest(1, ceil((r.hi - r.lo + 1)::float8
                      / (case when m.non_finite_count > 0 then $2 / 3 else $2 / 2 end)))::int
          end as w
-       from metric_series m where m.id = any($1::int4[])
+       from metric_series m
+       cross join lateral (select greatest(m.first_step, coalesce($3, 0)) as lo,
+                                  least(m.last_step, coalesce($4, m.last_step)) as hi) r
+       where m.id = any($1::int4[]) and r.lo <= r.hi
      ),
      c as (
        select ch.series_id, ch.steps, ch.values, ch.wall_times, ch.min_index, ch.max_index, ch.first_non_finite_index,
-         s.f0, s.w, (ch.first_step - s.f0) / s.w as b0, (ch.last_step - s.f0) / s.w as b1
+         s.lo, s.w, (ch.first_step - s.lo) / s.w as b0, (ch.last_step - s.lo) / s.w as b1,
+         ch.first_step >= s.lo and ch.last_step <= s.hi as inside, s.hi
        from metric_chunks ch join s on s.id = ch.series_id
+       where ch.last_step >= s.lo and ch.first_step <= s.hi
      ),
      candidates as (
+       -- A chunk inside one bucket contributes only its precomputed extrema (and first non-finite point).
        select c.series_id, c.b0 as bucket, c.steps[i] as step, c.values[i] as value, c.wall_times[i] as wall_time
        from c cross join lateral unnest(array[c.min_index, c.max_index, c.first_non_finite_index]) as i
-       where c.b0 = c.b1 and i is not null
+       where c.inside and c.b0 = c.b1 and i is not null
        union all
-       select c.series_id, (u.step - c.f0) / c.w, u.step, u.value, u.wall_time
+       -- Any other chunk is unnested point by point.
+       select c.series_id, (u.step - c.lo) / c.w, u.step, u.value, u.wall_time
        from c cross join lateral unnest(c.steps, c.values, c.wall_times) as u(step, value, wall_time)
-       where c.b0 <> c.b1
+       where not (c.inside and c.b0 = c.b1) and u.step between c.lo and c.hi
      ),
      classified as (
        select *, (value > '-Infinity'::float8 and value < 'Infinity'::float8) as finite from candidates
@@ -360,7 +374,7 @@ export async function readMetricSeries(
      select distinct series_id, step, value, wall_time from ranked
      where (finite and (low = 1 or high = 1)) or (not finite and earliest = 1)
      order by series_id, step`,
-    [series.map((s) => s.id), maxPoints],
+    [series.map((s) => s.id), maxPoints, request.fromStep ?? null, request.toStep ?? null],
   );
   const bySeries = new Map<number, SeriesPoints>();
   for (const s of series) {
