@@ -1,0 +1,48 @@
+export { DATASETS, DATASET_NAMES, isDatasetName, type DatasetInfo, type DatasetName } from './datasets';
+export {
+  ACTIVATIONS,
+  LIMITS,
+  runConfigSchema,
+  type Activation,
+  type CnnConfig,
+  type ConvLayerConfig,
+  type DatasetConfig,
+  type MlpConfig,
+  type ModelConfig,
+  type OptimizerConfig,
+  type OptimizerName,
+  type PoolConfig,
+  type RunConfig,
+  type RunConfigInput,
+  type ScheduleConfig,
+  type ScheduleKind,
+} from './schema';
+export { validateRunConfig, type ValidationIssue, type ValidationResult } from './validate';
+export {
+  convOutputSize,
+  deriveFacts,
+  stepsPerEpoch,
+  totalSteps,
+  type DerivedFacts,
+  type LayerFact,
+  type LayerKind,
+} from './derived';
+export {
+  cosineRate,
+  exponentialDecayRate,
+  learningRateAt,
+  learningRateCurve,
+  oneCycleRate,
+  stepDecayRate,
+  warmupCosineRate,
+  type LearningRatePoint,
+} from './schedules';
+export {
+  describePath,
+  flattenConfig,
+  knownPaths,
+  suggestPath,
+  type HparamPathInfo,
+  type HparamPathType,
+  type HparamValue,
+} from './paths';
