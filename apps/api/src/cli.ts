@@ -1,0 +1,103 @@
+import { DataDirInUseError, openStore, users, type Role, type Store } from '@tuneboard/db';
+import { sql } from 'drizzle-orm';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readEnv } from './env';
+import { start } from './main';
+import { AccountError, bootstrap, createUserWithToken, issueToken } from './services/accounts';
+
+const USAGE = `Usage: tuneboard <command> [options]
+
+Commands:
+  start                                   migrate the database, bootstrap it when empty, serve the API
+  admin bootstrap [--email E] [--team T]  create the first user, team and owner token (empty database only)
+  user create --email E --team T [--role owner|member|viewer]
+                                          create a user (and the team if new) and print a token for them
+  token create --email E [--name N]       print a new API token for an existing user
+
+Every command prints JSON on stdout. The database is chosen as by the server:
+DATABASE_URL (PostgreSQL) when set, else the embedded store in TUNEBOARD_DATA_DIR (default ./.tuneboard/data).`;
+
+class UsageError extends Error {}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  const env = readEnv();
+  const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: resolve(env.TUNEBOARD_DATA_DIR) });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function run(argv: string[]): Promise<unknown> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      team: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals.join(' ');
+  if (values.help || command === '' || command === 'help') {
+    console.log(USAGE);
+    return undefined;
+  }
+  switch (command) {
+    case 'start':
+      await start();
+      return undefined;
+    case 'admin bootstrap':
+      return withStore((store) => bootstrap(store, { email: values.email, team: values.team }));
+    case 'user create': {
+      const role = values.role as Role | undefined;
+      if (role && !['owner', 'member', 'viewer'].includes(role)) throw new UsageError(`--role must be owner, member or viewer, not "${role}"`);
+      return withStore((store) =>
+        createUserWithToken(store, { email: required(values.email, '--email'), team: required(values.team, '--team'), ...(role ? { role } : {}) }),
+      );
+    }
+    case 'token create':
+      return withStore(async (store) => {
+        const email = required(values.email, '--email');
+        const [user] = await store.db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+        if (!user) throw new AccountError(`No user with the email ${email}; create one with \`tuneboard user create\``);
+        const token = await issueToken(store, user.id, values.name ?? 'cli');
+        return { user: { id: user.id, email: user.email }, token: token.token, name: token.name };
+      });
+    default:
+      throw new UsageError(`Unknown command "${command}"`);
+  }
+}
+
+try {
+  const output = await run(process.argv.slice(2));
+  if (output !== undefined) console.log(JSON.stringify(output, null, 2));
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`tuneboard: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof DataDirInUseError) {
+    console.error(
+      `tuneboard: the embedded database in ${error.dataDir} is open in another process (pid ${error.pid}, most likely ` +
+        `\`npm start\`). Only one process can open it at a time. Stop that process and run this command again, or do ` +
+        `the same through the running API with an owner's token (mutations addTeamMember, createToken), or use ` +
+        `PostgreSQL (DATABASE_URL), which any number of processes can share.`,
+    );
+    process.exit(1);
+  }
+  if (error instanceof AccountError || (error instanceof Error && error.message.startsWith('Invalid Tuneboard configuration'))) {
+    console.error(`tuneboard: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}

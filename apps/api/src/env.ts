@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+// The only module that reads process.env: a bad setting fails at start with a message naming it.
+const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  TUNEBOARD_DATA_DIR: z.string().min(1).default('./.tuneboard/data'),
+  TUNEBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TUNEBOARD_API_URL: z.string().url().optional(),
+  TUNEBOARD_TOKEN: z.string().min(1).optional(),
+  // Largest request body the API reads, in megabytes (metric batches are the big ones).
+  TUNEBOARD_MAX_BODY_MB: z.coerce.number().positive().default(64),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new Error(`Invalid Tuneboard configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,228 @@
+import { runAnnotations, runs, type RunStatus } from '@tuneboard/db';
+import { deriveFacts, type RunConfig } from '@tuneboard/hparams';
+import { asc, eq } from 'drizzle-orm';
+import { badUserInput } from '../errors';
+import type { Resolvers } from '../generated/resolvers-types';
+import { loadProject, loadRun } from '../services/access';
+import { listRuns } from '../services/run-listing';
+import { setRunStatus, submitRun, validateName, validateTags } from '../services/runs';
+
+export const typeDefs = /* GraphQL */ `
+  enum RunStatus {
+    QUEUED
+    RUNNING
+    SUCCEEDED
+    FAILED
+    CANCELLED
+    DIVERGED
+  }
+
+  type Run {
+    id: ID!
+    project: Project!
+    name: String!
+    status: RunStatus!
+    "The validated configuration, defaults applied (packages/hparams RunConfig)."
+    hparams: JSON!
+    "The configuration flattened to hyperparameter paths (batchSize, optimizer.learningRate, params, …)."
+    params: JSON!
+    "One hyperparameter by path, e.g. model.convLayers[0].kernelSize; null when the run has no such path."
+    param(path: String!): JSON
+    derived: DerivedFacts!
+    tags: [String!]!
+    "Markdown notes."
+    notes: String!
+    "The TensorFlow.js backend that trained it (tensorflow, wasm, cpu, …)."
+    backend: String
+    "The device that trained it, e.g. a GPU's name or 'cpu'."
+    device: String
+    createdBy: User
+    createdAt: DateTime!
+    startedAt: DateTime
+    finishedAt: DateTime
+    error: String
+    divergedAtStep: Int
+    divergedLearningRate: Float
+    "Latest, minimum and maximum of every metric the run logged."
+    metrics: [MetricSummary!]!
+    metric(key: String!): MetricSummary
+    annotations: [RunAnnotation!]!
+  }
+
+  "Facts derived from the configuration: exact trainable parameter count and layer shapes."
+  type DerivedFacts {
+    params: Int!
+    flopsPerSample: Float!
+    layers: [LayerFacts!]!
+  }
+
+  type LayerFacts {
+    name: String!
+    kind: String!
+    outputShape: [Int!]!
+    params: Int!
+  }
+
+  type RunAnnotation {
+    id: ID!
+    body: String!
+    "The step of the metric history the note refers to, if any."
+    step: Int
+    author: User
+    createdAt: DateTime!
+  }
+
+  type RunConnection {
+    edges: [RunEdge!]!
+    nodes: [Run!]!
+    pageInfo: PageInfo!
+    "Runs matching the filter, over all pages."
+    totalCount: Int!
+  }
+
+  type RunEdge {
+    cursor: String!
+    node: Run!
+  }
+
+  enum RunSortField {
+    CREATED_AT
+    NAME
+    STATUS
+    "A hyperparameter path, given in RunOrder.path."
+    PARAM
+    "A metric's latest value, the key given in RunOrder.metric."
+    METRIC_LAST
+    METRIC_MIN
+    METRIC_MAX
+  }
+
+  enum SortDirection {
+    ASC
+    DESC
+  }
+
+  input RunOrder {
+    field: RunSortField!
+    path: String
+    metric: String
+    direction: SortDirection = DESC
+  }
+
+  input SubmitRunInput {
+    projectId: ID!
+    "Defaults to a name built from the configuration."
+    name: String
+    "A run configuration (packages/hparams RunConfig); validated, every problem reported."
+    hparams: JSON!
+    tags: [String!]
+    notes: String
+  }
+
+  type RunWarning {
+    code: String!
+    message: String!
+  }
+
+  type SubmitRunPayload {
+    run: Run!
+    "Reasons to think twice about this run (e.g. it contradicts a finding). Empty when there are none."
+    warnings: [RunWarning!]!
+  }
+
+  input SetRunStatusInput {
+    runId: ID!
+    status: RunStatus!
+    error: String
+    backend: String
+    device: String
+    divergedAtStep: Int
+    divergedLearningRate: Float
+  }
+
+  input UpdateRunInput {
+    id: ID!
+    name: String
+    tags: [String!]
+    notes: String
+  }
+
+  extend type Query {
+    """
+    Runs of a project. filter uses the expression language, e.g.
+    batchSize <= 32 and optimizer.name = "adam" or tags has "baseline".
+    """
+    runs(projectId: ID!, filter: String, orderBy: RunOrder, first: Int = 50, after: String): RunConnection!
+    run(id: ID!): Run
+  }
+
+  extend type Mutation {
+    "Queues a run. The configuration is validated; every problem comes back as BAD_USER_INPUT with its path."
+    submitRun(input: SubmitRunInput!): SubmitRunPayload!
+    setRunStatus(input: SetRunStatusInput!): Run!
+    updateRun(input: UpdateRunInput!): Run!
+    annotateRun(runId: ID!, body: String!, step: Int): RunAnnotation!
+  }
+`;
+
+const toGraphQLStatus = (status: RunStatus) => status.toUpperCase() as Uppercase<RunStatus>;
+
+export const resolvers: Resolvers = {
+  Query: {
+    runs: async (_parent, { projectId, ...args }, ctx) => {
+      await loadProject(ctx, projectId, 'read');
+      return listRuns(ctx, projectId, args);
+    },
+    run: (_parent, { id }, ctx) => loadRun(ctx, id, 'read'),
+  },
+  Run: {
+    project: async (run, _args, ctx) => (await ctx.loaders.project.load(run.projectId))!,
+    status: (run) => toGraphQLStatus(run.status),
+    hparams: (run) => run.config,
+    params: (run) => run.flatParams,
+    param: (run, { path }) => (run.flatParams as Record<string, unknown>)[path] ?? null,
+    derived: (run) => deriveFacts(run.config as RunConfig),
+    createdBy: (run, _args, ctx) => (run.createdById ? ctx.loaders.user.load(run.createdById) : null),
+    metrics: (run, _args, ctx) => ctx.loaders.metricSummaries.load(run.id),
+    metric: async (run, { key }, ctx) => (await ctx.loaders.metricSummaries.load(run.id)).find((s) => s.key === key) ?? null,
+    annotations: (run, _args, ctx) =>
+      ctx.store.db.select().from(runAnnotations).where(eq(runAnnotations.runId, run.id)).orderBy(asc(runAnnotations.createdAt)),
+  },
+  RunAnnotation: {
+    author: (annotation, _args, ctx) => (annotation.authorId ? ctx.loaders.user.load(annotation.authorId) : null),
+  },
+  Mutation: {
+    submitRun: async (_parent, { input }, ctx) => {
+      await loadProject(ctx, input.projectId, 'write');
+      return submitRun(ctx, input);
+    },
+    setRunStatus: async (_parent, { input }, ctx) => {
+      const run = await loadRun(ctx, input.runId, 'write');
+      return setRunStatus(ctx, run.id, run.status, { ...input, status: input.status.toLowerCase() as RunStatus });
+    },
+    updateRun: async (_parent, { input }, ctx) => {
+      await loadRun(ctx, input.id, 'write');
+      const [run] = await ctx.store.db
+        .update(runs)
+        .set({
+          updatedAt: new Date(),
+          ...(input.name != null ? { name: validateName(input.name) } : {}),
+          ...(input.tags != null ? { tags: validateTags(input.tags) } : {}),
+          ...(input.notes != null ? { notes: input.notes } : {}),
+        })
+        .where(eq(runs.id, input.id))
+        .returning();
+      return run!;
+    },
+    annotateRun: async (_parent, { runId, body, step }, ctx) => {
+      await loadRun(ctx, runId, 'write');
+      if (body.trim() === '') throw badUserInput('An annotation needs a body', [{ path: 'body', message: 'must not be empty' }]);
+      if (step != null && step < 0) throw badUserInput('step must be 0 or more', [{ path: 'step', message: 'must be 0 or more' }]);
+      const [annotation] = await ctx.store.db
+        .insert(runAnnotations)
+        .values({ runId, body, step: step ?? null, authorId: ctx.viewer!.userId })
+        .returning();
+      return annotation!;
+    },
+  },
+};

@@ -1,0 +1,215 @@
+import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { Store } from '@tuneboard/db';
+import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { buildContext, type Context, type Services } from './context';
+import { queryLimitsRule } from './limits';
+import { buildSchema } from './schema/index';
+import { RunEventBus } from './services/run-events';
+
+export interface ServerOptions {
+  store: Store;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** Largest request body read, in bytes. */
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  httpServer: Server;
+  stop(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+class BodyTooLargeError extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return reject(new BodyTooLargeError());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new BodyTooLargeError());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+function graphQLErrorBody(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+/** Starts the HTTP (queries, mutations) and WebSocket (subscriptions) GraphQL endpoints on one port. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const events = new RunEventBus(options.store, logger);
+  await events.start();
+  const services: Services = { store: options.store, events, logger };
+  const schema = buildSchema();
+
+  const httpServer = createServer();
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  const wsCleanup = useServer<Record<string, unknown>, { context?: Context }>(
+    {
+      schema,
+      // A subscription authenticates once, with the token in the connection parameters.
+      onConnect: async (ctx) => {
+        const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
+        const context = await buildContext(services, authorization);
+        if (!context.viewer) return false;
+        ctx.extra.context = context;
+        return true;
+      },
+      context: async (ctx) => {
+        const base = ctx.extra.context!;
+        // Fresh loaders per operation: subscription resolvers must not read a stale cache.
+        return { ...(await buildContext(services, null)), viewer: base.viewer };
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        const document = parse(payload.query);
+        const errors = validate(schema, document, [...specifiedRules, queryLimitsRule(payload.variables ?? undefined)]);
+        return errors.length > 0 ? errors : undefined;
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: 100_000 },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return { drainServer: async () => wsCleanup.dispose() };
+        },
+        async requestDidStart({ request }) {
+          return {
+            // Limits depend on variables (`first: $n`), so they run per request, after Apollo's cached validation.
+            async didResolveOperation({ document }) {
+              const [error] = validate(schema, document, [queryLimitsRule(request.variables ?? undefined)]);
+              if (error) throw new GraphQLError(error.message, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
+            },
+          };
+        },
+      },
+    ],
+    formatError: (formatted, error) => {
+      if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+        // Bugs are logged with their detail and shown to the client without it.
+        logger.error({ err: (error as GraphQLError).originalError ?? error, path: formatted.path }, 'resolver failed');
+        return { ...formatted, message: 'Internal server error; the server log has the details' };
+      }
+      return formatted;
+    },
+  });
+  await apollo.start();
+
+  httpServer.on('request', (req, res) => {
+    res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight');
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('vary', 'origin');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === '/healthz') {
+      options.store
+        .query('select 1')
+        .then(() => sendJson(res, 200, { status: 'ok', database: options.store.kind }))
+        .catch(() => sendJson(res, 503, { status: 'unavailable', database: options.store.kind }));
+      return;
+    }
+    if (url.pathname !== GRAPHQL_PATH) {
+      sendJson(res, 404, { error: `Nothing at ${url.pathname}; the GraphQL endpoint is ${GRAPHQL_PATH}` });
+      return;
+    }
+    handleGraphQL(req, res, url).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, graphQLErrorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+    });
+  });
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    let body: unknown;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          const mb = Math.round(maxBodyBytes / 1024 / 1024);
+          sendJson(res, 413, graphQLErrorBody(`The request body is larger than ${mb} MB; send metrics in smaller batches.`, 'PAYLOAD_TOO_LARGE'));
+          return;
+        }
+        throw error;
+      }
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        sendJson(res, 400, graphQLErrorBody('The request body is not valid JSON', 'BAD_REQUEST'));
+        return;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
+      context: () => buildContext(services, req.headers.authorization),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 4000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  const displayHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${displayHost}:${port}${GRAPHQL_PATH}`,
+    wsUrl: `ws://${displayHost}:${port}${GRAPHQL_PATH}`,
+    port,
+    httpServer,
+    async stop() {
+      await apollo.stop();
+      await events.stop();
+    },
+  };
+}
+
+export type { BaseContext };

@@ -1,0 +1,100 @@
+import { apiTokens, memberships, teams, users, type Role, type Store } from '@tuneboard/db';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Users, teams, memberships and API tokens: shared by the resolvers, `npm start` and the CLI. */
+
+const TOKEN_PREFIX = 'tb_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface IssuedToken {
+  id: string;
+  name: string;
+  /** The secret itself: returned once, never stored. */
+  token: string;
+}
+
+export async function issueToken(store: Store, userId: string, name: string): Promise<IssuedToken> {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const [row] = await store.db
+    .insert(apiTokens)
+    .values({ userId, name, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) })
+    .returning({ id: apiTokens.id });
+  return { id: row!.id, name, token };
+}
+
+export interface Viewer {
+  userId: string;
+  email: string;
+  tokenId: string;
+  /** teamId → role, for every team the user belongs to. */
+  roles: ReadonlyMap<string, Role>;
+}
+
+/** The viewer a token belongs to, or null for an unknown or revoked token. */
+export async function authenticate(store: Store, token: string): Promise<Viewer | null> {
+  const rows = await store.db
+    .select({ userId: users.id, email: users.email, tokenId: apiTokens.id, teamId: memberships.teamId, role: memberships.role })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .leftJoin(memberships, eq(memberships.userId, users.id))
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
+  const first = rows[0];
+  if (!first) return null;
+  const roles = new Map<string, Role>();
+  for (const row of rows) if (row.teamId && row.role) roles.set(row.teamId, row.role);
+  return { userId: first.userId, email: first.email, tokenId: first.tokenId, roles };
+}
+
+export async function findOrCreateUser(store: Store, email: string, name?: string): Promise<{ id: string; email: string; created: boolean }> {
+  const normalized = email.trim();
+  if (!/^[^@\s]+@[^@\s]+$/.test(normalized)) throw new AccountError(`"${email}" is not an email address`);
+  const [existing] = await store.db.select().from(users).where(sql`lower(${users.email}) = lower(${normalized})`);
+  if (existing) return { id: existing.id, email: existing.email, created: false };
+  const [created] = await store.db.insert(users).values({ email: normalized, name: name ?? null }).returning();
+  return { id: created!.id, email: created!.email, created: true };
+}
+
+export async function findOrCreateTeam(store: Store, name: string): Promise<{ id: string; name: string; created: boolean }> {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 100) throw new AccountError('A team name must have 1 to 100 characters');
+  const [existing] = await store.db.select().from(teams).where(sql`lower(${teams.name}) = lower(${trimmed})`);
+  if (existing) return { id: existing.id, name: existing.name, created: false };
+  const [created] = await store.db.insert(teams).values({ name: trimmed }).returning();
+  return { id: created!.id, name: created!.name, created: true };
+}
+
+export async function addMember(store: Store, userId: string, teamId: string, role: Role): Promise<void> {
+  await store.db
+    .insert(memberships)
+    .values({ userId, teamId, role })
+    .onConflictDoUpdate({ target: [memberships.userId, memberships.teamId], set: { role } });
+}
+
+export class AccountError extends Error {
+  override name = 'AccountError';
+}
+
+/** A user in a team (both created when new) with a fresh token: what `tuneboard user create` prints. */
+export async function createUserWithToken(store: Store, input: { email: string; team: string; role?: Role }) {
+  const team = await findOrCreateTeam(store, input.team);
+  const user = await findOrCreateUser(store, input.email);
+  // The first member of a new team owns it.
+  await addMember(store, user.id, team.id, input.role ?? (team.created ? 'owner' : 'member'));
+  const token = await issueToken(store, user.id, 'cli');
+  return { user: { id: user.id, email: user.email }, team: { id: team.id, name: team.name }, token: token.token };
+}
+
+export async function hasAnyUser(store: Store): Promise<boolean> {
+  const [row] = await store.db.select({ id: users.id }).from(users).limit(1);
+  return row !== undefined;
+}
+
+/** The first user, team and owner token of an empty installation; refuses when users exist. */
+export async function bootstrap(store: Store, input: { email?: string; team?: string } = {}) {
+  if (await hasAnyUser(store)) throw new AccountError('This Tuneboard already has users; use `tuneboard user create` or `tuneboard token create`.');
+  return createUserWithToken(store, { email: input.email ?? 'admin@localhost', team: input.team ?? 'default', role: 'owner' });
+}

@@ -1,0 +1,93 @@
+import { metricSql, runFilterSql, runs } from '@tuneboard/db';
+import { compileFilter } from '@tuneboard/filter';
+import { describePath, suggestPath } from '@tuneboard/hparams';
+import { and, asc, count, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Context } from '../context';
+import { badUserInput } from '../errors';
+import type { RunOrder } from '../generated/resolvers-types';
+
+/** The hyperparameter vocabulary the filter language checks paths against. */
+export const hparamVocabulary = { describe: describePath, suggest: suggestPath };
+
+const MAX_PAGE = 500;
+
+/** Cursors are opaque to clients; inside they are offsets into the ordered, filtered list. */
+export const encodeCursor = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw badUserInput(`"${cursor}" is not a cursor returned by this API`, [{ path: 'after', message: 'unknown cursor' }]);
+  return Number(match[1]);
+}
+
+/** Parses and checks a filter expression, turning its errors into BAD_USER_INPUT with positions. */
+export function parseRunFilter(filter: string | null | undefined, argument = 'filter') {
+  const result = compileFilter(filter ?? '', hparamVocabulary);
+  if (!result.ok)
+    throw badUserInput(
+      `Invalid ${argument}: ${result.errors.map((e) => e.message).join('; ')}`,
+      result.errors.map((e) => ({ path: argument, message: `${e.message} (characters ${e.start}–${e.end})` })),
+    );
+  return result.ast;
+}
+
+function orderSql(order: RunOrder | null | undefined): SQL[] {
+  const direction = order?.direction === 'ASC' ? asc : desc;
+  const field = order?.field ?? 'CREATED_AT';
+  const nullsLast = (expression: SQL) => (order?.direction === 'ASC' ? sql`${expression} asc nulls last` : sql`${expression} desc nulls last`);
+  switch (field) {
+    case 'CREATED_AT':
+      return [direction(runs.createdAt), direction(runs.id)];
+    case 'NAME':
+      return [direction(runs.name), direction(runs.id)];
+    case 'STATUS':
+      return [direction(runs.status), desc(runs.createdAt), desc(runs.id)];
+    case 'PARAM': {
+      if (!order?.path) throw badUserInput('orderBy.path is required when sorting by PARAM', [{ path: 'orderBy.path', message: 'required' }]);
+      if (!describePath(order.path)) {
+        const suggestion = suggestPath(order.path);
+        throw badUserInput(`Unknown hyperparameter "${order.path}"${suggestion ? ` — did you mean "${suggestion}"?` : ''}`, [
+          { path: 'orderBy.path', message: 'unknown hyperparameter path' },
+        ]);
+      }
+      // jsonb orders numbers numerically, so batchSize sorts as 8 < 16 < 128, not as text.
+      return [nullsLast(sql`(${runs.flatParams} -> ${order.path}::text)`), desc(runs.id)];
+    }
+    case 'METRIC_LAST':
+    case 'METRIC_MIN':
+    case 'METRIC_MAX': {
+      if (!order?.metric) throw badUserInput(`orderBy.metric is required when sorting by ${field}`, [{ path: 'orderBy.metric', message: 'required' }]);
+      const agg = ({ METRIC_LAST: 'last', METRIC_MIN: 'min', METRIC_MAX: 'max' } as const)[field];
+      return [nullsLast(metricSql(order.metric, agg)), desc(runs.id)];
+    }
+  }
+}
+
+export async function listRuns(
+  ctx: Context,
+  projectId: string,
+  args: { filter?: string | null; orderBy?: RunOrder | null; first?: number | null; after?: string | null },
+) {
+  const first = args.first ?? 50;
+  if (first < 0 || first > MAX_PAGE) throw badUserInput(`first must be between 0 and ${MAX_PAGE}`, [{ path: 'first', message: `must be 0–${MAX_PAGE}` }]);
+  const offset = args.after ? decodeCursor(args.after) + 1 : 0;
+  const where = and(eq(runs.projectId, projectId), isNull(runs.deletedAt), runFilterSql(parseRunFilter(args.filter)));
+  const [rows, [total]] = await Promise.all([
+    ctx.store.db
+      .select()
+      .from(runs)
+      .where(where)
+      .orderBy(...orderSql(args.orderBy))
+      .limit(first + 1)
+      .offset(offset),
+    ctx.store.db.select({ n: count() }).from(runs).where(where),
+  ]);
+  const page = rows.slice(0, first);
+  for (const run of page) ctx.loaders.run.prime(run.id, run);
+  const edges = page.map((node, i) => ({ cursor: encodeCursor(offset + i), node }));
+  return {
+    edges,
+    nodes: page,
+    totalCount: total?.n ?? 0,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}

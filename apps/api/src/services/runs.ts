@@ -1,0 +1,123 @@
+import { RUN_STATUSES, runs, TERMINAL_RUN_STATUSES, type RunStatus } from '@tuneboard/db';
+import { flattenConfig, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
+import { eq, sql } from 'drizzle-orm';
+import type { Context } from '../context';
+import { badUserInput, conflict } from '../errors';
+
+/** Submitting runs and moving them through their lifecycle; resolvers and workers go through here. */
+
+const MAX_TAGS = 50;
+const MAX_TAG_LENGTH = 64;
+const MAX_NAME_LENGTH = 200;
+
+export function validateTags(tags: readonly string[], path = 'tags'): string[] {
+  const problems: { path: string; message: string }[] = [];
+  if (tags.length > MAX_TAGS) problems.push({ path, message: `at most ${MAX_TAGS} tags, got ${tags.length}` });
+  const cleaned = tags.map((tag, i) => {
+    const trimmed = tag.trim();
+    if (trimmed === '' || trimmed.length > MAX_TAG_LENGTH)
+      problems.push({ path: `${path}[${i}]`, message: `a tag must have 1 to ${MAX_TAG_LENGTH} characters, got "${tag}"` });
+    return trimmed;
+  });
+  if (problems.length > 0) throw badUserInput(`Invalid tags: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
+  return [...new Set(cleaned)];
+}
+
+export function validateName(name: string, path = 'name'): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > MAX_NAME_LENGTH)
+    throw badUserInput(`A run name must have 1 to ${MAX_NAME_LENGTH} characters`, [{ path, message: `must have 1 to ${MAX_NAME_LENGTH} characters` }]);
+  return trimmed;
+}
+
+/** Validates a configuration with packages/hparams, reporting every problem with its path. */
+export function validateHparams(hparams: unknown): RunConfig {
+  const result = validateRunConfig(hparams);
+  if (!result.ok) {
+    const problems = result.issues.map((issue) => ({ path: `hparams.${issue.path}`.replace(/\.$/, ''), message: issue.message }));
+    throw badUserInput(`Invalid hyperparameters: ${result.issues.map((issue) => issue.message).join('; ')}`, problems);
+  }
+  return result.config;
+}
+
+/** A readable default name: what a person would write in a lab notebook. */
+export function defaultRunName(config: RunConfig): string {
+  const lr = config.optimizer.learningRate.toExponential().replace('e+0', '').replace(/\.?0*e/, 'e');
+  return `${config.dataset.name}-${config.model.kind}-${config.optimizer.name}-lr${lr}-bs${config.batchSize}`;
+}
+
+export async function submitRun(
+  ctx: Context,
+  input: { projectId: string; name?: string | null; hparams: unknown; tags?: readonly string[] | null; notes?: string | null },
+) {
+  const config = validateHparams(input.hparams);
+  const tags = validateTags(input.tags ?? []);
+  const name = input.name ? validateName(input.name) : defaultRunName(config);
+  const [run] = await ctx.store.db
+    .insert(runs)
+    .values({
+      projectId: input.projectId,
+      name,
+      config,
+      flatParams: flattenConfig(config),
+      tags,
+      notes: input.notes ?? '',
+      createdById: ctx.viewer?.userId ?? null,
+    })
+    .returning();
+  // Findings (a later issue) will add warnings for configurations that contradict what the team learned.
+  return { run: run!, warnings: [] as { code: string; message: string }[] };
+}
+
+/** Which status may follow which. `running → queued` is a worker's lease expiring before a retry. */
+const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
+  queued: ['running', 'cancelled', 'failed'],
+  running: ['succeeded', 'failed', 'cancelled', 'diverged', 'queued'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+  diverged: [],
+};
+
+export interface StatusChange {
+  status: RunStatus;
+  error?: string | null;
+  backend?: string | null;
+  device?: string | null;
+  divergedAtStep?: number | null;
+  divergedLearningRate?: number | null;
+}
+
+export async function setRunStatus(ctx: Context, runId: string, current: RunStatus, change: StatusChange) {
+  if (!RUN_STATUSES.includes(change.status)) throw badUserInput(`Unknown status ${change.status}`);
+  if (current !== change.status && !TRANSITIONS[current].includes(change.status)) {
+    const allowed = TRANSITIONS[current];
+    throw conflict(
+      `A ${current} run cannot become ${change.status}` +
+        (allowed.length ? `; it can become ${allowed.join(', ')}` : `; ${current} is final`),
+    );
+  }
+  const now = new Date();
+  const [run] = await ctx.store.db
+    .update(runs)
+    .set({
+      status: change.status,
+      updatedAt: now,
+      ...(change.status === 'running' && current !== 'running' ? { startedAt: now } : {}),
+      ...(TERMINAL_RUN_STATUSES.includes(change.status) ? { finishedAt: now } : {}),
+      ...(change.error !== undefined ? { error: change.error } : {}),
+      ...(change.backend != null ? { backend: change.backend } : {}),
+      ...(change.device != null ? { device: change.device } : {}),
+      ...(change.divergedAtStep != null ? { divergedAtStep: change.divergedAtStep } : {}),
+      ...(change.divergedLearningRate != null ? { divergedLearningRate: change.divergedLearningRate } : {}),
+    })
+    // Guard against a concurrent change: only move from the status we checked.
+    .where(sql`${runs.id} = ${runId} and ${runs.status} = ${current}`)
+    .returning();
+  if (!run) {
+    const [fresh] = await ctx.store.db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
+    throw conflict(`The run changed status concurrently (it is now ${fresh?.status ?? 'gone'}); try again`);
+  }
+  if (run.status !== current) await ctx.events.publish({ kind: 'STATUS_CHANGED', runId, status: run.status });
+  return run;
+}
