@@ -41,7 +41,7 @@ function argumentNumber(field: FieldNode, name: string, variables: Record<string
 
 /**
  * Rejects operations nested deeper than MAX_DEPTH or whose estimated cost exceeds MAX_COST. Cost: one per
- * object field, multiplied through lists by their `first` argument (or DEFAULT_LIST_SIZE).
+ * object field, multiplied through connections by their `first` argument and through lists by DEFAULT_LIST_SIZE.
  */
 export function queryLimitsRule(variables?: Record<string, unknown>): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
@@ -60,7 +60,10 @@ export function queryLimitsRule(variables?: Record<string, unknown>): Validation
           if (!field) continue;
           const named = getNamedType(field.type);
           if (!isCompositeType(named)) continue;
-          const size = unwrapIsList(field.type) ? (argumentNumber(selection, 'first', variables) ?? DEFAULT_LIST_SIZE) : 1;
+          // A connection's size is its `first` argument; its nodes/edges lists are already counted by it.
+          const first = argumentNumber(selection, 'first', variables);
+          const inConnection = selection.name.value === 'nodes' || selection.name.value === 'edges';
+          const size = first ?? (unwrapIsList(field.type) && !inConnection ? DEFAULT_LIST_SIZE : 1);
           const inner = measure(selection.selectionSet, named, depth + 1, seen);
           maxDepth = Math.max(maxDepth, inner.depth);
           cost += size * (1 + inner.cost);
