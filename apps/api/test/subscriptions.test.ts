@@ -33,7 +33,7 @@ for (const database of testDatabases()) {
         { query: RUN_EVENTS, variables: { id: runId } },
         {
           next: (message) => {
-            const event = message.data?.runEvents;
+            const event = message.data?.runEvents as { metrics: { key: string }[] } | undefined;
             firstEvent();
             // Probes only prove the subscription is live; graphql-ws does not acknowledge a subscribe.
             if (!event || event.metrics.some((m: { key: string }) => m.key === 'probe')) return;
