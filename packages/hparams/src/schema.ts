@@ -62,7 +62,7 @@ export const convLayerSchema = z.strictObject({
 export const cnnSchema = z.strictObject({
   kind: z.literal('cnn').describe('Model architecture'),
   convLayers: z.array(convLayerSchema).min(1),
-  dense: z.array(positiveInt()).describe('Units of a hidden dense layer after flatten'),
+  dense: z.array(positiveInt()).default([]).describe('Units of a hidden dense layer after flatten (none by default)'),
   activation,
   dropout,
 });

@@ -41,6 +41,13 @@ describe('valid configs', () => {
     expect(config.optimizer).toEqual({ name: 'sgd', learningRate: 0.1, weightDecay: 0 });
   });
 
+  it('gives a CNN an empty dense head when none is written', () => {
+    const input = cnnInput();
+    delete (input.model as Record<string, unknown>).dense;
+    const config = parse(input);
+    expect(config.model.kind === 'cnn' && config.model.dense).toEqual([]);
+  });
+
   it('accepts an MLP without hidden layers (logistic regression) on spirals', () => {
     const config = parse(
       mlpInput({ hiddenLayers: [] }, { dataset: { name: 'spirals', trainSize: 50_000, testSize: 50_000 } }),
