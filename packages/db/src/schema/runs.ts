@@ -33,18 +33,44 @@ export const runs = pgTable(
     error: text('error'),
     divergedAtStep: integer('diverged_at_step'),
     divergedLearningRate: doublePrecision('diverged_learning_rate'),
+    // What a worker must offer to claim the run, e.g. {"gpu": true} or {"backends": ["wasm", "tensorflow"]}.
+    requirements: jsonb('requirements').notNull().default({}),
+    // Mode-specific results, e.g. the learning-rate range test's suggested maximum stable rate.
+    results: jsonb('results').notNull().default({}),
+    // The lease of the worker training the run: it must heart-beat before leaseExpiresAt, or the run is
+    // handed to another worker (up to maxAttempts attempts, then failed with the reason).
+    workerId: uuid('worker_id').references(() => workers.id, { onDelete: 'set null' }),
+    leaseToken: uuid('lease_token'),
+    leaseExpiresAt: timestampColumn('lease_expires_at'),
+    attempt: integer('attempt').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(3),
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
     deletedAt: timestampColumn('deleted_at'),
   },
   (t) => [
     index('runs_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id),
-    index('runs_status_idx').on(t.status).where(sql`${t.status} in ('queued', 'running')`),
+    // The queue: workers claim the oldest queued run; the lease sweep looks at running runs.
+    index('runs_queue_idx').on(t.createdAt).where(sql`${t.status} = 'queued' and ${t.deletedAt} is null`),
+    index('runs_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
     check(
       'runs_status_check',
       sql`${t.status} in ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged')`,
     ),
   ],
 );
+
+// A trainer process that claims runs. Belongs to the user whose token it uses: it only sees their teams' runs.
+export const workers = pgTable('workers', {
+  id: id(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  // What it offers: backend, device, gpu, memory, hostname.
+  capabilities: jsonb('capabilities').notNull(),
+  createdAt: createdAt(),
+  lastSeenAt: timestampColumn('last_seen_at').notNull().defaultNow(),
+});
 
 // Notes pinned to a run, optionally at a step of its metric history ("loss spike: bad batch").
 export const runAnnotations = pgTable(

@@ -1,0 +1,87 @@
+import type { Expr, FieldRef, LeafExpr, Literal } from '@tuneboard/filter';
+import { sql, type SQL } from 'drizzle-orm';
+import { runs } from './schema/runs';
+
+/**
+ * Compiles a filter expression (@tuneboard/filter's AST, already checked against the hparams vocabulary)
+ * into a SQL condition on `runs`, with the same meaning as the filter package's `evaluate`:
+ * a test on a missing value (absent hyperparameter, null backend, absent or NaN metric) is false for every
+ * operator, and `not` of such a test is true — hence every leaf is wrapped in coalesce(…, false).
+ */
+export function runFilterSql(ast: Expr | null): SQL | undefined {
+  return ast === null ? undefined : compile(ast);
+}
+
+function compile(node: Expr): SQL {
+  switch (node.type) {
+    case 'and':
+      return sql`(${compile(node.left)} and ${compile(node.right)})`;
+    case 'or':
+      return sql`(${compile(node.left)} or ${compile(node.right)})`;
+    case 'not':
+      return sql`(not ${compile(node.expr)})`;
+    default:
+      return sql`coalesce(${leaf(node)}, false)`;
+  }
+}
+
+type ValueKind = 'number' | 'string' | 'boolean';
+
+function kindOf(node: LeafExpr): ValueKind {
+  const sample = node.type === 'in' ? node.values[0] : node.value;
+  return typeof sample === 'number' ? 'number' : typeof sample === 'boolean' ? 'boolean' : 'string';
+}
+
+/** The SQL value a field denotes, typed as the literal it is compared with (NULL when absent or NaN). */
+export function fieldSql(field: FieldRef, kind: ValueKind): SQL {
+  switch (field.kind) {
+    case 'param': {
+      const value = sql`(${runs.flatParams} -> ${field.path}::text)`;
+      if (kind === 'number') return sql`(case when jsonb_typeof(${value}) = 'number' then (${value})::float8 end)`;
+      if (kind === 'boolean') return sql`(case when jsonb_typeof(${value}) = 'boolean' then (${value})::boolean end)`;
+      return sql`(${runs.flatParams} ->> ${field.path}::text)`;
+    }
+    case 'run':
+      return {
+        status: sql`${runs.status}`,
+        name: sql`${runs.name}`,
+        backend: sql`${runs.backend}`,
+        device: sql`${runs.device}`,
+        tags: sql`${runs.tags}`,
+      }[field.name];
+    case 'metric':
+      return metricSql(field.key, field.agg);
+  }
+}
+
+export function metricSql(key: string, agg: 'last' | 'min' | 'max'): SQL {
+  const column = { last: sql.raw('last_value'), min: sql.raw('min_value'), max: sql.raw('max_value') }[agg];
+  return sql`(select nullif(ms.${column}, 'NaN'::float8) from metric_series ms where ms.run_id = ${runs.id} and ms.key = ${key}::text)`;
+}
+
+function literal(value: Literal, kind: ValueKind): SQL {
+  if (kind === 'number') return sql`${value}::float8`;
+  if (kind === 'boolean') return sql`${value}::boolean`;
+  return sql`${value}::text`;
+}
+
+const COMPARE = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
+
+function leaf(node: LeafExpr): SQL {
+  const kind = kindOf(node);
+  switch (node.type) {
+    case 'compare':
+      return sql`(${fieldSql(node.field, kind)} ${sql.raw(COMPARE[node.op])} ${literal(node.value, kind)})`;
+    case 'in': {
+      const list = sql.join(
+        node.values.map((value) => literal(value, kind)),
+        sql`, `,
+      );
+      return sql`(${fieldSql(node.field, kind)} ${node.negated ? sql`not in` : sql`in`} (${list}))`;
+    }
+    case 'has':
+      return sql`(${node.value}::text = any(${runs.tags}))`;
+    case 'contains':
+      return sql`(strpos(lower(${fieldSql(node.field, 'string')}), lower(${node.value}::text)) > 0)`;
+  }
+}
