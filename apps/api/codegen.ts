@@ -24,6 +24,8 @@ const config: CodegenConfig = {
           MetricSeries: '../schema/models#MetricSeriesModel',
           RunEvent: '../schema/models#RunEventModel',
           DerivedFacts: '../schema/models#DerivedFactsModel',
+          Worker: '../schema/models#WorkerModel',
+          RunLease: '../schema/models#RunLeaseModel',
         },
       },
     },

@@ -12,12 +12,19 @@ export interface Context {
   loaders: Loaders;
   events: RunEventBus;
   logger: Logger;
+  settings: Settings;
+}
+
+export interface Settings {
+  /** How long a worker's claim on a run lasts without a heartbeat. */
+  leaseSeconds: number;
 }
 
 export interface Services {
   store: Store;
   events: RunEventBus;
   logger: Logger;
+  settings: Settings;
 }
 
 export async function buildContext(services: Services, authorization: string | undefined | null): Promise<Context> {

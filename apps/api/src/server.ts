@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import { buildContext, type Context, type Services } from './context';
 import { queryLimitsRule } from './limits';
 import { buildSchema } from './schema/index';
+import { requeueExpiredLeases } from './services/queue';
 import { RunEventBus } from './services/run-events';
 
 export interface ServerOptions {
@@ -19,6 +20,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** Largest request body read, in bytes. */
   maxBodyBytes?: number;
+  /** How long a worker's lease on a run lasts without a heartbeat (default 30 s). */
+  leaseSeconds?: number;
 }
 
 export interface RunningServer {
@@ -66,7 +69,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const events = new RunEventBus(options.store, logger);
   await events.start();
-  const services: Services = { store: options.store, events, logger };
+  const settings = { leaseSeconds: options.leaseSeconds ?? 30 };
+  const services: Services = { store: options.store, events, logger, settings };
+  // Every replica sweeps expired leases; the sweep is one idempotent UPDATE, so replicas do not conflict.
+  const sweep = setInterval(() => {
+    requeueExpiredLeases(options.store)
+      .then((changed) => Promise.all(changed.map((run) => events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: run.status }))))
+      .catch((error: unknown) => logger.warn({ err: error }, 'lease sweep failed'));
+  }, Math.max(250, (settings.leaseSeconds * 1000) / 3));
+  sweep.unref();
   const schema = buildSchema();
 
   const httpServer = createServer();
@@ -206,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     httpServer,
     async stop() {
+      clearInterval(sweep);
       await apollo.stop();
       await events.stop();
     },

@@ -41,10 +41,10 @@ export async function postGraphQL(url: string, token: string | null, body: unkno
   return { status: response.status, ...(JSON.parse(text) as object) };
 }
 
-export async function startTestApi(database: TestDatabase): Promise<TestApi> {
+export async function startTestApi(database: TestDatabase, options: { leaseSeconds?: number } = {}): Promise<TestApi> {
   const store = await database.open();
   // Bugs (INTERNAL_SERVER_ERROR) are logged to stderr so a failing test shows why.
-  const server = await startServer({ store, port: 0, logger: pino({ level: process.env.TUNEBOARD_LOG_LEVEL ?? 'error' }) });
+  const server = await startServer({ store, port: 0, logger: pino({ level: process.env.TUNEBOARD_LOG_LEVEL ?? 'error' }), ...options });
   const clients: Client[] = [];
   return {
     server,

@@ -5,9 +5,10 @@ import * as metric from './metric';
 import * as project from './project';
 import * as run from './run';
 import * as scalars from './scalars';
+import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, project, run, metric];
+const domains = [scalars, account, project, run, metric, worker];
 
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({

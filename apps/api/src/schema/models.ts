@@ -1,4 +1,4 @@
-import type { apiTokens, metricSeries, projects, runAnnotations, runs, SeriesPoints, teams } from '@tuneboard/db';
+import type { apiTokens, metricSeries, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
 import type { DerivedFacts } from '@tuneboard/hparams';
 import type { Role } from '@tuneboard/db';
 import type { Viewer } from '../services/accounts';
@@ -17,3 +17,5 @@ export type MetricSummaryModel = typeof metricSeries.$inferSelect;
 export type MetricSeriesModel = SeriesPoints;
 export type RunEventModel = RunEventMessage;
 export type DerivedFactsModel = DerivedFacts;
+export type WorkerModel = typeof workers.$inferSelect;
+export type RunLeaseModel = typeof runs.$inferSelect;

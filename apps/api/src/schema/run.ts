@@ -43,6 +43,11 @@ export const typeDefs = /* GraphQL */ `
     error: String
     divergedAtStep: Int
     divergedLearningRate: Float
+    requirements: JSON!
+    "Mode-specific results, e.g. lrRangeTest { learningRates, losses, suggestedLearningRate }."
+    results: JSON!
+    "Worker attempts so far (more than 1 when a worker was lost)."
+    attempt: Int!
     "Latest, minimum and maximum of every metric the run logged."
     metrics: [MetricSummary!]!
     metric(key: String!): MetricSummary
@@ -109,8 +114,27 @@ export const typeDefs = /* GraphQL */ `
     direction: SortDirection = DESC
   }
 
+  "Who executes a run: a Tuneboard worker (QUEUE) or the caller's own script logging through the SDK (EXTERNAL)."
+  enum RunExecution {
+    QUEUE
+    EXTERNAL
+  }
+
+  "What a worker must offer to claim the run."
+  input RunRequirementsInput {
+    "Only a worker with a GPU may train it."
+    gpu: Boolean
+    "Only workers on one of these TensorFlow.js backends (tensorflow-gpu, tensorflow, wasm, cpu)."
+    backends: [String!]
+  }
+
   input SubmitRunInput {
     projectId: ID!
+    "QUEUE (default): a worker claims and trains it. EXTERNAL: it starts RUNNING at once and the caller reports."
+    execution: RunExecution = QUEUE
+    requirements: RunRequirementsInput
+    "How many workers may try it before it is failed, when workers are lost (default 3)."
+    maxAttempts: Int
     "Defaults to a name built from the configuration."
     name: String
     "A run configuration (packages/hparams RunConfig); validated, every problem reported."

@@ -48,11 +48,25 @@ export function defaultRunName(config: RunConfig): string {
 
 export async function submitRun(
   ctx: Context,
-  input: { projectId: string; name?: string | null; hparams: unknown; tags?: readonly string[] | null; notes?: string | null },
+  input: {
+    projectId: string;
+    name?: string | null;
+    hparams: unknown;
+    tags?: readonly string[] | null;
+    notes?: string | null;
+    execution?: 'QUEUE' | 'EXTERNAL' | null;
+    requirements?: { gpu?: boolean | null; backends?: readonly string[] | null } | null;
+    maxAttempts?: number | null;
+  },
 ) {
   const config = validateHparams(input.hparams);
   const tags = validateTags(input.tags ?? []);
   const name = input.name ? validateName(input.name) : defaultRunName(config);
+  const requirements = validateRequirements(input.requirements);
+  const maxAttempts = input.maxAttempts ?? 3;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)
+    throw badUserInput(`maxAttempts must be a whole number from 1 to 20, got ${maxAttempts}`, [{ path: 'maxAttempts', message: 'must be 1–20' }]);
+  const external = input.execution === 'EXTERNAL';
   const [run] = await ctx.store.db
     .insert(runs)
     .values({
@@ -63,10 +77,29 @@ export async function submitRun(
       tags,
       notes: input.notes ?? '',
       createdById: ctx.viewer?.userId ?? null,
+      requirements,
+      maxAttempts,
+      ...(external ? { status: 'running' as const, startedAt: new Date() } : {}),
     })
     .returning();
   // Findings (a later issue) will add warnings for configurations that contradict what the team learned.
   return { run: run!, warnings: [] as { code: string; message: string }[] };
+}
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+function validateRequirements(input: { gpu?: boolean | null; backends?: readonly string[] | null } | null | undefined) {
+  const requirements: { gpu?: boolean; backends?: string[] } = {};
+  if (input?.gpu != null) requirements.gpu = input.gpu;
+  if (input?.backends != null) {
+    const unknown = input.backends.filter((b) => !(BACKENDS as readonly string[]).includes(b));
+    if (unknown.length > 0 || input.backends.length === 0)
+      throw badUserInput(`requirements.backends must list some of ${BACKENDS.join(', ')}; got ${JSON.stringify(input.backends)}`, [
+        { path: 'requirements.backends', message: `must be some of ${BACKENDS.join(', ')}` },
+      ]);
+    requirements.backends = [...input.backends];
+  }
+  return requirements;
 }
 
 /** Which status may follow which. `running → queued` is a worker's lease expiring before a retry. */

@@ -1,0 +1,122 @@
+import { runs } from '@tuneboard/db';
+import { eq } from 'drizzle-orm';
+import { badUserInput, notFound } from '../errors';
+import type { Resolvers } from '../generated/resolvers-types';
+import { loadRun, requireViewer } from '../services/access';
+import { claimRun, finishRun, heartbeat, loadWorker, registerWorker } from '../services/queue';
+
+export const typeDefs = /* GraphQL */ `
+  "A trainer process. It uses its user's token and claims only runs of that user's teams."
+  type Worker {
+    id: ID!
+    name: String!
+    capabilities: JSON!
+    lastSeenAt: DateTime!
+  }
+
+  input WorkerCapabilitiesInput {
+    "The TensorFlow.js backend it trains with: tensorflow-gpu, tensorflow, wasm or cpu."
+    backend: String!
+    "The device, e.g. a GPU's name or 'cpu (wasm SIMD, 1 thread)'."
+    device: String!
+    gpu: Boolean!
+    memoryMb: Int
+    hostname: String
+  }
+
+  "A run handed to a worker, held while the worker heart-beats before leaseExpiresAt."
+  type RunLease {
+    run: Run!
+    leaseToken: ID!
+    leaseExpiresAt: DateTime!
+    "1 for the first attempt; more when an earlier worker was lost."
+    attempt: Int!
+  }
+
+  type Heartbeat {
+    "The run was cancelled: stop training and report nothing more."
+    cancelled: Boolean!
+    leaseExpiresAt: DateTime
+  }
+
+  enum RunOutcome {
+    SUCCEEDED
+    FAILED
+    DIVERGED
+  }
+
+  input FinishRunInput {
+    runId: ID!
+    leaseToken: ID!
+    outcome: RunOutcome!
+    error: String
+    divergedAtStep: Int
+    divergedLearningRate: Float
+    "Mode-specific results, e.g. the learning-rate range test's curve and suggestion."
+    results: JSON
+  }
+
+  extend type Mutation {
+    registerWorker(name: String!, capabilities: WorkerCapabilitiesInput!): Worker!
+    "The oldest queued run this worker may train, now leased to it; null when the queue is empty."
+    claimRun(workerId: ID!): RunLease
+    "Renews a lease. Call it well within the lease (the worker CLI beats every third of it)."
+    heartbeatRun(runId: ID!, leaseToken: ID!): Heartbeat!
+    finishRun(input: FinishRunInput!): Run!
+    "Cancels a queued or running run; its worker stops at its next heartbeat."
+    cancelRun(runId: ID!): Run!
+  }
+`;
+
+export const resolvers: Resolvers = {
+  RunLease: {
+    run: (lease) => lease,
+    leaseToken: (lease) => lease.leaseToken!,
+    leaseExpiresAt: (lease) => lease.leaseExpiresAt!,
+  },
+  Mutation: {
+    registerWorker: async (_parent, { name, capabilities }, ctx) => {
+      const viewer = requireViewer(ctx);
+      if (name.trim() === '') throw badUserInput('A worker needs a name', [{ path: 'name', message: 'must not be empty' }]);
+      return registerWorker(ctx, viewer, name.trim(), {
+        backend: capabilities.backend,
+        device: capabilities.device,
+        gpu: capabilities.gpu,
+        ...(capabilities.memoryMb != null ? { memoryMb: capabilities.memoryMb } : {}),
+        ...(capabilities.hostname != null ? { hostname: capabilities.hostname } : {}),
+      });
+    },
+    claimRun: async (_parent, { workerId }, ctx) => {
+      const viewer = requireViewer(ctx);
+      const worker = await loadWorker(ctx, viewer, workerId);
+      if (!worker) throw notFound('Worker', workerId);
+      return claimRun(ctx, viewer, worker, ctx.settings.leaseSeconds);
+    },
+    heartbeatRun: async (_parent, { runId, leaseToken }, ctx) => {
+      const run = await loadRun(ctx, runId, 'write');
+      return heartbeat(ctx, run, leaseToken, ctx.settings.leaseSeconds);
+    },
+    finishRun: async (_parent, { input }, ctx) => {
+      const run = await loadRun(ctx, input.runId, 'write');
+      return finishRun(ctx, run, input.leaseToken, {
+        status: input.outcome.toLowerCase() as 'succeeded' | 'failed' | 'diverged',
+        error: input.error ?? null,
+        divergedAtStep: input.divergedAtStep ?? null,
+        divergedLearningRate: input.divergedLearningRate ?? null,
+        results: input.results,
+      });
+    },
+    cancelRun: async (_parent, { runId }, ctx) => {
+      const run = await loadRun(ctx, runId, 'write');
+      if (run.status === 'cancelled') return run;
+      if (run.status !== 'queued' && run.status !== 'running') throw badUserInput(`A ${run.status} run cannot be cancelled`, [{ path: 'runId', message: `the run is ${run.status}` }]);
+      const [cancelled] = await ctx.store.db
+        .update(runs)
+        .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date(), leaseToken: null, leaseExpiresAt: null })
+        .where(eq(runs.id, run.id))
+        .returning();
+      await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'cancelled' });
+      return cancelled!;
+    },
+  },
+};

@@ -1,0 +1,134 @@
+import { runs, workers, type Store } from '@tuneboard/db';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Context } from '../context';
+import { conflict } from '../errors';
+import type { Viewer } from './accounts';
+
+/**
+ * The run queue is the runs table itself: workers claim the oldest queued run they may train with
+ * PostgreSQL's `FOR UPDATE SKIP LOCKED` (so two workers never take the same run, and neither waits for the
+ * other), and hold it with a lease they renew by heart-beating. A run whose lease expires (its worker was
+ * killed or lost) goes back to the queue, up to its maxAttempts, and is then failed with the reason.
+ */
+
+export interface WorkerCapabilities {
+  backend: string;
+  device: string;
+  gpu: boolean;
+  memoryMb?: number;
+  hostname?: string;
+}
+
+export async function registerWorker(ctx: Context, viewer: Viewer, name: string, capabilities: WorkerCapabilities) {
+  const [worker] = await ctx.store.db.insert(workers).values({ userId: viewer.userId, name, capabilities }).returning();
+  return worker!;
+}
+
+export async function loadWorker(ctx: Context, viewer: Viewer, workerId: string) {
+  const [worker] = await ctx.store.db
+    .select()
+    .from(workers)
+    .where(and(sql`${workers.id}::text = ${workerId}`, eq(workers.userId, viewer.userId)));
+  return worker ?? null;
+}
+
+/** Claims the oldest queued run of the viewer's teams whose requirements the worker meets, or null. */
+export async function claimRun(ctx: Context, viewer: Viewer, worker: typeof workers.$inferSelect, leaseSeconds: number) {
+  const teamIds = [...viewer.roles].filter(([, role]) => role !== 'viewer').map(([teamId]) => teamId);
+  if (teamIds.length === 0) return null;
+  const capabilities = worker.capabilities as WorkerCapabilities;
+  const rows = await ctx.store.query<{ id: string }>(
+    `with next as (
+       select r.id from runs r join projects p on p.id = r.project_id
+       where r.status = 'queued' and r.deleted_at is null and p.deleted_at is null
+         and p.team_id = any($1::uuid[])
+         and (coalesce((r.requirements ->> 'gpu')::boolean, false) = false or $2::boolean)
+         and (r.requirements -> 'backends' is null or r.requirements -> 'backends' ? $3::text)
+       order by r.created_at, r.id
+       limit 1
+       for update of r skip locked
+     )
+     update runs set status = 'running', worker_id = $4::uuid, lease_token = gen_random_uuid(),
+       lease_expires_at = now() + make_interval(secs => $5::float8), attempt = runs.attempt + 1,
+       started_at = now(), finished_at = null, error = null, backend = $3::text, device = $6::text, updated_at = now()
+     from next where runs.id = next.id
+     returning runs.id`,
+    [teamIds, capabilities.gpu, capabilities.backend, worker.id, leaseSeconds, capabilities.device],
+  );
+  await ctx.store.db.update(workers).set({ lastSeenAt: new Date() }).where(eq(workers.id, worker.id));
+  const claimed = rows[0];
+  if (!claimed) return null;
+  const [run] = await ctx.store.db.select().from(runs).where(eq(runs.id, claimed.id));
+  await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run!.id, status: 'running' });
+  return run!;
+}
+
+/** Checks that the caller still holds the run's lease; a worker that lost it must stop training. */
+function assertLease(run: typeof runs.$inferSelect, leaseToken: string) {
+  if (run.status === 'running' && run.leaseToken !== leaseToken)
+    throw conflict('This worker no longer holds the run: its lease expired and the run was handed to another worker');
+}
+
+/** Renews the lease. `cancelled` tells the worker to stop (the run was cancelled meanwhile). */
+export async function heartbeat(ctx: Context, run: typeof runs.$inferSelect, leaseToken: string, leaseSeconds: number) {
+  if (run.status === 'cancelled') return { cancelled: true, leaseExpiresAt: null };
+  if (run.status !== 'running') throw conflict(`The run is ${run.status}; there is nothing to heart-beat`);
+  assertLease(run, leaseToken);
+  const [renewed] = await ctx.store.db
+    .update(runs)
+    .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${leaseSeconds}::float8)` })
+    .where(and(eq(runs.id, run.id), eq(runs.status, 'running'), sql`${runs.leaseToken} = ${leaseToken}::uuid`))
+    .returning({ leaseExpiresAt: runs.leaseExpiresAt });
+  if (!renewed) return heartbeat(ctx, (await ctx.store.db.select().from(runs).where(eq(runs.id, run.id)))[0]!, leaseToken, leaseSeconds);
+  return { cancelled: false, leaseExpiresAt: renewed.leaseExpiresAt };
+}
+
+export interface Outcome {
+  status: 'succeeded' | 'failed' | 'diverged' | 'cancelled';
+  error?: string | null;
+  divergedAtStep?: number | null;
+  divergedLearningRate?: number | null;
+  results?: unknown;
+}
+
+/** Ends a leased run with its outcome. A cancelled run stays cancelled whatever the worker reports. */
+export async function finishRun(ctx: Context, run: typeof runs.$inferSelect, leaseToken: string, outcome: Outcome) {
+  if (run.status === 'cancelled') return run;
+  if (run.status !== 'running') throw conflict(`The run is already ${run.status}`);
+  assertLease(run, leaseToken);
+  const [finished] = await ctx.store.db
+    .update(runs)
+    .set({
+      status: outcome.status,
+      error: outcome.error ?? null,
+      divergedAtStep: outcome.divergedAtStep ?? null,
+      divergedLearningRate: outcome.divergedLearningRate ?? null,
+      ...(outcome.results !== undefined && outcome.results !== null ? { results: outcome.results } : {}),
+      finishedAt: new Date(),
+      updatedAt: new Date(),
+      leaseToken: null,
+      leaseExpiresAt: null,
+    })
+    .where(and(eq(runs.id, run.id), eq(runs.status, 'running'), sql`${runs.leaseToken} = ${leaseToken}::uuid`))
+    .returning();
+  if (!finished) throw conflict('The run changed while it was being finished; it is no longer this worker’s');
+  await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: finished.status });
+  return finished;
+}
+
+/**
+ * Hands runs whose lease expired back to the queue, or fails them after their last attempt. Idempotent, so
+ * every API replica may run it on a timer.
+ */
+export async function requeueExpiredLeases(store: Store): Promise<{ id: string; status: string }[]> {
+  return store.query<{ id: string; status: string }>(
+    `update runs set
+       status = case when attempt < max_attempts then 'queued' else 'failed' end,
+       error = case when attempt < max_attempts then error
+                    else 'Its worker stopped responding (lease expired) on each of ' || attempt || ' attempts' end,
+       finished_at = case when attempt < max_attempts then null else now() end,
+       worker_id = null, lease_token = null, lease_expires_at = null, updated_at = now()
+     where status = 'running' and lease_expires_at < now()
+     returning id, status`,
+  );
+}
