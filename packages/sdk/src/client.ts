@@ -1,0 +1,165 @@
+import { TuneboardError } from './errors';
+
+export interface ClientOptions {
+  /** The GraphQL endpoint; default TUNEBOARD_API_URL or http://127.0.0.1:4000/graphql. */
+  url?: string;
+  /** An API token; default TUNEBOARD_TOKEN. */
+  token?: string;
+  fetch?: typeof fetch;
+  /** Per-request timeout (default 60 s). */
+  timeoutMs?: number;
+}
+
+const env = (name: string): string | undefined => (typeof process !== 'undefined' ? process.env?.[name] : undefined);
+
+export interface MetricColumnsInput {
+  key: string;
+  steps: number[];
+  /** NaN and ±Infinity are allowed. */
+  values: number[];
+  wallTimes?: number[];
+}
+
+export interface RunLease {
+  leaseToken: string;
+  leaseExpiresAt: string;
+  attempt: number;
+  run: { id: string; name: string; hparams: unknown; projectId: string };
+}
+
+/** NaN and ±Infinity cannot travel in JSON: the API's MetricValue takes them as strings. */
+function encodeValue(value: number): number | string {
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** A small typed client for the operations scripts and workers need. */
+export class TuneboardClient {
+  readonly url: string;
+  private readonly token: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(options: ClientOptions = {}) {
+    this.url = options.url ?? env('TUNEBOARD_API_URL') ?? 'http://127.0.0.1:4000/graphql';
+    this.token = options.token ?? env('TUNEBOARD_TOKEN');
+    this.fetchImpl = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  /** Sends one GraphQL operation; throws TuneboardError with the API's code on any error. */
+  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new TuneboardError(`Cannot reach Tuneboard at ${this.url}: ${(error as Error).message}`, 'NETWORK', [], true);
+    }
+    let body: { data?: T; errors?: { message: string; extensions?: { code?: string; problems?: { path: string; message: string }[] } }[] };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw new TuneboardError(`Tuneboard answered HTTP ${response.status} without a GraphQL body`, `HTTP_${response.status}`, [], response.status >= 500 || response.status === 429);
+    }
+    const error = body.errors?.[0];
+    if (error) {
+      const code = error.extensions?.code ?? `HTTP_${response.status}`;
+      throw new TuneboardError(error.message, code, error.extensions?.problems ?? [], response.status >= 500 || code === 'INTERNAL_SERVER_ERROR');
+    }
+    if (!response.ok || body.data === undefined) throw new TuneboardError(`Tuneboard answered HTTP ${response.status}`, `HTTP_${response.status}`, [], response.status >= 500);
+    return body.data;
+  }
+
+  async viewer() {
+    return (await this.request<{ viewer: { id: string; email: string; teams: { id: string; name: string; role: string }[] } }>(
+      `{ viewer { id email teams { id name role } } }`,
+    )).viewer;
+  }
+
+  /** The project of that name in the team (the viewer's first team when omitted), created if missing. */
+  async findOrCreateProject(name: string, team?: string): Promise<{ id: string; name: string }> {
+    const viewer = await this.viewer();
+    const chosen = team ? viewer.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase()) : viewer.teams[0];
+    if (!chosen) throw new TuneboardError(team ? `You are not in a team "${team}"` : 'Your user belongs to no team', 'NOT_FOUND');
+    const { projects } = await this.request<{ projects: { id: string; name: string }[] }>(`query($t: ID) { projects(teamId: $t) { id name } }`, { t: chosen.id });
+    const existing = projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    if (existing) return existing;
+    return (await this.request<{ createProject: { id: string; name: string } }>(`mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n) { id name } }`, { t: chosen.id, n: name }))
+      .createProject;
+  }
+
+  async submitRun(input: {
+    projectId: string;
+    hparams: unknown;
+    name?: string;
+    tags?: string[];
+    notes?: string;
+    execution?: 'QUEUE' | 'EXTERNAL';
+    requirements?: { gpu?: boolean; backends?: string[] };
+    maxAttempts?: number;
+  }) {
+    return (await this.request<{ submitRun: { run: { id: string; name: string; status: string }; warnings: { code: string; message: string }[] } }>(
+      `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id name status } warnings { code message } } }`,
+      { input },
+    )).submitRun;
+  }
+
+  async logMetrics(runId: string, series: MetricColumnsInput[]): Promise<number> {
+    const encoded = series.map((s) => ({ ...s, values: s.values.map(encodeValue) }));
+    return (await this.request<{ logMetrics: { accepted: number } }>(
+      `mutation($r: ID!, $s: [MetricSeriesInput!]) { logMetrics(runId: $r, series: $s) { accepted } }`,
+      { r: runId, s: encoded },
+    )).logMetrics.accepted;
+  }
+
+  async setRunStatus(runId: string, status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'DIVERGED', extra: { error?: string; backend?: string; device?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}) {
+    return (await this.request<{ setRunStatus: { id: string; status: string } }>(
+      `mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { id status } }`,
+      { i: { runId, status, ...extra } },
+    )).setRunStatus;
+  }
+
+  async run(id: string) {
+    return (await this.request<{ run: { id: string; name: string; status: string; attempt: number; results: unknown; error: string | null } | null }>(
+      `query($id: ID!) { run(id: $id) { id name status attempt results error } }`,
+      { id },
+    )).run;
+  }
+
+  async cancelRun(runId: string) {
+    return (await this.request<{ cancelRun: { id: string; status: string } }>(`mutation($r: ID!) { cancelRun(runId: $r) { id status } }`, { r: runId })).cancelRun;
+  }
+
+  async registerWorker(name: string, capabilities: { backend: string; device: string; gpu: boolean; memoryMb?: number; hostname?: string }) {
+    return (await this.request<{ registerWorker: { id: string } }>(
+      `mutation($n: String!, $c: WorkerCapabilitiesInput!) { registerWorker(name: $n, capabilities: $c) { id } }`,
+      { n: name, c: capabilities },
+    )).registerWorker;
+  }
+
+  async claimRun(workerId: string): Promise<RunLease | null> {
+    const { claimRun } = await this.request<{ claimRun: (Omit<RunLease, 'run'> & { run: { id: string; name: string; hparams: unknown; project: { id: string } } }) | null }>(
+      `mutation($w: ID!) { claimRun(workerId: $w) { leaseToken leaseExpiresAt attempt run { id name hparams project { id } } } }`,
+      { w: workerId },
+    );
+    if (!claimRun) return null;
+    const { project, ...run } = claimRun.run;
+    return { ...claimRun, run: { ...run, projectId: project.id } };
+  }
+
+  async heartbeatRun(runId: string, leaseToken: string) {
+    return (await this.request<{ heartbeatRun: { cancelled: boolean; leaseExpiresAt: string | null } }>(
+      `mutation($r: ID!, $l: ID!) { heartbeatRun(runId: $r, leaseToken: $l) { cancelled leaseExpiresAt } }`,
+      { r: runId, l: leaseToken },
+    )).heartbeatRun;
+  }
+
+  async finishRun(input: { runId: string; leaseToken: string; outcome: 'SUCCEEDED' | 'FAILED' | 'DIVERGED'; error?: string; divergedAtStep?: number; divergedLearningRate?: number; results?: unknown }) {
+    return (await this.request<{ finishRun: { id: string; status: string } }>(`mutation($i: FinishRunInput!) { finishRun(input: $i) { id status } }`, { i: input })).finishRun;
+  }
+}

@@ -1,0 +1,5 @@
+export { TuneboardClient, type ClientOptions, type MetricColumnsInput, type RunLease } from './client';
+export { TuneboardError } from './errors';
+export { MetricBuffer, type MetricBufferOptions } from './metric-buffer';
+export { init, Run, type InitOptions } from './run';
+export { tuneboardCallback, type FitCallback } from './tfjs-callback';

@@ -1,0 +1,85 @@
+import { validateRunConfig } from '@tuneboard/hparams';
+import { TuneboardClient, type ClientOptions } from './client';
+import { TuneboardError } from './errors';
+import { MetricBuffer, type MetricBufferOptions } from './metric-buffer';
+
+export interface InitOptions extends ClientOptions {
+  /** A project name (created in the team if missing) or id. */
+  project: string;
+  /** Team name or id; default the first of the token's teams. */
+  team?: string;
+  name?: string;
+  /** The run's configuration (packages/hparams RunConfig), validated here before anything is sent. */
+  hparams: unknown;
+  tags?: string[];
+  notes?: string;
+  client?: TuneboardClient;
+  buffer?: MetricBufferOptions;
+}
+
+/** A run your own script trains and reports — created RUNNING (EXTERNAL), so no worker claims it. */
+export class Run {
+  private readonly buffer: MetricBuffer;
+  private lastStep = -1;
+  private finished = false;
+
+  constructor(
+    readonly client: TuneboardClient,
+    readonly id: string,
+    readonly name: string,
+    /** What the API said about the configuration (e.g. findings it contradicts). */
+    readonly warnings: readonly { code: string; message: string }[],
+    bufferOptions: MetricBufferOptions = {},
+  ) {
+    this.buffer = new MetricBuffer((series) => client.logMetrics(id, series), bufferOptions);
+  }
+
+  /**
+   * Records metrics at a step (default: one after the last). Returns at once; points are sent in the
+   * background in batches.
+   */
+  log(metrics: Record<string, number>, step?: number): void {
+    if (this.finished) throw new TuneboardError(`Run ${this.name} is finished; it takes no more metrics`, 'FINISHED');
+    const at = step ?? this.lastStep + 1;
+    if (!Number.isInteger(at) || at < 0) throw new TuneboardError(`step must be a whole number ≥ 0, got ${at}`, 'BAD_USER_INPUT');
+    this.lastStep = Math.max(this.lastStep, at);
+    const now = Date.now();
+    for (const [key, value] of Object.entries(metrics)) this.buffer.add(key, at, value, now);
+  }
+
+  /** Waits until every logged point is stored. */
+  flush(): Promise<void> {
+    return this.buffer.flush();
+  }
+
+  /** Points given up on (API unreachable for too long, or refused). */
+  get droppedPoints(): number {
+    return this.buffer.dropped;
+  }
+
+  /** Flushes and marks the run finished. */
+  async finish(status: 'SUCCEEDED' | 'FAILED' | 'DIVERGED' | 'CANCELLED' = 'SUCCEEDED', details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}): Promise<void> {
+    if (this.finished) return;
+    await this.buffer.flush();
+    this.finished = true;
+    await this.client.setRunStatus(this.id, status, details);
+  }
+}
+
+/** Like wandb.init: validates the configuration, finds or creates the project, creates a running run. */
+export async function init(options: InitOptions): Promise<Run> {
+  const checked = validateRunConfig(options.hparams);
+  if (!checked.ok)
+    throw new TuneboardError(`Invalid hyperparameters: ${checked.issues.map((i) => i.message).join('; ')}`, 'BAD_USER_INPUT', checked.issues);
+  const client = options.client ?? new TuneboardClient(options);
+  const project = await client.findOrCreateProject(options.project, options.team);
+  const { run, warnings } = await client.submitRun({
+    projectId: project.id,
+    hparams: checked.config,
+    execution: 'EXTERNAL',
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.notes ? { notes: options.notes } : {}),
+  });
+  return new Run(client, run.id, run.name, warnings, options.buffer);
+}
