@@ -1,0 +1,16 @@
+export {
+  computeEvidence,
+  findConfounders,
+  EVIDENCE_STATUSES,
+  MIN_RUNS_PER_GROUP,
+  type ComputedStatus,
+  type Confounder,
+  type Evidence,
+  type EvidencePoint,
+  type EvidenceRun,
+  type FindingMetric,
+  type FindingSpec,
+  type Group,
+  type GroupSummary,
+} from './evidence';
+export { bootstrapMeanDifference, mean, median, quantile, seededRandom } from './statistics';
