@@ -111,6 +111,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process owner (main.ts) handles SIGINT/SIGTERM; Apollo's own handlers would race with it.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: 100_000 },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
