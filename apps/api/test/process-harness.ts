@@ -32,7 +32,9 @@ export interface ProcessResult {
 export type ChildEnv = Record<string, string | undefined>;
 
 function childEnv(env: ChildEnv): NodeJS.ProcessEnv {
-  const merged: NodeJS.ProcessEnv = { ...process.env, TUNEBOARD_LOG_LEVEL: 'warn' };
+  // No local trainer workers: they would claim the runs a test submits and log metrics of their own.
+  // NODE_ENV is inherited (vitest sets "test"); pass NODE_ENV: undefined to run a child as users do.
+  const merged: NodeJS.ProcessEnv = { ...process.env, TUNEBOARD_LOG_LEVEL: 'warn', TUNEBOARD_WORKERS: '0' };
   // The child must use exactly the database the test names, never one from the runner's shell.
   delete merged.DATABASE_URL;
   delete merged.TUNEBOARD_DATA_DIR;
@@ -111,8 +113,8 @@ export interface ServerProcess {
   output(): { stdout: string; stderr: string };
   /** SIGKILL: no shutdown handler runs, nothing is flushed or unlocked. */
   kill(): Promise<void>;
-  /** SIGTERM and wait for the graceful shutdown. */
-  stop(): Promise<void>;
+  /** SIGTERM and wait for the graceful shutdown; SIGKILL and fail when it takes longer than `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 const BANNER = /Tuneboard API\s+(http:\/\/\S+\/graphql)/;
@@ -160,10 +162,10 @@ export async function startServerProcess(env: ChildEnv, timeoutMs = 60_000): Pro
       child.kill('SIGKILL');
       await withDeadline(tracked.exited, 10_000, `server pid ${child.pid} to die after SIGKILL`);
     },
-    async stop() {
+    async stop(timeoutMs = 15_000) {
       child.kill('SIGTERM');
       try {
-        await withDeadline(tracked.exited, 15_000, `server pid ${child.pid} to shut down after SIGTERM`);
+        await withDeadline(tracked.exited, timeoutMs, `server pid ${child.pid} to shut down after SIGTERM`);
       } catch (error) {
         child.kill('SIGKILL');
         throw error;
