@@ -10,6 +10,9 @@ const USAGE = `Usage: tuneboard <command> [options]
 
 Commands:
   start                                   migrate the database, bootstrap it when empty, serve the API
+                                          and TUNEBOARD_WORKERS (default 1) local trainer workers
+  worker [--name N]                       claim queued runs from the API and train them
+                                          (TUNEBOARD_API_URL, TUNEBOARD_TOKEN; TUNEBOARD_BACKEND to force one)
   admin bootstrap [--email E] [--team T]  create the first user, team and owner token (empty database only)
   user create --email E --team T [--role owner|member|viewer]
                                           create a user (and the team if new) and print a token for them
@@ -56,6 +59,21 @@ async function run(argv: string[]): Promise<unknown> {
     case 'start':
       await start();
       return undefined;
+    case 'worker': {
+      const env = readEnv();
+      if (!env.TUNEBOARD_TOKEN) throw new UsageError('TUNEBOARD_TOKEN is required: the worker claims runs with that user’s token');
+      // Loaded only here: the trainer brings TensorFlow.js, which the API process does not need.
+      const { runWorker } = await import('@tuneboard/worker');
+      const { TuneboardClient } = await import('@tuneboard/sdk');
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      // Started by `tuneboard start`: leave with the server rather than outlive it as an orphan.
+      if (process.send) process.once('disconnect', () => process.exit(0));
+      const client = new TuneboardClient({ url: env.TUNEBOARD_API_URL ?? `http://127.0.0.1:${env.PORT}/graphql`, token: env.TUNEBOARD_TOKEN });
+      await runWorker({ client, signal: stop.signal, ...(values.name ? { name: values.name } : {}) });
+      return undefined;
+    }
     case 'admin bootstrap':
       return withStore((store) => bootstrap(store, { email: values.email, team: values.team }));
     case 'user create': {

@@ -12,6 +12,10 @@ const envSchema = z.object({
   TUNEBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TUNEBOARD_API_URL: z.string().url().optional(),
   TUNEBOARD_TOKEN: z.string().min(1).optional(),
+  // Trainer workers `tuneboard start` runs beside the API (0: none; run `tuneboard worker` elsewhere).
+  TUNEBOARD_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
+  // How long a worker's claim on a run lasts without a heartbeat before the run goes to another worker.
+  TUNEBOARD_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   // Largest request body the API reads, in megabytes (metric batches are the big ones).
   TUNEBOARD_MAX_BODY_MB: z.coerce.number().positive().default(64),
 });

@@ -1,5 +1,9 @@
-import { hasAnyUser, bootstrap } from './services/accounts';
-import { openStore, type Store } from '@tuneboard/db';
+import { apiTokens, openStore, users, type Store } from '@tuneboard/db';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { bootstrap, hasAnyUser, issueToken } from './services/accounts';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
@@ -11,7 +15,14 @@ export async function start(env: Env = readEnv()): Promise<void> {
   const logger = pino({ level: env.TUNEBOARD_LOG_LEVEL });
   const dataDir = resolve(env.TUNEBOARD_DATA_DIR);
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir });
-  const server = await startServer({ store, port: env.PORT, host: env.HOST, logger, maxBodyBytes: env.TUNEBOARD_MAX_BODY_MB * 1024 * 1024 });
+  const server = await startServer({
+    store,
+    port: env.PORT,
+    host: env.HOST,
+    logger,
+    maxBodyBytes: env.TUNEBOARD_MAX_BODY_MB * 1024 * 1024,
+    leaseSeconds: env.TUNEBOARD_LEASE_SECONDS,
+  });
 
   const lines = [
     '',
@@ -31,6 +42,12 @@ export async function start(env: Env = readEnv()): Promise<void> {
       `    -d '{"query":"{ viewer { email teams { name } } }"}'`,
     );
   }
+  const workers = env.TUNEBOARD_WORKERS > 0 ? await startLocalWorkers(store, server.url, env.TUNEBOARD_WORKERS, logger) : null;
+  lines.push(
+    workers
+      ? `Workers          ${env.TUNEBOARD_WORKERS} local trainer worker(s); add more anywhere with TUNEBOARD_API_URL=${server.url} TUNEBOARD_TOKEN=… npx tuneboard worker`
+      : 'Workers          none here (TUNEBOARD_WORKERS=0); start them with `tuneboard worker`',
+  );
   console.log(lines.join('\n') + '\n');
 
   let stopping = false;
@@ -38,6 +55,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await workers?.stop();
     await server.stop();
     await store.close();
     process.exit(0);
@@ -45,6 +63,49 @@ export async function start(env: Env = readEnv()): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
+
+/**
+ * Trainer workers as child processes (training would stall the API's event loop), with a token of their own
+ * for the first user, so the embedded default trains runs out of the box. A worker that dies is restarted.
+ */
+async function startLocalWorkers(store: Store, apiUrl: string, count: number, logger: Logger) {
+  const [owner] = await store.db.select({ id: users.id }).from(users).orderBy(asc(users.createdAt)).limit(1);
+  if (!owner) return null;
+  // One token per start, the previous ones revoked, so tokens do not pile up.
+  await store.db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.userId, owner.id), eq(apiTokens.name, LOCAL_WORKER_TOKEN), isNull(apiTokens.revokedAt)));
+  const { token } = await issueToken(store, owner.id, LOCAL_WORKER_TOKEN);
+  const bin = fileURLToPath(new URL('../bin/tuneboard.mjs', import.meta.url));
+  let stopping = false;
+  const children = new Set<ChildProcess>();
+  const spawnWorker = (index: number) => {
+    const child = spawn(process.execPath, [bin, 'worker', '--name', `local-${index}`], {
+      env: { ...process.env, TUNEBOARD_API_URL: apiUrl, TUNEBOARD_TOKEN: token },
+      // The IPC channel closes when this process dies, however it dies (even SIGKILL): the worker then exits.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.add(child);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      logger.warn({ code, signal, index }, 'local worker exited; restarting it in 2 s');
+      setTimeout(() => !stopping && spawnWorker(index), 2_000).unref();
+    });
+  };
+  for (let i = 1; i <= count; i++) spawnWorker(i);
+  return {
+    async stop() {
+      stopping = true;
+      await Promise.all(
+        [...children].map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+      );
+    },
+  };
+}
+
+const LOCAL_WORKER_TOKEN = 'local worker';
 
 /** On an empty database, the first user, team and owner token. The embedded default keeps the token in a file beside the data. */
 async function bootstrapIfEmpty(store: Store, dataDir: string): Promise<{ token: string; savedTo?: string } | null> {

@@ -2,11 +2,13 @@ export { DATASETS, DATASET_NAMES, isDatasetName, type DatasetInfo, type DatasetN
 export {
   ACTIVATIONS,
   LIMITS,
+  lrRangeTestSchema,
   runConfigSchema,
   type Activation,
   type CnnConfig,
   type ConvLayerConfig,
   type DatasetConfig,
+  type LrRangeTestConfig,
   type MlpConfig,
   type ModelConfig,
   type OptimizerConfig,

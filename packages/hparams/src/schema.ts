@@ -9,6 +9,7 @@ export const LIMITS = {
   maxLearningRate: 10,
   maxEpochs: 10_000,
   maxParams: 1e9,
+  maxRangeTestSteps: 10_000,
 } as const;
 
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu', 'gelu'] as const;
@@ -141,6 +142,32 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/**
+ * A run mode instead of training: the learning rate rises exponentially from
+ * start to end over `steps` optimizer steps, to find the largest one that
+ * still trains stably.
+ */
+export const lrRangeTestSchema = z.strictObject({
+  startLearningRate: z
+    .number()
+    .gt(0)
+    .max(LIMITS.maxLearningRate)
+    .default(1e-7)
+    .describe('Learning rate of the first step of the range test'),
+  endLearningRate: z
+    .number()
+    .gt(0)
+    .max(LIMITS.maxLearningRate)
+    .default(10)
+    .describe('Learning rate the range test rises to at its last step'),
+  steps: z
+    .int()
+    .min(2)
+    .max(LIMITS.maxRangeTestSteps)
+    .default(100)
+    .describe('Optimizer steps of the range test (it stops early once the loss diverges)'),
+});
+
 export const runConfigSchema = z.strictObject({
   dataset: datasetSchema,
   model: modelSchema,
@@ -149,6 +176,8 @@ export const runConfigSchema = z.strictObject({
   batchSize: positiveInt().describe('Samples per optimizer step'),
   epochs: positiveInt().max(LIMITS.maxEpochs).describe('Passes over the training set'),
   seed: z.int().default(0).describe('Seed for weight initialization and batch order'),
+  // Present: the run is a learning-rate range test, not a training run.
+  lrRangeTest: lrRangeTestSchema.optional(),
 });
 
 /** A normalized run configuration: every default filled in. This is what gets stored. */
@@ -165,3 +194,4 @@ export type OptimizerConfig = RunConfig['optimizer'];
 export type OptimizerName = OptimizerConfig['name'];
 export type ScheduleConfig = RunConfig['schedule'];
 export type ScheduleKind = ScheduleConfig['kind'];
+export type LrRangeTestConfig = NonNullable<RunConfig['lrRangeTest']>;

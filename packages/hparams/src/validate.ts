@@ -154,6 +154,13 @@ function crossFieldIssues(config: RunConfig): ValidationIssue[] {
   }
 
   issues.push(...scheduleIssues(config));
+  const rangeTest = config.lrRangeTest;
+  if (rangeTest && rangeTest.endLearningRate <= rangeTest.startLearningRate) {
+    issues.push({
+      path: 'lrRangeTest.endLearningRate',
+      message: `lrRangeTest.endLearningRate ${rangeTest.endLearningRate} must be above lrRangeTest.startLearningRate ${rangeTest.startLearningRate}: the range test raises the learning rate`,
+    });
+  }
   return issues;
 }
 

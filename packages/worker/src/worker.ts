@@ -1,0 +1,137 @@
+import { validateRunConfig } from '@tuneboard/hparams';
+import { MetricBuffer, TuneboardClient, TuneboardError, type RunLease } from '@tuneboard/sdk';
+import { selectBackend, trainRun, type TrainingBackend } from '@tuneboard/trainer';
+import { hostname, totalmem } from 'node:os';
+import { createProgressReporter, type ProgressReporter } from './progress';
+
+export interface WorkerOptions {
+  client: TuneboardClient;
+  name?: string;
+  /** Stops the worker: the run in progress is abandoned (its lease expires and another worker retries it). */
+  signal?: AbortSignal;
+  /** How long to wait before asking again when the queue is empty (default 1 s, backing off to 5 s). */
+  pollMs?: number;
+  /** Stop after this many runs (default: never); for tests and batch jobs. */
+  maxRuns?: number;
+  backend?: TrainingBackend;
+  progress?: ProgressReporter;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/**
+ * Claims queued runs from the API and trains them, one at a time, until `signal` aborts. Any number of
+ * workers on any number of machines may point at one API: the API's queue hands each run to one of them.
+ */
+export async function runWorker(options: WorkerOptions): Promise<{ runs: number }> {
+  const { client, signal } = options;
+  const progress = options.progress ?? createProgressReporter();
+  const backend = options.backend ?? (await selectBackend());
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const worker = await client.registerWorker(name, {
+    backend: backend.name,
+    device: backend.device,
+    gpu: backend.name === 'tensorflow-gpu',
+    memoryMb: Math.round(totalmem() / 1024 / 1024),
+    hostname: hostname(),
+  });
+  progress.log(`worker ${name} (${backend.name} on ${backend.device}) is waiting for runs at ${client.url}`);
+  const basePoll = options.pollMs ?? 1_000;
+  let idle = basePoll;
+  let runs = 0;
+  while (!signal?.aborted && (options.maxRuns === undefined || runs < options.maxRuns)) {
+    let lease: RunLease | null;
+    try {
+      lease = await client.claimRun(worker.id);
+    } catch (error) {
+      if (error instanceof TuneboardError && error.retryable) {
+        progress.log(`cannot claim runs (${error.message}); retrying`);
+        await sleep(Math.min(idle * 2, 10_000), signal);
+        continue;
+      }
+      throw error;
+    }
+    if (!lease) {
+      await sleep(idle, signal);
+      idle = Math.min(idle * 1.5, 5_000);
+      continue;
+    }
+    idle = basePoll;
+    runs++;
+    await trainLeasedRun(client, lease, backend, progress, signal);
+  }
+  return { runs };
+}
+
+/** Trains one leased run: heart-beats while training, streams metrics, reports the outcome. */
+export async function trainLeasedRun(
+  client: TuneboardClient,
+  lease: RunLease,
+  backend: TrainingBackend,
+  progress: ProgressReporter,
+  workerSignal?: AbortSignal,
+): Promise<void> {
+  const runId = lease.run.id;
+  const stop = new AbortController();
+  let cancelled = false;
+  let leaseLost = false;
+  const onWorkerStop = () => stop.abort();
+  workerSignal?.addEventListener('abort', onWorkerStop, { once: true });
+
+  // Renew the lease at a third of its length, so two missed beats still leave time.
+  const leaseMs = Math.max(1_000, new Date(lease.leaseExpiresAt).getTime() - Date.now());
+  const beat = setInterval(() => {
+    client
+      .heartbeatRun(runId, lease.leaseToken)
+      .then((answer) => {
+        if (answer.cancelled) (cancelled = true), stop.abort();
+      })
+      .catch((error: unknown) => {
+        if (error instanceof TuneboardError && error.code === 'CONFLICT') (leaseLost = true), stop.abort();
+      });
+  }, leaseMs / 3);
+
+  const metrics = new MetricBuffer((series) => client.logMetrics(runId, series), {
+    onError: (error) => progress.log(`run ${lease.run.name}: some metrics were not stored: ${error.message}`),
+  });
+  progress.start(`${lease.run.name} (attempt ${lease.attempt})`);
+  try {
+    const checked = validateRunConfig(lease.run.hparams);
+    if (!checked.ok) throw new Error(`The stored configuration is invalid: ${checked.issues.map((i) => i.message).join('; ')}`);
+    const result = await trainRun(checked.config, {
+      backend,
+      signal: stop.signal,
+      onMetrics: (points) => {
+        for (const p of points) metrics.add(p.key, p.step, p.value, p.wallTime);
+      },
+      onProgress: (p) => progress.update(p),
+    });
+    await metrics.flush();
+    if (cancelled || leaseLost || workerSignal?.aborted || result.status === 'cancelled') {
+      progress.done(cancelled ? 'cancelled' : leaseLost ? 'lease lost; another worker has the run' : 'stopped');
+      return;
+    }
+    await client.finishRun({
+      runId,
+      leaseToken: lease.leaseToken,
+      outcome: result.status === 'diverged' ? 'DIVERGED' : 'SUCCEEDED',
+      ...(result.divergedAtStep !== undefined ? { divergedAtStep: result.divergedAtStep } : {}),
+      ...(result.divergedLearningRate !== undefined ? { divergedLearningRate: result.divergedLearningRate } : {}),
+      results: result.results,
+    });
+    progress.done(result.status === 'diverged' ? `diverged at step ${result.divergedAtStep}` : 'succeeded');
+  } catch (error) {
+    await metrics.flush();
+    const message = error instanceof Error ? error.message : String(error);
+    progress.done(`failed: ${message}`);
+    if (!cancelled && !leaseLost && !workerSignal?.aborted)
+      await client.finishRun({ runId, leaseToken: lease.leaseToken, outcome: 'FAILED', error: message }).catch(() => {});
+  } finally {
+    clearInterval(beat);
+    workerSignal?.removeEventListener('abort', onWorkerStop);
+  }
+}
