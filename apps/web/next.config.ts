@@ -1,0 +1,9 @@
+import type { NextConfig } from 'next';
+
+const nextConfig: NextConfig = {
+  // The workspace packages export TypeScript sources (no build step); Next compiles them like our own.
+  transpilePackages: ['@tuneboard/hparams', '@tuneboard/filter'],
+  poweredByHeader: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,212 @@
+'use client';
+import { useQuery } from '@apollo/client/react';
+import { stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useMemo } from 'react';
+import { Chart } from '@/charts/chart';
+import { buildLineChartOption, buildParallelOption, buildScatterOption } from '@/charts/chart-options';
+import { prefersLogAxis, toChartPoints, X_AXIS_KINDS, type XAxisKind } from '@/charts/series-points';
+import { CompareRunsDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
+import { Empty, ErrorNotice, Loading } from '../../../../status-views';
+import { parallelInput, scatterPoints, varyingParams, type ComparedRun } from './compare-model';
+import { compareQueryString, parseCompareState, type CompareState, type MetricAggregate } from './compare-state';
+
+const MAX_POINTS = 1000;
+const MAX_PARALLEL_AXES = 10;
+const X_AXIS_NAMES: Record<XAxisKind, string> = { step: 'step', epoch: 'epoch', time: 'seconds since start' };
+
+type Series = CompareRunsQuery['metricSeries'][number];
+
+export function CompareView({ projectId }: { projectId: string }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const state = useMemo(() => parseCompareState(Object.fromEntries(searchParams)), [searchParams]);
+  const update = (patch: Partial<CompareState>) =>
+    router.replace(`${pathname}${compareQueryString({ ...state, ...patch })}`, { scroll: false });
+
+  const { data, error, refetch } = useQuery(CompareRunsDocument, {
+    variables: { runIds: [...state.runIds], maxPoints: MAX_POINTS },
+    skip: state.runIds.length === 0,
+  });
+
+  const model = useMemo(() => (data ? compareModel(data.metricSeries, state.runIds) : undefined), [data, state.runIds]);
+
+  if (state.runIds.length === 0) {
+    return <Empty action={{ href: `/projects/${projectId}`, label: 'Choose runs in the runs table' }}>No runs selected to compare.</Empty>;
+  }
+  if (error && !data) return <ErrorNotice error={error} retry={() => void refetch()} />;
+  if (!model) return <Loading what={`${state.runIds.length} runs`} />;
+  if (model.runs.length === 0) return <Empty>None of these runs has logged metrics yet.</Empty>;
+
+  const paths = varyingParams(model.runs);
+  const parallelPaths = paths.filter((p) => !/\[\d+\]/.test(p)).slice(0, MAX_PARALLEL_AXES);
+  const numericPaths = paths.filter((path) => model.runs.some((run) => typeof run.params[path] === 'number'));
+  const scatter = scatterPoints(model.runs, state.scatterParam, state.targetMetric);
+  const target = `${state.targetMetric.aggregate}(${state.targetMetric.key})`;
+
+  return (
+    <>
+      <p className="muted">
+        {model.runs.map((run, i) => (
+          <span key={run.id}>
+            {i > 0 && ', '}
+            <Link href={`/runs/${run.id}`}>{run.name}</Link>
+          </span>
+        ))}
+        {model.missing > 0 && ` — ${model.missing} selected ${model.missing === 1 ? 'run has' : 'runs have'} no metrics yet`}
+      </p>
+      <div className="toolbar" aria-label="Chart settings">
+        <label>
+          x axis{' '}
+          <select aria-label="x axis" value={state.xAxis} onChange={(e) => update({ xAxis: e.target.value as XAxisKind })}>
+            {X_AXIS_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {X_AXIS_NAMES[kind]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={state.logY} onChange={(e) => update({ logY: e.target.checked })} /> log scale
+        </label>
+        <label>
+          smoothing{' '}
+          <input
+            type="range"
+            aria-label="smoothing"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={state.smoothing}
+            onChange={(e) => update({ smoothing: Number(e.target.value) })}
+          />{' '}
+          {state.smoothing.toFixed(2)}
+        </label>
+      </div>
+
+      <section className="chart-grid" aria-label="Metrics">
+        {model.keys.map((key) => (
+          <Chart
+            key={key}
+            label={key}
+            option={buildLineChartOption({
+              title: key,
+              xName: X_AXIS_NAMES[state.xAxis],
+              logY: state.logY,
+              series: model.runs.flatMap((run) => {
+                const series = model.series.get(`${run.id}\u0000${key}`);
+                if (!series) return [];
+                return [
+                  {
+                    name: run.name,
+                    points: toChartPoints(
+                      series,
+                      { kind: state.xAxis, stepsPerEpoch: model.stepsPerEpoch.get(run.id), startTime: model.startTime.get(run.id) },
+                      { smoothing: state.smoothing, logY: state.logY },
+                    ),
+                  },
+                ];
+              }),
+            })}
+          />
+        ))}
+      </section>
+
+      <section className="panel" aria-label="Hyperparameters against a metric">
+        <div className="toolbar">
+          <h2>Hyperparameters → {target}</h2>
+          <label>
+            metric{' '}
+            <select
+              aria-label="target metric"
+              value={state.targetMetric.key}
+              onChange={(e) => update({ targetMetric: { ...state.targetMetric, key: e.target.value } })}
+            >
+              {model.keys.map((key) => (
+                <option key={key}>{key}</option>
+              ))}
+            </select>
+          </label>
+          <select
+            aria-label="aggregate"
+            value={state.targetMetric.aggregate}
+            onChange={(e) => update({ targetMetric: { ...state.targetMetric, aggregate: e.target.value as MetricAggregate } })}
+          >
+            <option value="last">last</option>
+            <option value="min">min</option>
+            <option value="max">max</option>
+          </select>
+        </div>
+        {parallelPaths.length === 0 ? (
+          <p className="muted">These runs share every hyperparameter: nothing to lay out in parallel.</p>
+        ) : (
+          <Chart label="Parallel coordinates" height={340} option={buildParallelOption(parallelInput(model.runs, parallelPaths, state.targetMetric))} />
+        )}
+        <div className="toolbar">
+          <label>
+            scatter x{' '}
+            <select aria-label="scatter x" value={state.scatterParam} onChange={(e) => update({ scatterParam: e.target.value })}>
+              {[...new Set([state.scatterParam, ...numericPaths])].map((path) => (
+                <option key={path}>{path}</option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {scatter.length === 0 ? (
+          <p className="muted">
+            No run has both a numeric {state.scatterParam} and a {target}.
+          </p>
+        ) : (
+          <Chart
+            label="Scatter"
+            option={buildScatterOption({
+              xName: state.scatterParam,
+              yName: target,
+              logX: prefersLogAxis(state.scatterParam, scatter.map((p) => p.x)),
+              logY: false,
+              points: scatter,
+            })}
+          />
+        )}
+      </section>
+    </>
+  );
+}
+
+interface CompareModel {
+  runs: ComparedRun[];
+  /** Selected runs that came back without any series. */
+  missing: number;
+  keys: string[];
+  series: Map<string, Series>;
+  stepsPerEpoch: Map<string, number>;
+  startTime: Map<string, number>;
+}
+
+const KEY_ORDER = ['train.loss', 'test.loss', 'test.accuracy', 'train.accuracy', 'train.epoch_loss', 'train.learning_rate'];
+
+function compareModel(all: readonly Series[], runIds: readonly string[]): CompareModel {
+  const runs = new Map<string, ComparedRun>();
+  const series = new Map<string, Series>();
+  const perEpoch = new Map<string, number>();
+  const startTime = new Map<string, number>();
+  for (const s of all) {
+    series.set(`${s.runId}\u0000${s.key}`, s);
+    if (s.wallTimes.length > 0) startTime.set(s.runId, Math.min(startTime.get(s.runId) ?? Infinity, s.wallTimes[0]!));
+    if (!runs.has(s.runId)) {
+      runs.set(s.runId, { id: s.run.id, name: s.run.name, params: (s.run.params ?? {}) as Record<string, unknown>, metrics: s.run.metrics });
+      const config = validateRunConfig(s.run.hparams);
+      if (config.ok) perEpoch.set(s.runId, stepsPerEpoch(config.config));
+    }
+  }
+  const keys = [...new Set(all.map((s) => s.key))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const ordered = runIds.map((id) => runs.get(id)).filter((run): run is ComparedRun => run !== undefined);
+  return { runs: ordered, missing: runIds.length - ordered.length, keys, series, stepsPerEpoch: perEpoch, startTime };
+}
+
+function rank(key: string): number {
+  const index = KEY_ORDER.indexOf(key);
+  return index === -1 ? KEY_ORDER.length : index;
+}

@@ -1,0 +1,21 @@
+// The filter bar's client-side check: the same parser and vocabulary as the API, so mistakes show as you type.
+import { compileFilter, type FilterError } from '@tuneboard/filter';
+import { hparamVocabulary } from '@/lib/hparam-vocabulary';
+
+export interface MarkedFilterError extends FilterError {
+  /** The line of the text the error is on, and the error's columns within it, for an underline. */
+  line: string;
+  column: number;
+  width: number;
+}
+
+export function checkFilterText(text: string): MarkedFilterError[] {
+  const result = compileFilter(text, hparamVocabulary);
+  if (result.ok) return [];
+  return result.errors.map((error) => {
+    const lineStart = text.lastIndexOf('\n', Math.max(0, error.start - 1)) + 1;
+    const lineEnd = text.indexOf('\n', lineStart);
+    const line = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+    return { ...error, line, column: error.start - lineStart, width: Math.max(1, error.end - error.start) };
+  });
+}

@@ -1,0 +1,70 @@
+'use client';
+import { useEffect, useMemo, useState } from 'react';
+import { checkFilterText } from './filter-bar-check';
+
+const EXAMPLE = 'batchSize <= 32 and optimizer.name = "adam" or tags has "baseline"';
+
+/**
+ * The expression is checked as it is typed (same language and vocabulary as the API) and applied on Enter;
+ * the API's own rejection, if any, is shown the same way.
+ */
+export function FilterBar({
+  applied,
+  serverError,
+  onApply,
+}: {
+  applied: string;
+  serverError?: string;
+  onApply: (filter: string) => void;
+}) {
+  const [draft, setDraft] = useState(applied);
+  useEffect(() => setDraft(applied), [applied]);
+  const errors = useMemo(() => checkFilterText(draft), [draft]);
+  const dirty = draft.trim() !== applied.trim();
+
+  return (
+    <form
+      className="filter-bar"
+      role="search"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (errors.length === 0) onApply(draft.trim());
+      }}
+    >
+      <div className="filter-input">
+        <input
+          aria-label="Filter runs"
+          aria-invalid={errors.length > 0}
+          spellCheck={false}
+          value={draft}
+          placeholder={EXAMPLE}
+          onChange={(event) => setDraft(event.target.value)}
+        />
+        <button type="submit" disabled={errors.length > 0 || !dirty}>
+          Apply
+        </button>
+        {applied && (
+          <button type="button" className="secondary" onClick={() => onApply('')}>
+            Clear
+          </button>
+        )}
+      </div>
+      {errors.map((error, index) => (
+        <div key={index} className="filter-error" role="alert" data-filter-error>
+          <pre aria-hidden="true">
+            {error.line}
+            {'\n'}
+            {' '.repeat(error.column)}
+            {'^'.repeat(error.width)}
+          </pre>
+          <span>{error.message}</span>
+        </div>
+      ))}
+      {errors.length === 0 && serverError && !dirty && (
+        <div className="filter-error" role="alert" data-filter-error>
+          <span>{serverError}</span>
+        </div>
+      )}
+    </form>
+  );
+}

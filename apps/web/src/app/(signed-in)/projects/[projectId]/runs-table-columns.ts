@@ -1,0 +1,105 @@
+// The runs table's columns: run fields, every hyperparameter path (run.params) and every metric's
+// last/min/max (run.metrics). A column id is its URL form: `status`, `param:batchSize`, `metric:test.accuracy:max`.
+import type { RunOrder, RunsTableRowFragment } from '@/graphql/generated/graphql';
+import type { CsvCell } from '@/lib/csv';
+import { metricNumber } from '@/lib/metric-value';
+
+export type RunRow = RunsTableRowFragment;
+export type MetricAggregate = 'last' | 'min' | 'max';
+const AGGREGATES: readonly MetricAggregate[] = ['last', 'min', 'max'];
+
+export interface RunColumn {
+  id: string;
+  label: string;
+  group: 'run' | 'param' | 'metric';
+  /** How the API sorts by this column; undefined when it cannot (tags, backend, device). */
+  order?: Omit<RunOrder, 'direction'>;
+  numeric: boolean;
+  value(row: RunRow): CsvCell;
+}
+
+const RUN_FIELD_COLUMNS: readonly RunColumn[] = [
+  { id: 'status', label: 'Status', group: 'run', numeric: false, order: { field: 'STATUS' }, value: (r) => r.status.toLowerCase() },
+  { id: 'name', label: 'Name', group: 'run', numeric: false, order: { field: 'NAME' }, value: (r) => r.name },
+  { id: 'tags', label: 'Tags', group: 'run', numeric: false, value: (r) => r.tags.join(' ') },
+  { id: 'backend', label: 'Backend', group: 'run', numeric: false, value: (r) => r.backend },
+  { id: 'device', label: 'Device', group: 'run', numeric: false, value: (r) => r.device },
+  { id: 'createdAt', label: 'Created', group: 'run', numeric: false, order: { field: 'CREATED_AT' }, value: (r) => r.createdAt },
+];
+
+export const DEFAULT_COLUMN_IDS: readonly string[] = [
+  'status',
+  'name',
+  'tags',
+  'backend',
+  'param:model.kind',
+  'param:optimizer.name',
+  'param:optimizer.learningRate',
+  'param:batchSize',
+  'param:params',
+  'metric:test.accuracy:max',
+  'metric:train.loss:last',
+  'createdAt',
+];
+
+export function paramsOf(row: RunRow): Record<string, unknown> {
+  return typeof row.params === 'object' && row.params !== null ? (row.params as Record<string, unknown>) : {};
+}
+
+function paramColumn(path: string): RunColumn {
+  return {
+    id: `param:${path}`,
+    label: path,
+    group: 'param',
+    numeric: true,
+    order: { field: 'PARAM', path },
+    value: (row) => {
+      const value = paramsOf(row)[path];
+      return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
+    },
+  };
+}
+
+function metricColumn(key: string, aggregate: MetricAggregate): RunColumn {
+  const field = aggregate === 'last' ? 'METRIC_LAST' : aggregate === 'min' ? 'METRIC_MIN' : 'METRIC_MAX';
+  return {
+    id: `metric:${key}:${aggregate}`,
+    label: `${aggregate}(${key})`,
+    group: 'metric',
+    numeric: true,
+    order: { field, metric: key },
+    value: (row) => {
+      const summary = row.metrics.find((m) => m.key === key);
+      if (!summary) return null;
+      return aggregate === 'last' ? metricNumber(summary.last) : summary[aggregate];
+    },
+  };
+}
+
+/** The column an id names; ids from a shared URL may name params or metrics no loaded run has yet. */
+export function columnById(id: string): RunColumn | undefined {
+  const runField = RUN_FIELD_COLUMNS.find((column) => column.id === id);
+  if (runField) return runField;
+  if (id.startsWith('param:') && id.length > 6) return paramColumn(id.slice(6));
+  const metric = /^metric:(.+):(last|min|max)$/.exec(id);
+  return metric ? metricColumn(metric[1]!, metric[2] as MetricAggregate) : undefined;
+}
+
+/** Every column the loaded runs can fill: run fields, then params and metrics in name order. */
+export function availableColumns(rows: readonly RunRow[]): RunColumn[] {
+  const paths = new Set<string>();
+  const keys = new Set<string>();
+  for (const row of rows) {
+    for (const path of Object.keys(paramsOf(row))) paths.add(path);
+    for (const metric of row.metrics) keys.add(metric.key);
+  }
+  return [
+    ...RUN_FIELD_COLUMNS,
+    ...[...paths].sort().map(paramColumn),
+    ...[...keys].sort().flatMap((key) => AGGREGATES.map((aggregate) => metricColumn(key, aggregate))),
+  ];
+}
+
+export function visibleColumns(ids: readonly string[]): RunColumn[] {
+  return ids.map(columnById).filter((column): column is RunColumn => column !== undefined);
+}

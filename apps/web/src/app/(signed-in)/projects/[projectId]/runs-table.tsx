@@ -1,0 +1,265 @@
+'use client';
+import { useApolloClient, useQuery } from '@apollo/client/react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { RunsTableDocument, type RunsTableQuery, type RunsTableQueryVariables } from '@/graphql/generated/graphql';
+import { summarizeApiError } from '@/lib/api-error';
+import { toCsv } from '@/lib/csv';
+import { formatMetric } from '@/lib/metric-value';
+import { Empty, ErrorNotice, Loading } from '../../../status-views';
+import { ColumnChooser } from './column-chooser';
+import { FilterBar } from './filter-bar';
+import { availableColumns, visibleColumns, type RunColumn, type RunRow } from './runs-table-columns';
+import { nextSort, orderByOf, parseRunsTableState, runsTableQueryString, type RunsTableState } from './runs-table-state';
+
+const PAGE_SIZE = 200;
+const EXPORT_PAGE_SIZE = 500;
+const ROW_HEIGHT = 34;
+
+export function RunsTable({ projectId }: { projectId: string }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const state = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams)), [searchParams]);
+  const update = useCallback(
+    (patch: Partial<RunsTableState>) =>
+      router.replace(`${pathname}${runsTableQueryString({ ...state, ...patch })}`, { scroll: false }),
+    [router, pathname, state],
+  );
+
+  const variables = {
+    projectId,
+    filter: state.filter || null,
+    orderBy: orderByOf(state.sort) ?? null,
+    first: PAGE_SIZE,
+  };
+  const { data, previousData, loading, error, fetchMore, refetch } = useQuery(RunsTableDocument, {
+    variables,
+    notifyOnNetworkStatusChange: true,
+  });
+  // While a new filter or sort loads, the previous rows stay on screen instead of a blank table.
+  const connection = (data ?? previousData)?.runs;
+  const rows = connection?.nodes ?? [];
+  const columns = useMemo(() => visibleColumns(state.columnIds), [state.columnIds]);
+  const chooserColumns = useMemo(() => mergeColumns(availableColumns(rows), columns), [rows, columns]);
+  const selected = useMemo(() => new Set(state.selectedRunIds), [state.selectedRunIds]);
+  const filterError = error ? summarizeApiError(error) : undefined;
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 15,
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  const lastVisibleIndex = virtualRows[virtualRows.length - 1]?.index ?? 0;
+  const [fetchingMore, setFetchingMore] = useState(false);
+  useEffect(() => {
+    const pageInfo = connection?.pageInfo;
+    if (!pageInfo?.hasNextPage || fetchingMore || loading || lastVisibleIndex < rows.length - 40) return;
+    setFetchingMore(true);
+    void fetchMore({ variables: { after: pageInfo.endCursor } }).finally(() => setFetchingMore(false));
+  }, [connection?.pageInfo, fetchingMore, loading, lastVisibleIndex, rows.length, fetchMore]);
+
+  const client = useApolloClient();
+  const [exporting, setExporting] = useState<string | null>(null);
+  const exportCsv = async () => {
+    setExporting('Exporting…');
+    try {
+      const all: RunRow[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const result: Awaited<ReturnType<typeof client.query<RunsTableQuery, RunsTableQueryVariables>>> = await client.query({
+          query: RunsTableDocument,
+          variables: { ...variables, first: EXPORT_PAGE_SIZE, after },
+          fetchPolicy: 'network-only',
+        });
+        if (!result.data) throw new Error('The API returned no runs.');
+        all.push(...result.data.runs.nodes);
+        setExporting(`Exporting… ${all.length} of ${result.data.runs.totalCount}`);
+        if (!result.data.runs.pageInfo.hasNextPage) break;
+        after = result.data.runs.pageInfo.endCursor;
+      }
+      const csv = toCsv(['id', ...columns.map((c) => c.label)], all.map((row) => [row.id, ...columns.map((c) => c.value(row))]));
+      downloadText(csv, `runs-${projectId}.csv`, 'text/csv');
+      setExporting(null);
+    } catch (exportError) {
+      setExporting(`Export failed: ${summarizeApiError(exportError).message}`);
+    }
+  };
+
+  const toggleRun = (id: string) =>
+    update({ selectedRunIds: selected.has(id) ? state.selectedRunIds.filter((s) => s !== id) : [...state.selectedRunIds, id] });
+  const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
+  const gridTemplate = `36px ${columns.map(columnWidth).join(' ')}`;
+  const compareHref = `/projects/${projectId}/compare?runs=${state.selectedRunIds.join(',')}`;
+
+  return (
+    <section className="runs" aria-label="Runs">
+      <FilterBar applied={state.filter} serverError={filterError?.problems.length || error ? filterError?.message : undefined} onApply={(filter) => update({ filter })} />
+      <div className="toolbar">
+        <span className="count" data-testid="run-count">
+          {connection ? `${connection.totalCount.toLocaleString('en-GB')} ${connection.totalCount === 1 ? 'run' : 'runs'}` : ''}
+          {connection && state.filter ? ' match' : ''}
+        </span>
+        <ColumnChooser columns={chooserColumns} visibleIds={state.columnIds} onChange={(columnIds) => update({ columnIds })} />
+        <button type="button" className="secondary" onClick={() => void exportCsv()} disabled={!connection || exporting === 'Exporting…'}>
+          Export CSV
+        </button>
+        {exporting && <span className="muted">{exporting}</span>}
+        <span className="spacer" />
+        {state.selectedRunIds.length > 0 && (
+          <>
+            <span>{state.selectedRunIds.length} selected</span>
+            <button type="button" className="link" onClick={() => update({ selectedRunIds: [] })}>
+              Clear
+            </button>
+          </>
+        )}
+        <Link
+          className={`button${state.selectedRunIds.length < 1 ? ' disabled' : ''}`}
+          aria-disabled={state.selectedRunIds.length < 1}
+          href={state.selectedRunIds.length > 0 ? compareHref : '#'}
+        >
+          Compare selected
+        </Link>
+        <Link className="button" href={`/projects/${projectId}/submit`}>
+          Submit a run
+        </Link>
+      </div>
+
+      {error && !connection && <ErrorNotice error={error} retry={() => void refetch()} />}
+      {!connection && !error && <Loading what="runs" />}
+      {connection && connection.totalCount === 0 && (
+        state.filter ? (
+          <Empty>No run matches this filter.</Empty>
+        ) : (
+          <Empty action={{ href: `/projects/${projectId}/submit`, label: 'Submit the first run' }}>This project has no runs yet.</Empty>
+        )
+      )}
+      {connection && connection.totalCount > 0 && (
+        <div className="grid-table" role="table" aria-label="Runs table" aria-rowcount={connection.totalCount + 1} aria-busy={loading}>
+          <div className="grid-row header" role="row" style={{ gridTemplateColumns: gridTemplate }}>
+            <span role="columnheader">
+              <input
+                type="checkbox"
+                aria-label="Select all loaded runs"
+                checked={allLoadedSelected}
+                onChange={() =>
+                  update({ selectedRunIds: allLoadedSelected ? [] : [...new Set([...state.selectedRunIds, ...rows.map((r) => r.id)])] })
+                }
+              />
+            </span>
+            {columns.map((column) => (
+              <span
+                key={column.id}
+                role="columnheader"
+                className={column.numeric ? 'numeric' : undefined}
+                title={column.label}
+                aria-sort={state.sort?.columnId === column.id ? (state.sort.direction === 'ASC' ? 'ascending' : 'descending') : undefined}
+              >
+                {column.order ? (
+                  <button type="button" className="sort" title={`Sort by ${column.label}`} onClick={() => update({ sort: nextSort(state.sort, column.id) })}>
+                    {column.label}
+                    {state.sort?.columnId === column.id ? (state.sort.direction === 'ASC' ? ' ▲' : ' ▼') : ''}
+                  </button>
+                ) : (
+                  column.label
+                )}
+              </span>
+            ))}
+          </div>
+          <div ref={scrollRef} className="grid-body" data-testid="runs-scroll">
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {virtualRows.map((virtualRow) => {
+                const row = rows[virtualRow.index]!;
+                return (
+                  <div
+                    key={row.id}
+                    role="row"
+                    aria-rowindex={virtualRow.index + 2}
+                    data-run-id={row.id}
+                    className={`grid-row${selected.has(row.id) ? ' selected' : ''}`}
+                    style={{ gridTemplateColumns: gridTemplate, height: ROW_HEIGHT, transform: `translateY(${virtualRow.start}px)` }}
+                  >
+                    <span role="cell">
+                      <input type="checkbox" aria-label={`Select ${row.name}`} checked={selected.has(row.id)} onChange={() => toggleRun(row.id)} />
+                    </span>
+                    {columns.map((column) => (
+                      <RunCell key={column.id} column={column} row={row} />
+                    ))}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+          {(fetchingMore || (connection.pageInfo.hasNextPage && rows.length < connection.totalCount)) && (
+            <p className="muted small">
+              {rows.length.toLocaleString('en-GB')} of {connection.totalCount.toLocaleString('en-GB')} loaded{fetchingMore ? ', loading more…' : '; scroll for more'}
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
+  if (column.id === 'status') {
+    return (
+      <span role="cell">
+        <span className={`status status-${row.status.toLowerCase()}`}>{row.status.toLowerCase()}</span>
+      </span>
+    );
+  }
+  if (column.id === 'name') {
+    return (
+      <span role="cell" className="name" title={row.name}>
+        <Link href={`/runs/${row.id}`}>{row.name}</Link>
+      </span>
+    );
+  }
+  if (column.id === 'tags') {
+    return (
+      <span role="cell" className="tags">
+        {row.tags.map((tag) => (
+          <span key={tag} className="tag">
+            {tag}
+          </span>
+        ))}
+      </span>
+    );
+  }
+  const value = column.value(row);
+  const text = column.id === 'createdAt' && typeof value === 'string' ? new Date(value).toLocaleString('en-GB') : typeof value === 'number' ? formatMetric(value) : String(value ?? '');
+  return (
+    <span role="cell" className={typeof value === 'number' ? 'numeric' : undefined} title={String(value ?? '')}>
+      {text}
+    </span>
+  );
+}
+
+function columnWidth(column: RunColumn): string {
+  if (column.id === 'name') return 'minmax(220px, 2fr)';
+  if (column.id === 'status') return '96px';
+  if (column.id === 'createdAt') return '150px';
+  return 'minmax(130px, 1fr)';
+}
+
+/** The chooser lists what loaded runs have plus what the URL asked for, so a shared column never vanishes. */
+function mergeColumns(available: RunColumn[], visible: RunColumn[]): RunColumn[] {
+  const ids = new Set(available.map((c) => c.id));
+  return [...available, ...visible.filter((c) => !ids.has(c.id))];
+}
+
+function downloadText(text: string, fileName: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  URL.revokeObjectURL(url);
+}

@@ -1,0 +1,157 @@
+'use client';
+// The parts of a run a person edits in place: notes, tags, annotations, and cancelling it.
+import { useMutation } from '@apollo/client/react';
+import { useState } from 'react';
+import { AnnotateRunDocument, CancelRunDocument, RunPageDocument, UpdateRunDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
+import { ErrorNotice } from '../../../status-views';
+import { Markdown } from './markdown';
+
+export function NotesEditor({ run }: { run: RunDetailFragment }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [updateRun, { loading, error }] = useMutation(UpdateRunDocument);
+  const save = async () => {
+    if (draft === null) return;
+    const result = await updateRun({ variables: { input: { id: run.id, notes: draft } } }).catch(() => undefined);
+    if (result?.data) setDraft(null);
+  };
+  return (
+    <section className="panel" aria-label="Notes">
+      <div className="row">
+        <h2>Notes</h2>
+        {draft === null && (
+          <button type="button" className="small secondary" onClick={() => setDraft(run.notes)}>
+            Edit notes
+          </button>
+        )}
+      </div>
+      {draft === null ? (
+        run.notes ? (
+          <div data-testid="notes">
+            <Markdown text={run.notes} />
+          </div>
+        ) : (
+          <p className="muted">No notes yet. Markdown works: **bold**, `code`, lists, links.</p>
+        )
+      ) : (
+        <div className="stack">
+          <textarea aria-label="Notes (markdown)" rows={6} value={draft} onChange={(e) => setDraft(e.target.value)} />
+          <div className="row">
+            <button type="button" onClick={() => void save()} disabled={loading}>
+              {loading ? 'Saving…' : 'Save notes'}
+            </button>
+            <button type="button" className="secondary" onClick={() => setDraft(null)}>
+              Discard
+            </button>
+          </div>
+          {error && <ErrorNotice error={error} />}
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function TagsEditor({ run }: { run: RunDetailFragment }) {
+  const [newTag, setNewTag] = useState('');
+  const [updateRun, { loading, error }] = useMutation(UpdateRunDocument);
+  const saveTags = (tags: string[]) => void updateRun({ variables: { input: { id: run.id, tags } } }).catch(() => undefined);
+  return (
+    <div className="tags-editor" aria-label="Tags">
+      {run.tags.map((tag) => (
+        <span key={tag} className="tag">
+          {tag}
+          <button type="button" className="link" aria-label={`Remove tag ${tag}`} disabled={loading} onClick={() => saveTags(run.tags.filter((t) => t !== tag))}>
+            ×
+          </button>
+        </span>
+      ))}
+      <form
+        className="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const tag = newTag.trim();
+          if (tag && !run.tags.includes(tag)) saveTags([...run.tags, tag]);
+          setNewTag('');
+        }}
+      >
+        <input aria-label="New tag" placeholder="add tag" value={newTag} onChange={(e) => setNewTag(e.target.value)} size={10} />
+      </form>
+      {error && <ErrorNotice error={error} />}
+    </div>
+  );
+}
+
+export function Annotations({ run }: { run: RunDetailFragment }) {
+  const [body, setBody] = useState('');
+  const [step, setStep] = useState('');
+  const [annotateRun, { loading, error }] = useMutation(AnnotateRunDocument, {
+    refetchQueries: [RunPageDocument],
+  });
+  const add = async () => {
+    const stepNumber = step.trim() === '' ? null : Number(step);
+    const result = await annotateRun({
+      variables: { runId: run.id, body: body.trim(), step: Number.isInteger(stepNumber) ? stepNumber : null },
+    }).catch(() => undefined);
+    if (result?.data) {
+      setBody('');
+      setStep('');
+    }
+  };
+  return (
+    <section className="panel" aria-label="Annotations">
+      <h2>Annotations</h2>
+      {run.annotations.length === 0 ? (
+        <p className="muted">None yet.</p>
+      ) : (
+        <ul className="annotations">
+          {run.annotations.map((annotation) => (
+            <li key={annotation.id}>
+              {annotation.step !== null && <span className="badge">step {annotation.step}</span>} {annotation.body}{' '}
+              <span className="muted small">
+                {annotation.author?.email ?? 'someone'}, {new Date(annotation.createdAt).toLocaleString('en-GB')}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (body.trim()) void add();
+        }}
+      >
+        <input aria-label="Annotation" placeholder="What happened here?" value={body} onChange={(e) => setBody(e.target.value)} />
+        <input aria-label="At step" placeholder="step" inputMode="numeric" size={6} value={step} onChange={(e) => setStep(e.target.value)} />
+        <button type="submit" disabled={loading || !body.trim()}>
+          Annotate
+        </button>
+      </form>
+      {error && <ErrorNotice error={error} />}
+    </section>
+  );
+}
+
+export function CancelRunButton({ run }: { run: RunDetailFragment }) {
+  const [confirming, setConfirming] = useState(false);
+  const [cancelRun, { loading, error }] = useMutation(CancelRunDocument);
+  if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return null;
+  return (
+    <span className="row">
+      {confirming ? (
+        <>
+          <button type="button" className="danger" disabled={loading} onClick={() => void cancelRun({ variables: { runId: run.id } }).catch(() => undefined)}>
+            {loading ? 'Cancelling…' : 'Yes, cancel it'}
+          </button>
+          <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+            Keep running
+          </button>
+        </>
+      ) : (
+        <button type="button" className="danger secondary" onClick={() => setConfirming(true)}>
+          Cancel run
+        </button>
+      )}
+      {error && <ErrorNotice error={error} />}
+    </span>
+  );
+}

@@ -1,0 +1,187 @@
+'use client';
+import { useQuery, useSubscription } from '@apollo/client/react';
+import { stepsPerEpoch, totalSteps, validateRunConfig } from '@tuneboard/hparams';
+import Link from 'next/link';
+import { useEffect, useMemo, useState } from 'react';
+import { Chart } from '@/charts/chart';
+import { buildLineChartOption } from '@/charts/chart-options';
+import { toChartPoints } from '@/charts/series-points';
+import { RunEventsDocument, RunPageDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
+import { formatMetric } from '@/lib/metric-value';
+import { ErrorNotice, Loading } from '../../../status-views';
+import { appendPoints, chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
+import { lrRangeTestOf, rangeTestChartOption } from './range-test';
+import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
+
+const MAX_POINTS = 2000;
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'DIVERGED']);
+
+export function RunView({ runId }: { runId: string }) {
+  const { data, error, refetch } = useQuery(RunPageDocument, { variables: { id: runId, maxPoints: MAX_POINTS } });
+  const [series, setSeries] = useState<SeriesByKey>(new Map());
+  useEffect(() => {
+    if (data) setSeries(seriesByKey(data.metricSeries));
+  }, [data]);
+
+  const run = data?.run;
+  const finished = run ? FINISHED.has(run.status) : false;
+  // Live updates over graphql-ws, no polling. The run in each event updates the cache (status, timings);
+  // appended points extend the charts. A status change re-reads everything, closing any gap between the
+  // page's first query and the subscription starting.
+  const subscription = useSubscription(RunEventsDocument, {
+    variables: { runId },
+    skip: !run || finished,
+    onData: ({ data: event }) => {
+      const runEvent = event.data?.runEvents;
+      if (!runEvent) return;
+      if (runEvent.kind === 'METRICS_APPENDED') setSeries((current) => appendPoints(current, runEvent.metrics));
+      else void refetch();
+    },
+  });
+
+  if (error && !data) return <ErrorNotice error={error} retry={() => void refetch()} />;
+  if (!data) return <Loading what="the run" />;
+  if (!run) return <ErrorNotice error={new Error('This run does not exist, or belongs to a team you are not in.')} />;
+  return <RunDetails run={run} series={series} live={!finished && !subscription.error} subscriptionError={subscription.error} />;
+}
+
+function RunDetails({
+  run,
+  series,
+  live,
+  subscriptionError,
+}: {
+  run: RunDetailFragment;
+  series: SeriesByKey;
+  live: boolean;
+  subscriptionError: unknown;
+}) {
+  const config = useMemo(() => {
+    const result = validateRunConfig(run.hparams);
+    return result.ok ? result.config : undefined;
+  }, [run.hparams]);
+  const plannedSteps = config ? (config.lrRangeTest ? config.lrRangeTest.steps : totalSteps(config)) : undefined;
+  const stepsDone = Math.max(0, ...[...series.values()].map((s) => (s.steps.length ? s.steps[s.steps.length - 1]! : 0)));
+  const progress = plannedSteps ? Math.min(1, run.status === 'SUCCEEDED' ? 1 : stepsDone / plannedSteps) : undefined;
+  const groups = chartGroupsFor(series.keys());
+  const perEpoch = config ? stepsPerEpoch(config) : undefined;
+  const rangeTest = lrRangeTestOf(run.results, series);
+  const params = Object.entries((run.params ?? {}) as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+
+  return (
+    <>
+      <nav className="crumbs">
+        <Link href="/projects">Projects</Link> / <Link href={`/projects/${run.project.id}`}>{run.project.name}</Link>
+      </nav>
+      <div className="row run-title">
+        <h1>{run.name}</h1>
+        <span className={`status status-${run.status.toLowerCase()}`} data-testid="run-status">
+          {run.status.toLowerCase()}
+        </span>
+        {live && (
+          <span className="live" title="Updating live over a WebSocket subscription">
+            ● live
+          </span>
+        )}
+        <span className="spacer" />
+        <CancelRunButton run={run} />
+        <Link className="button secondary" href={`/projects/${run.project.id}/submit?from=${run.id}`}>
+          Duplicate this run
+        </Link>
+      </div>
+      <TagsEditor run={run} />
+      {subscriptionError ? <ErrorNotice error={subscriptionError} /> : null}
+
+      {progress !== undefined && (
+        <div className="progress" aria-label="Progress">
+          <progress max={1} value={progress} />
+          <span className="muted small">
+            step {stepsDone.toLocaleString('en-GB')} of {plannedSteps!.toLocaleString('en-GB')}
+          </span>
+        </div>
+      )}
+
+      <dl className="facts wide-facts">
+        <dt>Backend / device</dt>
+        <dd>{run.backend ? `${run.backend} · ${run.device ?? 'unknown device'}` : 'not started'}</dd>
+        <dt>Created</dt>
+        <dd>{formatTime(run.createdAt)}</dd>
+        <dt>Started</dt>
+        <dd>{formatTime(run.startedAt)}</dd>
+        <dt>Finished</dt>
+        <dd>{formatTime(run.finishedAt)}</dd>
+        <dt>Duration</dt>
+        <dd>{run.startedAt ? formatDuration(new Date(run.finishedAt ?? Date.now()).getTime() - new Date(run.startedAt).getTime()) : '—'}</dd>
+        <dt>Parameters</dt>
+        <dd>{run.derived.params.toLocaleString('en-GB')}</dd>
+        {run.attempt > 1 && (
+          <>
+            <dt>Attempt</dt>
+            <dd>{run.attempt}</dd>
+          </>
+        )}
+      </dl>
+      {run.error && (
+        <div className="notice error" role="alert">
+          <strong>Error:</strong> {run.error}
+        </div>
+      )}
+      {run.divergedAtStep !== null && (
+        <div className="notice warning">
+          Diverged at step {run.divergedAtStep}
+          {run.divergedLearningRate !== null ? ` (learning rate ${formatMetric(run.divergedLearningRate)})` : ''}.
+        </div>
+      )}
+
+      <section aria-label="Charts" className="chart-grid">
+        {groups.length === 0 && (
+          <p className="muted">{run.status === 'QUEUED' ? 'Waiting for a worker to start this run…' : 'No metrics logged yet.'}</p>
+        )}
+        {groups.map((group) => (
+          <Chart
+            key={group.title}
+            label={group.title}
+            option={buildLineChartOption({
+              title: group.title,
+              xName: 'step',
+              series: group.keys.map((key) => ({ name: key, points: toChartPoints(series.get(key)!, { kind: 'step' }) })),
+              markers: run.divergedAtStep !== null ? [{ x: run.divergedAtStep, label: 'diverged' }] : [],
+            })}
+          />
+        ))}
+        {rangeTest && <Chart label="Learning-rate range test" option={rangeTestChartOption(rangeTest)} />}
+      </section>
+      {perEpoch && <p className="muted small">{perEpoch} steps per epoch.</p>}
+
+      <div className="two-columns">
+        <NotesEditor run={run} />
+        <Annotations run={run} />
+      </div>
+
+      <section className="panel" aria-label="Hyperparameters">
+        <h2>Hyperparameters</h2>
+        <table className="plain small">
+          <tbody>
+            {params.map(([path, value]) => (
+              <tr key={path}>
+                <th scope="row">{path}</th>
+                <td>{String(value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
+
+function formatTime(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString('en-GB') : '—';
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes} min ${seconds % 60} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}

@@ -1,0 +1,18 @@
+// Server side only: Apollo Client for React Server Components, one per request, authenticated with the session.
+import { HttpLink } from '@apollo/client';
+import { ApolloClient, InMemoryCache, registerApolloClient } from '@apollo/client-integration-nextjs';
+import { readWebEnv } from '@/env';
+import { sessionToken } from './session';
+
+export const { getClient, query: serverQuery } = registerApolloClient(async () => {
+  const token = await sessionToken();
+  return new ApolloClient({
+    cache: new InMemoryCache(),
+    link: new HttpLink({
+      uri: readWebEnv().apiUrl,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      // Every page shows the team's current data; Next must not cache API responses.
+      fetchOptions: { cache: 'no-store' },
+    }),
+  });
+});

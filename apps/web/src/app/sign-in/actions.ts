@@ -1,0 +1,41 @@
+'use server';
+import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { readWebEnv } from '@/env';
+import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from '../session';
+
+export interface SignInState {
+  error?: string;
+}
+
+/** Checks the token against the API before keeping it, so a typo is reported here rather than on every page. */
+export async function signIn(_previous: SignInState, form: FormData): Promise<SignInState> {
+  const token = String(form.get('token') ?? '').trim();
+  if (!token) return { error: 'Paste an API token (it starts with tb_).' };
+  let response: Response;
+  try {
+    response = await fetch(readWebEnv().apiUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ viewer { id } }' }),
+      cache: 'no-store',
+    });
+  } catch {
+    return { error: 'The Tuneboard API is not reachable. Is it running?' };
+  }
+  if (response.status === 401) return { error: 'This token is unknown or revoked.' };
+  if (!response.ok) return { error: `The API answered ${response.status}. Try again.` };
+  (await cookies()).set(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: SESSION_MAX_AGE_SECONDS,
+  });
+  const next = String(form.get('next') ?? '');
+  redirect(next.startsWith('/') && !next.startsWith('//') ? next : '/projects');
+}
+
+export async function signOut(): Promise<never> {
+  (await cookies()).delete(SESSION_COOKIE);
+  redirect('/sign-in');
+}

@@ -1,0 +1,48 @@
+'use client';
+// One ECharts canvas. Only the chart types and components Tuneboard draws are registered, to keep the bundle small.
+import type { EChartsOption } from 'echarts';
+import { LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import {
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  ParallelComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import ReactEChartsCore from 'echarts-for-react/lib/core';
+import { countPoints } from './chart-options';
+
+echarts.use([
+  LineChart,
+  ScatterChart,
+  ParallelChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  TitleComponent,
+  DataZoomComponent,
+  MarkLineComponent,
+  ParallelComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
+
+export function Chart({ option, label, height = 280 }: { option: EChartsOption; label: string; height?: number }) {
+  const series = Array.isArray(option.series) ? option.series : [];
+  return (
+    <figure
+      className="chart"
+      aria-label={label}
+      data-chart={label}
+      data-series-count={series.length}
+      data-point-count={countPoints(option)}
+    >
+      <ReactEChartsCore echarts={echarts} option={option} notMerge lazyUpdate style={{ height, width: '100%' }} />
+    </figure>
+  );
+}

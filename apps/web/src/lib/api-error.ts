@@ -1,0 +1,53 @@
+// What went wrong with an API call, in words for the page, plus the facts pages act on.
+import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+export interface ApiErrorSummary {
+  message: string;
+  /** The token is unknown or revoked: the page offers to sign in again. */
+  unauthenticated: boolean;
+  notFound: boolean;
+  /** BAD_USER_INPUT details, e.g. every invalid hyperparameter with its path. */
+  problems: FieldProblem[];
+}
+
+export function summarizeApiError(error: unknown): ApiErrorSummary {
+  if (CombinedGraphQLErrors.is(error)) {
+    const codes = error.errors.map((e) => e.extensions?.code);
+    const problems = error.errors.flatMap((e) => asProblems(e.extensions?.problems));
+    return {
+      message: error.errors.map((e) => e.message).join('; '),
+      unauthenticated: codes.includes('UNAUTHENTICATED'),
+      notFound: codes.includes('NOT_FOUND'),
+      problems,
+    };
+  }
+  if (ServerError.is(error)) {
+    const unauthenticated = error.statusCode === 401;
+    return {
+      message: unauthenticated ? 'Your session token is unknown or revoked.' : `The API answered ${error.statusCode}.`,
+      unauthenticated,
+      notFound: false,
+      problems: [],
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const unreachable = /fetch failed|Failed to fetch|ECONNREFUSED|NetworkError/i.test(message);
+  return {
+    message: unreachable ? 'The Tuneboard API is not reachable. Is it running?' : message,
+    unauthenticated: false,
+    notFound: false,
+    problems: [],
+  };
+}
+
+function asProblems(value: unknown): FieldProblem[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (p): p is FieldProblem => typeof p === 'object' && p !== null && typeof p.path === 'string' && typeof p.message === 'string',
+  );
+}
