@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { acquireDataDirLock } from './data-dir-lock';
+import { encodeFloat8Array, encodeInt4Array } from './pg-binary';
 import * as schema from './schema/index';
 
 export type Schema = typeof schema;
@@ -17,12 +18,23 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 /** A raw parameterised query, for the few hot paths (metric ingestion) that Drizzle's builder would slow down. */
 export type RawQuery = <Row = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Row[]>;
 
+/** Element types that `arrayParam` can send; the SQL must cast the parameter to the matching array type. */
+export type ArrayParamType = 'int4' | 'float8';
+
 export interface Store {
   db: Database;
   kind: 'pglite' | 'postgres';
   /** Where the data lives, for start-up messages (never includes a password). */
   location: string;
   query: RawQuery;
+  /**
+   * A large numeric array as a query parameter in the fastest form the driver takes: PostgreSQL's binary
+   * array format for node-postgres, a plain array for PGlite (whose parameters go through its text
+   * serialiser). Use with `$n::int4[]` / `$n::float8[]`; values must not be null.
+   */
+  arrayParam(type: ArrayParamType, values: ArrayLike<number>): unknown;
+  /** Applies the migrations in `folder` that have not run yet. */
+  migrate(folder: string): Promise<void>;
   /** Runs `work` in one transaction on one connection. */
   transaction<T>(work: (query: RawQuery) => Promise<T>): Promise<T>;
   /** LISTEN on a channel; PostgreSQL NOTIFY is how events reach every API replica. Returns the unlisten function. */
@@ -58,11 +70,16 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return store;
 }
 
-export async function migrateStore(store: Store): Promise<void> {
-  // Both migrators take a lock (an advisory lock on PostgreSQL), so replicas starting together are safe.
-  if (store.kind === 'pglite') await migratePglite(store.db as never, { migrationsFolder });
-  else await migratePg(store.db as never, { migrationsFolder });
+/** Applies the committed migrations (or those in `folder`, which tests use to stop at an older schema). */
+export async function migrateStore(store: Store, folder = migrationsFolder): Promise<void> {
+  await store.migrate(folder);
 }
+
+/** Any constant identifies Tuneboard's migration lock among the server's advisory locks. */
+const MIGRATION_LOCK_KEY = 7_346_201_913;
+
+/** Where the committed migrations live. */
+export const MIGRATIONS_FOLDER = migrationsFolder;
 
 /** `dataDir` value for a throw-away in-memory store (tests, benchmarks). */
 export const IN_MEMORY = 'memory://';
@@ -86,6 +103,9 @@ async function openPglite(dataDir: string): Promise<Store> {
     kind: 'pglite',
     location: dataDir,
     query,
+    // One process owns the directory (see the lock above), so nothing else can migrate concurrently.
+    migrate: (folder) => migratePglite(db as never, { migrationsFolder: folder }),
+    arrayParam: (_type, values) => Array.from(values),
     transaction: (work) =>
       client.transaction(async (tx) => work(async (text, params) => (await tx.query(text, params as unknown[])).rows as never)),
     async listen(channel, onPayload) {
@@ -114,6 +134,22 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Stor
     kind: 'postgres',
     location: redactUrl(databaseUrl),
     query: async (text, params) => (await pool.query(text, params)).rows,
+    async migrate(folder) {
+      // Replicas starting together on an empty database would race to create the same tables, and drizzle's
+      // migrator takes no lock: hold a session advisory lock on one connection and migrate through it.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        try {
+          await migratePg(drizzlePg({ client }) as never, { migrationsFolder: folder });
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    arrayParam: (type, values) => (type === 'int4' ? encodeInt4Array(values) : encodeFloat8Array(values)),
     async transaction(work) {
       const client = await pool.connect();
       try {

@@ -83,6 +83,12 @@ for (const database of testDatabases()) {
       const [summary] = await store.db.select().from(metricSeries).where(eq(metricSeries.runId, runId));
       // 0.9 was replaced, so the maximum must come down to 0.7.
       expect(summary).toMatchObject({ pointCount: 7, maxValue: 0.7, minValue: 0.1, lastStep: 6, lastValue: 0.7 });
+      // The summary-point counters a read plans with match the chunks after appends and merges.
+      const [stored] = await store.query<{ fine: string; coarse: string }>(
+        `select sum(cardinality(fine_steps))::text as fine, sum(cardinality(coarse_steps))::text as coarse from metric_chunks where series_id = $1`,
+        [summary!.id],
+      );
+      expect([summary!.fineCount, summary!.coarseCount]).toEqual([Number(stored!.fine), Number(stored!.coarse)]);
     });
 
     it('fills a gap between stored chunks without disturbing them', async () => {
@@ -118,6 +124,29 @@ for (const database of testDatabases()) {
       // Steps come back in order and every point is a real stored point.
       expect([...series!.steps].sort((a, b) => a - b)).toEqual(series!.steps);
       for (let i = 0; i < series!.steps.length; i++) expect(series!.values[i]).toBe(values[series!.steps[i]! / 2]);
+    });
+
+    it('answers long series from the stored summaries: within maxPoints, extremes and divergence kept', { timeout: 60_000 }, async () => {
+      const runId = await newRun();
+      const n = 100_000;
+      const steps = Int32Array.from({ length: n }, (_, i) => i);
+      const values = Float64Array.from(steps, (s) => Math.exp(-s / 20_000) + 0.01 * Math.sin(s));
+      values[31_337] = 7;
+      values[77_777] = -2;
+      values[99_001] = Number.POSITIVE_INFINITY;
+      await appendMetrics(store, runId, [{ key: 'loss', steps, values }]);
+      for (const maxPoints of [100_000, 5_000, 1_000, 300, 50]) {
+        const [series] = await readMetricSeries(store, { runIds: [runId], maxPoints });
+        expect(series!.steps.length).toBeLessThanOrEqual(maxPoints);
+        expect(Math.max(...series!.values.filter(Number.isFinite))).toBe(7);
+        expect(Math.min(...series!.values.filter(Number.isFinite))).toBe(-2);
+        expect(series!.steps[series!.values.indexOf(Number.POSITIVE_INFINITY)]).toBe(99_001);
+        for (let i = 1; i < series!.steps.length; i++) expect(series!.steps[i]!).toBeGreaterThan(series!.steps[i - 1]!);
+        for (let i = 0; i < series!.steps.length; i += 97) expect(series!.values[i]).toBe(values[series!.steps[i]!]);
+        if (maxPoints === n) expect(series!.steps).toEqual([...steps]);
+        // Summaries give a useful resolution, not a handful of points.
+        else expect(series!.steps.length).toBeGreaterThan(maxPoints / 3);
+      }
     });
 
     it('keeps the point where a downsampled series diverged', async () => {

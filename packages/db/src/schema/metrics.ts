@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, doublePrecision, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, doublePrecision, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestampColumn } from './columns';
 import { runs } from './runs';
 
@@ -21,9 +21,20 @@ export const metricSeries = pgTable(
     lastValue: doublePrecision('last_value'),
     minValue: doublePrecision('min_value'),
     maxValue: doublePrecision('max_value'),
+    // How many points the chunks' fine and coarse summaries hold in all (see metricChunks), so a read picks
+    // the copy that fits maxPoints without counting chunk by chunk.
+    fineCount: bigint('fine_count', { mode: 'number' }).notNull().default(0),
+    coarseCount: bigint('coarse_count', { mode: 'number' }).notNull().default(0),
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('metric_series_run_key_idx').on(t.runId, t.key)],
+  (t) => [
+    uniqueIndex('metric_series_run_key_idx').on(t.runId, t.key),
+    // Sorting a runs table by a metric walks one of these and stops when the page is full (run-listing.ts);
+    // the expression is run-filter.ts's metricSql(…, 'indexed'), NaN counting as absent.
+    index('metric_series_key_last_idx').on(t.key, sql`nullif(${t.lastValue}, 'NaN'::float8)`, t.runId),
+    index('metric_series_key_min_idx').on(t.key, sql`nullif(${t.minValue}, 'NaN'::float8)`, t.runId),
+    index('metric_series_key_max_idx').on(t.key, sql`nullif(${t.maxValue}, 'NaN'::float8)`, t.runId),
+  ],
 );
 
 // The point history, stored as chunks of up to CHUNK_SIZE points sorted by step, one row per chunk.
@@ -52,6 +63,15 @@ export const metricChunks = pgTable(
     maxIndex: integer('max_index'),
     // Position of the first NaN or ±Infinity, so a downsampled chart still shows where a run diverged.
     firstNonFiniteIndex: integer('first_non_finite_index'),
+    // Two coarser copies of the chunk, computed by the writer: per block of 50 (fine) and 250 (coarse)
+    // points, the block's min and max finite point and its first NaN/±Infinity, in step order. A
+    // downsampling read of a long series returns these instead of scanning points (metric-store.ts).
+    fineSteps: integer('fine_steps').array().notNull(),
+    fineValues: doublePrecision('fine_values').array().notNull(),
+    fineWallTimes: doublePrecision('fine_wall_times').array().notNull(),
+    coarseSteps: integer('coarse_steps').array().notNull(),
+    coarseValues: doublePrecision('coarse_values').array().notNull(),
+    coarseWallTimes: doublePrecision('coarse_wall_times').array().notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.seriesId, t.firstStep] }),

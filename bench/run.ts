@@ -1,0 +1,139 @@
+/**
+ * `npm run bench`: the scale targets of issue #6, measured on a fresh embedded store (PGlite, in a temporary
+ * directory) and, when BENCH_DATABASE_URL is set, on a throw-away database of that PostgreSQL server.
+ * Prints one table and writes it to bench/results.json. A benchmark, not a test: slow figures do not fail
+ * it, but its correctness checks (stored count = sent count, peaks kept, page sizes) throw.
+ *
+ * Environment: BENCH_DATABASE_URL (a server; a database is created on it and dropped after),
+ * BENCH_ONLY=pglite|postgres, BENCH_SCALE (0.1 for a quick look; default 1), BENCH_KEEP=1 (keep the
+ * PostgreSQL database and print its URL, for EXPLAIN and profiling afterwards), BENCH_API_NODE_OPTIONS
+ * (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', for the API process on PostgreSQL).
+ */
+import { accounts, startServer } from '@tuneboard/api';
+import { openStore, type Store } from '@tuneboard/db';
+import { createTestDatabase } from '@tuneboard/db/testing';
+import pino from 'pino';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchIngestion } from './ingestion';
+import { benchCompare } from './compare';
+import { benchRunsTable } from './runs-table';
+import { MemorySampler, resets, type Result } from './util';
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+
+async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<Result[]> {
+  let cleanup: () => Promise<void>;
+  let store: Store;
+  let databaseUrl: string | undefined;
+  if (kind === 'pglite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tuneboard-bench-'));
+    store = await openStore({ dataDir: dir });
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const database = await createTestDatabase(process.env.BENCH_DATABASE_URL!);
+    store = await openStore({ databaseUrl: database.url, poolSize: 10 });
+    databaseUrl = database.url;
+    cleanup = async () => {
+      if (process.env.BENCH_KEEP) console.error(`kept ${database.url}`);
+      else await database.drop();
+    };
+  }
+  const api = kind === 'postgres' ? await startApiProcess(databaseUrl!) : await startApiHere(store);
+  try {
+    const user = await accounts.createUserWithToken(store, { email: 'bench@localhost', team: 'bench' });
+    const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'bench') returning id`, [user.team.id]);
+    const ctx = { kind, store, url: api.url, token: user.token, projectId: project!.id, scale, memory: new MemorySampler(api.pid) };
+    const results: Result[] = [];
+    const log = (r: Result[]) => {
+      for (const row of r) console.error(`  ${row.database} ${row.figure}: ${row.measured} ${row.unit}`);
+      results.push(...r);
+    };
+    console.error(`${kind}: ingestion`);
+    const ingested = await benchIngestion(ctx);
+    log(ingested.results);
+    console.error(`${kind}: compare query`);
+    log(await benchCompare(ctx, ingested.runIds, ingested.keys, ingested.stepsPerSeries));
+    console.error(`${kind}: runs table`);
+    log(await benchRunsTable(ctx));
+    results.push({ database: kind, figure: 'requests resent after a connection reset', target: 'report', measured: resets.count, unit: 'requests' });
+    resets.count = 0;
+    return results;
+  } finally {
+    await api.stop();
+    await store.close();
+    await cleanup();
+  }
+}
+
+interface Api {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** PGlite: the database lives in the API's process, so the API runs here. */
+async function startApiHere(store: Store): Promise<Api> {
+  // Warnings and errors of the API go to stderr: a failed request in a benchmark must say why.
+  const server = await startServer({ store, port: 0, logger: pino({ level: 'warn' }, pino.destination(2)) });
+  return { url: server.url, pid: process.pid, stop: () => server.stop() };
+}
+
+/** PostgreSQL: the API in a process of its own, so its memory (and CPU profile) is its alone. */
+async function startApiProcess(databaseUrl: string): Promise<Api> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'api-process.ts'], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    env: { ...process.env, BENCH_API_DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => line.startsWith('listening ') && resolve(line.slice('listening '.length)));
+    child.once('exit', (code) => reject(new Error(`the API process exited with ${code} before listening`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function printTable(results: Result[]): void {
+  const rows = results.map((r) => [
+    r.database,
+    r.figure,
+    r.target,
+    `${r.measured} ${r.unit}`,
+    r.ratio === undefined ? '' : r.ratio.toFixed(2),
+    r.pass === undefined ? 'n/a' : r.pass ? 'pass' : 'FAIL',
+  ]);
+  const header = ['database', 'figure', 'target', 'measured', 'ratio', 'result'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+const started = Date.now();
+const databases: ('pglite' | 'postgres')[] = [];
+if (process.env.BENCH_ONLY !== 'postgres') databases.push('pglite');
+if (process.env.BENCH_DATABASE_URL && process.env.BENCH_ONLY !== 'pglite') databases.push('postgres');
+const results: Result[] = [];
+for (const kind of databases) results.push(...(await benchDatabase(kind)));
+printTable(results);
+const out = fileURLToPath(new URL('./results.json', import.meta.url));
+writeFileSync(
+  out,
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, scale, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + '\n',
+);
+console.error(`wrote ${out} after ${Math.round((Date.now() - started) / 1000)} s`);
+process.exit(0);
