@@ -1,18 +1,20 @@
-import { metricSeries, projects, runs, teams, users, type Store } from '@tuneboard/db';
+import { findings, metricSeries, projects, runs, teams, users, type Store } from '@tuneboard/db';
 import DataLoader from 'dataloader';
 import { and, inArray, isNull, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { authenticate, type Viewer } from './services/accounts';
-import type { RunEventBus } from './services/run-events';
+import type { EventBus } from './services/events';
+import { activeFindingsFor, type FindingRechecks } from './services/findings';
 
 /** Everything a resolver may use, built once per request (or per WebSocket subscription). */
 export interface Context {
   store: Store;
   viewer: Viewer | null;
   loaders: Loaders;
-  events: RunEventBus;
+  events: EventBus;
   logger: Logger;
   settings: Settings;
+  rechecks: FindingRechecks;
 }
 
 export interface Settings {
@@ -22,9 +24,11 @@ export interface Settings {
 
 export interface Services {
   store: Store;
-  events: RunEventBus;
+  events: EventBus;
   logger: Logger;
   settings: Settings;
+  /** Re-checks findings as runs finish. */
+  rechecks: FindingRechecks;
 }
 
 export async function buildContext(services: Services, authorization: string | undefined | null): Promise<Context> {
@@ -68,6 +72,9 @@ function createLoaders(store: Store) {
         .where(and(inArray(runs.id, [...ids]), isNull(runs.deletedAt), isNull(projects.deletedAt)));
       return byId(ids, rows, (r) => r.id).map((row) => row?.teamId ?? null);
     }),
+    finding: new DataLoader(async (ids: readonly string[]) => byId(ids, await db.select().from(findings).where(inArray(findings.id, [...ids])), (f) => f.id)),
+    /** Active findings that speak about a project's runs: looked up once per project per request. */
+    activeFindings: new DataLoader((projectIds: readonly string[]) => Promise.all(projectIds.map((id) => activeFindingsFor(store, id)))),
     metricSummaries: new DataLoader(async (runIds: readonly string[]) => {
       const rows = await db.select().from(metricSeries).where(inArray(metricSeries.runId, [...runIds])).orderBy(metricSeries.key);
       return runIds.map((id) => rows.filter((row) => row.runId === id));

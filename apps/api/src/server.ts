@@ -10,8 +10,9 @@ import { WebSocketServer } from 'ws';
 import { buildContext, type Context, type Services } from './context';
 import { queryLimitsRule } from './limits';
 import { buildSchema } from './schema/index';
+import { FindingRechecks } from './services/findings';
 import { requeueExpiredLeases } from './services/queue';
-import { RunEventBus } from './services/run-events';
+import { EventBus } from './services/events';
 
 export interface ServerOptions {
   store: Store;
@@ -67,14 +68,22 @@ function graphQLErrorBody(message: string, code: string) {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const events = new RunEventBus(options.store, logger);
+  const events = new EventBus(options.store, logger);
   await events.start();
   const settings = { leaseSeconds: options.leaseSeconds ?? 30 };
-  const services: Services = { store: options.store, events, logger, settings };
+  const rechecks = new FindingRechecks(options.store, events, logger);
+  const services: Services = { store: options.store, events, logger, settings, rechecks };
   // Every replica sweeps expired leases; the sweep is one idempotent UPDATE, so replicas do not conflict.
   const sweep = setInterval(() => {
     requeueExpiredLeases(options.store)
-      .then((changed) => Promise.all(changed.map((run) => events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: run.status }))))
+      .then((changed) =>
+        Promise.all(
+          changed.map(async (run) => {
+            await events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: run.status });
+            if (run.status === 'failed') rechecks.projectChanged(run.projectId);
+          }),
+        ),
+      )
       .catch((error: unknown) => logger.warn({ err: error }, 'lease sweep failed'));
   }, Math.max(250, (settings.leaseSeconds * 1000) / 3));
   sweep.unref();
@@ -220,6 +229,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpServer,
     async stop() {
       clearInterval(sweep);
+      rechecks.stop();
       await apollo.stop();
       await events.stop();
     },

@@ -26,7 +26,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
 
   const shot = (name: string) => page.screenshot({ path: resolve(ARTIFACTS, `${name}.png`), fullPage: true });
 
-  it('signs in, submits runs, watches them train, compares them and keeps notes', async () => {
+  it('signs in, submits runs, watches them train, compares them, records a finding that warns, and keeps notes', async () => {
     // Sign in with the owner token the API printed.
     await page.goto(`${stack.webUrl}/projects`);
     await page.waitForURL(/\/sign-in/);
@@ -109,6 +109,86 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await page.getByLabel('log scale').click();
     await page.waitForURL(/log=1/);
     await shot('6-compare');
+    const compareUrl = page.url();
+
+    // Record a finding from the compare view: prefilled from the scatter's hyperparameter, the chosen metric,
+    // the scope the runs share and the runs themselves; the rule is checked as it is typed.
+    await page.getByRole('button', { name: 'Record a finding' }).click();
+    const findingForm = page.getByRole('form', { name: 'Finding' });
+    expect(await findingForm.locator('input[name="rule"]').inputValue()).toMatch(/^optimizer\.learningRate (<=|>=) 0\.0/);
+    expect(await findingForm.locator('input[name="scope"]').inputValue()).toBe('dataset.name = "spirals" and model.kind = "mlp"');
+    expect(await findingForm.locator('input[name="metric"]').inputValue()).toBe('test.accuracy');
+    await findingForm.locator('input[name="rule"]').fill('batchsize <= 32');
+    await expectText(findingForm.locator('[data-expression-error="rule"]'), 'did you mean "batchSize"?');
+    await findingForm.locator('input[name="rule"]').fill('batchSize <= 32');
+    await findingForm.locator('[data-expression-error="rule"]').waitFor({ state: 'detached' });
+    await findingForm.locator('input[name="title"]').fill('Keep batch ≤ 32 on spirals');
+    await shot('6a-record-finding');
+    await findingForm.getByRole('button', { name: 'Record finding' }).click();
+
+    // Its page: two runs follow it and none breaks it, so the evidence honestly says "not enough yet".
+    await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
+    const findingUrl = page.url();
+    await expectText(page.getByTestId('verdict'), 'Not enough evidence yet: 2 finished runs satisfy batchSize <= 32 and 0 violate it');
+    await page.locator('.finding-title [data-finding-status="PROPOSED"]').waitFor();
+    await expectText(page.locator('[data-evidence-group="satisfying"] td').first(), '2 of 3 needed');
+    await waitForChartPoints(page, 'Evidence', 2);
+    await expectText(page.getByTestId('finding-history'), 'recorded it with the rule batchSize <= 32');
+    await page.getByLabel('Comment (markdown)').fill('Both **baseline** runs use 32.');
+    await page.getByRole('button', { name: 'Add comment' }).click();
+    await expectText(page.locator('.comments strong'), 'baseline');
+    await shot('6b-finding-page');
+
+    // The form warns about a run that breaks it before anything is queued (checkRun), naming the finding.
+    await page.goto(`${projectUrl}/submit`);
+    await page.locator('input[name="batchSize"]').fill('64');
+    const checkWarnings = page.getByTestId('run-check-warnings');
+    await expectText(checkWarnings, 'Keep batch ≤ 32 on spirals');
+    await expectText(checkWarnings, 'batchSize = 64');
+    expect(await checkWarnings.getByRole('link', { name: 'Keep batch ≤ 32 on spirals' }).getAttribute('href')).toBe(new URL(findingUrl).pathname);
+    await shot('6c-submit-warning');
+    await page.locator('input[name="batchSize"]').fill('32');
+    await expectText(page.getByTestId('run-check'), 'No finding of the team contradicts this run');
+
+    // Made a policy, it refuses the run unless an override reason is given, which is recorded on the run.
+    await page.goto(findingUrl);
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await page.locator('select[name="severity"]').selectOption('POLICY');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.finding-title .severity-policy').waitFor();
+    await expectText(page.getByTestId('finding-history'), 'changed severity from advice to policy');
+    await page.goto(`${projectUrl}/submit`);
+    await page.locator('input[name="dataset.trainSize"]').fill('400');
+    await page.locator('input[name="epochs"]').fill('1');
+    await page.locator('input[name="batchSize"]').fill('64');
+    await expectText(page.getByTestId('run-check-warnings'), 'A policy of the team refuses this run');
+    const submitButton = page.getByRole('button', { name: 'Submit run' });
+    expect(await submitButton.isDisabled()).toBe(true);
+    await shot('6d-submit-policy');
+    await page.locator('textarea[name="overrideReason"]').fill('Checking the policy with a bigger batch');
+    await submitButton.click();
+    await expectText(page.getByTestId('submit-warnings'), 'Overridden: Checking the policy with a bigger batch');
+
+    // The runs table marks which runs follow the finding and which break it; the project lists its findings.
+    await page.goto(projectUrl);
+    await expectText(page.getByTestId('run-count'), '3 runs');
+    await page.locator('[data-finding-check="follows"]').first().waitFor();
+    await page.locator('[data-finding-check="breaks"]').first().waitFor();
+    await shot('6e-runs-table-findings');
+    await page.getByRole('link', { name: 'Findings', exact: true }).click();
+    await page.waitForURL(/\/findings$/);
+    await page.locator('[data-finding-status="PROPOSED"]').waitFor();
+    await shot('6f-findings-list');
+
+    // The compare scatter draws the finding's rule as its boundary; the team feed tells everyone.
+    await page.goto(compareUrl);
+    await page.getByLabel('finding boundary').selectOption({ label: 'Keep batch ≤ 32 on spirals (batchSize <= 32)' });
+    await page.waitForURL(/sx=batchSize/);
+    await waitForChartPoints(page, 'Scatter', 2);
+    await shot('6g-compare-boundary');
+    await page.goto(`${stack.webUrl}/projects`);
+    await expectText(page.getByTestId('finding-feed'), 'changed severity from advice to policy —');
+    await shot('6h-team-feed');
 
     // Notes are edited in place and persist across a reload.
     await page.goto(firstRunUrl);
@@ -136,7 +216,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await page.waitForURL(/\/sign-in/);
     await page.goto(`${stack.webUrl}/projects`);
     await page.waitForURL(/\/sign-in/);
-  });
+  }, 300_000);
 });
 
 async function expectText(locator: ReturnType<Page['locator']>, text: string, timeout = 15_000): Promise<void> {

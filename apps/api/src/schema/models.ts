@@ -1,8 +1,9 @@
-import type { apiTokens, metricSeries, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
+import type { apiTokens, findingComments, findingEvents, findings, metricSeries, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
+import type { Evidence, EvidencePoint, GroupSummary } from '@tuneboard/findings';
 import type { DerivedFacts } from '@tuneboard/hparams';
 import type { Role } from '@tuneboard/db';
 import type { Viewer } from '../services/accounts';
-import type { RunEventMessage } from '../services/run-events';
+import type { RunEventMessage } from '../services/events';
 
 // What resolvers receive as parents: database rows and service objects, mapped onto GraphQL types by codegen.
 export type ViewerModel = Viewer;
@@ -19,3 +20,12 @@ export type RunEventModel = RunEventMessage;
 export type DerivedFactsModel = DerivedFacts;
 export type WorkerModel = typeof workers.$inferSelect;
 export type RunLeaseModel = typeof runs.$inferSelect;
+export type FindingModel = typeof findings.$inferSelect;
+export type FindingCommentModel = typeof findingComments.$inferSelect;
+export type FindingEventModel = typeof findingEvents.$inferSelect;
+export type FindingEvidenceModel = Evidence;
+export type EvidenceGroupModel = GroupSummary;
+export type EvidencePointModel = EvidencePoint;
+export type EvidenceBestModel = { run: RunModel; value: number };
+export type FindingCheckModel = { finding: FindingModel; follows: boolean };
+export type RunWarningModel = { code: string; message: string; findingId?: string | null };

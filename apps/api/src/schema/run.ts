@@ -135,6 +135,8 @@ export const typeDefs = /* GraphQL */ `
     requirements: RunRequirementsInput
     "How many workers may try it before it is failed, when workers are lost (default 3)."
     maxAttempts: Int
+    "Required to submit a run that breaks a policy finding; recorded on the run."
+    overrideReason: String
     "Defaults to a name built from the configuration."
     name: String
     "A run configuration (packages/hparams RunConfig); validated, every problem reported."

@@ -116,6 +116,7 @@ export const resolvers: Resolvers = {
         .where(eq(runs.id, run.id))
         .returning();
       await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'cancelled' });
+      ctx.rechecks.projectChanged(run.projectId);
       return cancelled!;
     },
   },

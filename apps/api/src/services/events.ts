@@ -2,21 +2,29 @@ import type { Store } from '@tuneboard/db';
 import type { Logger } from 'pino';
 
 /**
- * Run events (status changes, appended metrics) travel through PostgreSQL NOTIFY, so a subscriber connected
- * to one API replica hears about a metric batch written through another. The payload stays small (NOTIFY
- * allows 8000 bytes): it names what changed, and each subscription reads the new points itself.
+ * Events (a run's status changes and appended metrics, a project's finding changes) travel through
+ * PostgreSQL NOTIFY, so a subscriber connected to one API replica hears about a write made through another.
+ * The payload stays small (NOTIFY allows 8000 bytes): it names what changed, and each subscription reads
+ * the rest itself.
  */
 
 export type RunEventMessage =
   | { kind: 'STATUS_CHANGED'; runId: string; status: string }
   | { kind: 'METRICS_APPENDED'; runId: string; keys: string[]; fromStep: number; toStep: number };
+export type FindingEventMessage = { kind: 'FINDING_CHANGED'; projectId: string; findingId: string; eventId: string };
+export type EventMessage = RunEventMessage | FindingEventMessage;
+
+/** Subscribers listen to a topic: one run's events, or one project's finding events. */
+export const runTopic = (runId: string) => `run:${runId}`;
+export const projectTopic = (projectId: string) => `project:${projectId}`;
+const topicOf = (event: EventMessage) => (event.kind === 'FINDING_CHANGED' ? projectTopic(event.projectId) : runTopic(event.runId));
 
 const CHANNEL = 'tuneboard_run_events';
 /** Events buffered for a subscriber that reads slower than they arrive, before the oldest are dropped. */
 const SUBSCRIBER_BUFFER = 256;
 
-export class RunEventBus {
-  private subscribers = new Map<string, Set<(event: RunEventMessage) => void>>();
+export class EventBus {
+  private subscribers = new Map<string, Set<(event: EventMessage) => void>>();
   private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
@@ -34,7 +42,7 @@ export class RunEventBus {
     this.subscribers.clear();
   }
 
-  async publish(event: RunEventMessage): Promise<void> {
+  async publish(event: EventMessage): Promise<void> {
     let payload = JSON.stringify(event);
     if (payload.length > 7900 && event.kind === 'METRICS_APPENDED') {
       // Too many keys to name: subscribers then re-read every key in the step range.
@@ -44,22 +52,23 @@ export class RunEventBus {
   }
 
   private dispatch(payload: string): void {
-    let event: RunEventMessage;
+    let event: EventMessage;
     try {
-      event = JSON.parse(payload) as RunEventMessage;
+      event = JSON.parse(payload) as EventMessage;
     } catch {
       this.logger.warn({ payload }, 'ignored a malformed run event');
       return;
     }
-    for (const deliver of this.subscribers.get(event.runId) ?? []) deliver(event);
+    for (const deliver of this.subscribers.get(topicOf(event)) ?? []) deliver(event);
   }
 
-  /** The events of one run, as an async iterator that graphql-ws drives and ends with `return()`. */
-  subscribe(runId: string): AsyncIterableIterator<RunEventMessage> {
-    const queue: RunEventMessage[] = [];
-    let wake: ((result: IteratorResult<RunEventMessage>) => void) | null = null;
+  /** A topic's events, as an async iterator that graphql-ws drives and ends with `return()`. */
+  subscribe<E extends EventMessage = EventMessage>(topic: string): AsyncIterableIterator<E> {
+    const queue: E[] = [];
+    let wake: ((result: IteratorResult<E>) => void) | null = null;
     let done = false;
-    const deliver = (event: RunEventMessage) => {
+    const deliver = (message: EventMessage) => {
+      const event = message as E;
       if (wake) {
         const resolve = wake;
         wake = null;
@@ -69,13 +78,13 @@ export class RunEventBus {
       queue.push(event);
       if (queue.length > SUBSCRIBER_BUFFER) queue.shift();
     };
-    let set = this.subscribers.get(runId);
-    if (!set) this.subscribers.set(runId, (set = new Set()));
+    let set = this.subscribers.get(topic);
+    if (!set) this.subscribers.set(topic, (set = new Set()));
     set.add(deliver);
     const finish = () => {
       done = true;
       set.delete(deliver);
-      if (set.size === 0) this.subscribers.delete(runId);
+      if (set.size === 0) this.subscribers.delete(topic);
       wake?.({ value: undefined, done: true });
       wake = null;
     };

@@ -113,6 +113,7 @@ export async function finishRun(ctx: Context, run: typeof runs.$inferSelect, lea
     .returning();
   if (!finished) throw conflict('The run changed while it was being finished; it is no longer this worker’s');
   await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: finished.status });
+  ctx.rechecks.projectChanged(finished.projectId);
   return finished;
 }
 
@@ -120,8 +121,8 @@ export async function finishRun(ctx: Context, run: typeof runs.$inferSelect, lea
  * Hands runs whose lease expired back to the queue, or fails them after their last attempt. Idempotent, so
  * every API replica may run it on a timer.
  */
-export async function requeueExpiredLeases(store: Store): Promise<{ id: string; status: string }[]> {
-  return store.query<{ id: string; status: string }>(
+export async function requeueExpiredLeases(store: Store): Promise<{ id: string; status: string; projectId: string }[]> {
+  return store.query<{ id: string; status: string; projectId: string }>(
     `update runs set
        status = case when attempt < max_attempts then 'queued' else 'failed' end,
        error = case when attempt < max_attempts then error
@@ -129,6 +130,6 @@ export async function requeueExpiredLeases(store: Store): Promise<{ id: string; 
        finished_at = case when attempt < max_attempts then null else now() end,
        worker_id = null, lease_token = null, lease_expires_at = null, updated_at = now()
      where status = 'running' and lease_expires_at < now()
-     returning id, status`,
+     returning id, status, project_id as "projectId"`,
   );
 }

@@ -2,7 +2,9 @@ import { RUN_STATUSES, runs, TERMINAL_RUN_STATUSES, type RunStatus } from '@tune
 import { flattenConfig, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import { eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
+import { GraphQLError } from 'graphql';
 import { badUserInput, conflict } from '../errors';
+import { findingViolations } from './findings';
 
 /** Submitting runs and moving them through their lifecycle; resolvers and workers go through here. */
 
@@ -57,6 +59,7 @@ export async function submitRun(
     execution?: 'QUEUE' | 'EXTERNAL' | null;
     requirements?: { gpu?: boolean | null; backends?: readonly string[] | null } | null;
     maxAttempts?: number | null;
+    overrideReason?: string | null;
   },
 ) {
   const config = validateHparams(input.hparams);
@@ -67,23 +70,66 @@ export async function submitRun(
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)
     throw badUserInput(`maxAttempts must be a whole number from 1 to 20, got ${maxAttempts}`, [{ path: 'maxAttempts', message: 'must be 1–20' }]);
   const external = input.execution === 'EXTERNAL';
+  const flatParams = flattenConfig(config);
+  const { warnings, policyOverride } = await judgeAgainstFindings(ctx, input.projectId, { params: flatParams, name, tags }, input.overrideReason);
   const [run] = await ctx.store.db
     .insert(runs)
     .values({
       projectId: input.projectId,
       name,
       config,
-      flatParams: flattenConfig(config),
+      flatParams,
       tags,
       notes: input.notes ?? '',
       createdById: ctx.viewer?.userId ?? null,
       requirements,
       maxAttempts,
+      policyOverride,
       ...(external ? { status: 'running' as const, startedAt: new Date() } : {}),
     })
     .returning();
-  // Findings (a later issue) will add warnings for configurations that contradict what the team learned.
-  return { run: run!, warnings: [] as { code: string; message: string }[] };
+  return { run: run!, warnings };
+}
+
+export interface RunWarning {
+  code: 'FINDING_VIOLATED' | 'POLICY_OVERRIDDEN';
+  message: string;
+  findingId: string;
+}
+
+/**
+ * What the team's findings say about a configuration: a warning per finding it contradicts. A `policy`
+ * finding refuses the run unless the submitter gives a reason to override it, which is recorded on the run.
+ */
+export async function judgeAgainstFindings(
+  ctx: Context,
+  projectId: string,
+  candidate: { params: Record<string, number | string | boolean>; name: string; tags: readonly string[] },
+  overrideReason: string | null | undefined,
+  options: { dryRun?: boolean } = {},
+) {
+  const violations = await findingViolations(ctx.store, projectId, candidate);
+  const policies = violations.filter((v) => v.finding.severity === 'policy');
+  const reason = overrideReason?.trim() ?? '';
+  const needsOverride = policies.length > 0 && reason === '';
+  if (needsOverride && !options.dryRun)
+    throw new GraphQLError(
+      `This run breaks ${policies.length === 1 ? 'a policy' : `${policies.length} policies`} of the team: ` +
+        `${policies.map((p) => `"${p.finding.title}" (${p.finding.rule})`).join(', ')}. Submit it with an overrideReason to run it anyway.`,
+      {
+        extensions: {
+          code: 'POLICY_VIOLATION',
+          findings: policies.map((p) => ({ id: p.finding.id, title: p.finding.title, rule: p.finding.rule, message: p.message })),
+        },
+      },
+    );
+  const warnings: RunWarning[] = violations.map((v) => ({
+    code: v.finding.severity === 'policy' ? 'POLICY_OVERRIDDEN' : 'FINDING_VIOLATED',
+    message: v.finding.severity === 'policy' && reason !== '' ? `${v.message} Overridden: ${reason}` : v.message,
+    findingId: v.finding.id,
+  }));
+  const policyOverride = policies.length > 0 && reason !== '' ? { reason, findingIds: policies.map((p) => p.finding.id), by: ctx.viewer?.userId ?? null } : null;
+  return { warnings, policyOverride, needsOverride };
 }
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -152,5 +198,6 @@ export async function setRunStatus(ctx: Context, runId: string, current: RunStat
     throw conflict(`The run changed status concurrently (it is now ${fresh?.status ?? 'gone'}); try again`);
   }
   if (run.status !== current) await ctx.events.publish({ kind: 'STATUS_CHANGED', runId, status: run.status });
+  if (TERMINAL_RUN_STATUSES.includes(run.status)) ctx.rechecks.projectChanged(run.projectId);
   return run;
 }

@@ -57,3 +57,21 @@ describe('chart option builders', () => {
     expect((option.series as { data: { value: unknown[] }[] }[])[0]!.data[1]!.value).toEqual(['sgd', 0.1, '-']);
   });
 });
+
+describe('the compare scatter', () => {
+  it('draws a chosen finding as a dashed boundary line on the x axis', () => {
+    const option = buildScatterOption({
+      xName: 'batchSize',
+      yName: 'max(test.accuracy)',
+      logX: true,
+      logY: false,
+      points: [{ runName: 'a', x: 16, y: 0.9 }],
+      boundary: [{ x: 32, label: '← batchSize ≤ 32' }],
+    });
+    const [series] = option.series as { markLine?: { data: unknown[]; lineStyle: { type: string } } }[];
+    expect(series!.markLine!.data).toEqual([{ xAxis: 32, name: '← batchSize ≤ 32' }]);
+    expect(series!.markLine!.lineStyle.type).toBe('dashed');
+    const plain = buildScatterOption({ xName: 'x', yName: 'y', logX: false, logY: false, points: [] });
+    expect((plain.series as { markLine?: unknown }[])[0]!.markLine).toBeUndefined();
+  });
+});

@@ -78,12 +78,31 @@ export interface ScatterPoint {
   y: number;
 }
 
+/** A vertical line per bound of a finding's rule on the x axis, labelled with the side that follows it. */
+export interface BoundaryLine {
+  x: number;
+  label: string;
+}
+
+export function boundaryMarkLine(lines: readonly BoundaryLine[]) {
+  return {
+    symbol: 'none',
+    silent: true,
+    lineStyle: { type: 'dashed' as const, color: '#b7791f', width: 2 },
+    // Above the top of the line, horizontal: along a vertical line the text would be turned sideways.
+    label: { formatter: '{b}', position: 'end' as const, color: '#8a5a12' },
+    data: lines.map((line) => ({ xAxis: line.x, name: line.label })),
+  };
+}
+
 export function buildScatterOption(input: {
   xName: string;
   yName: string;
   logX: boolean;
   logY: boolean;
   points: readonly ScatterPoint[];
+  /** A chosen finding's rule, drawn as its boundary on the x axis. */
+  boundary?: readonly BoundaryLine[];
 }): EChartsOption {
   // A log axis cannot place 0 or negatives; they are left out rather than drawn at a wrong place.
   const drawable = input.points.filter(
@@ -101,7 +120,14 @@ export function buildScatterOption(input: {
     grid: { left: 64, right: 24, top: 24, bottom: 48 },
     xAxis: { type: input.logX ? 'log' : 'value', name: input.xName, nameLocation: 'middle', nameGap: 28, scale: true, axisLabel },
     yAxis: { type: input.logY ? 'log' : 'value', name: input.yName, scale: true, axisLabel },
-    series: [{ type: 'scatter', symbolSize: 10, data: drawable.map((p) => [p.x, p.y, p.runName]) }],
+    series: [
+      {
+        type: 'scatter',
+        symbolSize: 10,
+        data: drawable.map((p) => [p.x, p.y, p.runName]),
+        ...(input.boundary && input.boundary.length > 0 ? { markLine: boundaryMarkLine(input.boundary) } : {}),
+      },
+    ],
   };
 }
 

@@ -13,6 +13,15 @@ export interface ApiErrorSummary {
   notFound: boolean;
   /** BAD_USER_INPUT details, e.g. every invalid hyperparameter with its path. */
   problems: FieldProblem[];
+  /** POLICY_VIOLATION: the policy findings that refused a run submitted without an override reason. */
+  policyFindings: PolicyFinding[];
+}
+
+export interface PolicyFinding {
+  id: string;
+  title: string;
+  rule: string;
+  message: string;
 }
 
 export function summarizeApiError(error: unknown): ApiErrorSummary {
@@ -24,6 +33,7 @@ export function summarizeApiError(error: unknown): ApiErrorSummary {
       unauthenticated: codes.includes('UNAUTHENTICATED'),
       notFound: codes.includes('NOT_FOUND'),
       problems,
+      policyFindings: error.errors.flatMap((e) => (e.extensions?.code === 'POLICY_VIOLATION' ? asPolicyFindings(e.extensions.findings) : [])),
     };
   }
   if (ServerError.is(error)) {
@@ -33,6 +43,7 @@ export function summarizeApiError(error: unknown): ApiErrorSummary {
       unauthenticated,
       notFound: false,
       problems: [],
+      policyFindings: [],
     };
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -42,6 +53,7 @@ export function summarizeApiError(error: unknown): ApiErrorSummary {
     unauthenticated: false,
     notFound: false,
     problems: [],
+    policyFindings: [],
   };
 }
 
@@ -49,5 +61,12 @@ function asProblems(value: unknown): FieldProblem[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
     (p): p is FieldProblem => typeof p === 'object' && p !== null && typeof p.path === 'string' && typeof p.message === 'string',
+  );
+}
+
+function asPolicyFindings(value: unknown): PolicyFinding[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (f): f is PolicyFinding => typeof f === 'object' && f !== null && typeof f.id === 'string' && typeof f.title === 'string',
   );
 }

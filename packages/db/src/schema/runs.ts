@@ -42,6 +42,8 @@ export const runs = pgTable(
     workerId: uuid('worker_id').references(() => workers.id, { onDelete: 'set null' }),
     leaseToken: uuid('lease_token'),
     leaseExpiresAt: timestampColumn('lease_expires_at'),
+    // A policy finding was overridden at submission: why, and which findings (recorded on the run).
+    policyOverride: jsonb('policy_override'),
     attempt: integer('attempt').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull().default(3),
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),

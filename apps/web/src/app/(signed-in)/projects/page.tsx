@@ -4,6 +4,7 @@ import { ProjectsOfTeamsDocument, type ProjectsOfTeamsQuery } from '@/graphql/ge
 import { serverQuery } from '../../apollo-server';
 import { Empty, ErrorNotice } from '../../status-views';
 import { CreateProjectForm } from './create-project-form';
+import { TeamFeed } from './team-feed';
 
 export const metadata: Metadata = { title: 'Projects' };
 
@@ -52,6 +53,7 @@ export default async function ProjectsPage() {
               ))}
             </ul>
           )}
+          <TeamFeed teamId={team.id} teamName={team.name} />
         </section>
       ))}
     </main>

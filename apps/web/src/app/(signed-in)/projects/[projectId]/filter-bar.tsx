@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useMemo, useState } from 'react';
-import { checkFilterText } from './filter-bar-check';
+import { checkFilterText } from '@/lib/filter-check';
 
 const EXAMPLE = 'batchSize <= 32 and optimizer.name = "adam" or tags has "baseline"';
 

@@ -31,7 +31,13 @@ export default async function ProjectRunsPage({ params }: { params: Promise<{ pr
       <nav className="crumbs">
         <Link href="/projects">Projects</Link> / <span>{project.team.name}</span>
       </nav>
-      <h1>{project.name}</h1>
+      <div className="title-row">
+        <h1>{project.name}</h1>
+        <nav className="tabs" aria-label="Project">
+          <span className="active">Runs</span>
+          <Link href={`/projects/${project.id}/findings`}>Findings</Link>
+        </nav>
+      </div>
       {project.description && <p className="muted">{project.description}</p>}
       <Suspense fallback={<Loading what="runs" />}>
         <RunsTable projectId={project.id} />

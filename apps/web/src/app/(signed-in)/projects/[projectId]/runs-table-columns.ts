@@ -1,10 +1,15 @@
 // The runs table's columns: run fields, every hyperparameter path (run.params) and every metric's
 // last/min/max (run.metrics). A column id is its URL form: `status`, `param:batchSize`, `metric:test.accuracy:max`.
-import type { RunOrder, RunsTableRowFragment } from '@/graphql/generated/graphql';
+import type { FindingSeverity, RunOrder, RunsTableRowFragment } from '@/graphql/generated/graphql';
 import type { CsvCell } from '@/lib/csv';
 import { metricNumber } from '@/lib/metric-value';
 
-export type RunRow = RunsTableRowFragment;
+/** A run as the table shows it: the API's row, plus which of the project's findings it follows (checked here). */
+export type RunRow = RunsTableRowFragment & { findingChecks?: readonly RunFindingCheck[] };
+export interface RunFindingCheck {
+  finding: { id: string; title: string; severity: FindingSeverity };
+  follows: boolean;
+}
 export type MetricAggregate = 'last' | 'min' | 'max';
 const AGGREGATES: readonly MetricAggregate[] = ['last', 'min', 'max'];
 
@@ -22,6 +27,13 @@ const RUN_FIELD_COLUMNS: readonly RunColumn[] = [
   { id: 'status', label: 'Status', group: 'run', numeric: false, order: { field: 'STATUS' }, value: (r) => r.status.toLowerCase() },
   { id: 'name', label: 'Name', group: 'run', numeric: false, order: { field: 'NAME' }, value: (r) => r.name },
   { id: 'tags', label: 'Tags', group: 'run', numeric: false, value: (r) => r.tags.join(' ') },
+  {
+    id: 'findings',
+    label: 'Findings',
+    group: 'run',
+    numeric: false,
+    value: (r) => (r.findingChecks ?? []).map((c) => `${c.follows ? 'follows' : 'breaks'} ${c.finding.title}`).join('; '),
+  },
   { id: 'backend', label: 'Backend', group: 'run', numeric: false, value: (r) => r.backend },
   { id: 'device', label: 'Device', group: 'run', numeric: false, value: (r) => r.device },
   { id: 'createdAt', label: 'Created', group: 'run', numeric: false, order: { field: 'CREATED_AT' }, value: (r) => r.createdAt },
@@ -31,6 +43,7 @@ export const DEFAULT_COLUMN_IDS: readonly string[] = [
   'status',
   'name',
   'tags',
+  'findings',
   'backend',
   'param:model.kind',
   'param:optimizer.name',

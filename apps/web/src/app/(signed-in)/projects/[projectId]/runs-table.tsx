@@ -4,14 +4,16 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { RunsTableDocument, type RunsTableQuery, type RunsTableQueryVariables } from '@/graphql/generated/graphql';
+import { ProjectFindingsDocument, RunsTableDocument, type RunsTableQuery, type RunsTableQueryVariables } from '@/graphql/generated/graphql';
+import { checkRunAgainstFindings } from '@/lib/finding-rules';
+import { FindingCheckBadges } from '../../findings/finding-badges';
 import { summarizeApiError } from '@/lib/api-error';
 import { toCsv } from '@/lib/csv';
 import { formatMetric } from '@/lib/metric-value';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
-import { availableColumns, visibleColumns, type RunColumn, type RunRow } from './runs-table-columns';
+import { availableColumns, paramsOf, visibleColumns, type RunColumn, type RunRow } from './runs-table-columns';
 import { nextSort, orderByOf, parseRunsTableState, runsTableQueryString, type RunsTableState } from './runs-table-state';
 
 const PAGE_SIZE = 200;
@@ -41,7 +43,14 @@ export function RunsTable({ projectId }: { projectId: string }) {
   });
   // While a new filter or sort loads, the previous rows stay on screen instead of a blank table.
   const connection = (data ?? previousData)?.runs;
-  const rows = connection?.nodes ?? [];
+  // One query for the project's findings, checked against each row here: the API's Run.findings would
+  // look the findings up again for every one of the 200 rows of a page.
+  const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
+  const withChecks = useCallback(
+    (row: RunsTableQuery['runs']['nodes'][number]): RunRow => ({ ...row, findingChecks: checkRunAgainstFindings(findingsQuery.data?.findings ?? [], { ...row, params: paramsOf(row) }) }),
+    [findingsQuery.data],
+  );
+  const rows = useMemo(() => (connection?.nodes ?? []).map(withChecks), [connection?.nodes, withChecks]);
   const columns = useMemo(() => visibleColumns(state.columnIds), [state.columnIds]);
   const chooserColumns = useMemo(() => mergeColumns(availableColumns(rows), columns), [rows, columns]);
   const selected = useMemo(() => new Set(state.selectedRunIds), [state.selectedRunIds]);
@@ -78,7 +87,7 @@ export function RunsTable({ projectId }: { projectId: string }) {
           fetchPolicy: 'network-only',
         });
         if (!result.data) throw new Error('The API returned no runs.');
-        all.push(...result.data.runs.nodes);
+        all.push(...result.data.runs.nodes.map(withChecks));
         setExporting(`Exporting… ${all.length} of ${result.data.runs.totalCount}`);
         if (!result.data.runs.pageInfo.hasNextPage) break;
         after = result.data.runs.pageInfo.endCursor;
@@ -222,6 +231,13 @@ function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
       </span>
     );
   }
+  if (column.id === 'findings') {
+    return (
+      <span role="cell" className="findings-cell">
+        <FindingCheckBadges checks={row.findingChecks ?? []} />
+      </span>
+    );
+  }
   if (column.id === 'tags') {
     return (
       <span role="cell" className="tags">
@@ -246,6 +262,7 @@ function columnWidth(column: RunColumn): string {
   if (column.id === 'name') return 'minmax(220px, 2fr)';
   if (column.id === 'status') return '96px';
   if (column.id === 'createdAt') return '150px';
+  if (column.id === 'findings') return 'minmax(160px, 1.5fr)';
   return 'minmax(130px, 1fr)';
 }
 

@@ -4,7 +4,7 @@ import { useMutation } from '@apollo/client/react';
 import { useState } from 'react';
 import { AnnotateRunDocument, CancelRunDocument, RunPageDocument, UpdateRunDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
 import { ErrorNotice } from '../../../status-views';
-import { Markdown } from './markdown';
+import { Markdown } from '@/lib/markdown';
 
 export function NotesEditor({ run }: { run: RunDetailFragment }) {
   const [draft, setDraft] = useState<string | null>(null);

@@ -11,6 +11,7 @@ import { formatMetric } from '@/lib/metric-value';
 import { ErrorNotice, Loading } from '../../../status-views';
 import { appendPoints, chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
 import { lrRangeTestOf, rangeTestChartOption } from './range-test';
+import { FindingCheckBadges } from '../../findings/finding-badges';
 import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
 
 const MAX_POINTS = 2000;
@@ -90,6 +91,16 @@ function RunDetails({
         </Link>
       </div>
       <TagsEditor run={run} />
+      {run.findings.length > 0 && (
+        <p className="run-findings">
+          Findings: <FindingCheckBadges checks={run.findings} />
+        </p>
+      )}
+      {policyOverrideReason(run.policyOverride) && (
+        <p className="notice warning small" data-testid="policy-override">
+          Submitted against a policy of the team. Reason given: {policyOverrideReason(run.policyOverride)}
+        </p>
+      )}
       {subscriptionError ? <ErrorNotice error={subscriptionError} /> : null}
 
       {progress !== undefined && (
@@ -184,4 +195,11 @@ function formatDuration(ms: number): string {
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
   return minutes < 60 ? `${minutes} min ${seconds % 60} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** The reason recorded when the run was submitted against a policy finding ({ reason, findingIds, by }). */
+function policyOverrideReason(policyOverride: unknown): string | undefined {
+  if (typeof policyOverride !== 'object' || policyOverride === null) return undefined;
+  const reason = (policyOverride as { reason?: unknown }).reason;
+  return typeof reason === 'string' && reason !== '' ? reason : undefined;
 }

@@ -7,6 +7,8 @@ import type { MetricAggregate } from './compare-state';
 export interface ComparedRun {
   id: string;
   name: string;
+  status: string;
+  tags: readonly string[];
   params: Record<string, unknown>;
   metrics: readonly { key: string; last: MetricValue | null; min: number | null; max: number | null }[];
 }

@@ -10,6 +10,7 @@ describe('compare URL state', () => {
       smoothing: 0.6,
       targetMetric: { key: 'test.loss', aggregate: 'min' as const },
       scatterParam: 'batchSize',
+      boundaryFindingId: 'f1',
     };
     const query = compareQueryString(state);
     expect(parseCompareState(Object.fromEntries(new URLSearchParams(query.slice(1))))).toEqual(state);

@@ -13,6 +13,8 @@ export interface CompareState {
   /** The metric the parallel coordinates and the scatter plot judge runs by. */
   targetMetric: { key: string; aggregate: MetricAggregate };
   scatterParam: string;
+  /** A finding whose rule the scatter draws as a boundary. */
+  boundaryFindingId: string | null;
 }
 
 export const DEFAULT_TARGET = { key: 'test.accuracy', aggregate: 'max' } as const;
@@ -29,6 +31,7 @@ export function parseCompareState(params: SearchParams): CompareState {
     smoothing: Number.isFinite(smoothing) ? Math.min(0.99, Math.max(0, smoothing)) : 0,
     targetMetric: target ? { key: target[1]!, aggregate: target[2] as MetricAggregate } : { ...DEFAULT_TARGET },
     scatterParam: firstParam(params, 'sx') || DEFAULT_SCATTER_PARAM,
+    boundaryFindingId: firstParam(params, 'finding') || null,
   };
 }
 
@@ -41,5 +44,6 @@ export function compareQueryString(state: CompareState): string {
     smooth: state.smoothing > 0 ? String(state.smoothing) : undefined,
     metric: target === `${DEFAULT_TARGET.key}:${DEFAULT_TARGET.aggregate}` ? undefined : target,
     sx: state.scatterParam === DEFAULT_SCATTER_PARAM ? undefined : state.scatterParam,
+    finding: state.boundaryFindingId ?? undefined,
   });
 }

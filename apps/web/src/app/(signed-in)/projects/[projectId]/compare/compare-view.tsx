@@ -3,13 +3,16 @@ import { useQuery } from '@apollo/client/react';
 import { stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Chart } from '@/charts/chart';
 import { buildLineChartOption, buildParallelOption, buildScatterOption } from '@/charts/chart-options';
 import { prefersLogAxis, toChartPoints, X_AXIS_KINDS, type XAxisKind } from '@/charts/series-points';
-import { CompareRunsDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
+import { CompareRunsDocument, ProjectFindingsDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
+import { boundaryLines, checkRunAgainstFindings, ruleAxis, ruleBoundary } from '@/lib/finding-rules';
+import { FindingCheckBadges } from '../../../findings/finding-badges';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
 import { parallelInput, scatterPoints, varyingParams, type ComparedRun } from './compare-model';
+import { RecordFinding } from './record-finding';
 import { compareQueryString, parseCompareState, type CompareState, type MetricAggregate } from './compare-state';
 
 const MAX_POINTS = 1000;
@@ -32,6 +35,10 @@ export function CompareView({ projectId }: { projectId: string }) {
   });
 
   const model = useMemo(() => (data ? compareModel(data.metricSeries, state.runIds) : undefined), [data, state.runIds]);
+  // The project's findings, checked here against each compared run (and drawable on the scatter).
+  const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
+  const activeFindings = useMemo(() => (findingsQuery.data?.findings ?? []).filter((f) => f.status !== 'RETIRED'), [findingsQuery.data]);
+  const [recording, setRecording] = useState(false);
 
   if (state.runIds.length === 0) {
     return <Empty action={{ href: `/projects/${projectId}`, label: 'Choose runs in the runs table' }}>No runs selected to compare.</Empty>;
@@ -45,18 +52,23 @@ export function CompareView({ projectId }: { projectId: string }) {
   const numericPaths = paths.filter((path) => model.runs.some((run) => typeof run.params[path] === 'number'));
   const scatter = scatterPoints(model.runs, state.scatterParam, state.targetMetric);
   const target = `${state.targetMetric.aggregate}(${state.targetMetric.key})`;
+  const boundaryFinding = activeFindings.find((f) => f.id === state.boundaryFindingId);
+  const boundary = boundaryFinding ? ruleBoundary(boundaryFinding.rule, state.scatterParam) : undefined;
 
   return (
     <>
-      <p className="muted">
-        {model.runs.map((run, i) => (
-          <span key={run.id}>
-            {i > 0 && ', '}
-            <Link href={`/runs/${run.id}`}>{run.name}</Link>
-          </span>
+      <ul className="compared-runs" aria-label="Compared runs">
+        {model.runs.map((run) => (
+          <li key={run.id}>
+            <Link href={`/runs/${run.id}`}>{run.name}</Link> <FindingCheckBadges checks={checkRunAgainstFindings(activeFindings, run)} />
+          </li>
         ))}
-        {model.missing > 0 && ` — ${model.missing} selected ${model.missing === 1 ? 'run has' : 'runs have'} no metrics yet`}
-      </p>
+      </ul>
+      {model.missing > 0 && (
+        <p className="muted">
+          {model.missing} selected {model.missing === 1 ? 'run has' : 'runs have'} no metrics yet
+        </p>
+      )}
       <div className="toolbar" aria-label="Chart settings">
         <label>
           x axis{' '}
@@ -138,7 +150,12 @@ export function CompareView({ projectId }: { projectId: string }) {
             <option value="min">min</option>
             <option value="max">max</option>
           </select>
+          <span className="spacer" />
+          <button type="button" onClick={() => setRecording(true)} disabled={recording}>
+            Record a finding
+          </button>
         </div>
+        {recording && <RecordFinding projectId={projectId} runs={model.runs} state={state} onClose={() => setRecording(false)} />}
         {parallelPaths.length === 0 ? (
           <p className="muted">These runs share every hyperparameter: nothing to lay out in parallel.</p>
         ) : (
@@ -153,6 +170,32 @@ export function CompareView({ projectId }: { projectId: string }) {
               ))}
             </select>
           </label>
+          {activeFindings.length > 0 && (
+            <label>
+              finding boundary{' '}
+              <select
+                aria-label="finding boundary"
+                value={boundaryFinding?.id ?? ''}
+                onChange={(e) => {
+                  const finding = activeFindings.find((f) => f.id === e.target.value);
+                  const axis = finding ? ruleAxis(finding.rule) : undefined;
+                  update({ boundaryFindingId: finding?.id ?? null, scatterParam: axis ?? state.scatterParam });
+                }}
+              >
+                <option value="">none</option>
+                {activeFindings.map((finding) => (
+                  <option key={finding.id} value={finding.id}>
+                    {finding.title} ({finding.rule})
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {boundaryFinding && !boundary && (
+            <span className="muted small">
+              “{boundaryFinding.rule}” sets no single bound on {state.scatterParam} to draw.
+            </span>
+          )}
         </div>
         {scatter.length === 0 ? (
           <p className="muted">
@@ -167,6 +210,7 @@ export function CompareView({ projectId }: { projectId: string }) {
               logX: prefersLogAxis(state.scatterParam, scatter.map((p) => p.x)),
               logY: false,
               points: scatter,
+              boundary: boundary ? boundaryLines(boundary) : undefined,
             })}
           />
         )}
@@ -196,7 +240,7 @@ function compareModel(all: readonly Series[], runIds: readonly string[]): Compar
     series.set(`${s.runId}\u0000${s.key}`, s);
     if (s.wallTimes.length > 0) startTime.set(s.runId, Math.min(startTime.get(s.runId) ?? Infinity, s.wallTimes[0]!));
     if (!runs.has(s.runId)) {
-      runs.set(s.runId, { id: s.run.id, name: s.run.name, params: (s.run.params ?? {}) as Record<string, unknown>, metrics: s.run.metrics });
+      runs.set(s.runId, { id: s.run.id, name: s.run.name, status: s.run.status, tags: s.run.tags, params: (s.run.params ?? {}) as Record<string, unknown>, metrics: s.run.metrics });
       const config = validateRunConfig(s.run.hparams);
       if (config.ok) perEpoch.set(s.runId, stepsPerEpoch(config.config));
     }

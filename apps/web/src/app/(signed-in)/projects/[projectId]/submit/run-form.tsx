@@ -2,13 +2,15 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { DATASET_NAMES, deriveFacts, learningRateCurve, totalSteps, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import Link from 'next/link';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Chart } from '@/charts/chart';
 import { buildLineChartOption } from '@/charts/chart-options';
-import { RunToDuplicateDocument, SubmitRunDocument, type SubmitRunMutation } from '@/graphql/generated/graphql';
+import { CheckRunDocument, RunToDuplicateDocument, SubmitRunDocument, type SubmitRunMutation } from '@/graphql/generated/graphql';
 import { summarizeApiError } from '@/lib/api-error';
 import { formatMetric } from '@/lib/metric-value';
 import { ErrorNotice, Loading } from '../../../../status-views';
+import { PolicyRefusal, RunCheckNotice, WarningItem } from './run-check-notice';
+import { canSubmitRun, needsOverrideReason, runCheckView, type RunCheckResult } from './run-check-state';
 import { ChoiceField, ConfigFormProvider, ConvLayersEditor, NumberField, SchemaField, UnitsListEditor } from './config-fields';
 import {
   getAt,
@@ -62,11 +64,24 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
   const [notes, setNotes] = useState('');
   const [submitRun, submission] = useMutation(SubmitRunDocument);
   const [submitted, setSubmitted] = useState<SubmitRunMutation['submitRun'] | null>(null);
+  const [overrideReason, setOverrideReason] = useState('');
 
   const validation = useMemo(() => validateRunConfig(config), [config]);
   const apiError = submission.error ? summarizeApiError(submission.error) : undefined;
+  const refusedByPolicy = (apiError?.policyFindings.length ?? 0) > 0;
+
+  // The API's dry run of exactly what would be submitted, so finding warnings show before anything is queued.
+  const checkInput = useMemo(
+    () => (validation.ok ? { projectId, hparams: config, name: name.trim() || null, tags: parseTags(tags) } : null),
+    [validation.ok, projectId, config, name, tags],
+  );
+  const check = useRunCheck(checkInput);
+  const checkView = runCheckView({ configValid: validation.ok, currentKey: check.currentKey, answered: check.answered, failure: check.failure, refusedByPolicy });
+  const overrideRequired = needsOverrideReason(checkView, refusedByPolicy);
+  const checkProblems = check.answered?.key === check.currentKey ? check.answered.result.problems : [];
+
   // Client validation runs the same code as the API; the API's problems are shown too in case they ever differ.
-  const issues = validation.ok ? issuesFromApiProblems(apiError?.problems ?? []) : validation.issues;
+  const issues = validation.ok ? issuesFromApiProblems([...(apiError?.problems ?? []), ...checkProblems]) : validation.issues;
   const issueMap = useMemo(() => issuesByPath(issues), [issues]);
   const [lastValid, setLastValid] = useState<RunConfig | undefined>(validation.ok ? validation.config : undefined);
   if (validation.ok && validation.config !== lastValid) setLastValid(validation.config);
@@ -91,7 +106,14 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
     if (!validation.ok) return;
     const result = await submitRun({
       variables: {
-        input: { projectId, hparams: config, name: name.trim() || null, tags: parseTags(tags), notes: notes || null },
+        input: {
+          projectId,
+          hparams: config,
+          name: name.trim() || null,
+          tags: parseTags(tags),
+          notes: notes || null,
+          overrideReason: overrideRequired ? overrideReason.trim() : null,
+        },
       },
     }).catch(() => undefined);
     if (result?.data) setSubmitted(result.data.submitRun);
@@ -217,9 +239,27 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
               </ul>
             </div>
           )}
-          {apiError && apiError.problems.length === 0 && <ErrorNotice error={submission.error} />}
+          {apiError && refusedByPolicy && <PolicyRefusal findings={apiError.policyFindings} message={apiError.message} />}
+          {apiError && apiError.problems.length === 0 && !refusedByPolicy && <ErrorNotice error={submission.error} />}
+          <RunCheckNotice view={checkView} />
+          {overrideRequired && (
+            <label className="field override-reason">
+              <span className="field-label">Override reason (required; recorded on the run)</span>
+              <textarea
+                name="overrideReason"
+                rows={2}
+                required
+                value={overrideReason}
+                placeholder="Why this run should go ahead despite the policy, e.g. re-testing it on the new dataset"
+                onChange={(e) => setOverrideReason(e.target.value)}
+              />
+            </label>
+          )}
           <div className="row">
-            <button type="submit" disabled={!validation.ok || submission.loading}>
+            <button
+              type="submit"
+              disabled={!canSubmitRun({ configValid: validation.ok, submitting: submission.loading, overrideRequired, overrideReason })}
+            >
               {submission.loading ? 'Submitting…' : 'Submit run'}
             </button>
             <Link href={`/projects/${projectId}`}>Cancel</Link>
@@ -315,9 +355,7 @@ function SubmitResult({ projectId, result }: { projectId: string; result: Submit
           <p>Think twice: the API has {result.warnings.length === 1 ? 'a warning' : `${result.warnings.length} warnings`} about this run.</p>
           <ul>
             {result.warnings.map((warning) => (
-              <li key={warning.code + warning.message}>
-                <code>{warning.code}</code> {warning.message}
-              </li>
+              <WarningItem key={warning.code + warning.message} warning={warning} />
             ))}
           </ul>
         </div>
@@ -335,4 +373,36 @@ function SubmitResult({ projectId, result }: { projectId: string; result: Submit
       </div>
     </section>
   );
+}
+
+type CheckInput = { projectId: string; hparams: unknown; name: string | null; tags: string[] };
+
+/**
+ * Calls checkRun 400 ms after the input stops changing. Answers are keyed by the input they are about, and
+ * an answer to an older input than the latest asked is dropped, so a slow reply never hides a newer one.
+ */
+function useRunCheck(input: CheckInput | null) {
+  const [checkRun] = useMutation(CheckRunDocument);
+  const [answered, setAnswered] = useState<{ key: string; result: RunCheckResult } | null>(null);
+  const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
+  const latestAsked = useRef<string | null>(null);
+  const currentKey = input ? JSON.stringify(input) : null;
+  useEffect(() => {
+    if (!input || !currentKey) return;
+    const timer = setTimeout(() => {
+      latestAsked.current = currentKey;
+      checkRun({ variables: { input } })
+        .then((result) => {
+          if (latestAsked.current !== currentKey) return;
+          if (result.data) setAnswered({ key: currentKey, result: result.data.checkRun });
+          else setFailure({ key: currentKey, message: 'the API returned no answer' });
+        })
+        .catch((error: unknown) => {
+          if (latestAsked.current === currentKey) setFailure({ key: currentKey, message: summarizeApiError(error).message });
+        });
+    }, 400);
+    return () => clearTimeout(timer);
+    // input is derived from currentKey; the key is what identifies it.
+  }, [currentKey, checkRun]);
+  return { currentKey, answered, failure };
 }

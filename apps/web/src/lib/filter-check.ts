@@ -1,4 +1,4 @@
-// The filter bar's client-side check: the same parser and vocabulary as the API, so mistakes show as you type.
+// Filter expressions checked in the browser with the same parser and vocabulary as the API, so mistakes show as you type.
 import { compileFilter, type FilterError } from '@tuneboard/filter';
 import { hparamVocabulary } from '@/lib/hparam-vocabulary';
 

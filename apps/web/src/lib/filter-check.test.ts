@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFilterText } from './filter-bar-check';
+import { checkFilterText } from './filter-check';
 
 describe('the filter bar check', () => {
   it('accepts the language the API accepts', () => {

@@ -1,0 +1,18 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { FindingsList } from './findings-list';
+
+export const metadata: Metadata = { title: 'Findings' };
+
+export default async function ProjectFindingsPage({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return (
+    <main className="page wide">
+      <nav className="crumbs">
+        <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>Runs</Link>
+      </nav>
+      <h1>Findings</h1>
+      <FindingsList projectId={projectId} />
+    </main>
+  );
+}
