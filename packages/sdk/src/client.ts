@@ -27,10 +27,49 @@ export interface RunLease {
   run: { id: string; name: string; hparams: unknown; projectId: string };
 }
 
-/** NaN and ±Infinity cannot travel in JSON: the API's MetricValue takes them as strings. */
-function encodeValue(value: number): number | string {
-  if (Number.isFinite(value)) return value;
-  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+/**
+ * The API's fast ingestion input: steps as little-endian int32 and values/wall times as little-endian
+ * float64, base64-encoded. Several times cheaper for the server than JSON numbers, and NaN/±Infinity need
+ * no special spelling.
+ */
+function packBytes(view: ArrayBufferView): string {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  if (typeof Buffer !== 'undefined') return Buffer.from(bytes).toString('base64');
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function packInt32(values: readonly number[]): string {
+  const array = Int32Array.from(values);
+  if (!littleEndian) {
+    const view = new DataView(array.buffer);
+    values.forEach((v, i) => view.setInt32(i * 4, v, true));
+  }
+  return packBytes(array);
+}
+
+function packFloat64(values: readonly number[]): string {
+  const array = Float64Array.from(values);
+  if (!littleEndian) {
+    const view = new DataView(array.buffer);
+    values.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  }
+  return packBytes(array);
+}
+
+export function packSeries(series: MetricColumnsInput) {
+  for (const step of series.steps)
+    if (!Number.isInteger(step) || step < 0 || step > 2_147_483_647)
+      throw new TuneboardError(`${series.key}: step ${step} is not a whole number from 0 to 2147483647`, 'BAD_USER_INPUT');
+  return {
+    key: series.key,
+    steps: packInt32(series.steps),
+    values: packFloat64(series.values),
+    ...(series.wallTimes ? { wallTimes: packFloat64(series.wallTimes) } : {}),
+  };
 }
 
 /** A small typed client for the operations scripts and workers need. */
@@ -109,11 +148,11 @@ export class TuneboardClient {
     )).submitRun;
   }
 
+  /** Stores points (idempotent per run, key and step), sent in the API's packed binary form. */
   async logMetrics(runId: string, series: MetricColumnsInput[]): Promise<number> {
-    const encoded = series.map((s) => ({ ...s, values: s.values.map(encodeValue) }));
     return (await this.request<{ logMetrics: { accepted: number } }>(
-      `mutation($r: ID!, $s: [MetricSeriesInput!]) { logMetrics(runId: $r, series: $s) { accepted } }`,
-      { r: runId, s: encoded },
+      `mutation($r: ID!, $p: [PackedMetricSeriesInput!]) { logMetrics(runId: $r, packed: $p) { accepted } }`,
+      { r: runId, p: series.map(packSeries) },
     )).logMetrics.accepted;
   }
 

@@ -1,4 +1,4 @@
-export { TuneboardClient, type ClientOptions, type MetricColumnsInput, type RunLease } from './client';
+export { packSeries, TuneboardClient, type ClientOptions, type MetricColumnsInput, type RunLease } from './client';
 export { TuneboardError } from './errors';
 export { MetricBuffer, type MetricBufferOptions } from './metric-buffer';
 export { init, Run, type InitOptions } from './run';
