@@ -8,21 +8,41 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { readEnv, type Env } from './env';
-import { startServer } from './server';
+import { startServer, type RunningServer } from './server';
 
 /** `tuneboard start`: migrate, bootstrap an empty installation, serve. What `npm start` runs. */
 export async function start(env: Env = readEnv()): Promise<void> {
   const logger = pino({ level: env.TUNEBOARD_LOG_LEVEL });
   const dataDir = resolve(env.TUNEBOARD_DATA_DIR);
-  const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir });
-  const server = await startServer({
+
+  // Signal handlers come first: a signal during start-up (or right after the banner, before a handler
+  // registered later would exist) must still close the store and release the data directory.
+  const running: { store?: Store; server?: RunningServer; workers?: { stop(): Promise<void> } | null } = {};
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await running.workers?.stop();
+      await running.server?.stop();
+    } finally {
+      await running.store?.close();
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const store = (running.store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir }));
+  const server = (running.server = await startServer({
     store,
     port: env.PORT,
     host: env.HOST,
     logger,
     maxBodyBytes: env.TUNEBOARD_MAX_BODY_MB * 1024 * 1024,
     leaseSeconds: env.TUNEBOARD_LEASE_SECONDS,
-  });
+  }));
 
   const lines = [
     '',
@@ -30,6 +50,12 @@ export async function start(env: Env = readEnv()): Promise<void> {
     `Database         ${store.kind === 'pglite' ? `embedded PGlite in ${store.location}` : `PostgreSQL ${store.location}`}`,
   ];
   const firstToken = await bootstrapIfEmpty(store, dataDir);
+  const workers = (running.workers = env.TUNEBOARD_WORKERS > 0 ? await startLocalWorkers(store, server.url, env.TUNEBOARD_WORKERS, logger) : null);
+  lines.push(
+    workers
+      ? `Workers          ${env.TUNEBOARD_WORKERS} local trainer worker(s); add more anywhere with TUNEBOARD_API_URL=${server.url} TUNEBOARD_TOKEN=… npx tuneboard worker`
+      : 'Workers          none here (TUNEBOARD_WORKERS=0); start them with `tuneboard worker`',
+  );
   if (firstToken) {
     lines.push(
       '',
@@ -42,26 +68,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
       `    -d '{"query":"{ viewer { email teams { name } } }"}'`,
     );
   }
-  const workers = env.TUNEBOARD_WORKERS > 0 ? await startLocalWorkers(store, server.url, env.TUNEBOARD_WORKERS, logger) : null;
-  lines.push(
-    workers
-      ? `Workers          ${env.TUNEBOARD_WORKERS} local trainer worker(s); add more anywhere with TUNEBOARD_API_URL=${server.url} TUNEBOARD_TOKEN=… npx tuneboard worker`
-      : 'Workers          none here (TUNEBOARD_WORKERS=0); start them with `tuneboard worker`',
-  );
   console.log(lines.join('\n') + '\n');
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await workers?.stop();
-    await server.stop();
-    await store.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 /**
