@@ -1,12 +1,7 @@
-/** What a worker reports while it trains: a live bar on a terminal, plain log lines otherwise. */
-export interface TrainingProgress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  totalSteps: number;
-  samplesPerSecond: number;
-  etaSeconds: number;
-}
+import type { TrainProgress } from '@tuneboard/trainer';
+
+/** What a worker reports while it trains (the trainer's progress): a live bar on a terminal, plain lines otherwise. */
+export type TrainingProgress = TrainProgress;
 
 export interface ProgressReporter {
   start(runName: string): void;

@@ -7,7 +7,7 @@ import type { Context } from '../context';
 import { badUserInput, notFound } from '../errors';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
 import { isUuid, loadProject, requireTeam, requireViewer } from '../services/access';
-import { projectTopic, type FindingEventMessage } from '../services/events';
+import { mapEvents, projectTopic, type FindingEventMessage } from '../services/events';
 import { activeFindingsFor, citedRunIds, evaluateFinding, evidenceSummary, findingSpec, parseRule, recheckFinding, type FindingRow } from '../services/findings';
 import { parseRunFilter } from '../services/run-listing';
 import { defaultRunName, judgeAgainstFindings, validateHparams, validateName, validateTags } from '../services/runs';
@@ -300,22 +300,6 @@ async function recordEvent(ctx: Context, finding: FindingRow, kind: 'created' | 
   await ctx.events.publish({ kind: 'FINDING_CHANGED', projectId: finding.projectId, findingId: finding.id, eventId: event!.id });
 }
 
-function mapIterator<T, U>(source: AsyncIterableIterator<T>, map: (value: T) => Promise<U>): AsyncIterableIterator<U> {
-  return {
-    async next() {
-      const result = await source.next();
-      return result.done ? { value: undefined, done: true } : { value: await map(result.value), done: false };
-    },
-    return: async () => {
-      await source.return?.();
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
 export const resolvers: Resolvers = {
   Finding: {
     project: async (finding, _args, ctx) => (await ctx.loaders.project.load(finding.projectId))!,
@@ -471,7 +455,7 @@ export const resolvers: Resolvers = {
     findingEvents: {
       subscribe: async (_parent, { projectId }, ctx) => {
         await loadProject(ctx, projectId, 'read');
-        return mapIterator(ctx.events.subscribe<FindingEventMessage>(projectTopic(projectId)), async (message) => {
+        return mapEvents(ctx.events.subscribe<FindingEventMessage>(projectTopic(projectId)), async (message) => {
           const [event] = await ctx.store.db.select().from(findingEvents).where(eq(findingEvents.id, message.eventId));
           return { findingEvents: event! };
         });

@@ -5,7 +5,7 @@ import { endianness } from 'node:os';
 import { badUserInput, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun, readableRunIds } from '../services/access';
-import { runTopic, type RunEventMessage } from '../services/events';
+import { mapEvents, runTopic, type RunEventMessage } from '../services/events';
 
 /**
  * Packed numeric arrays: the fast ingestion path. A million points as JSON numbers cost graphql-js a
@@ -218,22 +218,6 @@ function selects(info: GraphQLResolveInfo, fields: readonly string[]): boolean {
   return info.fieldNodes.some((node) => visit(node.selectionSet));
 }
 
-function mapIterator<T, U>(source: AsyncIterableIterator<T>, map: (value: T) => U): AsyncIterableIterator<U> {
-  return {
-    async next() {
-      const result = await source.next();
-      return result.done ? { value: undefined, done: true } : { value: map(result.value), done: false };
-    },
-    return: async () => {
-      await source.return?.();
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
 export const resolvers: Resolvers = {
   PackedInt32Array,
   PackedFloat64Array,
@@ -319,7 +303,7 @@ export const resolvers: Resolvers = {
       // Check access before the first event, so a foreign or unknown run fails the subscription at once.
       subscribe: async (_parent, { runId }, ctx) => {
         await loadRun(ctx, runId, 'read');
-        return mapIterator(ctx.events.subscribe<RunEventMessage>(runTopic(runId)), (message) => ({ runEvents: message }));
+        return mapEvents(ctx.events.subscribe<RunEventMessage>(runTopic(runId)), (message) => ({ runEvents: message }));
       },
     },
   },

@@ -109,3 +109,20 @@ export class EventBus {
     };
   }
 }
+
+/** An event iterator transformed per event (e.g. into the GraphQL payload); ending it ends the source. */
+export function mapEvents<T, U>(source: AsyncIterableIterator<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
+  return {
+    async next() {
+      const result = await source.next();
+      return result.done ? { value: undefined, done: true } : { value: await map(result.value), done: false };
+    },
+    return: async () => {
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
