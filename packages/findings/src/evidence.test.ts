@@ -104,6 +104,11 @@ describe('computeEvidence', () => {
     expect(computeEvidence(smallBatches, runs).interval).toEqual(computeEvidence(smallBatches, [...runs].reverse()).interval);
   });
 
+  it('does not report a setting shared by every run, however the groups are sized', () => {
+    const runs = [...Array.from({ length: 18 }, (_, i) => run(8 + (i % 3) * 8, 0.9 + i / 1000)), ...Array.from({ length: 24 }, (_, i) => run(64 * (1 + (i % 3)), 0.8 + i / 1000))];
+    expect(computeEvidence(smallBatches, runs).confounders).toEqual([]);
+  });
+
   it('points at other hyperparameters that also differ between the groups', () => {
     const runs = [
       run(8, 0.97, { lr: 0.001 }), run(16, 0.96, { lr: 0.001 }), run(32, 0.95, { lr: 0.002 }),

@@ -226,15 +226,17 @@ export function findConfounders(members: { group: Group; run: EvidenceRun }[], r
     } else {
       // Categorical: total variation distance between the two groups' value frequencies.
       const frequencies = (list: (number | string | boolean)[]) => {
+        // Count whole runs, then divide once: summing 1/n n times is not exactly 1 in floating point.
         const counts = new Map<string, number>();
-        for (const v of list) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1 / list.length);
+        for (const v of list) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+        for (const [key, count] of counts) counts.set(key, count / list.length);
         return counts;
       };
       const fa = frequencies(values.satisfying);
       const fb = frequencies(values.violating);
       let distance = 0;
       for (const key of new Set([...fa.keys(), ...fb.keys()])) distance += Math.abs((fa.get(key) ?? 0) - (fb.get(key) ?? 0)) / 2;
-      if (distance === 0) continue;
+      if (distance < 1e-9) continue;
       const describe = (f: Map<string, number>) =>
         [...f].sort((x, y) => y[1] - x[1]).map(([value, share]) => `${value} ${Math.round(share * 100)}%`).join(', ');
       confounders.push({ path, satisfying: describe(fa), violating: describe(fb), strength: distance });
