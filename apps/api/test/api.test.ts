@@ -164,6 +164,21 @@ for (const database of testDatabases()) {
       expect(wrong.errors?.[0]?.message).toContain('did you mean "batchSize"');
     });
 
+    it('lists exactly the runs asked for by id, and reports planned steps and progress', async () => {
+      const a = await submit(MLP_CONFIG, { name: 'picked-a' });
+      const b = await submit(MLP_CONFIG, { name: 'picked-b' });
+      await submit(MLP_CONFIG, { name: 'not-picked' });
+      const picked = await alice.ok(`query($p: ID!, $ids: [ID!]) { runs(projectId: $p, ids: $ids, orderBy: { field: NAME, direction: ASC }) { totalCount nodes { name } } }`, {
+        p: projectId,
+        ids: [a.id, b.id, 'not-a-uuid', '00000000-0000-4000-8000-000000000000'],
+      });
+      expect(picked.runs).toEqual({ totalCount: 2, nodes: [{ name: 'picked-a' }, { name: 'picked-b' }] });
+      // 1,000 training digits in batches of 32 = 32 steps per epoch, 1 epoch.
+      await alice.ok(LOG_METRICS, { runId: a.id, series: [{ key: 'train.loss', steps: [0, 1, 2, 3, 4, 5, 6, 7], values: [1, 1, 1, 1, 1, 1, 1, 1] }] });
+      const progress = await alice.ok(`query($a: ID!, $b: ID!) { a: run(id: $a) { totalSteps progress } b: run(id: $b) { totalSteps progress } }`, { a: a.id, b: b.id });
+      expect(progress).toEqual({ a: { totalSteps: 32, progress: 0.25 }, b: { totalSteps: 32, progress: null } });
+    });
+
     it('moves runs through their lifecycle and refuses impossible transitions', async () => {
       const run = await submit();
       const set = (status: string, extra: Record<string, unknown> = {}) =>

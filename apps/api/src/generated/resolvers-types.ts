@@ -523,6 +523,7 @@ export type ProjectRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   orderBy?: InputMaybe<RunOrder>;
 };
 
@@ -597,6 +598,7 @@ export type QueryRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   orderBy?: InputMaybe<RunOrder>;
   projectId: Scalars['ID']['input'];
 };
@@ -639,6 +641,8 @@ export type Run = {
   params: Scalars['JSON']['output'];
   /** Set when the run was submitted against a policy finding: { reason, findingIds, by }. */
   policyOverride?: Maybe<Scalars['JSON']['output']>;
+  /** Fraction of totalSteps done (from train.loss or lr_range.loss), 0–1; null before the first step. */
+  progress?: Maybe<Scalars['Float']['output']>;
   project: Project;
   requirements: Scalars['JSON']['output'];
   /** Mode-specific results, e.g. lrRangeTest { learningRates, losses, suggestedLearningRate }. */
@@ -646,6 +650,8 @@ export type Run = {
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: RunStatus;
   tags: Array<Scalars['String']['output']>;
+  /** Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps). */
+  totalSteps: Scalars['Int']['output'];
 };
 
 
@@ -1380,12 +1386,14 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   param?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<RunParamArgs, 'path'>>;
   params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   policyOverride?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  progress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   requirements?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   results?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  totalSteps?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RunAnnotationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunAnnotation'] = ResolversParentTypes['RunAnnotation']> = {

@@ -14,7 +14,7 @@ export const typeDefs = /* GraphQL */ `
     description: String!
     createdAt: DateTime!
     runCount: Int!
-    runs(filter: String, orderBy: RunOrder, first: Int = 50, after: String): RunConnection!
+    runs(filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!]): RunConnection!
   }
 
   extend type Query {

@@ -1,5 +1,5 @@
 import { runAnnotations, runs, type RunStatus } from '@tuneboard/db';
-import { deriveFacts, type RunConfig } from '@tuneboard/hparams';
+import { deriveFacts, totalSteps, type RunConfig } from '@tuneboard/hparams';
 import { asc, eq } from 'drizzle-orm';
 import { badUserInput } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
@@ -29,6 +29,10 @@ export const typeDefs = /* GraphQL */ `
     "One hyperparameter by path, e.g. model.convLayers[0].kernelSize; null when the run has no such path."
     param(path: String!): JSON
     derived: DerivedFacts!
+    "Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps)."
+    totalSteps: Int!
+    "Fraction of totalSteps done (from train.loss or lr_range.loss), 0–1; null before the first step."
+    progress: Float
     tags: [String!]!
     "Markdown notes."
     notes: String!
@@ -178,7 +182,7 @@ export const typeDefs = /* GraphQL */ `
     Runs of a project. filter uses the expression language, e.g.
     batchSize <= 32 and optimizer.name = "adam" or tags has "baseline".
     """
-    runs(projectId: ID!, filter: String, orderBy: RunOrder, first: Int = 50, after: String): RunConnection!
+    runs(projectId: ID!, filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!]): RunConnection!
     run(id: ID!): Run
   }
 
@@ -190,6 +194,9 @@ export const typeDefs = /* GraphQL */ `
     annotateRun(runId: ID!, body: String!, step: Int): RunAnnotation!
   }
 `;
+
+/** A range test runs its own number of steps; a training run its epochs. */
+const plannedSteps = (config: RunConfig) => config.lrRangeTest?.steps ?? totalSteps(config);
 
 const toGraphQLStatus = (status: RunStatus) => status.toUpperCase() as Uppercase<RunStatus>;
 
@@ -208,6 +215,13 @@ export const resolvers: Resolvers = {
     params: (run) => run.flatParams,
     param: (run, { path }) => (run.flatParams as Record<string, unknown>)[path] ?? null,
     derived: (run) => deriveFacts(run.config as RunConfig),
+    totalSteps: (run) => plannedSteps(run.config as RunConfig),
+    progress: async (run, _args, ctx) => {
+      const summaries = await ctx.loaders.metricSummaries.load(run.id);
+      const series = summaries.find((s) => s.key === 'train.loss') ?? summaries.find((s) => s.key === 'lr_range.loss');
+      if (series?.lastStep == null) return null;
+      return Math.min(1, (series.lastStep + 1) / plannedSteps(run.config as RunConfig));
+    },
     createdBy: (run, _args, ctx) => (run.createdById ? ctx.loaders.user.load(run.createdById) : null),
     metrics: (run, _args, ctx) => ctx.loaders.metricSummaries.load(run.id),
     metric: async (run, { key }, ctx) => (await ctx.loaders.metricSummaries.load(run.id)).find((s) => s.key === key) ?? null,

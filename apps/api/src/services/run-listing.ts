@@ -1,9 +1,10 @@
 import { metricSql, metricSeries, runFilterSql, runs } from '@tuneboard/db';
 import { compileFilter } from '@tuneboard/filter';
 import { describePath, suggestPath } from '@tuneboard/hparams';
-import { and, asc, count, desc, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Context } from '../context';
 import { badUserInput } from '../errors';
+import { isUuid } from './access';
 import type { RunOrder } from '../generated/resolvers-types';
 
 /** The hyperparameter vocabulary the filter language checks paths against. */
@@ -67,12 +68,19 @@ type RunRow = typeof runs.$inferSelect;
 export async function listRuns(
   ctx: Context,
   projectId: string,
-  args: { filter?: string | null; orderBy?: RunOrder | null; first?: number | null; after?: string | null },
+  args: { filter?: string | null; orderBy?: RunOrder | null; first?: number | null; after?: string | null; ids?: readonly string[] | null },
 ) {
   const first = args.first ?? 50;
   if (first < 0 || first > MAX_PAGE) throw badUserInput(`first must be between 0 and ${MAX_PAGE}`, [{ path: 'first', message: `must be 0–${MAX_PAGE}` }]);
   const offset = args.after ? decodeCursor(args.after) + 1 : 0;
-  const where = and(eq(runs.projectId, projectId), isNull(runs.deletedAt), runFilterSql(parseRunFilter(args.filter)));
+  if (args.ids && args.ids.length > MAX_PAGE) throw badUserInput(`ids lists at most ${MAX_PAGE} runs`, [{ path: 'ids', message: `at most ${MAX_PAGE}` }]);
+  const where = and(
+    eq(runs.projectId, projectId),
+    isNull(runs.deletedAt),
+    runFilterSql(parseRunFilter(args.filter)),
+    // Exactly these runs (e.g. a comparison's selection); ids of other projects or teams simply do not match.
+    args.ids ? inArray(runs.id, args.ids.filter(isUuid)) : undefined,
+  );
   const field = args.orderBy?.field;
   const rows =
     field === 'METRIC_LAST' || field === 'METRIC_MIN' || field === 'METRIC_MAX'
