@@ -1,12 +1,12 @@
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Store } from '@tuneboard/db';
-import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { buildContext, type Context, type Services } from './context';
 import { queryLimitsRule } from './limits';
 import { buildSchema } from './schema/index';
@@ -34,6 +34,14 @@ export interface RunningServer {
 }
 
 const GRAPHQL_PATH = '/graphql';
+/** How often an open WebSocket's token is checked again. */
+const SOCKET_REAUTH_MS = 60_000;
+
+type SocketState = {
+  socket: WebSocket;
+  authorization?: string | undefined;
+  recheck?: ReturnType<typeof setInterval>;
+};
 
 class BodyTooLargeError extends Error {}
 
@@ -91,24 +99,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
-  const wsCleanup = useServer<Record<string, unknown>, { context?: Context }>(
+  const wsCleanup = useServer<Record<string, unknown>, SocketState>(
     {
       schema,
-      // A subscription authenticates once, with the token in the connection parameters.
+      // The token travels in the connection parameters. It is checked again for every operation and every
+      // minute while the socket is open, so revoking a token (or a membership) also ends its subscriptions.
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const context = await buildContext(services, authorization);
         if (!context.viewer) return false;
-        ctx.extra.context = context;
+        ctx.extra.authorization = authorization;
+        ctx.extra.recheck = setInterval(() => {
+          buildContext(services, authorization)
+            .then((fresh) => {
+              if (!fresh.viewer) ctx.extra.socket.close(4401, 'Unauthorized: the token was revoked');
+            })
+            .catch(() => {});
+        }, SOCKET_REAUTH_MS);
+        ctx.extra.recheck.unref();
         return true;
       },
-      context: async (ctx) => {
-        const base = ctx.extra.context!;
-        // Fresh loaders per operation: subscription resolvers must not read a stale cache.
-        return { ...(await buildContext(services, null)), viewer: base.viewer };
-      },
-      onSubscribe: (_ctx, _id, payload) => {
+      onClose: (ctx) => clearInterval(ctx.extra.recheck),
+      // Built per operation (fresh loaders, and the viewer as of now).
+      context: (ctx) => buildContext(services, ctx.extra.authorization),
+      onSubscribe: async (ctx, _id, payload) => {
+        // Refused here; the minute's re-check closes the socket itself.
+        if (!(await buildContext(services, ctx.extra.authorization)).viewer)
+          return [new GraphQLError('The token was revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
         const document = parse(payload.query);
+        // The socket is for subscriptions; queries and mutations go over HTTP, where every request is checked.
+        const operation = getOperationAST(document, payload.operationName ?? undefined);
+        if (operation && operation.operation !== 'subscription')
+          return [new GraphQLError(`Send ${operation.operation}s over HTTP; this WebSocket endpoint serves subscriptions`)];
         const errors = validate(schema, document, [...specifiedRules, queryLimitsRule(payload.variables ?? undefined)]);
         return errors.length > 0 ? errors : undefined;
       },

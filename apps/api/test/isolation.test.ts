@@ -63,6 +63,25 @@ for (const database of testDatabases()) {
       expect(JSON.parse(outcome)).toEqual({ errors: [expect.objectContaining({ message: `Run ${runA} was not found`, extensions: { code: 'NOT_FOUND' } })] });
     });
 
+    it('serves only subscriptions over the WebSocket, and a revoked token loses the socket', async () => {
+      const dave = await api.user('dave@a.io', 'team-a');
+      const client = dave.subscribe();
+      const once = (payload: { query: string; variables?: Record<string, unknown> }) =>
+        new Promise<string>((resolve) => {
+          client.subscribe(payload, {
+            next: (m) => resolve(JSON.stringify(m)),
+            error: (e) => resolve(Array.isArray(e) ? JSON.stringify(e) : `closed ${(e as { code?: number }).code} ${(e as { reason?: string }).reason}`),
+            complete: () => resolve('complete'),
+          });
+        });
+      expect(await once({ query: 'mutation { createToken(name: "sneaky") { token } }' })).toContain('Send mutations over HTTP');
+      const tokens = await dave.ok('{ viewer { tokens { id } } }');
+      await dave.ok('mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }', { id: tokens.viewer.tokens[0].id });
+      // The socket opened before the revocation: its next operation is refused.
+      const outcome = await once({ query: 'subscription($id: ID!) { runEvents(runId: $id) { kind } }', variables: { id: runA } });
+      expect(outcome).toMatch(/4401|revoked/);
+    });
+
     it('a viewer of team A can read but not write', async () => {
       const carol = await api.user('carol@a.io', 'team-a', 'viewer');
       expect((await carol.ok(`query($id: ID!) { run(id: $id) { id } }`, { id: runA })).run.id).toBe(runA);
