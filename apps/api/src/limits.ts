@@ -61,7 +61,10 @@ export function queryLimitsRule(variables?: Record<string, unknown>): Validation
           const named = getNamedType(field.type);
           if (!isCompositeType(named)) continue;
           // A connection's size is its `first` argument; its nodes/edges lists are already counted by it.
-          const first = argumentNumber(selection, 'first', variables);
+          // A missing `first` means its declared default; a nonsensical one (negative, huge) cannot lower the cost.
+          const declared = field.args.find((a) => a.name === 'first')?.defaultValue;
+          const requested = argumentNumber(selection, 'first', variables) ?? (typeof declared === 'number' ? declared : undefined);
+          const first = requested === undefined ? undefined : Math.max(1, requested);
           const inConnection = selection.name.value === 'nodes' || selection.name.value === 'edges';
           const size = first ?? (unwrapIsList(field.type) && !inConnection ? DEFAULT_LIST_SIZE : 1);
           const inner = measure(selection.selectionSet, named, depth + 1, seen);

@@ -214,6 +214,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }
         throw error;
       }
+      // PostgreSQL text cannot hold NUL; refuse it here, for every field at once, rather than fail in SQL.
+      if (text.includes('\\u0000')) {
+        sendJson(res, 400, graphQLErrorBody('Text may not contain the NUL character (\\u0000): PostgreSQL cannot store it', 'BAD_USER_INPUT'));
+        return;
+      }
       try {
         body = text === '' ? undefined : JSON.parse(text);
       } catch {

@@ -224,6 +224,20 @@ for (const database of testDatabases()) {
       expect(costly.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     });
 
+    it('refuses nonsense that would otherwise reach SQL: huge cursors, NUL characters, negative pages that dodge the cost limit', async () => {
+      const hugeCursor = Buffer.from('offset:99999999999999999999').toString('base64url');
+      const cursor = await alice.request(`query($p: ID!, $a: String) { runs(projectId: $p, after: $a) { totalCount } }`, { p: projectId, a: hugeCursor });
+      expect(cursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const nul = await alice.request(CREATE_PROJECT, { teamId: alice.teamId, name: 'a\u0000b' });
+      expect(nul.status).toBe(400);
+      expect(nul.errors?.[0]?.message).toBe('Text may not contain the NUL character (\\u0000): PostgreSQL cannot store it');
+      const dodge = await alice.request(
+        `query($p: ID!) { a: runs(projectId: $p, first: 500) { nodes { project { runs(first: 500) { nodes { id } } } } } z: runs(projectId: $p, first: -100000000) { nodes { id } } }`,
+        { p: projectId },
+      );
+      expect(dodge.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    });
+
     it('answers an unknown id with NOT_FOUND, not an internal error', async () => {
       const result = await alice.request(`{ run(id: "not-a-uuid") { id } }`);
       expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');

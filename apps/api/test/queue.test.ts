@@ -104,6 +104,40 @@ for (const database of testDatabases()) {
       expect(bad.errors?.[0]?.message).toContain('requirements.backends must list some of tensorflow-gpu, tensorflow, wasm, cpu');
     });
 
+    it("starts a retried run's history afresh and refuses the lost worker's late metrics", async () => {
+      await drain(await register('cleanup-5'));
+      const runId = await submit();
+      const worker = await register('flaky');
+      const first = (await alice.ok(CLAIM, { w: worker })).claimRun;
+      const steps = (n: number) => Array.from({ length: n }, (_, i) => i);
+      const log = (leaseToken: string, n: number, value: number) =>
+        alice.request(`mutation($r: ID!, $s: [MetricSeriesInput!], $l: ID) { logMetrics(runId: $r, series: $s, leaseToken: $l) { accepted } }`, {
+          r: runId,
+          s: [{ key: 'test.accuracy', steps: steps(n), values: steps(n).map(() => value) }],
+          l: leaseToken,
+        });
+      expect((await log(first.leaseToken, 100, 0.9)).errors).toBeUndefined();
+      await sleep(2_000); // the first worker is lost; its lease expires
+      const second = (await alice.ok(CLAIM, { w: worker })).claimRun;
+      expect(second).toMatchObject({ attempt: 2, run: { id: runId } });
+      const late = await log(first.leaseToken, 100, 0.5);
+      expect(late.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      expect((await log(second.leaseToken, 50, 0.1)).errors).toBeUndefined();
+      await alice.ok(FINISH, { i: { runId, leaseToken: second.leaseToken, outcome: 'DIVERGED', divergedAtStep: 49 } });
+      const metric = (await alice.ok(`query($id: ID!) { run(id: $id) { metric(key: "test.accuracy") { pointCount lastStep last } } }`, { id: runId })).run.metric;
+      expect(metric).toEqual({ pointCount: 50, lastStep: 49, last: 0.1 });
+    });
+
+    it('does not let a cancellation overwrite a run that just finished', async () => {
+      await drain(await register('cleanup-6'));
+      const runId = await submit();
+      const lease = (await alice.ok(CLAIM, { w: await register('finisher') })).claimRun;
+      await alice.ok(FINISH, { i: { runId, leaseToken: lease.leaseToken, outcome: 'SUCCEEDED' } });
+      const late = await alice.request(`mutation($r: ID!) { cancelRun(runId: $r) { status } }`, { r: runId });
+      expect(late.errors?.[0]?.message).toBe('A succeeded run cannot be cancelled');
+      expect((await alice.ok(RUN, { id: runId })).run.status).toBe('SUCCEEDED');
+    });
+
     it("never hands a worker another team's runs", async () => {
       const bob = await api.user('bob@b.io', 'other-team');
       const bobWorker = (await bob.ok(REGISTER, { name: 'bob-worker', c: WASM })).registerWorker.id;

@@ -169,6 +169,21 @@ for (const database of testDatabases()) {
       expect(series!.values[0]).toBeCloseTo(99.5, 10);
     });
 
+    it('takes concurrent batches naming the same keys in any order without deadlocking', async () => {
+      const runId = await newRun();
+      const failures: unknown[] = [];
+      for (let step = 0; step < 40; step++) {
+        const col = (key: string) => ({ key, steps: [step], values: [step] });
+        const results = await Promise.allSettled([
+          appendMetrics(store, runId, [col('a'), col('b'), col('c')]),
+          appendMetrics(store, runId, [col('c'), col('b'), col('a')]),
+        ]);
+        failures.push(...results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason));
+      }
+      expect(failures).toEqual([]);
+      expect((await everything(runId, 'b')).pointCount).toBe(40);
+    });
+
     it('reads many runs and keys in one call and skips series that do not exist', async () => {
       const a = await newRun();
       const b = await newRun();

@@ -312,8 +312,9 @@ export async function appendMetrics(store: Store, runId: string, batch: readonly
   if (series.length === 0) return { points: 0, keys: [] };
   await store.transaction(async (query) => {
     // Upserting the series rows also locks them until commit, so two writers to one series take turns.
+    // Always in key order: two batches locking the same keys in different orders would deadlock.
     const rows = await query<{ id: number; key: string; last_step: number | null }>(
-      `insert into metric_series (run_id, key) select $1, k from unnest($2::text[]) as k
+      `insert into metric_series (run_id, key) select $1, k from unnest($2::text[]) as k order by k
        on conflict (run_id, key) do update set updated_at = now()
        returning id, key, last_step`,
       [runId, series.map((s) => s.key)],

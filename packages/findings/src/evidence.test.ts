@@ -89,6 +89,16 @@ describe('computeEvidence', () => {
     expect(evidence.verdict).toContain('Excluded: 1 run whose last(test.accuracy) is NaN or infinite (0 satisfying, 1 violating); 1 run that never logged test.accuracy.');
   });
 
+  it('leaves out runs that lack a hyperparameter the rule reads (neither following nor breaking it)', () => {
+    const kernelRule: FindingSpec = { ...smallBatches, rule: expr('model.convLayers[0].kernelSize <= 3'), scope: null };
+    const cnn = (kernelSize: number, accuracy: number) => run(32, accuracy, { params: { batchSize: 32, 'model.kind': 'cnn', 'model.convLayers[0].kernelSize': kernelSize } });
+    const mlp = run(32, 0.99, { params: { batchSize: 32, 'model.kind': 'mlp' } });
+    const evidence = computeEvidence(kernelRule, [cnn(3, 0.97), cnn(3, 0.96), cnn(5, 0.9), mlp]);
+    expect(evidence.satisfying.runCount).toBe(2);
+    expect(evidence.violating.runCount).toBe(1);
+    expect(evidence.points.map((p) => p.runId)).not.toContain(mlp.id);
+  });
+
   it('orients everything for a lower-is-better metric', () => {
     const loss = (batchSize: number, value: number) => ({ ...run(batchSize, null), metrics: { 'test.loss': { last: value, min: value, max: value } } });
     const finding: FindingSpec = { ...smallBatches, metric: { key: 'test.loss', aggregate: 'last', direction: 'lower' } };

@@ -85,6 +85,14 @@ function metricValue(run: RunRecord, metric: FindingMetric): number | undefined 
   return summary[metric.aggregate] ?? undefined;
 }
 
+/**
+ * Whether a finding speaks about a run: the run is in its scope and has every hyperparameter its rule reads.
+ * A CNN kernel-size rule says nothing about an MLP, which has no kernel size: it neither follows nor breaks it.
+ */
+export function findingCovers(finding: Pick<FindingSpec, 'rule' | 'scope'>, run: RunRecord): boolean {
+  return evaluate(finding.scope, run) && referencedParamPaths(finding.rule).every((path) => run.params[path] !== undefined);
+}
+
 const better = (metric: FindingMetric) => (a: number, b: number) => (metric.direction === 'higher' ? a > b : a < b);
 
 function summarise(points: EvidencePoint[], metric: FindingMetric, excludedNonFinite: number, excludedMissing: number): GroupSummary {
@@ -112,7 +120,7 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
   let notFinished = 0;
 
   for (const run of runs) {
-    if (!evaluate(finding.scope, run)) continue;
+    if (!findingCovers(finding, run)) continue;
     if (!(EVIDENCE_STATUSES as readonly string[]).includes(run.status)) {
       notFinished++;
       continue;

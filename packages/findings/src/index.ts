@@ -1,5 +1,6 @@
 export {
   computeEvidence,
+  findingCovers,
   findConfounders,
   EVIDENCE_STATUSES,
   MIN_RUNS_PER_GROUP,

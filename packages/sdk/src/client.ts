@@ -23,6 +23,8 @@ export interface MetricColumnsInput {
 export interface RunLease {
   leaseToken: string;
   leaseExpiresAt: string;
+  /** The lease's length; renew well within it. */
+  leaseSeconds: number;
   attempt: number;
   run: { id: string; name: string; hparams: unknown; projectId: string };
 }
@@ -126,7 +128,8 @@ export class TuneboardClient {
     const chosen = team ? viewer.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase()) : viewer.teams[0];
     if (!chosen) throw new TuneboardError(team ? `You are not in a team "${team}"` : 'Your user belongs to no team', 'NOT_FOUND');
     const { projects } = await this.request<{ projects: { id: string; name: string }[] }>(`query($t: ID) { projects(teamId: $t) { id name } }`, { t: chosen.id });
-    const existing = projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    // A project may be named or given by id.
+    const existing = projects.find((p) => p.id === name) ?? projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
     if (existing) return existing;
     return (await this.request<{ createProject: { id: string; name: string } }>(`mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n) { id name } }`, { t: chosen.id, n: name }))
       .createProject;
@@ -141,6 +144,8 @@ export class TuneboardClient {
     execution?: 'QUEUE' | 'EXTERNAL';
     requirements?: { gpu?: boolean; backends?: string[] };
     maxAttempts?: number;
+    /** Required when the run breaks a policy finding; recorded on the run. */
+    overrideReason?: string;
   }) {
     return (await this.request<{ submitRun: { run: { id: string; name: string; status: string }; warnings: { code: string; message: string }[] } }>(
       `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id name status } warnings { code message } } }`,
@@ -149,10 +154,10 @@ export class TuneboardClient {
   }
 
   /** Stores points (idempotent per run, key and step), sent in the API's packed binary form. */
-  async logMetrics(runId: string, series: MetricColumnsInput[]): Promise<number> {
+  async logMetrics(runId: string, series: MetricColumnsInput[], options: { leaseToken?: string } = {}): Promise<number> {
     return (await this.request<{ logMetrics: { accepted: number } }>(
-      `mutation($r: ID!, $p: [PackedMetricSeriesInput!]) { logMetrics(runId: $r, packed: $p) { accepted } }`,
-      { r: runId, p: series.map(packSeries) },
+      `mutation($r: ID!, $p: [PackedMetricSeriesInput!], $l: ID) { logMetrics(runId: $r, packed: $p, leaseToken: $l) { accepted } }`,
+      { r: runId, p: series.map(packSeries), l: options.leaseToken ?? null },
     )).logMetrics.accepted;
   }
 
@@ -183,7 +188,7 @@ export class TuneboardClient {
 
   async claimRun(workerId: string): Promise<RunLease | null> {
     const { claimRun } = await this.request<{ claimRun: (Omit<RunLease, 'run'> & { run: { id: string; name: string; hparams: unknown; project: { id: string } } }) | null }>(
-      `mutation($w: ID!) { claimRun(workerId: $w) { leaseToken leaseExpiresAt attempt run { id name hparams project { id } } } }`,
+      `mutation($w: ID!) { claimRun(workerId: $w) { leaseToken leaseExpiresAt leaseSeconds attempt run { id name hparams project { id } } } }`,
       { w: workerId },
     );
     if (!claimRun) return null;

@@ -13,6 +13,8 @@ export interface InitOptions extends ClientOptions {
   hparams: unknown;
   tags?: string[];
   notes?: string;
+  /** Why this run may break a policy finding of the team (without it, such a run is refused). */
+  overrideReason?: string;
   client?: TuneboardClient;
   buffer?: MetricBufferOptions;
 }
@@ -80,6 +82,7 @@ export async function init(options: InitOptions): Promise<Run> {
     ...(options.name ? { name: options.name } : {}),
     ...(options.tags ? { tags: options.tags } : {}),
     ...(options.notes ? { notes: options.notes } : {}),
+    ...(options.overrideReason ? { overrideReason: options.overrideReason } : {}),
   });
   return new Run(client, run.id, run.name, warnings, options.buffer);
 }

@@ -90,8 +90,9 @@ export async function trainLeasedRun(
   const onWorkerStop = () => stop.abort();
   workerSignal?.addEventListener('abort', onWorkerStop, { once: true });
 
-  // Renew the lease at a third of its length, so two missed beats still leave time.
-  const leaseMs = Math.max(1_000, new Date(lease.leaseExpiresAt).getTime() - Date.now());
+  // Renew the lease at a third of its length, so two missed beats still leave time. The length comes from the
+  // server, not from its expiry time against this machine's clock, which may be skewed.
+  const leaseMs = Math.max(1_000, lease.leaseSeconds * 1000);
   const beat = setInterval(() => {
     client
       .heartbeatRun(runId, lease.leaseToken)
@@ -103,10 +104,15 @@ export async function trainLeasedRun(
       });
   }, leaseMs / 3);
 
-  const metrics = new MetricBuffer((series) => client.logMetrics(runId, series), {
-    onError: (error) => progress.log(`run ${lease.run.name}: some metrics were not stored: ${error.message}`),
+  let metricError: Error | null = null;
+  const metrics = new MetricBuffer((series) => client.logMetrics(runId, series, { leaseToken: lease.leaseToken }), {
+    onError: (error) => {
+      metricError = error;
+      progress.log(`run ${lease.run.name}: some metrics were not stored: ${error.message}`);
+    },
   });
   progress.start(`${lease.run.name} (attempt ${lease.attempt})`);
+  let trained: Outcome | null = null;
   try {
     const checked = validateRunConfig(lease.run.hparams);
     if (!checked.ok) throw new Error(`The stored configuration is invalid: ${checked.issues.map((i) => i.message).join('; ')}`);
@@ -118,28 +124,49 @@ export async function trainLeasedRun(
       },
       onProgress: (p) => progress.update(p),
     });
-    await metrics.flush();
     if (cancelled || leaseLost || workerSignal?.aborted || result.status === 'cancelled') {
+      // A lost lease means another worker has the run: nothing more of ours belongs in it.
+      if (!leaseLost) await metrics.flush();
       progress.done(cancelled ? 'cancelled' : leaseLost ? 'lease lost; another worker has the run' : 'stopped');
       return;
     }
-    await client.finishRun({
-      runId,
-      leaseToken: lease.leaseToken,
-      outcome: result.status === 'diverged' ? 'DIVERGED' : 'SUCCEEDED',
-      ...(result.divergedAtStep !== undefined ? { divergedAtStep: result.divergedAtStep } : {}),
-      ...(result.divergedLearningRate !== undefined ? { divergedLearningRate: result.divergedLearningRate } : {}),
-      results: result.results,
-    });
-    progress.done(result.status === 'diverged' ? `diverged at step ${result.divergedAtStep}` : 'succeeded');
-  } catch (error) {
     await metrics.flush();
+    // A run whose history has holes is not a success, whatever the training loop said.
+    trained =
+      metrics.dropped > 0
+        ? { outcome: 'FAILED' as const, error: `${metrics.dropped} metric points could not be stored: ${(metricError as Error | null)?.message ?? 'unknown error'}` }
+        : {
+            outcome: result.status === 'diverged' ? ('DIVERGED' as const) : ('SUCCEEDED' as const),
+            ...(result.divergedAtStep !== undefined ? { divergedAtStep: result.divergedAtStep } : {}),
+            ...(result.divergedLearningRate !== undefined ? { divergedLearningRate: result.divergedLearningRate } : {}),
+            results: result.results,
+          };
+  } catch (error) {
+    if (!leaseLost) await metrics.flush();
     const message = error instanceof Error ? error.message : String(error);
-    progress.done(`failed: ${message}`);
-    if (!cancelled && !leaseLost && !workerSignal?.aborted)
-      await client.finishRun({ runId, leaseToken: lease.leaseToken, outcome: 'FAILED', error: message }).catch(() => {});
+    if (!cancelled && !leaseLost && !workerSignal?.aborted) trained = { outcome: 'FAILED', error: message };
+    else progress.done(`stopped: ${message}`);
   } finally {
     clearInterval(beat);
     workerSignal?.removeEventListener('abort', onWorkerStop);
   }
+  if (!trained) return;
+  // Reported apart from training, and retried: a network blip here must not turn a trained run into FAILED.
+  const report = trained;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.finishRun({ runId, leaseToken: lease.leaseToken, ...report });
+      progress.done(report.outcome === 'SUCCEEDED' ? 'succeeded' : report.outcome === 'DIVERGED' ? `diverged at step ${report.divergedAtStep}` : `failed: ${report.error}`);
+      return;
+    } catch (error) {
+      if (!(error instanceof TuneboardError && error.retryable) || attempt >= 8) {
+        progress.done(`could not report the outcome (${report.outcome}): ${(error as Error).message}`);
+        return;
+      }
+      await sleep(Math.min(10_000, 250 * 2 ** attempt), workerSignal);
+    }
+  }
 }
+
+/** What finishRun reports, without the run and lease it is about. */
+type Outcome = Omit<Parameters<TuneboardClient['finishRun']>[0], 'runId' | 'leaseToken'>;

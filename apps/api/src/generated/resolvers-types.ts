@@ -358,7 +358,8 @@ export type Mutation = {
    * Stores a batch of metric points, given in any mix of the three shapes: points (one object each, for
    * hand-written calls), series (parallel JSON arrays) and packed (binary columns, the fast path that SDKs
    * use). Idempotent per (run, key, step): a retried or overlapping batch replaces those steps and never
-   * duplicates them. At most 1,000,000 points per call and a 64 MB request body.
+   * duplicates them. At most 1,000,000 points per call and a 64 MB request body. A worker passes its
+   * leaseToken: once its lease is lost (the run went to another worker) its late batches are refused.
    */
   logMetrics: LogMetricsPayload;
   registerWorker: Worker;
@@ -441,6 +442,7 @@ export type MutationHeartbeatRunArgs = {
 
 
 export type MutationLogMetricsArgs = {
+  leaseToken?: InputMaybe<Scalars['ID']['input']>;
   packed?: InputMaybe<Array<PackedMetricSeriesInput>>;
   points?: InputMaybe<Array<MetricPointInput>>;
   runId: Scalars['ID']['input'];
@@ -722,6 +724,8 @@ export type RunLease = {
   /** 1 for the first attempt; more when an earlier worker was lost. */
   attempt: Scalars['Int']['output'];
   leaseExpiresAt: Scalars['DateTime']['output'];
+  /** The lease's length: heart-beat well within it (measured by the server, so clock skew does not matter). */
+  leaseSeconds: Scalars['Int']['output'];
   leaseToken: Scalars['ID']['output'];
   run: Run;
 };
@@ -1431,6 +1435,7 @@ export type RunEventResolvers<ContextType = Context, ParentType extends Resolver
 export type RunLeaseResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunLease'] = ResolversParentTypes['RunLease']> = {
   attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   leaseExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  leaseSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   leaseToken?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
 };

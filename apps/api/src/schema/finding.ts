@@ -1,5 +1,6 @@
 import { findingCitations, findingComments, findingEvents, findings, projects, runs } from '@tuneboard/db';
 import { evaluate, formatExpression, referencedParamPaths } from '@tuneboard/filter';
+import { findingCovers } from '@tuneboard/findings';
 import { flattenConfig } from '@tuneboard/hparams';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
@@ -351,7 +352,7 @@ export const resolvers: Resolvers = {
       const checks = [];
       for (const finding of await ctx.loaders.activeFindings.load(run.projectId)) {
         const spec = findingSpec(finding);
-        if (evaluate(spec.scope, record)) checks.push({ finding, follows: evaluate(spec.rule, record) });
+        if (findingCovers(spec, record)) checks.push({ finding, follows: evaluate(spec.rule, record) });
       }
       return checks;
     },

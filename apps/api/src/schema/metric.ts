@@ -2,7 +2,7 @@ import { appendMetrics, MetricBatchError, MetricReadTooLargeError, readMetricSer
 import { eq } from 'drizzle-orm';
 import { GraphQLError, GraphQLScalarType, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { endianness } from 'node:os';
-import { badUserInput, notFound } from '../errors';
+import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun, readableRunIds } from '../services/access';
 import { mapEvents, runTopic, type RunEventMessage } from '../services/events';
@@ -164,9 +164,16 @@ export const typeDefs = /* GraphQL */ `
     Stores a batch of metric points, given in any mix of the three shapes: points (one object each, for
     hand-written calls), series (parallel JSON arrays) and packed (binary columns, the fast path that SDKs
     use). Idempotent per (run, key, step): a retried or overlapping batch replaces those steps and never
-    duplicates them. At most 1,000,000 points per call and a 64 MB request body.
+    duplicates them. At most 1,000,000 points per call and a 64 MB request body. A worker passes its
+    leaseToken: once its lease is lost (the run went to another worker) its late batches are refused.
     """
-    logMetrics(runId: ID!, points: [MetricPointInput!], series: [MetricSeriesInput!], packed: [PackedMetricSeriesInput!]): LogMetricsPayload!
+    logMetrics(
+      runId: ID!
+      points: [MetricPointInput!]
+      series: [MetricSeriesInput!]
+      packed: [PackedMetricSeriesInput!]
+      leaseToken: ID
+    ): LogMetricsPayload!
   }
 
   extend type Subscription {
@@ -269,8 +276,10 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    logMetrics: async (_parent, { runId, points, series, packed }, ctx) => {
+    logMetrics: async (_parent, { runId, points, series, packed, leaseToken }, ctx) => {
       const run = await loadRun(ctx, runId, 'write');
+      if (leaseToken != null && run.leaseToken !== leaseToken)
+        throw conflict('This worker no longer holds the run (its lease expired or the run ended); its metrics are not stored');
       const allSeries: SeriesInput[] = [...(series ?? []), ...((packed ?? []) as SeriesInput[])];
       const total = (points?.length ?? 0) + allSeries.reduce((sum, s) => sum + s.steps.length, 0);
       if (total > MAX_POINTS_PER_BATCH)

@@ -252,6 +252,8 @@ export const resolvers: Resolvers = {
         })
         .where(eq(runs.id, input.id))
         .returning();
+      // A finding's scope may test tags or the name.
+      if (input.tags != null || input.name != null) ctx.rechecks.projectChanged(run!.projectId);
       return run!;
     },
     annotateRun: async (_parent, { runId, body, step }, ctx) => {

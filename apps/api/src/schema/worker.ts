@@ -1,6 +1,6 @@
 import { runs } from '@tuneboard/db';
-import { eq } from 'drizzle-orm';
-import { badUserInput, notFound } from '../errors';
+import { and, eq, inArray } from 'drizzle-orm';
+import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun, requireViewer } from '../services/access';
 import { claimRun, finishRun, heartbeat, loadWorker, registerWorker } from '../services/queue';
@@ -29,6 +29,8 @@ export const typeDefs = /* GraphQL */ `
     run: Run!
     leaseToken: ID!
     leaseExpiresAt: DateTime!
+    "The lease's length: heart-beat well within it (measured by the server, so clock skew does not matter)."
+    leaseSeconds: Int!
     "1 for the first attempt; more when an earlier worker was lost."
     attempt: Int!
   }
@@ -73,6 +75,7 @@ export const resolvers: Resolvers = {
     run: (lease) => lease,
     leaseToken: (lease) => lease.leaseToken!,
     leaseExpiresAt: (lease) => lease.leaseExpiresAt!,
+    leaseSeconds: (_lease, _args, ctx) => Math.round(ctx.settings.leaseSeconds),
   },
   Mutation: {
     registerWorker: async (_parent, { name, capabilities }, ctx) => {
@@ -113,8 +116,13 @@ export const resolvers: Resolvers = {
       const [cancelled] = await ctx.store.db
         .update(runs)
         .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date(), leaseToken: null, leaseExpiresAt: null })
-        .where(eq(runs.id, run.id))
+        // Only from a live status: a worker finishing the run at the same moment must not be overwritten.
+        .where(and(eq(runs.id, run.id), inArray(runs.status, ['queued', 'running'])))
         .returning();
+      if (!cancelled) {
+        const [now] = await ctx.store.db.select().from(runs).where(eq(runs.id, run.id));
+        throw conflict(`The run finished (${now?.status}) before it could be cancelled`);
+      }
       await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'cancelled' });
       ctx.rechecks.projectChanged(run.projectId);
       return cancelled!;

@@ -1,6 +1,6 @@
 import { findingCitations, findingEvents, findings, projects, type FindingStatus, type Store } from '@tuneboard/db';
 import { evaluate, referencedParamPaths, type Expr, type RunRecord } from '@tuneboard/filter';
-import { computeEvidence, type Evidence, type EvidenceRun, type FindingSpec } from '@tuneboard/findings';
+import { computeEvidence, findingCovers, type Evidence, type EvidenceRun, type FindingSpec } from '@tuneboard/findings';
 import { and, eq, ne, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { badUserInput } from '../errors';
@@ -106,11 +106,21 @@ export function evidenceSummary(evidence: Evidence) {
 export async function recheckFinding(store: Store, events: EventBus, finding: FindingRow): Promise<FindingRow> {
   const evidence = await evaluateFinding(store, finding);
   const next: FindingStatus = finding.status === 'retired' ? 'retired' : evidence.status;
+  // Only if the finding is unchanged since it was read: an edit or a retirement made meanwhile wins, and
+  // its own re-check (an edit schedules one) brings the evidence up to date.
   const [updated] = await store.db
     .update(findings)
     .set({ status: next, evidence: evidenceSummary(evidence) })
-    .where(eq(findings.id, finding.id))
+    .where(
+      and(
+        eq(findings.id, finding.id),
+        eq(findings.status, finding.status),
+        // Compared at JavaScript's millisecond precision (PostgreSQL keeps microseconds).
+        sql`date_trunc('milliseconds', ${findings.updatedAt}) = ${finding.updatedAt.toISOString()}::timestamptz`,
+      ),
+    )
     .returning();
+  if (!updated) return (await store.db.select().from(findings).where(eq(findings.id, finding.id)))[0] ?? finding;
   if (next !== finding.status) {
     const [event] = await store.db
       .insert(findingEvents)
@@ -205,7 +215,7 @@ export async function findingViolations(
   const violations: FindingViolation[] = [];
   for (const finding of await activeFindingsFor(store, projectId)) {
     const spec = findingSpec(finding);
-    if (!evaluate(spec.scope, record) || evaluate(spec.rule, record)) continue;
+    if (!findingCovers(spec, record) || evaluate(spec.rule, record)) continue;
     const summary = (finding.evidence as ReturnType<typeof evidenceSummary> | null)?.verdict ?? 'No evidence computed yet.';
     const used = referencedParamPaths(spec.rule).map((path) => `${path} = ${JSON.stringify(candidate.params[path] ?? null)}`).join(', ');
     violations.push({

@@ -58,13 +58,16 @@ export async function claimRun(ctx: Context, viewer: Viewer, worker: typeof work
   await ctx.store.db.update(workers).set({ lastSeenAt: new Date() }).where(eq(workers.id, worker.id));
   const claimed = rows[0];
   if (!claimed) return null;
+  // A retry starts the history afresh: points of the lost attempt beyond where this one stops (or whose
+  // values differ) must not outlive it. The lost worker can no longer write: its lease token is stale.
+  await ctx.store.query(`delete from metric_series where run_id = $1 and (select attempt from runs where id = $1) > 1`, [claimed.id]);
   const [run] = await ctx.store.db.select().from(runs).where(eq(runs.id, claimed.id));
   await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run!.id, status: 'running' });
   return run!;
 }
 
 /** Checks that the caller still holds the run's lease; a worker that lost it must stop training. */
-function assertLease(run: typeof runs.$inferSelect, leaseToken: string) {
+export function assertLease(run: typeof runs.$inferSelect, leaseToken: string) {
   if (run.status === 'running' && run.leaseToken !== leaseToken)
     throw conflict('This worker no longer holds the run: its lease expired and the run was handed to another worker');
 }

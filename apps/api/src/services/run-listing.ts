@@ -15,7 +15,7 @@ const MAX_PAGE = 500;
 /** Cursors are opaque to clients; inside they are offsets into the ordered, filtered list. */
 export const encodeCursor = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
 function decodeCursor(cursor: string): number {
-  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const match = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw badUserInput(`"${cursor}" is not a cursor returned by this API`, [{ path: 'after', message: 'unknown cursor' }]);
   return Number(match[1]);
 }

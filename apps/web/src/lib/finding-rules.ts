@@ -1,6 +1,7 @@
 // Findings read in the browser with the API's own expression language (@tuneboard/filter): whether a run
 // follows a finding, and where a simple rule such as `batchSize <= 32` puts its boundary on a chart.
 import { evaluate, parseExpression, referencedParamPaths, type CompareOp, type Expr } from '@tuneboard/filter';
+import { findingCovers } from '@tuneboard/findings';
 import { checkFilterText, type MarkedFilterError } from './filter-check';
 import { formatMetric } from './metric-value';
 
@@ -80,7 +81,7 @@ export function checkRunAgainstFindings<F extends FindingRuleSource>(findings: r
     if (finding.status.toUpperCase() === 'RETIRED') return [];
     const rule = parse(finding.rule);
     const scope = parse(finding.scope);
-    if (!rule || scope === undefined || !evaluate(scope, record)) return [];
+    if (!rule || scope === undefined || !findingCovers({ rule, scope }, record)) return [];
     return [{ finding, follows: evaluate(rule, record) }];
   });
 }
