@@ -118,6 +118,22 @@ for (const database of testDatabases()) {
       expect(metricSeries[0].steps).toEqual(Array.from({ length: epochs * STEPS_PER_EPOCH }, (_, i) => i));
     });
 
+    it('hands a run back when its worker is stopped on purpose (SIGTERM), without using up an attempt', async () => {
+      const id = await submit({ ...spirals(40) }, 'interrupted');
+      const stopped = startWorker(api, alice, 'deploying');
+      await waitFor('the run to be training', async () => {
+        const r = await run(id);
+        return r.status === 'RUNNING' && r.metrics.some((m: { key: string; pointCount: number }) => m.key === 'train.loss' && m.pointCount > 50);
+      });
+      stopped.kill('SIGTERM');
+      await waitFor('the run to be queued again', async () => (await run(id)).status === 'QUEUED', 20_000);
+      startWorker(api, alice, 'replacement');
+      const done = await finished(id);
+      expect(done).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+      const loss = done.metrics.find((m: { key: string }) => m.key === 'train.loss');
+      expect(loss).toMatchObject({ pointCount: 40 * STEPS_PER_EPOCH, firstStep: 0, lastStep: 40 * STEPS_PER_EPOCH - 1 });
+    });
+
     it('cancels a running run: its worker stops within a few seconds and it stays cancelled', async () => {
       const id = await submit(spirals(400), 'too-long');
       startWorker(api, alice, 'canceller');

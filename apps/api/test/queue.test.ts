@@ -6,6 +6,7 @@ const CLAIM = `mutation($w: ID!) { claimRun(workerId: $w) { leaseToken attempt r
 const HEARTBEAT = `mutation($r: ID!, $l: ID!) { heartbeatRun(runId: $r, leaseToken: $l) { cancelled leaseExpiresAt } }`;
 const FINISH = `mutation($i: FinishRunInput!) { finishRun(input: $i) { status error finishedAt } }`;
 const RUN = `query($id: ID!) { run(id: $id) { status attempt error } }`;
+const LOG = `mutation($r: ID!, $s: [MetricSeriesInput!]) { logMetrics(runId: $r, series: $s) { accepted } }`;
 const WASM = { backend: 'wasm', device: 'cpu (wasm SIMD, 1 thread)', gpu: false };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -126,6 +127,19 @@ for (const database of testDatabases()) {
       await alice.ok(FINISH, { i: { runId, leaseToken: second.leaseToken, outcome: 'DIVERGED', divergedAtStep: 49 } });
       const metric = (await alice.ok(`query($id: ID!) { run(id: $id) { metric(key: "test.accuracy") { pointCount lastStep last } } }`, { id: runId })).run.metric;
       expect(metric).toEqual({ pointCount: 50, lastStep: 49, last: 0.1 });
+    });
+
+    it('takes a run back from a worker that stops on purpose, without counting the attempt', async () => {
+      await drain(await register('cleanup-7'));
+      const runId = await submit({ maxAttempts: 1 });
+      const worker = await register('restarting');
+      const lease = (await alice.ok(CLAIM, { w: worker })).claimRun;
+      await alice.ok(LOG, { r: runId, s: [{ key: 'train.loss', steps: [0, 1], values: [2, 1] }] });
+      const released = await alice.ok(`mutation($r: ID!, $l: ID!) { releaseRun(runId: $r, leaseToken: $l) { status attempt metrics { key } } }`, { r: runId, l: lease.leaseToken });
+      expect(released.releaseRun).toEqual({ status: 'QUEUED', attempt: 0, metrics: [] });
+      // With maxAttempts 1, the next worker still gets its one attempt.
+      const again = (await alice.ok(CLAIM, { w: worker })).claimRun;
+      expect(again).toMatchObject({ attempt: 1, run: { id: runId } });
     });
 
     it('does not let a cancellation overwrite a run that just finished', async () => {

@@ -175,6 +175,11 @@ export class TuneboardClient {
     )).run;
   }
 
+  /** Hands a leased run back to the queue without counting the attempt (a worker stopping on purpose). */
+  async releaseRun(runId: string, leaseToken: string) {
+    return (await this.request<{ releaseRun: { id: string; status: string } }>(`mutation($r: ID!, $l: ID!) { releaseRun(runId: $r, leaseToken: $l) { id status } }`, { r: runId, l: leaseToken })).releaseRun;
+  }
+
   async cancelRun(runId: string) {
     return (await this.request<{ cancelRun: { id: string; status: string } }>(`mutation($r: ID!) { cancelRun(runId: $r) { id status } }`, { r: runId })).cancelRun;
   }

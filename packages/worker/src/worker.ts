@@ -125,9 +125,15 @@ export async function trainLeasedRun(
       onProgress: (p) => progress.update(p),
     });
     if (cancelled || leaseLost || workerSignal?.aborted || result.status === 'cancelled') {
+      if (workerSignal?.aborted && !cancelled && !leaseLost) {
+        // Stopping on purpose: hand the run back at once (it restarts elsewhere, the attempt not counted).
+        await client.releaseRun(runId, lease.leaseToken).catch(() => {});
+        progress.done('stopped; the run went back to the queue');
+        return;
+      }
       // A lost lease means another worker has the run: nothing more of ours belongs in it.
       if (!leaseLost) await metrics.flush();
-      progress.done(cancelled ? 'cancelled' : leaseLost ? 'lease lost; another worker has the run' : 'stopped');
+      progress.done(cancelled ? 'cancelled' : 'lease lost; another worker has the run');
       return;
     }
     await metrics.flush();

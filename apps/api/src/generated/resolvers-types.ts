@@ -363,6 +363,8 @@ export type Mutation = {
    */
   logMetrics: LogMetricsPayload;
   registerWorker: Worker;
+  /** A worker stopping on purpose hands its run back: queued again, the attempt not counted. */
+  releaseRun: Run;
   retireFinding: Finding;
   revokeToken: ApiToken;
   setRunStatus: Run;
@@ -453,6 +455,12 @@ export type MutationLogMetricsArgs = {
 export type MutationRegisterWorkerArgs = {
   capabilities: WorkerCapabilitiesInput;
   name: Scalars['String']['input'];
+};
+
+
+export type MutationReleaseRunArgs = {
+  leaseToken: Scalars['ID']['input'];
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -1324,6 +1332,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   heartbeatRun?: Resolver<ResolversTypes['Heartbeat'], ParentType, ContextType, RequireFields<MutationHeartbeatRunArgs, 'leaseToken' | 'runId'>>;
   logMetrics?: Resolver<ResolversTypes['LogMetricsPayload'], ParentType, ContextType, RequireFields<MutationLogMetricsArgs, 'runId'>>;
   registerWorker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType, RequireFields<MutationRegisterWorkerArgs, 'capabilities' | 'name'>>;
+  releaseRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationReleaseRunArgs, 'leaseToken' | 'runId'>>;
   retireFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationRetireFindingArgs, 'id'>>;
   revokeToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeTokenArgs, 'id'>>;
   setRunStatus?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationSetRunStatusArgs, 'input'>>;

@@ -3,7 +3,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun, requireViewer } from '../services/access';
-import { claimRun, finishRun, heartbeat, loadWorker, registerWorker } from '../services/queue';
+import { claimRun, finishRun, heartbeat, loadWorker, registerWorker, releaseRun } from '../services/queue';
 
 export const typeDefs = /* GraphQL */ `
   "A trainer process. It uses its user's token and claims only runs of that user's teams."
@@ -65,6 +65,8 @@ export const typeDefs = /* GraphQL */ `
     "Renews a lease. Call it well within the lease (the worker CLI beats every third of it)."
     heartbeatRun(runId: ID!, leaseToken: ID!): Heartbeat!
     finishRun(input: FinishRunInput!): Run!
+    "A worker stopping on purpose hands its run back: queued again, the attempt not counted."
+    releaseRun(runId: ID!, leaseToken: ID!): Run!
     "Cancels a queued or running run; its worker stops at its next heartbeat."
     cancelRun(runId: ID!): Run!
   }
@@ -109,6 +111,7 @@ export const resolvers: Resolvers = {
         results: input.results,
       });
     },
+    releaseRun: async (_parent, { runId, leaseToken }, ctx) => releaseRun(ctx, await loadRun(ctx, runId, 'write'), leaseToken),
     cancelRun: async (_parent, { runId }, ctx) => {
       const run = await loadRun(ctx, runId, 'write');
       if (run.status === 'cancelled') return run;

@@ -121,6 +121,28 @@ export async function finishRun(ctx: Context, run: typeof runs.$inferSelect, lea
 }
 
 /**
+ * A worker stopping on purpose (a restart, a deploy) hands its run back: queued again at once, the attempt
+ * not counted against maxAttempts, its partial history cleared for the next worker.
+ */
+export async function releaseRun(ctx: Context, run: typeof runs.$inferSelect, leaseToken: string) {
+  if (run.status !== 'running') return run;
+  assertLease(run, leaseToken);
+  const released = await ctx.store.transaction(async (query) => {
+    const rows = await query<{ id: string }>(
+      `update runs set status = 'queued', attempt = greatest(attempt - 1, 0), worker_id = null, lease_token = null,
+         lease_expires_at = null, started_at = null, updated_at = now()
+       where id = $1 and status = 'running' and lease_token = $2::uuid returning id`,
+      [run.id, leaseToken],
+    );
+    if (rows.length > 0) await query(`delete from metric_series where run_id = $1`, [run.id]);
+    return rows.length > 0;
+  });
+  if (released) await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'queued' });
+  const [now] = await ctx.store.db.select().from(runs).where(eq(runs.id, run.id));
+  return now!;
+}
+
+/**
  * Hands runs whose lease expired back to the queue, or fails them after their last attempt. Idempotent, so
  * every API replica may run it on a timer.
  */
