@@ -18,6 +18,9 @@ export interface WorkerOptions {
 }
 
 /** Waits, or less if the signal aborts; removes its abort listener either way (a worker polls for days). */
+/** The longest gap between heartbeats: how long a cancelled run may go on training. */
+const HEARTBEAT_MAX_MS = 3_000;
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const onAbort = () => {
@@ -90,9 +93,10 @@ export async function trainLeasedRun(
   const onWorkerStop = () => stop.abort();
   workerSignal?.addEventListener('abort', onWorkerStop, { once: true });
 
-  // Renew the lease at a third of its length, so two missed beats still leave time. The length comes from the
-  // server, not from its expiry time against this machine's clock, which may be skewed.
-  const leaseMs = Math.max(1_000, lease.leaseSeconds * 1000);
+  // Beat at a third of the lease, so two missed beats still leave time, and at least every 3 s, so a
+  // cancellation reaches the worker within seconds. The lease length comes from the server, not from its
+  // expiry time against this machine's clock, which may be skewed.
+  const beatMs = Math.min(HEARTBEAT_MAX_MS, Math.max(1_000, lease.leaseSeconds * 1000) / 3);
   const beat = setInterval(() => {
     client
       .heartbeatRun(runId, lease.leaseToken)
@@ -102,7 +106,7 @@ export async function trainLeasedRun(
       .catch((error: unknown) => {
         if (error instanceof TuneboardError && error.code === 'CONFLICT') (leaseLost = true), stop.abort();
       });
-  }, leaseMs / 3);
+  }, beatMs);
 
   let metricError: Error | null = null;
   const metrics = new MetricBuffer((series) => client.logMetrics(runId, series, { leaseToken: lease.leaseToken }), {

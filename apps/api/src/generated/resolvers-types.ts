@@ -352,7 +352,7 @@ export type Mutation = {
   /** Creates an API token for the viewer. */
   createToken: CreatedToken;
   finishRun: Run;
-  /** Renews a lease. Call it well within the lease (the worker CLI beats every third of it). */
+  /** Renews a lease. Call it well within the lease (the worker CLI beats every third of it, at least every 3 s). */
   heartbeatRun: Heartbeat;
   /**
    * Stores a batch of metric points, given in any mix of the three shapes: points (one object each, for

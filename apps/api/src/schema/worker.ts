@@ -62,7 +62,7 @@ export const typeDefs = /* GraphQL */ `
     registerWorker(name: String!, capabilities: WorkerCapabilitiesInput!): Worker!
     "The oldest queued run this worker may train, now leased to it; null when the queue is empty."
     claimRun(workerId: ID!): RunLease
-    "Renews a lease. Call it well within the lease (the worker CLI beats every third of it)."
+    "Renews a lease. Call it well within the lease (the worker CLI beats every third of it, at least every 3 s)."
     heartbeatRun(runId: ID!, leaseToken: ID!): Heartbeat!
     finishRun(input: FinishRunInput!): Run!
     "A worker stopping on purpose hands its run back: queued again, the attempt not counted."
