@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_PROJECT, LOG_METRICS, METRIC_SERIES, MLP_CONFIG, postGraphQL, startTestApi, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
+import { CREATE_PROJECT, LOG_METRICS, METRIC_SERIES, MLP_CONFIG, postGraphQL, startWithProject, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
 for (const database of testDatabases()) {
   describe(`GraphQL API over HTTP on ${database.name}`, () => {
@@ -8,9 +8,7 @@ for (const database of testDatabases()) {
     let projectId: string;
 
     beforeAll(async () => {
-      api = await startTestApi(database);
-      alice = await api.user('alice@example.com', 'vision');
-      projectId = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'mnist-mlp' })).createProject.id;
+      ({ api, alice, projectId } = await startWithProject(database, 'mnist-mlp'));
     });
     afterAll(() => api?.close());
 

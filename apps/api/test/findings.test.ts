@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_PROJECT, LOG_METRICS, MLP_CONFIG, startTestApi, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
+import { CREATE_PROJECT, LOG_METRICS, MLP_CONFIG, startWithProject, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
 const CREATE_FINDING = `mutation($input: FindingInput!) { createFinding(input: $input) { id status rule scope ruleParams severity } }`;
 const FINDING = `query($id: ID!) {
@@ -28,9 +28,7 @@ for (const database of testDatabases()) {
     let projectId: string;
 
     beforeAll(async () => {
-      api = await startTestApi(database);
-      alice = await api.user('alice@example.com', 'vision');
-      projectId = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'batch-study' })).createProject.id;
+      ({ api, alice, projectId } = await startWithProject(database, 'batch-study'));
     });
     afterAll(() => api?.close());
 

@@ -76,6 +76,14 @@ export async function startTestApi(database: TestDatabase, options: { leaseSecon
   };
 }
 
+/** The usual start of a suite: a server, the user alice in team "vision", and one project of hers. */
+export async function startWithProject(database: TestDatabase, projectName: string) {
+  const api = await startTestApi(database);
+  const alice = await api.user('alice@example.com', 'vision');
+  const projectId: string = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: projectName })).createProject.id;
+  return { api, alice, projectId };
+}
+
 export const MLP_CONFIG = {
   dataset: { name: 'mnist', trainSize: 1000, testSize: 200 },
   model: { kind: 'mlp', hiddenLayers: [32] },

@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import type { MarkedFilterError } from '@/lib/filter-check';
 import { ErrorNotice } from '../../status-views';
 import { findingDraftIssues, isDraftValid, type FindingDraft } from './finding-form-state';
+import { ExpressionError } from '@/lib/expression-error';
 
 export function FindingForm({
   initial,
@@ -147,17 +148,7 @@ function ExpressionField({
         />
       </label>
       {errors.map((error, index) => (
-        <div key={index} className="filter-error" data-expression-error={name}>
-          {error.line && (
-            <pre>
-              {error.line}
-              {'\n'}
-              {' '.repeat(error.column)}
-              {'^'.repeat(error.width)}
-            </pre>
-          )}
-          <span>{error.message}</span>
-        </div>
+        <ExpressionError key={index} error={error} data-expression-error={name} />
       ))}
     </div>
   );

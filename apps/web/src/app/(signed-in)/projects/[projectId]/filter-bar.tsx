@@ -1,6 +1,7 @@
 'use client';
 import { useEffect, useMemo, useState } from 'react';
 import { checkFilterText } from '@/lib/filter-check';
+import { ExpressionError } from '@/lib/expression-error';
 
 const EXAMPLE = 'batchSize <= 32 and optimizer.name = "adam" or tags has "baseline"';
 
@@ -50,15 +51,7 @@ export function FilterBar({
         )}
       </div>
       {errors.map((error, index) => (
-        <div key={index} className="filter-error" role="alert" data-filter-error>
-          <pre aria-hidden="true">
-            {error.line}
-            {'\n'}
-            {' '.repeat(error.column)}
-            {'^'.repeat(error.width)}
-          </pre>
-          <span>{error.message}</span>
-        </div>
+        <ExpressionError key={index} error={error} role="alert" data-filter-error />
       ))}
       {errors.length === 0 && serverError && !dirty && (
         <div className="filter-error" role="alert" data-filter-error>
