@@ -26,6 +26,20 @@ export async function issueToken(store: Store, userId: string, name: string): Pr
   return { id: row!.id, name, token };
 }
 
+const lastRecordedUse = new Map<string, number>();
+const TOKEN_USE_RESOLUTION_MS = 60_000;
+
+/**
+ * Keeps "last used" for the token list: written at most once a minute per token by this process (and never
+ * in the request's way), so authentication stays one read on the hot path.
+ */
+function recordTokenUse(store: Store, tokenId: string): void {
+  const now = Date.now();
+  if (now - (lastRecordedUse.get(tokenId) ?? 0) < TOKEN_USE_RESOLUTION_MS) return;
+  lastRecordedUse.set(tokenId, now);
+  store.query('update api_tokens set last_used_at = now() where id = $1', [tokenId]).catch(() => {});
+}
+
 export interface Viewer {
   userId: string;
   email: string;
@@ -44,10 +58,7 @@ export async function authenticate(store: Store, token: string): Promise<Viewer 
     .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
   const first = rows[0];
   if (!first) return null;
-  // For the token list ("last used"); at most once a minute per token, and never in the request's way.
-  store
-    .query(`update api_tokens set last_used_at = now() where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`, [first.tokenId])
-    .catch(() => {});
+  recordTokenUse(store, first.tokenId);
   const roles = new Map<string, Role>();
   for (const row of rows) if (row.teamId && row.role) roles.set(row.teamId, row.role);
   return { userId: first.userId, email: first.email, tokenId: first.tokenId, roles };
