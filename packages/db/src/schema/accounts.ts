@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, pgTable, primaryKey, text, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { createdAt, id, timestampColumn } from './columns';
 
 export const ROLES = ['owner', 'member', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
+export const TOKEN_SCOPES = ['all', 'subscribe'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export const users = pgTable(
   'users',
@@ -23,7 +25,9 @@ export const teams = pgTable(
     name: text('name').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('teams_name_lower_idx').on(sql`lower(${t.name})`)],
+  // Names are not unique installation-wide: a unique name would tell anyone which teams exist (and let them
+  // squat a name another group will want). Teams are found by id; a name is for people.
+  (t) => [index('teams_name_lower_idx').on(sql`lower(${t.name})`)],
 );
 
 export const memberships = pgTable(
@@ -60,6 +64,44 @@ export const apiTokens = pgTable(
     createdAt: createdAt(),
     lastUsedAt: timestampColumn('last_used_at'),
     revokedAt: timestampColumn('revoked_at'),
+    // What the token may do: 'all' (a person's or a worker's token) or 'subscribe' (a short-lived ticket the
+    // dashboard hands the browser for its WebSocket, so the browser never holds the long-lived token).
+    scope: text('scope', { enum: TOKEN_SCOPES }).notNull().default('all'),
+    expiresAt: timestampColumn('expires_at'),
+    // A ticket is derived from its parent token and dies with it (revoked or deleted).
+    parentId: uuid('parent_id').references((): AnyPgColumn => apiTokens.id, { onDelete: 'cascade' }),
   },
-  (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+  (t) => [
+    uniqueIndex('api_tokens_hash_idx').on(t.tokenHash),
+    index('api_tokens_user_idx').on(t.userId),
+    index('api_tokens_parent_idx').on(t.parentId),
+    check('api_tokens_scope_check', sql`${t.scope} in ('all', 'subscribe')`),
+  ],
+);
+
+// Membership needs the invited person's consent: an owner issues an invitation (a secret link, stored as its
+// SHA-256), and only the person who accepts it before it expires joins the team.
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: id(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ROLES }).notNull(),
+    // Optional: when set, only a user with this e-mail may accept.
+    email: text('email'),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestampColumn('expires_at').notNull(),
+    acceptedBy: uuid('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    acceptedAt: timestampColumn('accepted_at'),
+    revokedAt: timestampColumn('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('invitations_token_hash_idx').on(t.tokenHash),
+    index('invitations_team_idx').on(t.teamId, t.createdAt),
+    check('invitations_role_check', sql`${t.role} in ('owner', 'member', 'viewer')`),
+  ],
 );

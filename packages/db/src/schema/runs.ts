@@ -61,13 +61,15 @@ export const runs = pgTable(
   ],
 );
 
-// A trainer process that claims runs. Belongs to the user whose token it uses: it only sees their teams' runs.
+// A trainer process that claims runs. Belongs to the user whose token it uses, and trains only runs of the teams
+// its registration names (and the user still belongs to): joining a team later does not widen what it trains.
 export const workers = pgTable('workers', {
   id: id(),
   userId: uuid('user_id')
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
+  teamIds: uuid('team_ids').array().notNull().default(sql`'{}'::uuid[]`),
   // What it offers: backend, device, gpu, memory, hostname.
   capabilities: jsonb('capabilities').notNull(),
   createdAt: createdAt(),
