@@ -72,7 +72,9 @@ async function run(argv: string[]): Promise<unknown> {
       if (process.send) process.once('disconnect', () => process.exit(0));
       const client = new TuneboardClient({ url: env.TUNEBOARD_API_URL ?? `http://127.0.0.1:${env.PORT}/graphql`, token: env.TUNEBOARD_TOKEN });
       await runWorker({ client, signal: stop.signal, ...(values.name ? { name: values.name } : {}) });
-      return undefined;
+      // Its run is handed back by now. Leave at once: the IPC channel to `tuneboard start` and the metric
+      // buffer's retries of the released run would otherwise keep the process (and so the API's shutdown) waiting.
+      process.exit(0);
     }
     case 'admin bootstrap':
       return withStore((store) => bootstrap(store, { email: values.email, team: values.team }));
