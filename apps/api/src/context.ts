@@ -2,7 +2,7 @@ import { findings, metricSeries, projects, runs, teams, users, type Store } from
 import DataLoader from 'dataloader';
 import { and, inArray, isNull, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { authenticate, type Viewer } from './services/accounts';
+import { authenticate, type TokenUse, type Viewer } from './services/accounts';
 import type { EventBus } from './services/events';
 import { activeFindingsFor, type FindingRechecks } from './services/findings';
 
@@ -31,9 +31,10 @@ export interface Services {
   rechecks: FindingRechecks;
 }
 
-export async function buildContext(services: Services, authorization: string | undefined | null): Promise<Context> {
+/** `use`: where the token came from, since a subscription ticket is good only for a WebSocket. */
+export async function buildContext(services: Services, authorization: string | undefined | null, use: TokenUse): Promise<Context> {
   const token = parseBearer(authorization);
-  const viewer = token ? await authenticate(services.store, token) : null;
+  const viewer = token ? await authenticate(services.store, token, use) : null;
   return { ...services, viewer, loaders: createLoaders(services.store) };
 }
 

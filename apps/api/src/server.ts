@@ -106,11 +106,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // minute while the socket is open, so revoking a token (or a membership) also ends its subscriptions.
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const context = await buildContext(services, authorization);
+        const context = await buildContext(services, authorization, 'socket-connect');
         if (!context.viewer) return false;
         ctx.extra.authorization = authorization;
         ctx.extra.recheck = setInterval(() => {
-          buildContext(services, authorization)
+          buildContext(services, authorization, 'socket')
             .then((fresh) => {
               if (!fresh.viewer) ctx.extra.socket.close(4401, 'Unauthorized: the token was revoked');
             })
@@ -121,10 +121,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
       onClose: (ctx) => clearInterval(ctx.extra.recheck),
       // Built per operation (fresh loaders, and the viewer as of now).
-      context: (ctx) => buildContext(services, ctx.extra.authorization),
+      context: (ctx) => buildContext(services, ctx.extra.authorization, 'socket'),
       onSubscribe: async (ctx, _id, payload) => {
         // Refused here; the minute's re-check closes the socket itself.
-        if (!(await buildContext(services, ctx.extra.authorization)).viewer)
+        if (!(await buildContext(services, ctx.extra.authorization, 'socket')).viewer)
           return [new GraphQLError('The token was revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
         const document = parse(payload.query);
         // The socket is for subscriptions; queries and mutations go over HTTP, where every request is checked.
@@ -230,7 +230,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
-      context: () => buildContext(services, req.headers.authorization),
+      context: () => buildContext(services, req.headers.authorization, 'http'),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

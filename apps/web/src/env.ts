@@ -1,24 +1,31 @@
 // Server side only. The only module that reads process.env; read per request (not at build time), so one build
 // serves any API.
 export interface WebEnv {
-  /** The API's GraphQL endpoint as the browser and this server reach it. */
+  /** The API's GraphQL endpoint as this server reaches it (the browser's queries go through /api/graphql). */
   apiUrl: string;
-  /** The same endpoint over WebSocket, for subscriptions. */
+  /** The same endpoint over WebSocket, as the browser reaches it, for subscriptions. */
   apiWsUrl: string;
+  /** The dashboard's public URL when set (TUNEBOARD_WEB_URL); an https one makes the session cookie Secure. */
+  publicUrl: URL | undefined;
 }
 
 export function readWebEnv(): WebEnv {
-  const raw = process.env.TUNEBOARD_API_URL ?? 'http://127.0.0.1:4000/graphql';
+  const url = httpUrl('TUNEBOARD_API_URL', process.env.TUNEBOARD_API_URL ?? 'http://127.0.0.1:4000/graphql');
+  const ws = new URL(url);
+  ws.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const publicUrl = process.env.TUNEBOARD_WEB_URL ? httpUrl('TUNEBOARD_WEB_URL', process.env.TUNEBOARD_WEB_URL) : undefined;
+  return { apiUrl: url.toString(), apiWsUrl: ws.toString(), publicUrl };
+}
+
+function httpUrl(name: string, raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`Invalid Tuneboard configuration: TUNEBOARD_API_URL must be an http(s) URL, got "${raw}"`);
+    throw new Error(`Invalid Tuneboard configuration: ${name} must be an http(s) URL, got "${raw}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`Invalid Tuneboard configuration: TUNEBOARD_API_URL must be an http(s) URL, got "${raw}"`);
+    throw new Error(`Invalid Tuneboard configuration: ${name} must be an http(s) URL, got "${raw}"`);
   }
-  const ws = new URL(url);
-  ws.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return { apiUrl: url.toString(), apiWsUrl: ws.toString() };
+  return url;
 }

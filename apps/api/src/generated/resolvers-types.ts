@@ -347,6 +347,8 @@ export type Mutation = {
   commentOnFinding: FindingComment;
   createFinding: Finding;
   createProject: Project;
+  /** A ticket for the WebSocket, so a browser never holds the long-lived token; needs a full API token. */
+  createSubscriptionTicket: SubscriptionTicket;
   /** Creates a team owned by the viewer. */
   createTeam: Team;
   /** Creates an API token for the viewer. */
@@ -841,6 +843,14 @@ export type SubscriptionRunEventsArgs = {
   runId: Scalars['ID']['input'];
 };
 
+/** A short-lived secret that opens WebSocket subscriptions as its creator, and nothing else. */
+export type SubscriptionTicket = {
+  __typename?: 'SubscriptionTicket';
+  /** After this it can no longer open a socket; a socket it opened stays open until its parent token is revoked. */
+  expiresAt: Scalars['DateTime']['output'];
+  token: Scalars['String']['output'];
+};
+
 export type Team = {
   __typename?: 'Team';
   id: Scalars['ID']['output'];
@@ -1051,6 +1061,7 @@ export type ResolversTypes = {
   SubmitRunInput: SubmitRunInput;
   SubmitRunPayload: ResolverTypeWrapper<Omit<SubmitRunPayload, 'run' | 'warnings'> & { run: ResolversTypes['Run'], warnings: Array<ResolversTypes['RunWarning']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SubscriptionTicket: ResolverTypeWrapper<SubscriptionTicket>;
   Team: ResolverTypeWrapper<TeamModel>;
   TeamMember: ResolverTypeWrapper<TeamMemberModel>;
   UpdateFindingInput: UpdateFindingInput;
@@ -1119,6 +1130,7 @@ export type ResolversParentTypes = {
   SubmitRunInput: SubmitRunInput;
   SubmitRunPayload: Omit<SubmitRunPayload, 'run' | 'warnings'> & { run: ResolversParentTypes['Run'], warnings: Array<ResolversParentTypes['RunWarning']> };
   Subscription: Record<PropertyKey, never>;
+  SubscriptionTicket: SubscriptionTicket;
   Team: TeamModel;
   TeamMember: TeamMemberModel;
   UpdateFindingInput: UpdateFindingInput;
@@ -1326,6 +1338,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   commentOnFinding?: Resolver<ResolversTypes['FindingComment'], ParentType, ContextType, RequireFields<MutationCommentOnFindingArgs, 'body' | 'findingId'>>;
   createFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationCreateFindingArgs, 'input'>>;
   createProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'name' | 'teamId'>>;
+  createSubscriptionTicket?: Resolver<ResolversTypes['SubscriptionTicket'], ParentType, ContextType>;
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
   createToken?: Resolver<ResolversTypes['CreatedToken'], ParentType, ContextType, RequireFields<MutationCreateTokenArgs, 'name'>>;
   finishRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationFinishRunArgs, 'input'>>;
@@ -1465,6 +1478,11 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
   runEvents?: SubscriptionResolver<ResolversTypes['RunEvent'], "runEvents", ParentType, ContextType, RequireFields<SubscriptionRunEventsArgs, 'runId'>>;
 };
 
+export type SubscriptionTicketResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SubscriptionTicket'] = ResolversParentTypes['SubscriptionTicket']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type TeamResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   members?: Resolver<Array<ResolversTypes['TeamMember']>, ParentType, ContextType>;
@@ -1539,6 +1557,7 @@ export type Resolvers<ContextType = Context> = {
   RunWarning?: RunWarningResolvers<ContextType>;
   SubmitRunPayload?: SubmitRunPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  SubscriptionTicket?: SubscriptionTicketResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   TeamMember?: TeamMemberResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -3,7 +3,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { requireTeam, requireViewer } from '../services/access';
-import { addMember, findOrCreateUser, issueToken } from '../services/accounts';
+import { addMember, findOrCreateUser, issueSubscriptionTicket, issueToken } from '../services/accounts';
 
 export const typeDefs = /* GraphQL */ `
   enum Role {
@@ -55,6 +55,13 @@ export const typeDefs = /* GraphQL */ `
     apiToken: ApiToken!
   }
 
+  "A short-lived secret that opens WebSocket subscriptions as its creator, and nothing else."
+  type SubscriptionTicket {
+    token: String!
+    "After this it can no longer open a socket; a socket it opened stays open until its parent token is revoked."
+    expiresAt: DateTime!
+  }
+
   extend type Query {
     "The teams the viewer belongs to."
     teams: [Team!]!
@@ -68,6 +75,8 @@ export const typeDefs = /* GraphQL */ `
     "Creates an API token for the viewer."
     createToken(name: String!): CreatedToken!
     revokeToken(id: ID!): ApiToken!
+    "A ticket for the WebSocket, so a browser never holds the long-lived token; needs a full API token."
+    createSubscriptionTicket: SubscriptionTicket!
   }
 `;
 
@@ -89,7 +98,13 @@ export const resolvers: Resolvers = {
       const rows = await Promise.all([...viewer.roles.keys()].map((id) => ctx.loaders.team.load(id)));
       return rows.filter((team) => team !== null).sort((a, b) => a.name.localeCompare(b.name));
     },
-    tokens: (viewer, _args, ctx) => ctx.store.db.select().from(apiTokens).where(eq(apiTokens.userId, viewer.userId)).orderBy(apiTokens.createdAt),
+    // Subscription tickets are the dashboard's plumbing, not tokens a person manages.
+    tokens: (viewer, _args, ctx) =>
+      ctx.store.db
+        .select()
+        .from(apiTokens)
+        .where(and(eq(apiTokens.userId, viewer.userId), eq(apiTokens.scope, 'all')))
+        .orderBy(apiTokens.createdAt),
   },
   Team: {
     role: (team, _args, ctx) => toRole(requireTeam(ctx, team.id, 'read', 'Team', team.id)),
@@ -145,6 +160,7 @@ export const resolvers: Resolvers = {
       const [apiToken] = await ctx.store.db.select().from(apiTokens).where(eq(apiTokens.id, issued.id));
       return { token: issued.token, apiToken: apiToken! };
     },
+    createSubscriptionTicket: (_parent, _args, ctx) => issueSubscriptionTicket(ctx.store, requireViewer(ctx)),
     revokeToken: async (_parent, { id }, ctx) => {
       const viewer = requireViewer(ctx);
       const [token] = await ctx.store.db

@@ -1,6 +1,8 @@
-import { apiTokens, memberships, teams, users, type Role, type Store } from '@tuneboard/db';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { apiTokens, memberships, teams, users, type Role, type Store, type TokenScope } from '@tuneboard/db';
+import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { createHash, randomBytes } from 'node:crypto';
+import { unauthenticated } from '../errors';
 
 /** Users, teams, memberships and API tokens: shared by the resolvers, `npm start` and the CLI. */
 
@@ -17,8 +19,12 @@ export interface IssuedToken {
   token: string;
 }
 
+function newTokenSecret(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
 export async function issueToken(store: Store, userId: string, name: string): Promise<IssuedToken> {
-  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const token = newTokenSecret();
   const [row] = await store.db
     .insert(apiTokens)
     .values({ userId, name, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) })
@@ -44,24 +50,108 @@ export interface Viewer {
   userId: string;
   email: string;
   tokenId: string;
+  /** 'all' for a person's or a worker's token; 'subscribe' for a subscription ticket. */
+  scope: TokenScope;
   /** teamId → role, for every team the user belongs to. */
   roles: ReadonlyMap<string, Role>;
 }
 
-/** The viewer a token belongs to, or null for an unknown or revoked token. */
-export async function authenticate(store: Store, token: string): Promise<Viewer | null> {
+/**
+ * Where a token is presented. A subscription ticket is refused over HTTP; its expiry bounds when it can open
+ * a WebSocket ('socket-connect'), not how long that socket stays open ('socket': the checks of an open
+ * socket), so a live page is not cut off every few minutes. Revoking the ticket's parent ends the socket.
+ */
+export type TokenUse = 'http' | 'socket-connect' | 'socket';
+
+const parentTokens = alias(apiTokens, 'parent_token');
+
+/**
+ * The viewer a token belongs to, or null for an unknown, revoked or expired token, or a ticket whose parent
+ * token is revoked, expired or gone. A ticket presented over HTTP is refused with a message saying why.
+ */
+export async function authenticate(store: Store, token: string, use: TokenUse): Promise<Viewer | null> {
+  const now = new Date();
+  const unexpired = or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now));
   const rows = await store.db
-    .select({ userId: users.id, email: users.email, tokenId: apiTokens.id, teamId: memberships.teamId, role: memberships.role })
+    .select({
+      userId: users.id,
+      email: users.email,
+      tokenId: apiTokens.id,
+      scope: apiTokens.scope,
+      teamId: memberships.teamId,
+      role: memberships.role,
+    })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
+    .leftJoin(parentTokens, eq(parentTokens.id, apiTokens.parentId))
     .leftJoin(memberships, eq(memberships.userId, users.id))
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
+    .where(
+      and(
+        eq(apiTokens.tokenHash, hashToken(token)),
+        isNull(apiTokens.revokedAt),
+        use === 'socket' ? or(eq(apiTokens.scope, 'subscribe'), unexpired) : unexpired,
+        or(
+          isNull(apiTokens.parentId),
+          and(isNull(parentTokens.revokedAt), or(isNull(parentTokens.expiresAt), gt(parentTokens.expiresAt, now))),
+        ),
+      ),
+    );
   const first = rows[0];
   if (!first) return null;
+  if (first.scope === 'subscribe' && use === 'http')
+    throw unauthenticated(
+      'This token is a subscription ticket: it only opens WebSocket subscriptions. Send a full API token over HTTP.',
+    );
   recordTokenUse(store, first.tokenId);
   const roles = new Map<string, Role>();
   for (const row of rows) if (row.teamId && row.role) roles.set(row.teamId, row.role);
-  return { userId: first.userId, email: first.email, tokenId: first.tokenId, roles };
+  return { userId: first.userId, email: first.email, tokenId: first.tokenId, scope: first.scope, roles };
+}
+
+/** How long a subscription ticket may be used to open a WebSocket. */
+export const SUBSCRIPTION_TICKET_SECONDS = 120;
+/**
+ * Expired tickets are deleted once no socket has used them for this long: an open socket re-checks its
+ * ticket every minute (which records its use), so a ticket an open socket still holds is never deleted.
+ */
+const EXPIRED_TICKET_IDLE_SECONDS = 600;
+
+export interface SubscriptionTicket {
+  token: string;
+  expiresAt: Date;
+}
+
+/**
+ * A short-lived ticket that opens WebSocket subscriptions as the viewer, and nothing else: the dashboard hands
+ * it to the browser so the browser never holds the long-lived token. It dies with the token that minted it.
+ */
+export async function issueSubscriptionTicket(store: Store, viewer: Viewer): Promise<SubscriptionTicket> {
+  if (viewer.scope !== 'all') throw unauthenticated('Only a full API token can create subscription tickets');
+  const token = newTokenSecret();
+  const expiresAt = new Date(Date.now() + SUBSCRIPTION_TICKET_SECONDS * 1000);
+  await store.db.transaction(async (tx) => {
+    // Tickets are minted on every (re)connect; the dead ones go here so they do not pile up.
+    await tx
+      .delete(apiTokens)
+      .where(
+        and(
+          eq(apiTokens.userId, viewer.userId),
+          eq(apiTokens.scope, 'subscribe'),
+          lt(apiTokens.expiresAt, new Date()),
+          lt(sql`coalesce(${apiTokens.lastUsedAt}, ${apiTokens.createdAt})`, new Date(Date.now() - EXPIRED_TICKET_IDLE_SECONDS * 1000)),
+        ),
+      );
+    await tx.insert(apiTokens).values({
+      userId: viewer.userId,
+      name: 'subscription ticket',
+      tokenHash: hashToken(token),
+      prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+      scope: 'subscribe',
+      expiresAt,
+      parentId: viewer.tokenId,
+    });
+  });
+  return { token, expiresAt };
 }
 
 export async function findOrCreateUser(store: Store, email: string, name?: string): Promise<{ id: string; email: string; created: boolean }> {

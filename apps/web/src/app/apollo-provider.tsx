@@ -1,6 +1,7 @@
 'use client';
-// Apollo Client for Client Components. The browser talks to the API directly (it sends CORS headers for any
-// origin): queries and mutations over HTTP, subscriptions over graphql-ws, both with the session's token.
+// Apollo Client for Client Components. The browser never holds the session's API token: queries and mutations
+// go to this site's /api/graphql (the server adds the token from the http-only cookie), and subscriptions go
+// to the API's WebSocket with a short-lived ticket fetched from /api/subscription-ticket on every (re)connect.
 import { ApolloLink, HttpLink } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
@@ -9,15 +10,28 @@ import { createClient } from 'graphql-ws';
 import type { ReactNode } from 'react';
 
 export interface ApiConnection {
-  apiUrl: string;
+  /** The API's WebSocket endpoint as the browser reaches it. */
   apiWsUrl: string;
-  token: string;
 }
 
-function makeClient({ apiUrl, apiWsUrl, token }: ApiConnection): ApolloClient {
-  const authorization = `Bearer ${token}`;
-  const http = new HttpLink({ uri: apiUrl, headers: { authorization } });
-  // Server-side rendering of client components never subscribes; only the browser opens a socket.
+const GRAPHQL_PROXY_PATH = '/api/graphql';
+const TICKET_PATH = '/api/subscription-ticket';
+
+/** A fresh ticket for the WebSocket; a failure ends the subscription with the reason (e.g. signed out). */
+async function subscriptionTicket(): Promise<string> {
+  const response = await fetch(TICKET_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', cache: 'no-store' });
+  const body = (await response.json().catch(() => ({}))) as {
+    data?: { createSubscriptionTicket?: { token: string } };
+    errors?: { message: string }[];
+  };
+  const token = body.data?.createSubscriptionTicket?.token;
+  if (!token) throw new Error(body.errors?.[0]?.message ?? `No subscription ticket (HTTP ${response.status})`);
+  return token;
+}
+
+function makeClient({ apiWsUrl }: ApiConnection): ApolloClient {
+  // Server-side rendering of client components reads only the cache (no requests) and never subscribes.
+  const http = new HttpLink({ uri: GRAPHQL_PROXY_PATH, credentials: 'same-origin' });
   const link =
     typeof window === 'undefined'
       ? http
@@ -26,7 +40,13 @@ function makeClient({ apiUrl, apiWsUrl, token }: ApiConnection): ApolloClient {
             const definition = getMainDefinition(query);
             return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
           },
-          new GraphQLWsLink(createClient({ url: apiWsUrl, connectionParams: { authorization }, lazy: true })),
+          new GraphQLWsLink(
+            createClient({
+              url: apiWsUrl,
+              connectionParams: async () => ({ authorization: `Bearer ${await subscriptionTicket()}` }),
+              lazy: true,
+            }),
+          ),
           http,
         );
   return new ApolloClient({

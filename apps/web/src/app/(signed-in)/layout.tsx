@@ -5,12 +5,13 @@ import { ApolloProvider } from '../apollo-provider';
 import { requireSessionToken } from '../session';
 import { signOut } from '../sign-in/actions';
 
-// Every page in this group needs a session; the token goes to the browser's Apollo Client from here.
+// Every page in this group needs a session. The token itself stays on the server: the browser's Apollo Client
+// gets only where the API's WebSocket is (see apollo-provider.tsx).
 export default async function SignedInLayout({ children }: { children: ReactNode }) {
-  const token = await requireSessionToken();
-  const { apiUrl, apiWsUrl } = readWebEnv();
+  await requireSessionToken();
+  const { apiWsUrl } = readWebEnv();
   return (
-    <ApolloProvider connection={{ apiUrl, apiWsUrl, token }}>
+    <ApolloProvider connection={{ apiWsUrl }}>
       <header className="topbar">
         <Link href="/projects" className="brand">
           Tuneboard

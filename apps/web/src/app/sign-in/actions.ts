@@ -1,8 +1,8 @@
 'use server';
-import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { readWebEnv } from '@/env';
-import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS } from '../session';
+import { safeNextPath } from '@/lib/safe-next-path';
+import { endSession, keepSession } from '../session';
 
 export interface SignInState {
   error?: string;
@@ -25,17 +25,11 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
   }
   if (response.status === 401) return { error: 'This token is unknown or revoked.' };
   if (!response.ok) return { error: `The API answered ${response.status}. Try again.` };
-  (await cookies()).set(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    path: '/',
-    maxAge: SESSION_MAX_AGE_SECONDS,
-  });
-  const next = String(form.get('next') ?? '');
-  redirect(next.startsWith('/') && !next.startsWith('//') ? next : '/projects');
+  await keepSession(token);
+  redirect(safeNextPath(String(form.get('next') ?? '')));
 }
 
 export async function signOut(): Promise<never> {
-  (await cookies()).delete(SESSION_COOKIE);
+  await endSession();
   redirect('/sign-in');
 }

@@ -1,10 +1,12 @@
 import type { Metadata } from 'next';
+import { safeNextPath } from '@/lib/safe-next-path';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
-  const { next = '/projects' } = await searchParams;
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  // Checked here too, so the form never carries a path the action would refuse.
+  const next = safeNextPath((await searchParams).next);
   return (
     <main className="page narrow">
       <h1>Sign in to Tuneboard</h1>
