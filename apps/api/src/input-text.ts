@@ -12,8 +12,8 @@ const NUL = '\u0000';
 export function nulCharacterProblems(document: DocumentNode, variables: Record<string, unknown> | null | undefined): FieldProblem[] {
   const problems: FieldProblem[] = [];
   visit(document, {
-    StringValue(node, _key, _parent, _path, ancestors) {
-      if (node.value.includes(NUL)) problems.push({ path: literalPath([...ancestors, node]), message: 'contains the NUL character (U+0000)' });
+    StringValue(node, _key, parent, _path, ancestors) {
+      if (node.value.includes(NUL)) problems.push({ path: literalPath([...ancestors, ...(parent ? [parent] : []), node]), message: 'contains the NUL character (U+0000)' });
     },
   });
   for (const [name, value] of Object.entries(variables ?? {})) collectFromValue(value, `$${name}`, problems);
