@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
 import { badUserInput, notFound } from '../errors';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
-import { isUuid, loadProject, requireTeam, requireViewer } from '../services/access';
+import { canonicalId, isUuid, loadProject, requireTeam, requireViewer } from '../services/access';
 import { mapEvents, projectTopic, type FindingEventMessage } from '../services/events';
 import { activeFindingsFor, citedRunIds, evaluateFinding, evidenceSummary, findingSpec, parseRule, recheckFinding, type FindingRow } from '../services/findings';
 import { parseRunFilter } from '../services/run-listing';
@@ -284,7 +284,7 @@ function validateMetric(metric: { key: string; aggregate?: 'LAST' | 'MIN' | 'MAX
 
 /** The cited runs must be runs the author can read in the finding's team. */
 async function validateCitations(ctx: Context, teamId: string, runIds: readonly string[]): Promise<string[]> {
-  const unique = [...new Set(runIds)];
+  const unique = [...new Set(runIds.map((id) => (isUuid(id) ? canonicalId(id) : id)))];
   const problems: { path: string; message: string }[] = [];
   const teams = await Promise.all(unique.map((id) => (isUuid(id) ? ctx.loaders.runTeam.load(id) : Promise.resolve(null))));
   unique.forEach((id, i) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server';
 import { LOG_METRICS, MLP_CONFIG, postGraphQL, startWithProject, SUBMIT_RUN, testDatabases, type GraphQLResult, type TestApi, type TestUser } from '../harness';
@@ -254,8 +255,21 @@ for (const database of testDatabases()) {
       }
     });
 
-    it('#17 answers an APQ hash mismatch as BAD_REQUEST, not an internal error', async () => {
+    it('#17 answers an APQ hash mismatch as BAD_REQUEST, not an internal error, and logs it below error level', async () => {
       const query = '{ viewer { email } }';
+      const lines: { level: number; msg: string }[] = [];
+      const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const server = await startServer({ store: api.store, port: 0, logger });
+      try {
+        const wrong = await postGraphQL(server.url, null, { query, extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
+        expect(wrong.status).toBe(400);
+        expect(codeOf(wrong)).toBe('BAD_REQUEST');
+      } finally {
+        await server.stop();
+      }
+      expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+      expect(lines.some((line) => line.msg === 'request refused')).toBe(true);
+
       const wrong = await postGraphQL(api.server.url, null, { query, extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
       expect(wrong.status).toBe(400);
       expect(codeOf(wrong)).toBe('BAD_REQUEST');
@@ -289,6 +303,10 @@ for (const database of testDatabases()) {
       expect((await alice.ok(`query($id: ID!) { project(id: $id) { id } }`, { id: projectId.toUpperCase() })).project.id).toBe(projectId);
       const series = await alice.ok(`query($ids: [ID!]!) { metricSeries(runIds: $ids, keys: ["probe"]) { runId } }`, { ids: [upper] });
       expect(series.metricSeries).toEqual([{ runId }]);
+      const cited = await alice.ok(`mutation($input: FindingInput!) { createFinding(input: $input) { citedRuns { id } } }`, {
+        input: { projectId, title: 'cited', rule: 'batchSize <= 32', metric: { key: 'a', direction: 'HIGHER' }, citedRunIds: [upper, runId] },
+      });
+      expect(cited.createFinding.citedRuns).toEqual([{ id: runId }]);
     });
 
     it('#17 answers Run.param for __proto__, constructor and prototype with null', async () => {
