@@ -16,7 +16,7 @@ export function nulCharacterProblems(document: DocumentNode, variables: Record<s
       if (node.value.includes(NUL)) problems.push({ path: literalPath([...ancestors, ...(parent ? [parent] : []), node]), message: 'contains the NUL character (U+0000)' });
     },
   });
-  for (const [name, value] of Object.entries(variables ?? {})) collectFromValue(value, `$${name}`, problems);
+  for (const [name, value] of Object.entries(variables ?? {})) collectFromValue(value, name, problems);
   return problems;
 }
 
@@ -30,19 +30,45 @@ export function nulCharacterError(document: DocumentNode, variables: Record<stri
   );
 }
 
-function collectFromValue(value: unknown, path: string, problems: FieldProblem[]): void {
-  // Iterative, so a deeply nested JSON variable cannot overflow the stack here.
-  const stack: Array<[unknown, string]> = [[value, path]];
-  while (stack.length > 0) {
-    const [current, at] = stack.pop()!;
-    if (typeof current === 'string') {
-      if (current.includes(NUL)) problems.push({ path: at, message: 'contains the NUL character (U+0000)' });
-    } else if (Array.isArray(current)) {
-      current.forEach((item, i) => stack.push([item, `${at}[${i}]`]));
-    } else if (typeof current === 'object' && current !== null) {
-      for (const [key, child] of Object.entries(current)) {
-        if (key.includes(NUL)) problems.push({ path: at, message: 'has a key containing the NUL character (U+0000)' });
-        stack.push([child, `${at}.${key.replaceAll(NUL, '\\u0000')}`]);
+/** Where a value sits in a variable; the path text is built only for a value at fault. */
+interface Place {
+  parent: Place | undefined;
+  key: string | number;
+}
+
+function pathOf(place: Place): string {
+  const keys: Array<string | number> = [];
+  for (let at: Place | undefined = place; at; at = at.parent) keys.push(at.key);
+  return keys
+    .reverse()
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? `$${key}` : `.${key.replaceAll(NUL, '\\u0000')}`))
+    .join('');
+}
+
+function collectFromValue(value: unknown, name: string, problems: FieldProblem[]): void {
+  const root: Place = { parent: undefined, key: name };
+  const check = (child: unknown, parent: Place, key: string | number) => {
+    if (typeof child === 'string') {
+      if (child.includes(NUL)) problems.push({ path: pathOf({ parent, key }), message: 'contains the NUL character (U+0000)' });
+    } else if (typeof child === 'object' && child !== null) {
+      containers.push([child, { parent, key }]);
+    }
+  };
+  // Iterative, so a deeply nested JSON variable cannot overflow the stack here. Strings are checked where they
+  // are met and only containers are queued, so a batch of a million metric points costs one light pass.
+  const containers: Array<[object, Place]> = [];
+  if (typeof value === 'string') {
+    if (value.includes(NUL)) problems.push({ path: pathOf(root), message: 'contains the NUL character (U+0000)' });
+  } else if (typeof value === 'object' && value !== null) containers.push([value, root]);
+  while (containers.length > 0) {
+    const [current, place] = containers.pop()!;
+    if (Array.isArray(current)) {
+      for (let i = 0; i < current.length; i++) check(current[i], place, i);
+    } else {
+      for (const key in current) {
+        if (!Object.hasOwn(current, key)) continue;
+        if (key.includes(NUL)) problems.push({ path: pathOf(place), message: 'has a key containing the NUL character (U+0000)' });
+        check((current as Record<string, unknown>)[key], place, key);
       }
     }
   }
