@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { buildContext, type Context, type Services } from './context';
+import { nulCharacterError } from './input-text';
 import { queryLimitsRule } from './limits';
 import { buildSchema } from './schema/index';
 import { FindingRechecks } from './services/findings';
@@ -45,22 +46,43 @@ type SocketState = {
 
 class BodyTooLargeError extends Error {}
 
+/**
+ * Reads the body up to `limit` bytes. Past the limit (declared or, for a chunked body, counted as it streams)
+ * it stops buffering and rejects, leaving the socket open: the caller answers 413 and then closes it.
+ * Destroying the request here would reset the connection before the client could read that answer.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return reject(new BodyTooLargeError());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.destroy();
-        reject(new BodyTooLargeError());
-      } else chunks.push(chunk);
-    });
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      chunks.length = 0;
+      // Keep draining without storing, so the client is not blocked writing before it reads the 413.
+      req.resume();
+      reject(new BodyTooLargeError());
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * The documented 413. `Connection: close` makes Node close the socket once this answer is flushed, so the
+ * client reads it and the rest of the body is never read.
+ */
+function sendBodyTooLarge(res: ServerResponse, limit: number): void {
+  const mb = Math.round(limit / 1024 / 1024);
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+  res.end(JSON.stringify(graphQLErrorBody(`The request body is larger than ${mb} MB; send metrics in smaller batches.`, 'PAYLOAD_TOO_LARGE')));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -132,7 +154,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (operation && operation.operation !== 'subscription')
           return [new GraphQLError(`Send ${operation.operation}s over HTTP; this WebSocket endpoint serves subscriptions`)];
         const errors = validate(schema, document, [...specifiedRules, queryLimitsRule(payload.variables ?? undefined)]);
-        return errors.length > 0 ? errors : undefined;
+        if (errors.length > 0) return errors;
+        const nul = nulCharacterError(document, payload.variables);
+        return nul ? [nul] : undefined;
       },
     },
     wsServer,
@@ -155,6 +179,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return {
             // Limits depend on variables (`first: $n`), so they run per request, after Apollo's cached validation.
             async didResolveOperation({ document }) {
+              const nul = nulCharacterError(document, request.variables);
+              if (nul) throw nul;
               const [error] = validate(schema, document, [queryLimitsRule(request.variables ?? undefined)]);
               if (error) throw new GraphQLError(error.message, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
             },
@@ -163,6 +189,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     ],
     formatError: (formatted, error) => {
+      // Apollo refuses some requests itself (a persisted-query hash that does not match its query, an unknown
+      // persisted-query version) with a 4xx status but no code; they are the client's mistake, not a bug.
+      const status = (error as GraphQLError | undefined)?.extensions?.http as { status?: number } | undefined;
+      if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && status?.status !== undefined && status.status >= 400 && status.status < 500) {
+        logger.debug({ message: formatted.message }, 'request refused');
+        return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+      }
       if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
         // Bugs are logged with their detail and shown to the client without it.
         logger.error({ err: (error as GraphQLError).originalError ?? error, path: formatted.path }, 'resolver failed');
@@ -208,16 +241,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         text = await readBody(req, maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          const mb = Math.round(maxBodyBytes / 1024 / 1024);
-          sendJson(res, 413, graphQLErrorBody(`The request body is larger than ${mb} MB; send metrics in smaller batches.`, 'PAYLOAD_TOO_LARGE'));
+          sendBodyTooLarge(res, maxBodyBytes);
           return;
         }
         throw error;
-      }
-      // PostgreSQL text cannot hold NUL; refuse it here, for every field at once, rather than fail in SQL.
-      if (text.includes('\\u0000')) {
-        sendJson(res, 400, graphQLErrorBody('Text may not contain the NUL character (\\u0000): PostgreSQL cannot store it', 'BAD_USER_INPUT'));
-        return;
       }
       try {
         body = text === '' ? undefined : JSON.parse(text);

@@ -228,7 +228,7 @@ for (const database of testDatabases()) {
       expect(cursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       const nul = await alice.request(CREATE_PROJECT, { teamId: alice.teamId, name: 'a\u0000b' });
       expect(nul.status).toBe(400);
-      expect(nul.errors?.[0]?.message).toBe('Text may not contain the NUL character (\\u0000): PostgreSQL cannot store it');
+      expect(nul.errors?.[0]?.message).toBe('Text may not contain the NUL character (U+0000), which PostgreSQL cannot store: $name');
       const dodge = await alice.request(
         `query($p: ID!) { a: runs(projectId: $p, first: 500) { nodes { project { runs(first: 500) { nodes { id } } } } } z: runs(projectId: $p, first: -100000000) { nodes { id } } }`,
         { p: projectId },

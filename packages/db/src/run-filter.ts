@@ -16,14 +16,26 @@ export function runFilterSql(ast: Expr | null): SQL | undefined {
 function compile(node: Expr): SQL {
   switch (node.type) {
     case 'and':
-      return sql`(${compile(node.left)} and ${compile(node.right)})`;
     case 'or':
-      return sql`(${compile(node.left)} or ${compile(node.right)})`;
+      // One flat `a or b or c …`: a long chain stays one level deep for PostgreSQL's parser and this recursion.
+      return sql`(${sql.join(chainOf(node, node.type).map(compile), sql.raw(` ${node.type} `))})`;
     case 'not':
       return sql`(not ${compile(node.expr)})`;
     default:
       return sql`coalesce(${leaf(node)}, false)`;
   }
+}
+
+/** The operands of a left-leaning run of one connective, in order: ((a or b) or c) → [a, b, c]. */
+function chainOf(node: Expr, type: 'and' | 'or'): Expr[] {
+  const rightToLeft: Expr[] = [];
+  let current = node;
+  while (current.type === type) {
+    rightToLeft.push(current.right);
+    current = current.left;
+  }
+  rightToLeft.push(current);
+  return rightToLeft.reverse();
 }
 
 type ValueKind = 'number' | 'string' | 'boolean';
@@ -73,6 +85,8 @@ function literal(value: Literal, kind: ValueKind): SQL {
   return sql`${value}::text`;
 }
 
+const ARRAY_TYPES = { number: 'float8[]', boolean: 'boolean[]', string: 'text[]' } as const;
+
 const COMPARE = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
 
 function leaf(node: LeafExpr): SQL {
@@ -81,11 +95,9 @@ function leaf(node: LeafExpr): SQL {
     case 'compare':
       return sql`(${fieldSql(node.field, kind)} ${sql.raw(COMPARE[node.op])} ${literal(node.value, kind)})`;
     case 'in': {
-      const list = sql.join(
-        node.values.map((value) => literal(value, kind)),
-        sql`, `,
-      );
-      return sql`(${fieldSql(node.field, kind)} ${node.negated ? sql`not in` : sql`in`} (${list}))`;
+      // One array parameter however long the list: PostgreSQL allows at most 65,535 bind parameters a query.
+      const list = sql`${sql.param(node.values)}::${sql.raw(ARRAY_TYPES[kind])}`;
+      return node.negated ? sql`(${fieldSql(node.field, kind)} <> all(${list}))` : sql`(${fieldSql(node.field, kind)} = any(${list}))`;
     }
     case 'has':
       return sql`(${node.value}::text = any(${runs.tags}))`;

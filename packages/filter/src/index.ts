@@ -20,7 +20,7 @@ export {
   type RunStatus,
   type Span,
 } from './ast';
-export { parseExpression } from './parser';
+export { FILTER_LIMITS, parseExpression } from './parser';
 export { checkExpression, compileFilter, type FieldDescription, type Vocabulary } from './check';
 export { evaluate, type MetricSummary, type RunRecord } from './evaluate';
 export { formatExpression } from './format';

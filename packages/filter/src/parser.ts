@@ -12,11 +12,41 @@ import {
 import { describePosition, tokenize, type Keyword, type Token } from './lexer';
 
 /**
+ * Bounds on one expression, so that no filter, rule or scope can exhaust the stack, the CPU or the database's
+ * bind parameters. Real filters are far below them: a hand-written filter has a few tests and a handful of
+ * parentheses; the long ones are generated `in` lists of run names or values.
+ */
+export const FILTER_LIMITS = {
+  /** Characters of the whole expression: room for a 10,000-value list of numbers or ~5,000 quoted names. */
+  maxLength: 200_000,
+  /** Parentheses and `not` nested inside one another. */
+  maxDepth: 32,
+  /** Tests (`field op value`) joined by and/or. */
+  maxTests: 1_000,
+  /** Values of one `in [...]` list. */
+  maxListValues: 10_000,
+} as const;
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
  * Parses a filter expression. Precedence, tightest first: a test
  * (`field op value`), `not`, `and`, `or`; `and`/`or` associate to the left.
  * Empty or blank text parses to `null`, which matches every run.
  */
 export function parseExpression(text: string): ParseResult {
+  if (text.length > FILTER_LIMITS.maxLength) {
+    return {
+      ok: false,
+      errors: [
+        {
+          message: `The expression is ${count(text.length)} characters long; the limit is ${count(FILTER_LIMITS.maxLength)}`,
+          start: FILTER_LIMITS.maxLength,
+          end: text.length,
+        },
+      ],
+    };
+  }
   const lexed = tokenize(text);
   if (!lexed.ok) return { ok: false, errors: [lexed.error] };
   try {
@@ -38,6 +68,9 @@ const RUN_FIELD_NAMES: ReadonlySet<string> = new Set(RUN_FIELDS);
 class Parser {
   private index = 0;
   private lastEnd = 0;
+  /** Open parentheses and `not`s around the current token; checked on the way down, before the stack grows. */
+  private depth = 0;
+  private tests = 0;
 
   constructor(
     private readonly text: string,
@@ -74,26 +107,42 @@ class Parser {
 
   private unary(): Expr {
     if (this.atKeyword('not')) {
-      const start = this.advance().start;
+      const start = this.enter().start;
       const expr = this.unary();
+      this.depth -= 1;
       return { type: 'not', expr, span: this.spanFrom(start) };
     }
     const open = this.peek();
     if (open.kind === 'punct' && open.punct === '(') {
-      this.advance();
+      this.enter();
       const expr = this.or();
       const close = this.peek();
       if (close.kind !== 'punct' || close.punct !== ')') {
         this.fail(close, `expected "and", "or" or ")" to close the "(" at ${describePosition(this.text, open.start)}`);
       }
       this.advance();
+      this.depth -= 1;
       return expr;
     }
     return this.test();
   }
 
+  /** Consumes a "(" or "not", refusing one nesting level too many. */
+  private enter(): Token {
+    const token = this.peek();
+    if (this.depth >= FILTER_LIMITS.maxDepth) {
+      this.limit(token, 'Nested too deeply', `"(" and "not" may be nested at most ${FILTER_LIMITS.maxDepth} deep`);
+    }
+    this.depth += 1;
+    return this.advance();
+  }
+
   /** One test: `field op value`, `field [not] in [...]`, `field has "x"`, `field ~ "x"`. */
   private test(): LeafExpr {
+    if (this.tests >= FILTER_LIMITS.maxTests) {
+      this.limit(this.peek(), 'Too many tests', `an expression may hold at most ${count(FILTER_LIMITS.maxTests)} tests (use "in [...]" for many values of one field)`);
+    }
+    this.tests += 1;
     const fieldToken = this.advance();
     const field = this.field(fieldToken);
     const fieldSpan = spanOf(fieldToken);
@@ -164,6 +213,9 @@ class Parser {
     for (;;) {
       const token = this.advance();
       if (values.length > 0 && token.kind === 'punct' && token.punct === ']') break; // trailing comma
+      if (values.length >= FILTER_LIMITS.maxListValues) {
+        this.limit(token, 'Too many values', `a list may hold at most ${count(FILTER_LIMITS.maxListValues)} values`);
+      }
       values.push(this.literal(token));
       valueSpans.push(spanOf(token));
       const separator = this.advance();
@@ -194,6 +246,14 @@ class Parser {
 
   private spanFrom(start: number): Span {
     return { start, end: this.lastEnd };
+  }
+
+  private limit(token: Token, what: string, rule: string): never {
+    throw new ParseError({
+      message: `${what} at ${describePosition(this.text, token.start)}: ${rule}`,
+      start: token.start,
+      end: token.end,
+    });
   }
 
   private fail(token: Token, expected: string): never {

@@ -43,6 +43,7 @@ export {
   describePath,
   flattenConfig,
   knownPaths,
+  paramAt,
   suggestPath,
   type HparamPathInfo,
   type HparamPathType,

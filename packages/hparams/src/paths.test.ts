@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cnnInput, mlpInput, parse } from '../test/fixtures';
-import { describePath, flattenConfig, knownPaths, suggestPath } from './index';
+import { describePath, flattenConfig, knownPaths, paramAt, suggestPath } from './index';
 
 describe('flattenConfig', () => {
   it('flattens an MLP with indexed hidden layers and derived scalars', () => {
@@ -140,5 +140,15 @@ describe('suggestPath', () => {
   it('gives nothing for a name that resembles no path', () => {
     expect(suggestPath('colour')).toBeUndefined();
     expect(suggestPath('optimizer.foo')).toBeUndefined();
+  });
+});
+
+describe('paramAt', () => {
+  it('reads a flattened path, and nothing that is not a key of its own', () => {
+    const flat = flattenConfig(parse(mlpInput()));
+    expect(paramAt(flat, 'batchSize')).toBe(32);
+    expect(paramAt(flat, 'model.hiddenLayers[0]')).toBe(128);
+    for (const path of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'missing']) expect(paramAt(flat, path)).toBeUndefined();
+    expect(paramAt(JSON.parse('{"__proto__": 1}'), '__proto__')).toBe(1);
   });
 });

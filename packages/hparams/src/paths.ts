@@ -90,6 +90,14 @@ export function suggestPath(unknown: string): string | undefined {
  * Every leaf of the config as a flat path, plus the derived scalars. Absent
  * optional fields (a conv layer without `pool`) are absent from the map.
  */
+/**
+ * One value of a flattened configuration (`flattenConfig`) by path, or undefined when it has no such path.
+ * Own keys only: "__proto__", "constructor" and the like are not hyperparameters.
+ */
+export function paramAt(flat: Readonly<Record<string, unknown>>, path: string): unknown {
+  return Object.hasOwn(flat, path) ? flat[path] : undefined;
+}
+
 export function flattenConfig(config: RunConfig): Record<string, HparamValue> {
   const flat: Record<string, HparamValue> = {};
   collectLeaves(config, '', flat);
@@ -164,7 +172,7 @@ function matchesVariant(variant: NonNullable<VocabularyEntry['variant']>, input:
 function valueAt(input: unknown, path: string): unknown {
   let value = input;
   for (const key of path.split('.')) {
-    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    value = typeof value === 'object' && value !== null && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
   }
   return value;
 }

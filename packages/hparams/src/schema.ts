@@ -10,12 +10,23 @@ export const LIMITS = {
   maxEpochs: 10_000,
   maxParams: 1e9,
   maxRangeTestSteps: 10_000,
+  /** Deep MLPs on these datasets stop gaining well before 10 layers; 32 leaves room for depth experiments. */
+  maxHiddenLayers: 32,
+  /** VGG-19, the deepest plain CNN in common use, has 16 convolutions. */
+  maxConvLayers: 16,
+  /** Dense layers after the convolutions: VGG has 2 hidden ones. */
+  maxDenseLayers: 8,
+  /** Units of one dense layer: wider than the 49,152-unit feed-forward layers of GPT-3 is a typo. */
+  maxUnits: 65_536,
+  /** Filters of one convolution: ResNet's widest has 2,048. */
+  maxFilters: 4_096,
 } as const;
 
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu', 'gelu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 const positiveInt = () => z.int().positive();
+const units = () => positiveInt().max(LIMITS.maxUnits);
 /** [0, 1): rates and probabilities where 1 would mean "never changes" or "drop everything". */
 const fractionBelowOne = () => z.number().min(0).lt(1);
 
@@ -34,7 +45,7 @@ const dropout = fractionBelowOne()
 export const mlpSchema = z.strictObject({
   kind: z.literal('mlp').describe('Model architecture'),
   // Empty is allowed: no hidden layer is logistic regression.
-  hiddenLayers: z.array(positiveInt()).describe('Units of a hidden dense layer'),
+  hiddenLayers: z.array(units()).max(LIMITS.maxHiddenLayers).describe('Units of a hidden dense layer'),
   activation,
   dropout,
 });
@@ -50,7 +61,7 @@ export const poolSchema = z
   .transform((pool) => ({ ...pool, stride: pool.stride ?? pool.size }));
 
 export const convLayerSchema = z.strictObject({
-  filters: positiveInt().describe('Filters (output channels) of a convolution'),
+  filters: positiveInt().max(LIMITS.maxFilters).describe('Filters (output channels) of a convolution'),
   kernelSize: positiveInt().describe('Side of the square convolution kernel'),
   stride: positiveInt().default(1).describe('Convolution stride'),
   padding: z
@@ -62,8 +73,12 @@ export const convLayerSchema = z.strictObject({
 
 export const cnnSchema = z.strictObject({
   kind: z.literal('cnn').describe('Model architecture'),
-  convLayers: z.array(convLayerSchema).min(1),
-  dense: z.array(positiveInt()).default([]).describe('Units of a hidden dense layer after flatten (none by default)'),
+  convLayers: z.array(convLayerSchema).min(1).max(LIMITS.maxConvLayers),
+  dense: z
+    .array(units())
+    .max(LIMITS.maxDenseLayers)
+    .default([])
+    .describe('Units of a hidden dense layer after flatten (none by default)'),
   activation,
   dropout,
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cnnInput, mlpInput, parse } from '../test/fixtures';
-import { validateRunConfig, type ValidationIssue } from './index';
+import { LIMITS, validateRunConfig, type ValidationIssue } from './index';
 
 /** The issues of an input that must be invalid. */
 function issuesOf(input: unknown): ValidationIssue[] {
@@ -378,5 +378,30 @@ describe('several problems', () => {
       'batchSize',
       'model.convLayers[0].kernelSize',
     ]);
+  });
+});
+
+describe('size limits', () => {
+  const layers = (count: number, units = 4) => Array.from({ length: count }, () => units);
+  const conv = (count: number) => Array.from({ length: count }, () => ({ filters: 1, kernelSize: 1, padding: 'same' }));
+
+  it(`allows ${LIMITS.maxHiddenLayers} hidden layers and refuses more, however many`, () => {
+    expect(validateRunConfig(mlpInput({ hiddenLayers: layers(LIMITS.maxHiddenLayers) })).ok).toBe(true);
+    expect(issueAt(mlpInput({ hiddenLayers: layers(LIMITS.maxHiddenLayers + 1) }), 'model.hiddenLayers')).toBe('model.hiddenLayers allows at most 32 entries, got 33');
+    expect(issuesOf(mlpInput({ hiddenLayers: layers(100_000, 1) }))).toEqual([{ path: 'model.hiddenLayers', message: 'model.hiddenLayers allows at most 32 entries, got 100000' }]);
+  });
+
+  it(`allows ${LIMITS.maxConvLayers} conv layers and ${LIMITS.maxDenseLayers} dense layers, and no more`, () => {
+    expect(validateRunConfig(cnnInput({ convLayers: conv(LIMITS.maxConvLayers), dense: layers(LIMITS.maxDenseLayers) })).ok).toBe(true);
+    expect(issueAt(cnnInput({ convLayers: conv(17) }), 'model.convLayers')).toBe('model.convLayers allows at most 16 entries, got 17');
+    expect(issueAt(cnnInput({ dense: layers(9) }), 'model.dense')).toBe('model.dense allows at most 8 entries, got 9');
+  });
+
+  it('bounds the width of one layer', () => {
+    expect(issueAt(mlpInput({ hiddenLayers: [LIMITS.maxUnits + 1] }), 'model.hiddenLayers[0]')).toBe('model.hiddenLayers[0] must be at most 65536, got 65537');
+    expect(issueAt(cnnInput({ dense: [10, LIMITS.maxUnits + 1] }), 'model.dense[1]')).toBe('model.dense[1] must be at most 65536, got 65537');
+    expect(issueAt(cnnInput({ convLayers: [{ filters: LIMITS.maxFilters + 1, kernelSize: 3 }] }), 'model.convLayers[0].filters')).toBe(
+      'model.convLayers[0].filters must be at most 4096, got 4097',
+    );
   });
 });

@@ -51,7 +51,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ValidationIssue
       return [{ path, message: `${label} must be ${issue.inclusive ? 'at least' : 'greater than'} ${issue.minimum}, ${got}` }];
     case 'too_big':
       if (issue.origin === 'array') {
-        return [{ path, message: `${label} allows at most ${issue.maximum} entries` }];
+        const count = Array.isArray(value) ? value.length : 0;
+        return [{ path, message: `${label} allows at most ${issue.maximum} ${plural(Number(issue.maximum), 'entry', 'entries')}, got ${count}` }];
       }
       return [{ path, message: `${label} must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}, ${got}` }];
     case 'invalid_value':
@@ -235,7 +236,7 @@ function formatPath(segments: readonly PropertyKey[]): string {
 function valueAt(input: unknown, segments: readonly PropertyKey[]): unknown {
   let value = input;
   for (const segment of segments) {
-    if (typeof value !== 'object' || value === null) return undefined;
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) return undefined;
     value = (value as Record<PropertyKey, unknown>)[segment];
   }
   return value;

@@ -7,10 +7,11 @@ import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
 import { badUserInput, notFound } from '../errors';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
-import { isUuid, loadProject, requireTeam, requireViewer } from '../services/access';
+import { canonicalId, isUuid, loadProject, requireTeam, requireViewer } from '../services/access';
 import { mapEvents, projectTopic, type FindingEventMessage } from '../services/events';
 import { activeFindingsFor, citedRunIds, evaluateFinding, evidenceSummary, findingSpec, parseRule, recheckFinding, type FindingRow } from '../services/findings';
 import { parseRunFilter } from '../services/run-listing';
+import { boundedText, TEXT_LIMITS } from '../services/text';
 import { defaultRunName, judgeAgainstFindings, validateHparams, validateName, validateTags } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
@@ -283,7 +284,7 @@ function validateMetric(metric: { key: string; aggregate?: 'LAST' | 'MIN' | 'MAX
 
 /** The cited runs must be runs the author can read in the finding's team. */
 async function validateCitations(ctx: Context, teamId: string, runIds: readonly string[]): Promise<string[]> {
-  const unique = [...new Set(runIds)];
+  const unique = [...new Set(runIds.map((id) => (isUuid(id) ? canonicalId(id) : id)))];
   const problems: { path: string; message: string }[] = [];
   const teams = await Promise.all(unique.map((id) => (isUuid(id) ? ctx.loaders.runTeam.load(id) : Promise.resolve(null))));
   unique.forEach((id, i) => {
@@ -423,6 +424,7 @@ export const resolvers: Resolvers = {
     },
     retireFinding: async (_parent, { id, reason }, ctx) => {
       const finding = await loadFinding(ctx, id, 'write');
+      if (reason != null) boundedText(reason, 'reason', TEXT_LIMITS.reason);
       if (finding.status === 'retired') return finding;
       const [retired] = await ctx.store.db.update(findings).set({ status: 'retired', updatedAt: new Date() }).where(eq(findings.id, id)).returning();
       await recordEvent(ctx, retired!, 'retired', { from: finding.status, reason: reason ?? null });
@@ -431,6 +433,7 @@ export const resolvers: Resolvers = {
     commentOnFinding: async (_parent, { findingId, body }, ctx) => {
       const finding = await loadFinding(ctx, findingId, 'write');
       if (body.trim() === '') throw badUserInput('A comment needs a body', [{ path: 'body', message: 'must not be empty' }]);
+      boundedText(body, 'body', TEXT_LIMITS.comment);
       const [comment] = await ctx.store.db.insert(findingComments).values({ findingId, body, authorId: ctx.viewer!.userId }).returning();
       await recordEvent(ctx, finding, 'commented', { commentId: comment!.id });
       return comment!;
@@ -455,8 +458,8 @@ export const resolvers: Resolvers = {
   Subscription: {
     findingEvents: {
       subscribe: async (_parent, { projectId }, ctx) => {
-        await loadProject(ctx, projectId, 'read');
-        return mapEvents(ctx.events.subscribe<FindingEventMessage>(projectTopic(projectId)), async (message) => {
+        const project = await loadProject(ctx, projectId, 'read');
+        return mapEvents(ctx.events.subscribe<FindingEventMessage>(projectTopic(project.id)), async (message) => {
           const [event] = await ctx.store.db.select().from(findingEvents).where(eq(findingEvents.id, message.eventId));
           return { findingEvents: event! };
         });

@@ -311,8 +311,9 @@ export const resolvers: Resolvers = {
     runEvents: {
       // Check access before the first event, so a foreign or unknown run fails the subscription at once.
       subscribe: async (_parent, { runId }, ctx) => {
-        await loadRun(ctx, runId, 'read');
-        return mapEvents(ctx.events.subscribe<RunEventMessage>(runTopic(runId)), (message) => ({ runEvents: message }));
+        // Events are published under the stored (lower-case) id, whatever case the client wrote.
+        const run = await loadRun(ctx, runId, 'read');
+        return mapEvents(ctx.events.subscribe<RunEventMessage>(runTopic(run.id)), (message) => ({ runEvents: message }));
       },
     },
   },

@@ -1,11 +1,12 @@
 import { runAnnotations, runs, type RunStatus } from '@tuneboard/db';
-import { deriveFacts, totalSteps, type RunConfig } from '@tuneboard/hparams';
+import { deriveFacts, paramAt, totalSteps, type RunConfig } from '@tuneboard/hparams';
 import { asc, eq } from 'drizzle-orm';
 import { badUserInput } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadProject, loadRun } from '../services/access';
 import { listRuns } from '../services/run-listing';
 import { setRunStatus, submitRun, validateName, validateTags } from '../services/runs';
+import { boundedText, TEXT_LIMITS } from '../services/text';
 
 export const typeDefs = /* GraphQL */ `
   enum RunStatus {
@@ -213,7 +214,7 @@ export const resolvers: Resolvers = {
     status: (run) => toGraphQLStatus(run.status),
     hparams: (run) => run.config,
     params: (run) => run.flatParams,
-    param: (run, { path }) => (run.flatParams as Record<string, unknown>)[path] ?? null,
+    param: (run, { path }) => paramAt(run.flatParams as Record<string, unknown>, path) ?? null,
     derived: (run) => deriveFacts(run.config as RunConfig),
     totalSteps: (run) => plannedSteps(run.config as RunConfig),
     progress: async (run, _args, ctx) => {
@@ -248,7 +249,7 @@ export const resolvers: Resolvers = {
           updatedAt: new Date(),
           ...(input.name != null ? { name: validateName(input.name) } : {}),
           ...(input.tags != null ? { tags: validateTags(input.tags) } : {}),
-          ...(input.notes != null ? { notes: input.notes } : {}),
+          ...(input.notes != null ? { notes: boundedText(input.notes, 'notes', TEXT_LIMITS.notes) } : {}),
         })
         .where(eq(runs.id, input.id))
         .returning();
@@ -259,6 +260,7 @@ export const resolvers: Resolvers = {
     annotateRun: async (_parent, { runId, body, step }, ctx) => {
       await loadRun(ctx, runId, 'write');
       if (body.trim() === '') throw badUserInput('An annotation needs a body', [{ path: 'body', message: 'must not be empty' }]);
+      boundedText(body, 'body', TEXT_LIMITS.comment);
       if (step != null && step < 0) throw badUserInput('step must be 0 or more', [{ path: 'step', message: 'must be 0 or more' }]);
       const [annotation] = await ctx.store.db
         .insert(runAnnotations)

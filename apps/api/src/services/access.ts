@@ -19,6 +19,11 @@ const ALLOWED: Record<Access, readonly Role[]> = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (id: string) => UUID.test(id);
+/**
+ * Ids are UUIDs, which PostgreSQL reads in any case but returns in lower case. Ids a client sends are
+ * lowered where they are checked, so loaders, maps and event topics, all keyed by the stored form, agree.
+ */
+export const canonicalId = (id: string) => id.toLowerCase();
 
 export function requireViewer(ctx: Pick<Context, 'viewer'>): Viewer {
   if (!ctx.viewer) throw unauthenticated();
@@ -27,7 +32,7 @@ export function requireViewer(ctx: Pick<Context, 'viewer'>): Viewer {
 
 /** Throws NOT_FOUND when the viewer is not in the team, FORBIDDEN when their role is too weak. */
 export function requireTeam(ctx: Pick<Context, 'viewer'>, teamId: string, access: Access, what: string, id: string): Role {
-  const role = requireViewer(ctx).roles.get(teamId);
+  const role = requireViewer(ctx).roles.get(canonicalId(teamId));
   if (!role) throw notFound(what, id);
   if (!ALLOWED[access].includes(role))
     throw forbidden(`Your role in this team is ${role}; ${access === 'admin' ? 'only an owner' : 'an owner or member'} can do this`);
@@ -37,7 +42,7 @@ export function requireTeam(ctx: Pick<Context, 'viewer'>, teamId: string, access
 export async function loadProject(ctx: Context, projectId: string, access: Access) {
   requireViewer(ctx);
   if (!isUuid(projectId)) throw notFound('Project', projectId);
-  const project = await ctx.loaders.project.load(projectId);
+  const project = await ctx.loaders.project.load(canonicalId(projectId));
   if (!project) throw notFound('Project', projectId);
   requireTeam(ctx, project.teamId, access, 'Project', projectId);
   return project;
@@ -59,7 +64,7 @@ export async function loadRun(ctx: Context, runId: string, access: Access) {
 /** Of the given run ids, those the viewer may read (order kept, unknown and foreign ids dropped). */
 export async function readableRunIds(ctx: Context, runIds: readonly string[]): Promise<string[]> {
   const viewer = requireViewer(ctx);
-  const candidates = runIds.filter(isUuid);
+  const candidates = runIds.filter(isUuid).map(canonicalId);
   if (candidates.length === 0) return [];
   const rows = await Promise.all(candidates.map((id) => ctx.loaders.runTeam.load(id)));
   return candidates.filter((_, i) => {

@@ -5,6 +5,7 @@ import type { Context } from '../context';
 import { GraphQLError } from 'graphql';
 import { badUserInput, conflict } from '../errors';
 import { findingViolations } from './findings';
+import { boundedText, TEXT_LIMITS } from './text';
 
 /** Submitting runs and moving them through their lifecycle; resolvers and workers go through here. */
 
@@ -66,6 +67,8 @@ export async function submitRun(
   const tags = validateTags(input.tags ?? []);
   const name = input.name ? validateName(input.name) : defaultRunName(config);
   const requirements = validateRequirements(input.requirements);
+  const notes = boundedText(input.notes ?? '', 'notes', TEXT_LIMITS.notes);
+  if (input.overrideReason != null) boundedText(input.overrideReason, 'overrideReason', TEXT_LIMITS.reason);
   const maxAttempts = input.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)
     throw badUserInput(`maxAttempts must be a whole number from 1 to 20, got ${maxAttempts}`, [{ path: 'maxAttempts', message: 'must be 1–20' }]);
@@ -80,7 +83,7 @@ export async function submitRun(
       config,
       flatParams,
       tags,
-      notes: input.notes ?? '',
+      notes,
       createdById: ctx.viewer?.userId ?? null,
       requirements,
       maxAttempts,
@@ -143,7 +146,7 @@ function validateRequirements(input: { gpu?: boolean | null; backends?: readonly
       throw badUserInput(`requirements.backends must list some of ${BACKENDS.join(', ')}; got ${JSON.stringify(input.backends)}`, [
         { path: 'requirements.backends', message: `must be some of ${BACKENDS.join(', ')}` },
       ]);
-    requirements.backends = [...input.backends];
+    requirements.backends = [...new Set(input.backends)];
   }
   return requirements;
 }

@@ -1,0 +1,83 @@
+import type { Expr, LeafExpr, Literal } from '@tuneboard/filter';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFilterSql } from './run-filter';
+import { projects, runs, teams } from './schema/index';
+import { testDatabases, type TestStore } from './testing';
+
+const span = { start: 0, end: 0 };
+const leaf = (path: string, values: Literal[], negated = false): LeafExpr => ({
+  type: 'in',
+  field: { kind: 'param', path },
+  values,
+  negated,
+  span,
+  fieldSpan: span,
+  opSpan: span,
+  valueSpans: values.map(() => span),
+});
+const eq = (path: string, value: Literal): LeafExpr => ({ type: 'compare', field: { kind: 'param', path }, op: '=', value, span, fieldSpan: span, opSpan: span, valueSpan: span });
+const chain = (type: 'and' | 'or', operands: Expr[]): Expr => operands.reduce((left, right) => ({ type, left, right, span }));
+const compiled = (ast: Expr) => new PgDialect().sqlToQuery(runFilterSql(ast)!);
+
+describe('runFilterSql', () => {
+  it('binds an in list as one array parameter, however long', () => {
+    const values = Array.from({ length: 70_000 }, (_, i) => i);
+    const { sql, params } = compiled(leaf('batchSize', values));
+    expect(params).toEqual(['batchSize', 'batchSize', values]);
+    expect(sql).toContain('= any($3::float8[])');
+    expect(compiled(leaf('optimizer.name', ['adam'], true)).sql).toContain('<> all($2::text[])');
+  });
+
+  it('writes a chain of and/or as one flat list, not nested parentheses', () => {
+    const depth = (length: number) => {
+      let deepest = 0;
+      let open = 0;
+      for (const ch of compiled(chain('or', Array.from({ length }, (_, i) => eq('a', i)))).sql) {
+        open += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+        deepest = Math.max(deepest, open);
+      }
+      return deepest;
+    };
+    expect(depth(1_000)).toBe(depth(2));
+    expect(compiled(chain('and', [eq('a', 1), eq('b', 2), eq('c', 3)])).sql).toMatch(/^\(coalesce\(.* and coalesce\(.* and coalesce\(.*\)$/);
+  });
+});
+
+for (const database of testDatabases()) {
+  describe(`run filters with long lists on ${database.name}`, () => {
+    let store: TestStore;
+
+    beforeAll(async () => {
+      store = await database.open();
+      const [team] = await store.db.insert(teams).values({ name: 'ml' }).returning();
+      const [project] = await store.db.insert(projects).values({ teamId: team!.id, name: 'mnist' }).returning();
+      await store.db.insert(runs).values([
+        { projectId: project!.id, name: 'small', config: {}, flatParams: { batchSize: 32, 'optimizer.name': 'adam', 'model.bias': true } },
+        { projectId: project!.id, name: 'large', config: {}, flatParams: { batchSize: 512, 'optimizer.name': "o'brien\"s {x}", 'model.bias': false } },
+      ]);
+    });
+    afterAll(() => store?.destroy());
+
+    const names = async (ast: Expr) => (await store.db.select({ name: runs.name }).from(runs).where(runFilterSql(ast)).orderBy(runs.name)).map((r) => r.name);
+
+    it('matches with a 70,000-value list, beyond the 65,535 bind parameters a query may have', async () => {
+      const values = Array.from({ length: 70_000 }, (_, i) => i + 1_000);
+      values[12_345] = 32;
+      expect(await names(leaf('batchSize', values))).toEqual(['small']);
+      expect(await names(leaf('batchSize', values, true))).toEqual(['large']);
+    });
+
+    it('matches text with quotes and braces, and booleans, as in lists', async () => {
+      expect(await names(leaf('optimizer.name', ['sgd', "o'brien\"s {x}"]))).toEqual(['large']);
+      expect(await names(leaf('model.bias', [true]))).toEqual(['small']);
+      // A missing hyperparameter matches neither in nor not in, as in evaluate().
+      expect(await names(leaf('model.missing', [1], true))).toEqual([]);
+    });
+
+    it('runs a chain of 1,000 tests', async () => {
+      const ast = chain('or', Array.from({ length: 1_000 }, (_, i) => eq('batchSize', i * 1_000 + 32)));
+      expect(await names(ast)).toEqual(['small']);
+    });
+  });
+}
