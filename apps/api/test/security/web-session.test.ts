@@ -104,8 +104,8 @@ for (const database of testDatabases()) {
       // Expired tickets no socket has used for ten minutes go when the next ticket is minted.
       await api.store.query(`update api_tokens set last_used_at = now() - interval '11 minutes', created_at = now() - interval '11 minutes' where scope = 'subscribe'`);
       await ticketFor(alice.token);
-      const [{ count }] = await api.store.query<{ count: string | number }>(`select count(*) as count from api_tokens where scope = 'subscribe'`);
-      expect(Number(count)).toBe(1);
+      const [tickets] = await api.store.query<{ count: string | number }>(`select count(*) as count from api_tokens where scope = 'subscribe'`);
+      expect(Number(tickets!.count)).toBe(1);
     });
   });
 }
