@@ -138,7 +138,9 @@ try {
     );
     process.exit(1);
   }
-  if (error instanceof AccountError || (error instanceof Error && error.message.startsWith('Invalid Tuneboard configuration'))) {
+  // A worker the API refuses (a team it may not train for, a bad token) says why in one line, without a stack.
+  const refusedByApi = error instanceof Error && error.name === 'TuneboardError' && (error as Error & { retryable?: boolean }).retryable === false;
+  if (error instanceof AccountError || refusedByApi || (error instanceof Error && error.message.startsWith('Invalid Tuneboard configuration'))) {
     console.error(`tuneboard: ${error.message}`);
     process.exit(1);
   }

@@ -151,6 +151,26 @@ for (const database of testDatabases()) {
       expect(code(await alice.request(REGISTER, { name: 'w', c: WASM, t: [] }))).toBe('BAD_USER_INPUT');
     });
 
+    it('#4 `tuneboard worker` registers only for the teams named by --team or TUNEBOARD_WORKER_TEAMS', { timeout: 120_000 }, async () => {
+      const env = { TUNEBOARD_API_URL: api.server.url, TUNEBOARD_TOKEN: alice.token, TUNEBOARD_BACKEND: 'wasm' };
+      const foreign = await runCli(['worker', '--name', 'cli-foreign', '--team', bob.teamId], env, 60_000);
+      expect(foreign.code).not.toBe(0);
+      expect(foreign.stderr).toContain(`tuneboard: Team ${bob.teamId} was not found`);
+
+      const running = runCli(['worker', '--name', 'cli-env'], { ...env, TUNEBOARD_WORKER_TEAMS: ` ${alice.teamId} ,` }, 60_000);
+      const deadline = Date.now() + 60_000;
+      let rows: { team_ids: string[] | string }[] = [];
+      while (rows.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        rows = await api.store.query(`select team_ids from workers where name = 'cli-env'`);
+      }
+      await killAllChildren();
+      await running;
+      expect(rows).toHaveLength(1);
+      // pg returns uuid[] as an array, PGlite may return its text form.
+      expect(String(rows[0]!.team_ids).replace(/[{}]/g, '')).toBe(alice.teamId);
+    });
+
     it('#4 the CLI never joins an existing team by its name: a squatted name is refused, naming the teams and --team-id', { timeout: 120_000 }, async () => {
       const { env, squatterTeamId, done } = await squattedInstallation(database);
       try {
