@@ -17,6 +17,7 @@ const config: CodegenConfig = {
           User: '../schema/models#UserModel',
           TeamMember: '../schema/models#TeamMemberModel',
           ApiToken: '../schema/models#ApiTokenModel',
+          Invitation: '../schema/models#InvitationModel',
           Project: '../schema/models#ProjectModel',
           Run: '../schema/models#RunModel',
           RunAnnotation: '../schema/models#RunAnnotationModel',

@@ -14,6 +14,11 @@ const envSchema = z.object({
   TUNEBOARD_TOKEN: z.string().min(1).optional(),
   // Trainer workers `tuneboard start` runs beside the API (0: none; run `tuneboard worker` elsewhere).
   TUNEBOARD_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
+  // Teams a `tuneboard worker` trains for, as comma-separated ids (default: its user's teams when it starts).
+  TUNEBOARD_WORKER_TEAMS: z
+    .string()
+    .optional()
+    .transform((value) => value?.split(',').map((id) => id.trim()).filter((id) => id !== '')),
   // How long a worker's claim on a run lasts without a heartbeat before the run goes to another worker.
   TUNEBOARD_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   // Largest request body the API reads, in megabytes (metric batches are the big ones).

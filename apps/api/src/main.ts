@@ -89,7 +89,8 @@ async function startLocalWorkers(store: Store, apiUrl: string, count: number, lo
   const children = new Set<ChildProcess>();
   const spawnWorker = (index: number) => {
     const child = spawn(process.execPath, [bin, 'worker', '--name', `local-${index}`], {
-      env: { ...process.env, TUNEBOARD_API_URL: apiUrl, TUNEBOARD_TOKEN: token },
+      // Registered for the owner's teams as of each worker start (a setting meant for remote workers is not inherited).
+      env: { ...process.env, TUNEBOARD_API_URL: apiUrl, TUNEBOARD_TOKEN: token, TUNEBOARD_WORKER_TEAMS: '' },
       // The IPC channel closes when this process dies, however it dies (even SIGKILL): the worker then exits.
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

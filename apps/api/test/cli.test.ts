@@ -27,6 +27,7 @@ describe('tuneboard CLI on the embedded store', () => {
   // One data directory for the whole sequence, as an administrator would use it.
   let adminToken = '';
   let researcherToken = '';
+  let researchTeamId = '';
 
   it('bootstraps an empty installation once', { timeout: 60_000 }, async () => {
     const created = cliJson<CreatedUser>(await runCli(['admin', 'bootstrap'], env));
@@ -48,6 +49,7 @@ describe('tuneboard CLI on the embedded store', () => {
     expect(created.team.name).toBe('research');
     expect(created.token).toMatch(/^tb_/);
     researcherToken = created.token;
+    researchTeamId = created.team.id;
 
     const unknown = await runCli(['token', 'create', '--email', 'nobody@x.io'], env);
     expect(unknown.code).toBe(1);
@@ -61,7 +63,7 @@ describe('tuneboard CLI on the embedded store', () => {
 
     const missingTeam = await runCli(['user', 'create', '--email', 'b@x.io'], env);
     expect(missingTeam.code).toBe(2);
-    expect(missingTeam.stderr).toContain('--team is required');
+    expect(missingTeam.stderr).toContain('--team (a new team) or --team-id (an existing one) is required');
   });
 
   it('issues tokens that a server started later on the data directory accepts', { timeout: 120_000 }, async () => {
@@ -101,7 +103,7 @@ describe('tuneboard CLI on the embedded store', () => {
     const unknown = await runCli(['token', 'create', '--email', 'c@x.io'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No user with the email c@x.io');
-    const created = cliJson<CreatedUser>(await runCli(['user', 'create', '--email', 'c@x.io', '--team', 'research', '--role', 'viewer'], env));
+    const created = cliJson<CreatedUser>(await runCli(['user', 'create', '--email', 'c@x.io', '--team-id', researchTeamId, '--role', 'viewer'], env));
     const issued = cliJson<{ token: string; name: string }>(await runCli(['token', 'create', '--email', 'c@x.io', '--name', 'laptop'], env));
     expect(issued.name).toBe('laptop');
 

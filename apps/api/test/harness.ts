@@ -9,7 +9,7 @@ import { createUserWithToken } from '../src/services/accounts';
 export interface TestApi {
   server: RunningServer;
   store: TestStore;
-  /** A user (created with the team if new) and a client that sends their token. */
+  /** A user (created with the team if new; joining the one team of that name if it exists) and a client that sends their token. */
   user(email: string, team: string, role?: 'owner' | 'member' | 'viewer'): Promise<TestUser>;
   close(): Promise<void>;
 }
@@ -50,7 +50,7 @@ export async function startTestApi(database: TestDatabase, options: { leaseSecon
     server,
     store,
     async user(email, team, role) {
-      const created = await createUserWithToken(store, { email, team, ...(role ? { role } : {}) });
+      const created = await createUserWithToken(store, { email, team, joinExisting: true, ...(role ? { role } : {}) });
       const request = (query: string, variables?: Record<string, unknown>) => postGraphQL(server.url, created.token, { query, variables });
       return {
         token: created.token,

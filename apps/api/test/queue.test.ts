@@ -6,7 +6,7 @@ const CLAIM = `mutation($w: ID!) { claimRun(workerId: $w) { leaseToken attempt r
 const HEARTBEAT = `mutation($r: ID!, $l: ID!) { heartbeatRun(runId: $r, leaseToken: $l) { cancelled leaseExpiresAt } }`;
 const FINISH = `mutation($i: FinishRunInput!) { finishRun(input: $i) { status error finishedAt } }`;
 const RUN = `query($id: ID!) { run(id: $id) { status attempt error } }`;
-const LOG = `mutation($r: ID!, $s: [MetricSeriesInput!]) { logMetrics(runId: $r, series: $s) { accepted } }`;
+const LOG = `mutation($r: ID!, $s: [MetricSeriesInput!], $l: ID) { logMetrics(runId: $r, series: $s, leaseToken: $l) { accepted } }`;
 const WASM = { backend: 'wasm', device: 'cpu (wasm SIMD, 1 thread)', gpu: false };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -134,7 +134,7 @@ for (const database of testDatabases()) {
       const runId = await submit({ maxAttempts: 1 });
       const worker = await register('restarting');
       const lease = (await alice.ok(CLAIM, { w: worker })).claimRun;
-      await alice.ok(LOG, { r: runId, s: [{ key: 'train.loss', steps: [0, 1], values: [2, 1] }] });
+      await alice.ok(LOG, { r: runId, s: [{ key: 'train.loss', steps: [0, 1], values: [2, 1] }], l: lease.leaseToken });
       const released = await alice.ok(`mutation($r: ID!, $l: ID!) { releaseRun(runId: $r, leaseToken: $l) { status attempt metrics { key } } }`, { r: runId, l: lease.leaseToken });
       expect(released.releaseRun).toEqual({ status: 'QUEUED', attempt: 0, metrics: [] });
       // With maxAttempts 1, the next worker still gets its one attempt.

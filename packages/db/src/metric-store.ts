@@ -307,10 +307,66 @@ function summarise(values: ArrayLike<number>, start: number, end: number): Extre
  * Stores a batch of metric points for one run. Idempotent per (run, key, step): re-sending points replaces
  * them. Returns how many distinct points the batch held.
  */
-export async function appendMetrics(store: Store, runId: string, batch: readonly MetricColumns[]): Promise<{ points: number; keys: string[] }> {
+/**
+ * Who may write into a run: the worker holding its lease (`leaseToken`) or, when nobody holds it (an EXTERNAL
+ * run logged by a script, a finished run), anyone allowed to write the run (`leaseToken` null).
+ */
+export interface RunWriter {
+  leaseToken: string | null;
+}
+
+/** A batch refused because of who holds the run; nothing of it was stored. */
+export class RunHeldError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'lease-lost' | 'held-by-worker',
+  ) {
+    super(message);
+    this.name = 'RunHeldError';
+  }
+}
+
+/**
+ * Checks the writer against the run's lease and keeps the run row share-locked until the batch commits, so a
+ * worker finishing (or losing) the run at the same moment waits: no point lands after the run changed hands.
+ */
+async function lockRunForWriter(query: RawQuery, runId: string, writer: RunWriter): Promise<void> {
+  const [run] = await query<{ status: string; lease_token: string | null; worker_name: string | null }>(
+    `select r.status, r.lease_token, w.name as worker_name from runs r left join workers w on w.id = r.worker_id
+     where r.id = $1 for share of r`,
+    [runId],
+  );
+  if (!run) throw new RunHeldError('The run no longer exists', 'lease-lost');
+  const held = run.status === 'running' && run.lease_token !== null;
+  if (writer.leaseToken !== null) {
+    if (!held || run.lease_token !== writer.leaseToken.toLowerCase())
+      throw new RunHeldError(
+        run.status === 'running'
+          ? 'This worker no longer holds the run: its lease expired and the run was handed to another worker; its metrics are not stored'
+          : `This worker no longer holds the run: it is ${run.status}; its metrics are not stored`,
+        'lease-lost',
+      );
+  } else if (held) {
+    throw new RunHeldError(
+      `The run is being trained by worker "${run.worker_name ?? 'unknown'}"; only that worker (with its lease token) may log metrics into it until it finishes`,
+      'held-by-worker',
+    );
+  }
+}
+
+export async function appendMetrics(
+  store: Store,
+  runId: string,
+  batch: readonly MetricColumns[],
+  writer?: RunWriter,
+): Promise<{ points: number; keys: string[] }> {
   const series = prepareBatch(batch);
-  if (series.length === 0) return { points: 0, keys: [] };
+  if (series.length === 0) {
+    if (writer) await lockRunForWriter(store.query, runId, writer);
+    return { points: 0, keys: [] };
+  }
   await store.transaction(async (query) => {
+    if (writer) await lockRunForWriter(query, runId, writer);
     // Upserting the series rows also locks them until commit, so two writers to one series take turns.
     // Always in key order: two batches locking the same keys in different orders would deadlock.
     const rows = await query<{ id: number; key: string; last_step: number | null }>(

@@ -184,10 +184,11 @@ export class TuneboardClient {
     return (await this.request<{ cancelRun: { id: string; status: string } }>(`mutation($r: ID!) { cancelRun(runId: $r) { id status } }`, { r: runId })).cancelRun;
   }
 
-  async registerWorker(name: string, capabilities: { backend: string; device: string; gpu: boolean; memoryMb?: number; hostname?: string }) {
-    return (await this.request<{ registerWorker: { id: string } }>(
-      `mutation($n: String!, $c: WorkerCapabilitiesInput!) { registerWorker(name: $n, capabilities: $c) { id } }`,
-      { n: name, c: capabilities },
+  /** `teamIds`: the teams whose runs the worker trains; omitted, every team its user may train for now. */
+  async registerWorker(name: string, capabilities: { backend: string; device: string; gpu: boolean; memoryMb?: number; hostname?: string }, teamIds?: readonly string[]) {
+    return (await this.request<{ registerWorker: { id: string; teamIds: string[] } }>(
+      `mutation($n: String!, $c: WorkerCapabilitiesInput!, $t: [ID!]) { registerWorker(name: $n, capabilities: $c, teamIds: $t) { id teamIds } }`,
+      { n: name, c: capabilities, t: teamIds ?? null },
     )).registerWorker;
   }
 

@@ -7,6 +7,8 @@ import { createProgressReporter, type ProgressReporter } from './progress';
 export interface WorkerOptions {
   client: TuneboardClient;
   name?: string;
+  /** The teams whose runs it trains (default: every team its user may train for when it starts). */
+  teamIds?: readonly string[];
   /** Stops the worker: the run in progress is abandoned (its lease expires and another worker retries it). */
   signal?: AbortSignal;
   /** How long to wait before asking again when the queue is empty (default 1 s, backing off to 5 s). */
@@ -49,8 +51,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ runs: number 
     gpu: backend.name === 'tensorflow-gpu',
     memoryMb: Math.round(totalmem() / 1024 / 1024),
     hostname: hostname(),
-  });
-  progress.log(`worker ${name} (${backend.name} on ${backend.device}) is waiting for runs at ${client.url}`);
+  }, options.teamIds);
+  progress.log(`worker ${name} (${backend.name} on ${backend.device}) is waiting for runs of ${worker.teamIds.length} team(s) at ${client.url}`);
   const basePoll = options.pollMs ?? 1_000;
   let idle = basePoll;
   let runs = 0;

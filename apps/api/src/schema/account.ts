@@ -1,9 +1,9 @@
-import { apiTokens, memberships, projects, teams, users, type Role } from '@tuneboard/db';
+import { apiTokens, memberships, projects, type Role } from '@tuneboard/db';
 import { and, eq, isNull } from 'drizzle-orm';
-import { badUserInput, conflict, notFound } from '../errors';
+import { badUserInput, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { requireTeam, requireViewer } from '../services/access';
-import { addMember, findOrCreateUser, issueSubscriptionTicket, issueToken } from '../services/accounts';
+import { AccountError, createTeam, issueSubscriptionTicket, issueToken } from '../services/accounts';
 
 export const typeDefs = /* GraphQL */ `
   enum Role {
@@ -68,10 +68,8 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Mutation {
-    "Creates a team owned by the viewer."
+    "Creates a team owned by the viewer. Names need not be unique: teams are told apart by id."
     createTeam(name: String!): Team!
-    "Adds a user (created if new) to a team; owners only."
-    addTeamMember(teamId: ID!, email: String!, role: Role! = MEMBER): TeamMember!
     "Creates an API token for the viewer."
     createToken(name: String!): CreatedToken!
     revokeToken(id: ID!): ApiToken!
@@ -80,8 +78,8 @@ export const typeDefs = /* GraphQL */ `
   }
 `;
 
-const toRole = (role: Role) => role.toUpperCase() as 'OWNER' | 'MEMBER' | 'VIEWER';
-const fromRole = (role: 'OWNER' | 'MEMBER' | 'VIEWER') => role.toLowerCase() as Role;
+export const toRole = (role: Role) => role.toUpperCase() as 'OWNER' | 'MEMBER' | 'VIEWER';
+export const fromRole = (role: 'OWNER' | 'MEMBER' | 'VIEWER') => role.toLowerCase() as Role;
 
 export const resolvers: Resolvers = {
   Query: {
@@ -129,29 +127,16 @@ export const resolvers: Resolvers = {
   Mutation: {
     createTeam: async (_parent, { name }, ctx) => {
       const viewer = requireViewer(ctx);
-      const trimmed = name.trim();
-      if (trimmed === '' || trimmed.length > 100) throw badUserInput('A team name must have 1 to 100 characters', [{ path: 'name', message: 'must have 1 to 100 characters' }]);
-      const team = await ctx.store.db.transaction(async (tx) => {
-        const [created] = await tx.insert(teams).values({ name: trimmed }).onConflictDoNothing().returning();
-        if (!created) return null;
-        await tx.insert(memberships).values({ userId: viewer.userId, teamId: created.id, role: 'owner' });
-        return created;
-      });
-      if (!team) throw conflict(`A team named "${trimmed}" already exists`);
+      let team;
+      try {
+        team = await createTeam(ctx.store, name, viewer.userId);
+      } catch (error) {
+        if (error instanceof AccountError) throw badUserInput(error.message, [{ path: 'name', message: 'must have 1 to 100 characters' }]);
+        throw error;
+      }
       // The viewer was built before the team existed; later resolvers in this request must see the new role.
       (viewer.roles as Map<string, Role>).set(team.id, 'owner');
       return team;
-    },
-    addTeamMember: async (_parent, { teamId, email, role }, ctx) => {
-      requireTeam(ctx, teamId, 'admin', 'Team', teamId);
-      let user;
-      try {
-        user = await findOrCreateUser(ctx.store, email);
-      } catch (error) {
-        throw badUserInput((error as Error).message, [{ path: 'email', message: (error as Error).message }]);
-      }
-      await addMember(ctx.store, user.id, teamId, fromRole(role));
-      return { userId: user.id, role: fromRole(role) };
     },
     createToken: async (_parent, { name }, ctx) => {
       const viewer = requireViewer(ctx);

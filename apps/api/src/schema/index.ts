@@ -2,6 +2,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import * as account from './account';
 import * as finding from './finding';
+import * as invitation from './invitation';
 import * as metric from './metric';
 import * as project from './project';
 import * as run from './run';
@@ -9,7 +10,7 @@ import * as scalars from './scalars';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, project, run, metric, worker, finding];
+const domains = [scalars, account, invitation, project, run, metric, worker, finding];
 
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({

@@ -1,4 +1,4 @@
-import { appendMetrics, MetricBatchError, MetricReadTooLargeError, readMetricSeries, runs, type MetricColumns } from '@tuneboard/db';
+import { appendMetrics, MetricBatchError, MetricReadTooLargeError, readMetricSeries, RunHeldError, runs, type MetricColumns } from '@tuneboard/db';
 import { eq } from 'drizzle-orm';
 import { GraphQLError, GraphQLScalarType, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { endianness } from 'node:os';
@@ -278,8 +278,6 @@ export const resolvers: Resolvers = {
   Mutation: {
     logMetrics: async (_parent, { runId, points, series, packed, leaseToken }, ctx) => {
       const run = await loadRun(ctx, runId, 'write');
-      if (leaseToken != null && run.leaseToken !== leaseToken)
-        throw conflict('This worker no longer holds the run (its lease expired or the run ended); its metrics are not stored');
       const allSeries: SeriesInput[] = [...(series ?? []), ...((packed ?? []) as SeriesInput[])];
       const total = (points?.length ?? 0) + allSeries.reduce((sum, s) => sum + s.steps.length, 0);
       if (total > MAX_POINTS_PER_BATCH)
@@ -289,9 +287,11 @@ export const resolvers: Resolvers = {
       const columns = toColumns(points, allSeries);
       let accepted;
       try {
-        accepted = await appendMetrics(ctx.store, run.id, columns);
+        // A run a worker holds takes points only through its lease (checked in the batch's transaction).
+        accepted = await appendMetrics(ctx.store, run.id, columns, { leaseToken: leaseToken ?? null });
       } catch (error) {
         if (error instanceof MetricBatchError) throw badUserInput(error.message, [{ path: error.path, message: error.message }]);
+        if (error instanceof RunHeldError) throw conflict(error.message);
         throw error;
       }
       if (accepted.points > 0) {

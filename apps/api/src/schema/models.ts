@@ -1,4 +1,4 @@
-import type { apiTokens, findingComments, findingEvents, findings, metricSeries, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
+import type { apiTokens, invitations, findingComments, findingEvents, findings, metricSeries, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
 import type { Evidence, EvidencePoint, GroupSummary } from '@tuneboard/findings';
 import type { DerivedFacts } from '@tuneboard/hparams';
 import type { Role } from '@tuneboard/db';
@@ -11,6 +11,7 @@ export type TeamModel = typeof teams.$inferSelect;
 export type UserModel = { id: string; email: string; name: string | null };
 export type TeamMemberModel = { userId: string; role: Role };
 export type ApiTokenModel = typeof apiTokens.$inferSelect;
+export type InvitationModel = typeof invitations.$inferSelect;
 export type ProjectModel = typeof projects.$inferSelect;
 export type RunModel = typeof runs.$inferSelect;
 export type RunAnnotationModel = typeof runAnnotations.$inferSelect;

@@ -3,7 +3,7 @@ import { deriveFacts, paramAt, totalSteps, type RunConfig } from '@tuneboard/hpa
 import { asc, eq } from 'drizzle-orm';
 import { badUserInput } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { loadProject, loadRun } from '../services/access';
+import { loadProject, loadRun, requireTeam } from '../services/access';
 import { listRuns } from '../services/run-listing';
 import { setRunStatus, submitRun, validateName, validateTags } from '../services/runs';
 import { boundedText, TEXT_LIMITS } from '../services/text';
@@ -169,6 +169,11 @@ export const typeDefs = /* GraphQL */ `
     device: String
     divergedAtStep: Int
     divergedLearningRate: Float
+    """
+    Owners only: set the status of a run a worker holds, releasing the worker's lease first (recorded on the
+    run as an annotation). Without it, a held run changes only through its worker or cancelRun (CONFLICT).
+    """
+    override: Boolean = false
   }
 
   input UpdateRunInput {
@@ -237,9 +242,13 @@ export const resolvers: Resolvers = {
       await loadProject(ctx, input.projectId, 'write');
       return submitRun(ctx, input);
     },
-    setRunStatus: async (_parent, { input }, ctx) => {
+    setRunStatus: async (_parent, { input: { override, ...input } }, ctx) => {
       const run = await loadRun(ctx, input.runId, 'write');
-      return setRunStatus(ctx, run.id, run.status, { ...input, status: input.status.toLowerCase() as RunStatus });
+      if (override) {
+        const project = (await ctx.loaders.project.load(run.projectId))!;
+        requireTeam(ctx, project.teamId, 'admin', 'Run', run.id);
+      }
+      return setRunStatus(ctx, run, { ...input, status: input.status.toLowerCase() as RunStatus }, override ? { override: { byUserId: ctx.viewer!.userId } } : {});
     },
     updateRun: async (_parent, { input }, ctx) => {
       await loadRun(ctx, input.id, 'write');

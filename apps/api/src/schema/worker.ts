@@ -6,10 +6,15 @@ import { loadRun, requireViewer } from '../services/access';
 import { claimRun, finishRun, heartbeat, loadWorker, registerWorker, releaseRun } from '../services/queue';
 
 export const typeDefs = /* GraphQL */ `
-  "A trainer process. It uses its user's token and claims only runs of that user's teams."
+  """
+  A trainer process. It uses its user's token and claims only runs of the teams its registration names, and only
+  while its user is still an owner or member there.
+  """
   type Worker {
     id: ID!
     name: String!
+    "The teams whose runs it trains, fixed at registration."
+    teamIds: [ID!]!
     capabilities: JSON!
     lastSeenAt: DateTime!
   }
@@ -59,7 +64,12 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Mutation {
-    registerWorker(name: String!, capabilities: WorkerCapabilitiesInput!): Worker!
+    """
+    Registers a worker for teamIds: teams where the viewer is an owner or member (a team they are not in is
+    NOT_FOUND; a viewer's team FORBIDDEN). Omitted: every such team of the viewer's, as of now; teams joined
+    later need a new registration.
+    """
+    registerWorker(name: String!, capabilities: WorkerCapabilitiesInput!, teamIds: [ID!]): Worker!
     "The oldest queued run this worker may train, now leased to it; null when the queue is empty."
     claimRun(workerId: ID!): RunLease
     "Renews a lease. Call it well within the lease (the worker CLI beats every third of it, at least every 3 s)."
@@ -80,7 +90,7 @@ export const resolvers: Resolvers = {
     leaseSeconds: (_lease, _args, ctx) => Math.round(ctx.settings.leaseSeconds),
   },
   Mutation: {
-    registerWorker: async (_parent, { name, capabilities }, ctx) => {
+    registerWorker: async (_parent, { name, capabilities, teamIds }, ctx) => {
       const viewer = requireViewer(ctx);
       if (name.trim() === '') throw badUserInput('A worker needs a name', [{ path: 'name', message: 'must not be empty' }]);
       return registerWorker(ctx, viewer, name.trim(), {
@@ -89,7 +99,7 @@ export const resolvers: Resolvers = {
         gpu: capabilities.gpu,
         ...(capabilities.memoryMb != null ? { memoryMb: capabilities.memoryMb } : {}),
         ...(capabilities.hostname != null ? { hostname: capabilities.hostname } : {}),
-      });
+      }, teamIds);
     },
     claimRun: async (_parent, { workerId }, ctx) => {
       const viewer = requireViewer(ctx);

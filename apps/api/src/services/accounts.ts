@@ -154,22 +154,44 @@ export async function issueSubscriptionTicket(store: Store, viewer: Viewer): Pro
   return { token, expiresAt };
 }
 
-export async function findOrCreateUser(store: Store, email: string, name?: string): Promise<{ id: string; email: string; created: boolean }> {
+/** The e-mail trimmed, or an AccountError saying it is not one. */
+export function validateEmail(email: string): string {
   const normalized = email.trim();
-  if (!/^[^@\s]+@[^@\s]+$/.test(normalized)) throw new AccountError(`"${email}" is not an email address`);
+  if (!/^[^@\s]+@[^@\s]+$/.test(normalized) || normalized.length > 320) throw new AccountError(`"${email}" is not an email address`);
+  return normalized;
+}
+
+export async function findOrCreateUser(store: Store, email: string, name?: string): Promise<{ id: string; email: string; created: boolean }> {
+  const normalized = validateEmail(email);
   const [existing] = await store.db.select().from(users).where(sql`lower(${users.email}) = lower(${normalized})`);
   if (existing) return { id: existing.id, email: existing.email, created: false };
   const [created] = await store.db.insert(users).values({ email: normalized, name: name ?? null }).returning();
   return { id: created!.id, email: created!.email, created: true };
 }
 
-export async function findOrCreateTeam(store: Store, name: string): Promise<{ id: string; name: string; created: boolean }> {
+/** Teams named `name` (names are not unique), oldest first. */
+export async function teamsNamed(store: Store, name: string) {
+  return store.db
+    .select({ id: teams.id, name: teams.name, createdAt: teams.createdAt, members: sql<number>`(select count(*)::int from memberships m where m.team_id = ${teams.id})` })
+    .from(teams)
+    .where(sql`lower(${teams.name}) = lower(${name.trim()})`)
+    .orderBy(teams.createdAt);
+}
+
+export function validateTeamName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > 100) throw new AccountError('A team name must have 1 to 100 characters');
-  const [existing] = await store.db.select().from(teams).where(sql`lower(${teams.name}) = lower(${trimmed})`);
-  if (existing) return { id: existing.id, name: existing.name, created: false };
-  const [created] = await store.db.insert(teams).values({ name: trimmed }).returning();
-  return { id: created!.id, name: created!.name, created: true };
+  return trimmed;
+}
+
+/** A new team owned by `ownerId`, whatever other teams are called: names are not unique, teams are found by id. */
+export async function createTeam(store: Store, name: string, ownerId: string) {
+  const trimmed = validateTeamName(name);
+  return store.db.transaction(async (tx) => {
+    const [team] = await tx.insert(teams).values({ name: trimmed }).returning();
+    await tx.insert(memberships).values({ userId: ownerId, teamId: team!.id, role: 'owner' });
+    return team!;
+  });
 }
 
 export async function addMember(store: Store, userId: string, teamId: string, role: Role): Promise<void> {
@@ -183,12 +205,60 @@ export class AccountError extends Error {
   override name = 'AccountError';
 }
 
-/** A user in a team (both created when new) with a fresh token: what `tuneboard user create` prints. */
-export async function createUserWithToken(store: Store, input: { email: string; team: string; role?: Role }) {
-  const team = await findOrCreateTeam(store, input.team);
+/** `--team NAME` named teams that exist already: joining one must be asked for by id, never happen silently. */
+export class TeamNameTakenError extends AccountError {
+  constructor(
+    readonly teamName: string,
+    readonly existing: { id: string; name: string; createdAt: Date; members: number }[],
+  ) {
+    super(
+      `${existing.length === 1 ? 'A team' : `${existing.length} teams`} named "${teamName}" already exist${existing.length === 1 ? 's' : ''}: ` +
+        existing.map((team) => `${team.id} ("${team.name}", created ${team.createdAt.toISOString()}, ${team.members} member${team.members === 1 ? '' : 's'})`).join('; ') +
+        '. Nobody joins an existing team by its name. To add the user to one of these, pass --team-id <id> instead of --team; ' +
+        'to create another team with this name anyway, add --new-team.',
+    );
+  }
+}
+
+export interface NewUserInput {
+  email: string;
+  /** Creates a new team with this name (refused when teams of that name exist, unless `newTeam` or `joinExisting`). */
+  team?: string;
+  /** Joins this existing team instead. */
+  teamId?: string;
+  role?: Role;
+  /** Create the team even though teams of that name exist. */
+  newTeam?: boolean;
+  /** Join the one team of that name if it exists (tests, which create users in named teams); never for the CLI. */
+  joinExisting?: boolean;
+}
+
+/**
+ * A user (created when new) in a team, with a fresh token: what `tuneboard user create` prints. Whoever runs it
+ * holds the database, so this is the administrator's act; still, a team is joined only when named by id (or
+ * `joinExisting`), so a team squatting a name never gains a member by accident.
+ */
+export async function createUserWithToken(store: Store, input: NewUserInput) {
+  validateEmail(input.email);
+  let team: { id: string; name: string };
+  let created = false;
+  if (input.teamId !== undefined) {
+    const [found] = /^[0-9a-f-]{36}$/i.test(input.teamId) ? await store.db.select().from(teams).where(eq(teams.id, input.teamId)) : [];
+    if (!found) throw new AccountError(`No team with the id ${input.teamId}`);
+    team = found;
+  } else {
+    const name = validateTeamName(input.team ?? '');
+    const existing = input.newTeam ? [] : await teamsNamed(store, name);
+    if (existing.length === 1 && input.joinExisting) team = existing[0]!;
+    else if (existing.length > 0) throw new TeamNameTakenError(name, existing);
+    else {
+      [team] = (await store.db.insert(teams).values({ name }).returning()) as [typeof teams.$inferSelect];
+      created = true;
+    }
+  }
   const user = await findOrCreateUser(store, input.email);
   // The first member of a new team owns it.
-  await addMember(store, user.id, team.id, input.role ?? (team.created ? 'owner' : 'member'));
+  await addMember(store, user.id, team.id, input.role ?? (created ? 'owner' : 'member'));
   const token = await issueToken(store, user.id, 'cli');
   return { user: { id: user.id, email: user.email }, team: { id: team.id, name: team.name }, token: token.token };
 }

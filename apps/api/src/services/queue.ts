@@ -1,7 +1,8 @@
-import { runs, workers, type Store } from '@tuneboard/db';
+import { runs, workers, type Role, type Store } from '@tuneboard/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
-import { conflict } from '../errors';
+import { badUserInput, conflict, forbidden, notFound } from '../errors';
+import { isUuid } from './access';
 import type { Viewer } from './accounts';
 
 /**
@@ -19,8 +20,36 @@ export interface WorkerCapabilities {
   hostname?: string;
 }
 
-export async function registerWorker(ctx: Context, viewer: Viewer, name: string, capabilities: WorkerCapabilities) {
-  const [worker] = await ctx.store.db.insert(workers).values({ userId: viewer.userId, name, capabilities }).returning();
+/** Roles that may train a team's runs. */
+const TRAINING_ROLES: readonly Role[] = ['owner', 'member'];
+const MAX_WORKER_TEAMS = 100;
+
+/**
+ * Registers a worker for the teams it names, or, when none are named, for the teams its user may train for
+ * now. The list is fixed at registration: joining a team later does not widen what a running worker trains.
+ */
+export async function registerWorker(ctx: Context, viewer: Viewer, name: string, capabilities: WorkerCapabilities, teamIds?: readonly string[] | null) {
+  const trainable = [...viewer.roles].filter(([, role]) => TRAINING_ROLES.includes(role)).map(([teamId]) => teamId);
+  let chosen: string[];
+  if (teamIds == null) {
+    if (trainable.length === 0)
+      throw badUserInput('You belong to no team whose runs you may train (a viewer cannot); a worker needs an owner or member', [
+        { path: 'teamIds', message: 'no team to train for' },
+      ]);
+    chosen = trainable;
+  } else {
+    chosen = [...new Set(teamIds.map((id) => id.toLowerCase()))];
+    if (chosen.length === 0 || chosen.length > MAX_WORKER_TEAMS)
+      throw badUserInput(`A worker trains for 1 to ${MAX_WORKER_TEAMS} teams; omit teamIds for all of yours`, [{ path: 'teamIds', message: `must name 1 to ${MAX_WORKER_TEAMS} teams` }]);
+    // A team the user is not in is unknown to them, exactly as everywhere else; a viewer may not train.
+    chosen.forEach((teamId) => {
+      const role = viewer.roles.get(teamId);
+      if (!role || !isUuid(teamId)) throw notFound('Team', teamId);
+      if (!TRAINING_ROLES.includes(role))
+        throw forbidden(`Your role in team ${teamId} is ${role}; only an owner or member may train its runs`);
+    });
+  }
+  const [worker] = await ctx.store.db.insert(workers).values({ userId: viewer.userId, name, capabilities, teamIds: chosen }).returning();
   return worker!;
 }
 
@@ -32,9 +61,12 @@ export async function loadWorker(ctx: Context, viewer: Viewer, workerId: string)
   return worker ?? null;
 }
 
-/** Claims the oldest queued run of the viewer's teams whose requirements the worker meets, or null. */
+/**
+ * Claims the oldest queued run whose requirements the worker meets, of a team its registration names and in
+ * which its user may still train (roles are read afresh on every request), or null.
+ */
 export async function claimRun(ctx: Context, viewer: Viewer, worker: typeof workers.$inferSelect, leaseSeconds: number) {
-  const teamIds = [...viewer.roles].filter(([, role]) => role !== 'viewer').map(([teamId]) => teamId);
+  const teamIds = worker.teamIds.filter((teamId) => TRAINING_ROLES.includes(viewer.roles.get(teamId) as Role));
   if (teamIds.length === 0) return null;
   const capabilities = worker.capabilities as WorkerCapabilities;
   const rows = await ctx.store.query<{ id: string }>(

@@ -1,4 +1,4 @@
-import { RUN_STATUSES, runs, TERMINAL_RUN_STATUSES, type RunStatus } from '@tuneboard/db';
+import { RUN_STATUSES, runAnnotations, runs, TERMINAL_RUN_STATUSES, workers, type RunStatus } from '@tuneboard/db';
 import { flattenConfig, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import { eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
@@ -170,8 +170,23 @@ export interface StatusChange {
   divergedLearningRate?: number | null;
 }
 
-export async function setRunStatus(ctx: Context, runId: string, current: RunStatus, change: StatusChange) {
+/**
+ * A member's manual status change. A run a worker holds (running, with a lease) changes only through that
+ * lease, cancelRun, or an owner's explicit override, which releases the lease in the same update and is
+ * recorded on the run as an annotation.
+ */
+export async function setRunStatus(ctx: Context, before: typeof runs.$inferSelect, change: StatusChange, options: { override?: { byUserId: string } } = {}) {
+  const runId = before.id;
+  const current = before.status;
   if (!RUN_STATUSES.includes(change.status)) throw badUserInput(`Unknown status ${change.status}`);
+  const held = current === 'running' && before.leaseToken !== null;
+  const worker = held && before.workerId ? (await ctx.store.db.select({ name: workers.name }).from(workers).where(eq(workers.id, before.workerId)))[0] : undefined;
+  const workerName = worker?.name ?? 'unknown';
+  if (held && !options.override)
+    throw conflict(
+      `The run is held by worker "${workerName}" (lease until ${before.leaseExpiresAt?.toISOString() ?? 'unknown'}); only that worker changes its status. ` +
+        'Stop it with cancelRun, or, as an owner of the team, pass override: true to release the lease and set the status.',
+    );
   if (current !== change.status && !TRANSITIONS[current].includes(change.status)) {
     const allowed = TRANSITIONS[current];
     throw conflict(
@@ -192,13 +207,27 @@ export async function setRunStatus(ctx: Context, runId: string, current: RunStat
       ...(change.device != null ? { device: change.device } : {}),
       ...(change.divergedAtStep != null ? { divergedAtStep: change.divergedAtStep } : {}),
       ...(change.divergedLearningRate != null ? { divergedLearningRate: change.divergedLearningRate } : {}),
+      // The override releases the lease: the worker's next heartbeat or report is refused and it stops.
+      ...(held ? { workerId: null, leaseToken: null, leaseExpiresAt: null } : {}),
     })
-    // Guard against a concurrent change: only move from the status we checked.
-    .where(sql`${runs.id} = ${runId} and ${runs.status} = ${current}`)
+    // Only from the status and lease we checked: a worker claiming or finishing the run meanwhile wins.
+    .where(
+      sql`${runs.id} = ${runId} and ${runs.status} = ${current} and ${
+        before.leaseToken === null ? sql`${runs.leaseToken} is null` : sql`${runs.leaseToken} = ${before.leaseToken}::uuid`
+      }`,
+    )
     .returning();
   if (!run) {
     const [fresh] = await ctx.store.db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
     throw conflict(`The run changed status concurrently (it is now ${fresh?.status ?? 'gone'}); try again`);
+  }
+  if (held && options.override) {
+    await ctx.store.db.insert(runAnnotations).values({
+      runId,
+      authorId: options.override.byUserId,
+      body: `Owner override: status set from ${current} to ${run.status}; the lease of worker "${workerName}" was released.`,
+    });
+    ctx.logger.info({ runId, worker: before.workerId, from: current, to: run.status, by: options.override.byUserId }, 'run status override released a lease');
   }
   if (run.status !== current) await ctx.events.publish({ kind: 'STATUS_CHANGED', runId, status: run.status });
   if (TERMINAL_RUN_STATUSES.includes(run.status)) ctx.rechecks.projectChanged(run.projectId);

@@ -1,0 +1,101 @@
+import type { Role } from '@tuneboard/db';
+import { badUserInput, notFound } from '../errors';
+import type { Resolvers } from '../generated/resolvers-types';
+import { isUuid, requireTeam, requireViewer } from '../services/access';
+import { acceptInvitation, createInvitation, findInvitation, InvitationError, invitationStatus, revokeInvitation, teamInvitations } from '../services/invitations';
+import { fromRole, toRole } from './account';
+
+export const typeDefs = /* GraphQL */ `
+  "An owner's offer to join a team. Nobody becomes a member without accepting one, signed in as themselves."
+  type Invitation {
+    id: ID!
+    team: Team!
+    role: Role!
+    "When set, only the user with this e-mail may accept; as the owner typed it."
+    email: String
+    invitedBy: User
+    createdAt: DateTime!
+    expiresAt: DateTime!
+    status: InvitationStatus!
+    acceptedBy: User
+    acceptedAt: DateTime
+    revokedAt: DateTime
+  }
+
+  enum InvitationStatus {
+    PENDING
+    ACCEPTED
+    REVOKED
+    EXPIRED
+  }
+
+  type CreatedInvitation {
+    "The secret to hand to the invited person. Shown this once; only its hash is stored."
+    token: String!
+    invitation: Invitation!
+  }
+
+  extend type Team {
+    "The team's invitations, newest first (at most 200); owners only."
+    invitations: [Invitation!]!
+  }
+
+  extend type Mutation {
+    """
+    Invites someone to a team; owners only. Hand them the returned token: they join by calling
+    acceptInvitation with it. With email, only the user with that e-mail can accept. Expires after
+    expiresInHours (1 to 720).
+    """
+    createInvitation(teamId: ID!, role: Role! = MEMBER, email: String, expiresInHours: Int = 72): CreatedInvitation!
+    """
+    Joins the invitation's team as the signed-in user (once per invitation). An unknown, expired, revoked or used
+    invitation, or one for another e-mail, is NOT_FOUND: the answer is the same whatever the reason.
+    """
+    acceptInvitation(token: String!): Team!
+    "Withdraws a pending invitation; owners only."
+    revokeInvitation(id: ID!): Invitation!
+  }
+`;
+
+export const resolvers: Resolvers = {
+  Team: {
+    invitations: (team, _args, ctx) => {
+      requireTeam(ctx, team.id, 'admin', 'Team', team.id);
+      return teamInvitations(ctx.store, team.id);
+    },
+  },
+  Invitation: {
+    team: async (invitation, _args, ctx) => (await ctx.loaders.team.load(invitation.teamId))!,
+    role: (invitation) => toRole(invitation.role),
+    invitedBy: (invitation, _args, ctx) => (invitation.invitedBy ? ctx.loaders.user.load(invitation.invitedBy) : null),
+    acceptedBy: (invitation, _args, ctx) => (invitation.acceptedBy ? ctx.loaders.user.load(invitation.acceptedBy) : null),
+    status: (invitation) => invitationStatus(invitation),
+  },
+  Mutation: {
+    createInvitation: async (_parent, { teamId, role, email, expiresInHours }, ctx) => {
+      requireTeam(ctx, teamId, 'admin', 'Team', teamId);
+      try {
+        return await createInvitation(ctx.store, { teamId, role: fromRole(role), email, invitedBy: ctx.viewer!.userId, expiresInHours });
+      } catch (error) {
+        if (error instanceof InvitationError) throw badUserInput(error.message, [{ path: error.path, message: error.message }]);
+        throw error;
+      }
+    },
+    acceptInvitation: async (_parent, { token }, ctx) => {
+      const viewer = requireViewer(ctx);
+      const accepted = await acceptInvitation(ctx.store, token, { id: viewer.userId, email: viewer.email });
+      // One answer for every reason, and no echo of the secret.
+      if (!accepted) throw notFound('Invitation', '(this token)');
+      // Later resolvers in this request (the team's role, projects) must see the membership.
+      (viewer.roles as Map<string, Role>).set(accepted.teamId, accepted.role);
+      return (await ctx.loaders.team.load(accepted.teamId))!;
+    },
+    revokeInvitation: async (_parent, { id }, ctx) => {
+      requireViewer(ctx);
+      const invitation = isUuid(id) ? await findInvitation(ctx.store, id) : null;
+      if (!invitation) throw notFound('Invitation', id);
+      requireTeam(ctx, invitation.teamId, 'admin', 'Invitation', id);
+      return (await revokeInvitation(ctx.store, id))!;
+    },
+  },
+};
