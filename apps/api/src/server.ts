@@ -13,6 +13,7 @@ import { buildSchema } from './schema/index';
 import { FindingRechecks } from './services/findings';
 import { requeueExpiredLeases } from './services/queue';
 import { EventBus } from './services/events';
+import { subscribeWithRetries } from './subscription-execution';
 
 export interface ServerOptions {
   store: Store;
@@ -133,6 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const wsCleanup = useServer<Record<string, unknown>, SocketState>(
     {
       schema,
+      subscribe: subscribeWithRetries(logger),
       // The token travels in the connection parameters. It is checked again for every operation, at once when
       // any replica revokes one of the user's tokens, and every minute while the socket is open.
       onConnect: async (ctx) => {

@@ -290,6 +290,22 @@ function listenWithReconnect(
   };
 }
 
+/** SQLSTATEs of a connection the server ended (admin shutdown, crash shutdown, cannot connect now) or lost. */
+const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+/**
+ * Whether an error (or what it wraps: Drizzle wraps driver errors) says the database connection was lost rather
+ * than that the statement was wrong: such a failure is transient, and an idempotent read may simply be retried.
+ */
+export function isConnectionError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET')) return true;
+    if (/Connection terminated|terminating connection|Client has encountered a connection error/i.test(current.message)) return true;
+  }
+  return false;
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -43,6 +43,11 @@ type Cursor =
 
 interface Subscriber {
   cursor: Cursor;
+  /**
+   * The cursor as it was when the channel was lost: what a catch-up must start from, even if events that
+   * arrive after the reconnection (later steps) move the cursor on before the catch-up has read the gap.
+   */
+  checkpoint: Cursor | null;
   /** Resolves once the cursor's starting point was read from the database. */
   ready: Promise<void>;
   deliver(event: EventMessage): void;
@@ -61,7 +66,10 @@ export class EventBus {
 
   async start(): Promise<void> {
     this.unlisten = await this.store.listen(CHANNEL, (payload) => this.dispatch(payload), {
-      onDisconnect: (error) => this.logger.warn({ err: error }, 'lost the event channel (LISTEN); live subscriptions miss events until it is back'),
+      onDisconnect: (error) => {
+        this.logger.warn({ err: error }, 'lost the event channel (LISTEN); live subscriptions miss events until it is back');
+        for (const set of this.subscribers.values()) for (const subscriber of set) subscriber.checkpoint ??= snapshot(subscriber.cursor);
+      },
       onReconnect: (attempts) => {
         this.logger.warn({ attempts, subscriptions: this.subscriberCount() }, 'event channel (LISTEN) re-established; catching subscribers up');
         void this.catchUpAll();
@@ -86,7 +94,8 @@ export class EventBus {
       payload = JSON.stringify({ ...event, keys: [] });
     }
     try {
-      await this.store.query('select pg_notify($1, $2)', [CHANNEL, payload]);
+      // A connection that just died fails once; the pool's next one works.
+      await retrying(() => this.store.query('select pg_notify($1, $2)', [CHANNEL, payload]));
     } catch (error) {
       this.logger.error({ err: error, kind: event.kind, bytes: Buffer.byteLength(payload) }, 'could not publish an event; its write is kept');
     }
@@ -151,24 +160,30 @@ export class EventBus {
     try {
       await subscriber.ready;
       const cursor = subscriber.cursor;
-      if (cursor.topic === 'run') {
-        const progress = await runProgress(this.store, cursor.runId);
+      const from = subscriber.checkpoint ?? cursor;
+      if (cursor.topic === 'run' && from.topic === 'run') {
+        const progress = await retrying(() => runProgress(this.store, cursor.runId));
+        subscriber.checkpoint = null;
         if (!progress) return;
         if (progress.status !== cursor.status) subscriber.deliver({ kind: 'STATUS_CHANGED', runId: cursor.runId, status: progress.status });
-        if (progress.lastStep !== null && (cursor.lastStep === null || progress.lastStep > cursor.lastStep)) {
-          // keys [] means every key: the subscriber does not know which ones were written meanwhile.
-          const fromStep = cursor.lastStep === null ? 0 : cursor.lastStep + 1;
+        if (progress.lastStep !== null && (from.lastStep === null || progress.lastStep > from.lastStep)) {
+          // keys [] means every key: the subscriber does not know which ones were written meanwhile. Steps
+          // already delivered after the reconnection may come again: appended metrics are idempotent per step.
+          const fromStep = from.lastStep === null ? 0 : from.lastStep + 1;
           subscriber.deliver({ kind: 'METRICS_APPENDED', runId: cursor.runId, keys: [], fromStep, toStep: progress.lastStep });
         }
         return;
       }
-      const now = await databaseNow(this.store);
+      if (cursor.topic !== 'project') return;
       if (cursor.since === null) throw new Error('the subscription never learnt its starting point');
-      const missed = await findingEventsSince(this.store, cursor.projectId, cursor.since, { slackMs: FINDING_CATCH_UP_SLACK_MS, limit: FINDING_CATCH_UP_LIMIT });
+      const since = cursor.since;
+      const now = await retrying(() => databaseNow(this.store));
+      const missed = await retrying(() => findingEventsSince(this.store, cursor.projectId, since, { slackMs: FINDING_CATCH_UP_SLACK_MS, limit: FINDING_CATCH_UP_LIMIT }));
       if (missed.length >= FINDING_CATCH_UP_LIMIT) throw new Error(`more than ${FINDING_CATCH_UP_LIMIT} finding events were missed`);
       for (const event of missed)
         if (!cursor.delivered.has(event.id)) subscriber.deliver({ kind: 'FINDING_CHANGED', projectId: cursor.projectId, findingId: event.findingId, eventId: event.id });
       cursor.since = now;
+      subscriber.checkpoint = null;
     } catch (error) {
       this.logger.warn({ err: error }, 'could not catch a subscriber up after the event channel was lost; ending its subscription');
       subscriber.fail(
@@ -187,6 +202,7 @@ export class EventBus {
     if (!set) this.subscribers.set(topic, (set = new Set()));
     const subscriber: Subscriber = {
       cursor: cursorFor(topic),
+      checkpoint: null,
       ready: Promise.resolve(),
       deliver: (message) => {
         const event = message as E;
@@ -259,6 +275,22 @@ function cursorFor(topic: string): Cursor {
   return kind === 'project'
     ? { topic: 'project', projectId: id, since: null, delivered: new Set() }
     : { topic: 'run', runId: id, status: null, lastStep: null };
+}
+
+function snapshot(cursor: Cursor): Cursor {
+  return cursor.topic === 'run' ? { ...cursor } : { ...cursor, delivered: new Set(cursor.delivered) };
+}
+
+/** `work`, tried again after a short pause when it fails: a query on a connection that just died fails once. */
+async function retrying<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** Moves a cursor past a delivered event. */
