@@ -150,12 +150,15 @@ async function expectStoredExactly(client: TuneboardClient, runId: string, ackno
 }
 
 /** Every acknowledged step from the first one the subscription saw on (earlier ones predate its start). */
-async function expectEveryStepDelivered(delivered: Set<number>, acknowledged: Map<number, number>) {
+async function expectEveryStepDelivered(delivered: Set<number>, acknowledged: Map<number, number>, server: ServerProcess) {
   const first = Math.min(...delivered);
   const expected = [...acknowledged.keys()].filter((step) => step >= first);
   const missing = () => expected.filter((step) => !delivered.has(step));
   await waitFor(() => missing().length === 0, 20_000, 'the subscription to deliver every step').catch(() => {
-    throw new Error(`the subscription missed steps ${missing().join(', ')} (first delivered: ${first}, last acknowledged: ${Math.max(...acknowledged.keys())})`);
+    const log = server.output();
+    throw new Error(
+      `the subscription missed steps ${missing().join(', ')} (first delivered: ${first}, last acknowledged: ${Math.max(...acknowledged.keys())})\nserver log:\n${log.stdout.slice(-4000)}${log.stderr.slice(-4000)}`,
+    );
   });
 }
 
@@ -185,7 +188,7 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
 
       const live = subscribeToRun(server.url, token, runId);
       const ingestion = startIngestion(client, runId);
-      await waitFor(() => live.steps.size > 0, 15_000, 'the subscription to deliver a first event');
+      await waitFor(() => live.steps.size > 0, 30_000, 'the subscription to deliver a first event');
       let terminated = 0;
       for (let i = 0; i < 12; i++) {
         const { rowCount } = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
@@ -204,7 +207,7 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
       expect(ingestion.acknowledged.size).toBe(ingestion.steps());
       await expectStoredExactly(client, runId, ingestion.acknowledged);
       // Points written while LISTEN was down reach the old subscription through its catch-up.
-      await expectEveryStepDelivered(live.steps, ingestion.acknowledged);
+      await expectEveryStepDelivered(live.steps, ingestion.acknowledged, server);
       expect(live.outcome.error).toBeUndefined();
       expect(live.eventErrors).toEqual([]);
 
@@ -252,7 +255,7 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
 
       const live = subscribeToRun(server.url, token, runId);
       const ingestion = startIngestion(client, runId);
-      await waitFor(() => live.steps.size > 0, 15_000, 'the subscription to deliver a first event');
+      await waitFor(() => live.steps.size > 0, 30_000, 'the subscription to deliver a first event');
       await sleep(500);
       const stepsBeforeRestart = ingestion.steps();
       const started = performance.now();
@@ -271,7 +274,7 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
       expect(ingestion.steps()).toBeGreaterThan(stepsBeforeRestart);
       await expectStoredExactly(client, runId, ingestion.acknowledged);
       // Every point, those logged during and after the outage included, reached the subscription opened before.
-      await expectEveryStepDelivered(live.steps, ingestion.acknowledged);
+      await expectEveryStepDelivered(live.steps, ingestion.acknowledged, server);
       expect(live.outcome.error).toBeUndefined();
       expect(live.eventErrors).toEqual([]);
       expect(server.output().stdout + server.output().stderr).toMatch(/event channel \(LISTEN\) re-established/);
