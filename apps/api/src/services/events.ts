@@ -218,7 +218,9 @@ export class EventBus {
       },
       fail: (error) => {
         failure = error;
+        // The waiting reader gets the error, not the end of the stream.
         const waiting = wake;
+        wake = null;
         finish();
         waiting?.reject(error);
       },

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@tuneboard/db';
+import { openStore, type ListenConnectionEvents, type Store } from '@tuneboard/db';
 import { MetricBuffer, TuneboardClient } from '@tuneboard/sdk';
 import { createClient, type Client } from 'graphql-ws';
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server';
 import { createUserWithToken } from '../../src/services/accounts';
-import { CREATE_PROJECT, LOG_METRICS, MLP_CONFIG, startTestApi, SUBMIT_RUN, testDatabases, type TestApi } from '../harness';
+import { CREATE_PROJECT, LOG_METRICS, MLP_CONFIG, postGraphQL, startTestApi, SUBMIT_RUN, testDatabases, type TestApi } from '../harness';
 import { killAllChildren, makeTempDir, startServerProcess, withDeadline, type ServerProcess } from '../process-harness';
 
 /**
@@ -120,11 +120,14 @@ function subscribeToRun(url: string, token: string, runId: string) {
   });
   const steps = new Set<number>();
   const eventErrors: unknown[] = [];
+  const statuses: string[] = [];
   const outcome: { error?: unknown; completed?: boolean } = {};
   client.subscribe(
     { query: RUN_EVENTS, variables: { id: runId } },
     {
       next: (message) => {
+        const event = message.data?.runEvents as { kind: string; run: { status: string } } | undefined;
+        if (event?.kind === 'STATUS_CHANGED') statuses.push(event.run.status);
         // An event whose reads failed would be lost to the client: count them.
         if (message.errors) eventErrors.push(...message.errors);
         for (const series of (message.data?.runEvents as { metrics: { steps: number[] }[] } | undefined)?.metrics ?? []) for (const step of series.steps) steps.add(step);
@@ -133,7 +136,7 @@ function subscribeToRun(url: string, token: string, runId: string) {
       complete: () => (outcome.completed = true),
     },
   );
-  return { client, steps, eventErrors, outcome };
+  return { client, steps, statuses, eventErrors, outcome };
 }
 
 /** Every acknowledged point is stored once, with its value, and nothing else is. */
@@ -293,6 +296,76 @@ for (const database of testDatabases()) {
     const apis: TestApi[] = [];
     afterAll(async () => {
       for (const api of apis.reverse()) await api.close();
+    });
+
+    it('#1 catches runEvents and findingEvents subscribers up on what they missed while the event channel was down', async () => {
+      // The channel's loss is simulated (PGlite has no connection to lose): notifications are swallowed between
+      // the store's disconnect and reconnect reports, exactly what a dead LISTEN connection does.
+      const store = await database.open();
+      let connection: ListenConnectionEvents = {};
+      let down = false;
+      const flaky: Store = {
+        ...store,
+        listen: (channel, onPayload, events) => {
+          connection = events ?? {};
+          return store.listen(channel, (payload) => down || onPayload(payload), events);
+        },
+      };
+      const server = await startServer({ store: flaky, port: 0, logger: pino({ level: 'error' }) });
+      try {
+        const { token } = await createUserWithToken(store, { email: 'alice@example.com', team: 'vision' });
+        const request = async (query: string, variables: Record<string, unknown>) => {
+          const result = await postGraphQL(server.url, token, { query, variables });
+          expect(result.errors).toBeUndefined();
+          return result.data;
+        };
+        const projectId = (await request(CREATE_PROJECT, { teamId: (await request('{ viewer { teams { id } } }', {})).viewer.teams[0].id, name: 'gap' })).createProject.id;
+        const runId = (await request(SUBMIT_RUN, { input: { projectId, hparams: MLP_CONFIG } })).submitRun.run.id;
+        const runs = subscribeToRun(server.url, token, runId);
+        const findingKinds: string[] = [];
+        const findingErrors: unknown[] = [];
+        runs.client.subscribe(
+          { query: 'subscription($p: ID!) { findingEvents(projectId: $p) { kind finding { title } } }', variables: { p: projectId } },
+          {
+            next: (message) => {
+              if (message.errors) findingErrors.push(...message.errors);
+              else findingKinds.push((message.data as { findingEvents: { kind: string } }).findingEvents.kind);
+            },
+            error: (error) => findingErrors.push(error),
+            complete: () => {},
+          },
+        );
+        for (let step = 0; runs.steps.size === 0; step++) {
+          await request(LOG_METRICS, { runId, points: [{ key: 'loss', step, value: 1 }] });
+          await sleep(50);
+          if (step > 100) throw new Error('the subscription never delivered an event');
+        }
+        const lastLive = Math.max(...runs.steps);
+
+        down = true;
+        connection.onDisconnect?.(new Error('simulated loss of the LISTEN connection'));
+        await request(LOG_METRICS, { runId, series: [{ key: 'loss', steps: [lastLive + 1, lastLive + 2, lastLive + 3], values: [0.9, 0.8, 0.7] }] });
+        await request(`mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { id } }`, { i: { runId, status: 'RUNNING' } });
+        await request(`mutation($input: FindingInput!) { createFinding(input: $input) { id } }`, {
+          input: { projectId, title: 'Missed while down', rule: 'batchSize <= 32', metric: { key: 'test.accuracy', direction: 'HIGHER' } },
+        });
+        await sleep(300);
+        expect(runs.steps.has(lastLive + 1)).toBe(false);
+        expect(runs.statuses).toEqual([]);
+        expect(findingKinds).toEqual([]);
+
+        down = false;
+        connection.onReconnect?.(1);
+        await waitFor(() => [1, 2, 3].every((i) => runs.steps.has(lastLive + i)) && findingKinds.length > 0, 10_000, 'the catch-up events');
+        expect(findingKinds).toEqual(['created']);
+        expect(runs.statuses).toEqual(['RUNNING']);
+        expect(findingErrors).toEqual([]);
+        expect(runs.eventErrors).toEqual([]);
+        await runs.client.dispose();
+      } finally {
+        await server.stop();
+        await store.destroy();
+      }
     });
 
     it('#10 accepts a batch whose keys make the NOTIFY payload pass 8000 bytes, and subscribers still get an event', async () => {
