@@ -428,6 +428,7 @@ for (const database of testDatabases()) {
           await sleep(200);
           expect(code, replica).toBe(4401);
           expect(at - revokedAt, replica).toBeLessThan(1_000);
+          console.info(`${database.name}: the socket on ${replica} closed ${Math.round(at - revokedAt)} ms after revokeToken answered`);
           expect([...live.steps].filter((s) => s >= firstAfter), `events delivered on ${replica} after the revocation`).toEqual([]);
           await live.client.dispose();
         }
