@@ -28,3 +28,8 @@ export function badUserInput(message: string, problems: FieldProblem[] = []): Gr
 export function conflict(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'CONFLICT' } });
 }
+
+/** A live subscription that lost events it cannot replay: the client should subscribe again and re-read. */
+export function eventsInterrupted(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'EVENTS_INTERRUPTED' } });
+}

@@ -34,7 +34,12 @@ export async function start(env: Env = readEnv()): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  const store = (running.store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir }));
+  const store = (running.store = await openStore({
+    databaseUrl: env.DATABASE_URL,
+    dataDir,
+    // A dropped connection is survivable (queries fail and are retried by clients); worth a warning, not a crash.
+    onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection failed'),
+  }));
   const server = (running.server = await startServer({
     store,
     port: env.PORT,

@@ -14,6 +14,7 @@ import { buildSchema } from './schema/index';
 import { FindingRechecks } from './services/findings';
 import { requeueExpiredLeases } from './services/queue';
 import { EventBus } from './services/events';
+import { subscribeWithRetries } from './subscription-execution';
 
 export interface ServerOptions {
   store: Store;
@@ -41,7 +42,10 @@ const SOCKET_REAUTH_MS = 60_000;
 type SocketState = {
   socket: WebSocket;
   authorization?: string | undefined;
+  userId?: string;
   recheck?: ReturnType<typeof setInterval>;
+  /** Set while the token is being re-checked after a revocation: nothing is sent until it settles. */
+  pendingReauth?: Promise<void> | undefined;
 };
 
 class BodyTooLargeError extends Error {}
@@ -121,31 +125,67 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  // Open sockets per user, so a revoked token (announced by any replica) ends its subscriptions at once.
+  const socketsByUser = new Map<string, Set<SocketState>>();
+  /** Checks a socket's token again, closing the socket (4401) when it no longer names a viewer. */
+  const reauthenticate = (state: SocketState): Promise<void> =>
+    buildContext(services, state.authorization, 'socket').then(
+      (fresh) => {
+        if (!fresh.viewer) state.socket.close(4401, 'Unauthorized: the token was revoked');
+      },
+      (error: unknown) => {
+        // Unable to tell whether the token still holds: close rather than keep streaming; the client reconnects.
+        logger.warn({ err: error }, 'could not re-check a socket token; closing the socket');
+        state.socket.close(1011, 'Could not re-check the token; reconnect');
+      },
+    );
+  const unsubscribeRevocations = events.onTokenRevoked((userId) => {
+    const sockets = [...(socketsByUser.get(userId) ?? [])];
+    // Hold every socket of the user synchronously, before any later event can be sent (see onNext); the
+    // re-check is generic, so tokens derived from the revoked one are caught too.
+    return Promise.all(
+      sockets.map((state) => {
+        const reauth = reauthenticate(state).finally(() => {
+          if (state.pendingReauth === reauth) state.pendingReauth = undefined;
+        });
+        state.pendingReauth = reauth;
+        return reauth;
+      }),
+    ).then(() => {});
+  });
   const wsCleanup = useServer<Record<string, unknown>, SocketState>(
     {
       schema,
-      // The token travels in the connection parameters. It is checked again for every operation and every
-      // minute while the socket is open, so revoking a token (or a membership) also ends its subscriptions.
+      subscribe: subscribeWithRetries(logger),
+      // The token travels in the connection parameters. It is checked again for every operation, at once when
+      // any replica revokes one of the user's tokens, and every minute while the socket is open.
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
         const context = await buildContext(services, authorization, 'socket-connect');
         if (!context.viewer) return false;
         ctx.extra.authorization = authorization;
-        ctx.extra.recheck = setInterval(() => {
-          buildContext(services, authorization, 'socket')
-            .then((fresh) => {
-              if (!fresh.viewer) ctx.extra.socket.close(4401, 'Unauthorized: the token was revoked');
-            })
-            .catch(() => {});
-        }, SOCKET_REAUTH_MS);
+        const userId = (ctx.extra.userId = context.viewer.userId);
+        let sockets = socketsByUser.get(userId);
+        if (!sockets) socketsByUser.set(userId, (sockets = new Set()));
+        sockets.add(ctx.extra);
+        ctx.extra.recheck = setInterval(() => void reauthenticate(ctx.extra), SOCKET_REAUTH_MS);
         ctx.extra.recheck.unref();
         return true;
       },
-      onClose: (ctx) => clearInterval(ctx.extra.recheck),
+      onNext: async (ctx) => {
+        // An event that arrives while a revocation is being checked waits; if the socket closed, it goes nowhere.
+        if (ctx.extra.pendingReauth) await ctx.extra.pendingReauth;
+      },
+      onClose: (ctx) => {
+        clearInterval(ctx.extra.recheck);
+        const sockets = ctx.extra.userId ? socketsByUser.get(ctx.extra.userId) : undefined;
+        sockets?.delete(ctx.extra);
+        if (sockets?.size === 0) socketsByUser.delete(ctx.extra.userId!);
+      },
       // Built per operation (fresh loaders, and the viewer as of now).
       context: (ctx) => buildContext(services, ctx.extra.authorization, 'socket'),
       onSubscribe: async (ctx, _id, payload) => {
-        // Refused here; the minute's re-check closes the socket itself.
+        // Refused here; the revocation's re-check (or the minute's) closes the socket itself.
         if (!(await buildContext(services, ctx.extra.authorization, 'socket')).viewer)
           return [new GraphQLError('The token was revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
         const document = parse(payload.query);
@@ -283,6 +323,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpServer,
     async stop() {
       clearInterval(sweep);
+      unsubscribeRevocations();
       rechecks.stop();
       await apollo.stop();
       await events.stop();

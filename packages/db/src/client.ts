@@ -37,9 +37,20 @@ export interface Store {
   migrate(folder: string): Promise<void>;
   /** Runs `work` in one transaction on one connection. */
   transaction<T>(work: (query: RawQuery) => Promise<T>): Promise<T>;
-  /** LISTEN on a channel; PostgreSQL NOTIFY is how events reach every API replica. Returns the unlisten function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN on a channel; PostgreSQL NOTIFY is how events reach every API replica. Returns the unlisten function.
+   * A lost connection is re-established with backoff; notifications sent meanwhile are lost, so `connection`
+   * tells the caller when it lost and regained the channel (to catch up by reading what changed).
+   */
+  listen(channel: string, onPayload: (payload: string) => void, connection?: ListenConnectionEvents): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ListenConnectionEvents {
+  /** The LISTEN connection failed; notifications are missed until `onReconnect`. */
+  onDisconnect?(error: Error): void;
+  /** LISTEN is active again after `attempts` tries; anything sent while it was down was missed. */
+  onReconnect?(attempts: number): void;
 }
 
 export interface OpenStoreOptions {
@@ -51,13 +62,18 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** Largest number of pooled connections to PostgreSQL (default 10). */
   poolSize?: number;
+  /**
+   * Told about every error a PostgreSQL connection emits outside a query (terminated backend, server restart),
+   * for logging; such an error never crashes the process, and the queries it breaks fail as ordinary errors.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const store = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError ?? (() => {}))
     : await openPglite(options.dataDir ?? './.tuneboard/data');
   if (options.migrate !== false) {
     try {
@@ -122,13 +138,22 @@ async function openPglite(dataDir: string): Promise<Store> {
   };
 }
 
-async function openPostgres(databaseUrl: string, poolSize: number): Promise<Store> {
+/** Delays between LISTEN reconnection attempts: exponential from 100 ms, capped at 10 s, with full jitter. */
+export function reconnectDelayMs(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(10_000, 100 * 2 ** Math.min(attempt, 10));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+async function openPostgres(databaseUrl: string, poolSize: number, onConnectionError: (error: Error) => void): Promise<Store> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
-  // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
-  pool.on('error', () => {});
+  // A connection that dies (pg_terminate_backend, a server restart) emits 'error' on its client, idle or checked
+  // out; an 'error' event without a listener would crash the process. Every client gets one for its whole life;
+  // the queries the failure breaks reject on their own, and the pool discards the broken client on release.
+  pool.on('error', (error) => onConnectionError(error));
+  pool.on('connect', (client) => client.on('error', (error) => onConnectionError(error)));
   await pool.query('select 1');
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
-  const listeners: pg.Client[] = [];
+  const listeners = new Set<{ stop(): Promise<void> }>();
   return {
     db,
     kind: 'postgres',
@@ -152,38 +177,133 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Stor
     arrayParam: (type, values) => (type === 'int4' ? encodeInt4Array(values) : encodeFloat8Array(values)),
     async transaction(work) {
       const client = await pool.connect();
+      let broken: Error | undefined;
+      const markBroken = (error: Error) => (broken = error);
+      client.on('error', markBroken);
       try {
         await client.query('begin');
         const result = await work(async (text, params) => (await client.query(text, params)).rows);
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => {});
+        if (!broken) await client.query('rollback').catch(() => {});
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', markBroken);
+        // A client whose connection failed must not go back to the pool for the next caller.
+        client.release(broken);
       }
     },
-    async listen(channel, onPayload) {
-      // LISTEN needs a connection of its own that stays open; pooled connections are handed around.
-      const client = new pg.Client({ connectionString: databaseUrl });
-      client.on('error', () => {});
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) onPayload(message.payload ?? '');
-      });
-      await client.query(`listen ${quoteIdent(channel)}`);
-      listeners.push(client);
+    async listen(channel, onPayload, connection = {}) {
+      const listener = listenWithReconnect(databaseUrl, channel, onPayload, connection, onConnectionError);
+      await listener.started;
+      listeners.add(listener);
       return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
-        await client.end().catch(() => {});
+        listeners.delete(listener);
+        await listener.stop();
       };
     },
     async close() {
-      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => {})));
+      await Promise.all([...listeners].map((listener) => listener.stop()));
+      listeners.clear();
       await pool.end();
     },
   };
+}
+
+/**
+ * A LISTEN that survives its connection: LISTEN needs a connection of its own that stays open (pooled ones are
+ * handed around), and when that connection dies it is opened again with capped, jittered exponential backoff
+ * (replicas reconnecting to a restarted server do not all knock at once). The first connection must succeed.
+ */
+function listenWithReconnect(
+  databaseUrl: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  connection: ListenConnectionEvents,
+  onConnectionError: (error: Error) => void,
+): { started: Promise<void>; stop(): Promise<void> } {
+  let stopped = false;
+  let current: pg.Client | null = null;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    // Failures before LISTEN is active belong to this attempt (its promise rejects), not to a live connection.
+    let established = false;
+    let lost = false;
+    const onLost = (error: Error) => {
+      if (!established || lost || stopped) return;
+      lost = true;
+      current = null;
+      client.end().catch(() => {});
+      connection.onDisconnect?.(error);
+      scheduleReconnect(0);
+    };
+    client.on('error', (error) => {
+      onConnectionError(error);
+      onLost(error);
+    });
+    client.on('end', () => onLost(new Error('the LISTEN connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel === channel) onPayload(message.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${quoteIdent(channel)}`);
+    } catch (error) {
+      client.end().catch(() => {});
+      throw error;
+    }
+    if (stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
+    established = true;
+    current = client;
+  };
+
+  const scheduleReconnect = (attempt: number) => {
+    if (stopped) return;
+    retry = setTimeout(() => {
+      retry = null;
+      connect().then(
+        () => {
+          if (!stopped) connection.onReconnect?.(attempt + 1);
+        },
+        () => scheduleReconnect(attempt + 1),
+      );
+    }, reconnectDelayMs(attempt));
+    // A pending reconnection alone must not keep a process alive that is otherwise done.
+    retry.unref();
+  };
+
+  return {
+    started: connect(),
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const client = current;
+      current = null;
+      await client?.end().catch(() => {});
+    },
+  };
+}
+
+/** SQLSTATEs of a connection the server ended (admin shutdown, crash shutdown, cannot connect now) or lost. */
+const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+/**
+ * Whether an error (or what it wraps: Drizzle wraps driver errors) says the database connection was lost rather
+ * than that the statement was wrong: such a failure is transient, and an idempotent read may simply be retried.
+ */
+export function isConnectionError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET')) return true;
+    if (/Connection terminated|terminating connection|Client has encountered a connection error/i.test(current.message)) return true;
+  }
+  return false;
 }
 
 function quoteIdent(name: string): string {

@@ -4,3 +4,4 @@ export * from './metric-store';
 export * from './run-filter';
 export * as schema from './schema/index';
 export * from './schema/index';
+export * from './catch-up';

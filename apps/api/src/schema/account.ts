@@ -155,6 +155,9 @@ export const resolvers: Resolvers = {
         .returning()
         .catch(() => []);
       if (!token) throw notFound('Token', id);
+      // Open subscriptions end now (here before answering, on other replicas through NOTIFY), not at the
+      // next periodic re-check.
+      await ctx.events.publishTokenRevoked(viewer.userId);
       return token;
     },
   },

@@ -1,0 +1,41 @@
+import type { Store } from './client';
+
+/**
+ * What a live subscriber reads after its event channel was interrupted (a lost LISTEN connection): the state
+ * it would otherwise have heard about through NOTIFY.
+ */
+
+/** A run's status and the highest step stored for any of its metrics (null before the first point). */
+export async function runProgress(store: Store, runId: string): Promise<{ status: string; lastStep: number | null } | null> {
+  const [row] = await store.query<{ status: string; last_step: number | null }>(
+    `select r.status, (select max(m.last_step) from metric_series m where m.run_id = r.id) as last_step
+       from runs r where r.id = $1`,
+    [runId],
+  );
+  return row ? { status: row.status, lastStep: row.last_step === null ? null : Number(row.last_step) } : null;
+}
+
+/** The database's clock, as text with microseconds: the cursor `findingEventsSince` compares against. */
+export async function databaseNow(store: Store): Promise<string> {
+  const [row] = await store.query<{ now: string }>(`select now()::text as now`);
+  return row!.now;
+}
+
+/**
+ * Events of a project's findings recorded at or after `since` minus `slackMs` (a transaction's events carry
+ * its start time and may commit after later ones), oldest first, at most `limit`.
+ */
+export async function findingEventsSince(
+  store: Store,
+  projectId: string,
+  since: string,
+  options: { slackMs: number; limit: number },
+): Promise<{ id: string; findingId: string }[]> {
+  const rows = await store.query<{ id: string; finding_id: string }>(
+    `select e.id, e.finding_id from finding_events e join findings f on f.id = e.finding_id
+      where f.project_id = $1 and e.created_at >= $2::timestamptz - make_interval(secs => $3::float8 / 1000)
+      order by e.created_at, e.id limit $4`,
+    [projectId, since, options.slackMs, options.limit],
+  );
+  return rows.map((row) => ({ id: row.id, findingId: row.finding_id }));
+}
