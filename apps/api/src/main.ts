@@ -34,7 +34,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  const store = (running.store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir }));
+  const store = (running.store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir, statementTimeoutMs: env.TUNEBOARD_OPERATION_TIMEOUT_MS }));
   const server = (running.server = await startServer({
     store,
     port: env.PORT,
@@ -42,6 +42,13 @@ export async function start(env: Env = readEnv()): Promise<void> {
     logger,
     maxBodyBytes: env.TUNEBOARD_MAX_BODY_MB * 1024 * 1024,
     leaseSeconds: env.TUNEBOARD_LEASE_SECONDS,
+    maxResponseBytes: env.TUNEBOARD_MAX_RESPONSE_MB * 1024 * 1024,
+    operationTimeoutMs: env.TUNEBOARD_OPERATION_TIMEOUT_MS,
+    rateLimits: {
+      tokenRequestsPerMinute: env.TUNEBOARD_RATE_LIMIT_PER_TOKEN,
+      addressRequestsPerMinute: env.TUNEBOARD_RATE_LIMIT_PER_ADDRESS,
+      authFailuresPerMinute: env.TUNEBOARD_AUTH_FAILURES_PER_ADDRESS,
+    },
   }));
 
   const lines = [

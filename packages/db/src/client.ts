@@ -51,13 +51,19 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** Largest number of pooled connections to PostgreSQL (default 10). */
   poolSize?: number;
+  /**
+   * PostgreSQL only: the server aborts any statement of the pool that runs longer (statement_timeout; default
+   * none), so no query outlives the API's time budget for an operation. Migrations are exempt. PGlite runs in
+   * this thread and has no timer to abort a statement with.
+   */
+  statementTimeoutMs?: number;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const store = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10, options.statementTimeoutMs ?? 0)
     : await openPglite(options.dataDir ?? './.tuneboard/data');
   if (options.migrate !== false) {
     try {
@@ -122,8 +128,8 @@ async function openPglite(dataDir: string): Promise<Store> {
   };
 }
 
-async function openPostgres(databaseUrl: string, poolSize: number): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+async function openPostgres(databaseUrl: string, poolSize: number, statementTimeoutMs: number): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) });
   // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
   pool.on('error', () => {});
   await pool.query('select 1');
@@ -139,6 +145,8 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Stor
       // migrator takes no lock: hold a session advisory lock on one connection and migrate through it.
       const client = await pool.connect();
       try {
+        // Waiting for another replica's migration, or rewriting a big table, is not an operation's time budget.
+        await client.query('set statement_timeout = 0');
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         try {
           await migratePg(drizzlePg({ client }) as never, { migrationsFolder: folder });
@@ -146,6 +154,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Stor
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         }
       } finally {
+        await client.query('reset statement_timeout').catch(() => {});
         client.release();
       }
     },
