@@ -116,6 +116,8 @@ export interface OperationMeasure {
 const EMPTY: OperationMeasure = { depth: 0, cost: 0, expensive: 0, fields: 0 };
 
 class FragmentCycle extends Error {}
+/** Thrown once an operation visits more field nodes than MAX_FIELDS: its expansion is larger still, stop there. */
+class TooManyFields extends Error {}
 
 /**
  * Measures every operation of a document in one pass over it: each fragment is measured once and its result
@@ -128,6 +130,7 @@ export function measureDocument(schema: GraphQLSchema, document: DocumentNode, v
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const measured = new Map<string, OperationMeasure>();
   const visiting = new Set<string>();
+  let visitedFields = 0;
 
   function measureFragment(name: string, pageSize: number): OperationMeasure {
     // A fragment on a connection counts its nodes by the page size of where it is spread.
@@ -146,6 +149,7 @@ export function measureDocument(schema: GraphQLSchema, document: DocumentNode, v
 
   /** `pageSize`: the `first` of the connection whose selections these are (its nodes and edges come that many). */
   function measureField(selection: FieldNode, parent: GraphQLNamedType | null | undefined, pageSize: number): OperationMeasure {
+    if (++visitedFields > MAX_FIELDS) throw new TooManyFields();
     const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[selection.name.value] : undefined;
     if (!field) return { ...EMPTY, fields: 1 };
     const args: Arguments = (name) => {
@@ -199,9 +203,15 @@ export function measureDocument(schema: GraphQLSchema, document: DocumentNode, v
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       const root = schema.getRootType(definition.operation);
       if (!root) continue;
-      const measure = measureSet(definition.selectionSet, root, 1);
-      // The operation's own level counts: `{ viewer { email } }` is 2 deep.
-      result.set(definition, { ...measure, depth: measure.depth + 1 });
+      visitedFields = 0;
+      try {
+        const measure = measureSet(definition.selectionSet, root, 1);
+        // The operation's own level counts: `{ viewer { email } }` is 2 deep.
+        result.set(definition, { ...measure, depth: measure.depth + 1 });
+      } catch (error) {
+        if (!(error instanceof TooManyFields)) throw error;
+        result.set(definition, { depth: 0, cost: 0, expensive: 0, fields: Number.POSITIVE_INFINITY });
+      }
     }
   } catch (error) {
     if (error instanceof FragmentCycle) return { cycle: error.message };
@@ -217,8 +227,11 @@ export function queryLimitProblems(schema: GraphQLSchema, document: DocumentNode
   const problems: GraphQLError[] = [];
   for (const [operation, { depth, cost, expensive, fields }] of measures) {
     const nodes = [operation];
-    if (fields > MAX_FIELDS)
-      problems.push(tooComplex(`This query selects ${fields.toLocaleString('en')} fields once its fragments are spread; the limit is ${MAX_FIELDS.toLocaleString('en')}.`, nodes));
+    if (fields > MAX_FIELDS) {
+      const count = Number.isFinite(fields) ? fields.toLocaleString('en') : `more than ${MAX_FIELDS.toLocaleString('en')}`;
+      problems.push(tooComplex(`This query selects ${count} fields once its fragments are spread; the limit is ${MAX_FIELDS.toLocaleString('en')}.`, nodes));
+      continue;
+    }
     if (depth > MAX_DEPTH) problems.push(tooComplex(`This query is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, nodes));
     if (expensive > MAX_EXPENSIVE_FIELDS)
       problems.push(

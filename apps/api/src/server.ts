@@ -375,32 +375,42 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
     }
-    const { context, limited } = await authenticateRequest(address, req.headers.authorization);
-    if (limited) {
-      sendRateLimited(res, limited);
-      return;
-    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    const execution = apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
-      context: async () => context!,
-    });
-    // Queries get the time budget here; a mutation is never abandoned half-way (its SQL is bounded by the
-    // store's statement timeout instead, which rolls it back), so its answer always says what was stored.
+    // Queries get a time budget, authentication included; a mutation is never abandoned half-way (its SQL is
+    // bounded by the store's statement timeout instead, which rolls it back), so its answer says what was stored.
     const operation = document ? getOperationAST(document, requested!.operationName) : null;
+    let stopped = false;
+    let context: Context | undefined;
+    const answer = (async () => {
+      const authenticated = await authenticateRequest(address, req.headers.authorization);
+      if (authenticated.limited) return authenticated;
+      context = authenticated.context!;
+      if (stopped) expired.add(context);
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
+        context: async () => context!,
+      });
+      return { response };
+    })();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<null>((resolve) => {
       if (operationTimeoutMs > 0 && operation?.operation === 'query') timer = setTimeout(() => resolve(null), operationTimeoutMs);
     });
-    const response = await Promise.race([execution, timedOut]).finally(() => clearTimeout(timer));
-    if (response === null) {
-      expired.add(context!);
-      execution.catch((error: unknown) => logger.warn({ err: error }, 'a query past its time budget failed'));
+    const outcome = await Promise.race([answer, timedOut]).finally(() => clearTimeout(timer));
+    if (outcome === null) {
+      stopped = true;
+      if (context) expired.add(context);
+      answer.catch((error: unknown) => logger.warn({ err: error }, 'a query past its time budget failed'));
       logger.warn({ operation: operation?.name?.value, ms: operationTimeoutMs }, 'query stopped at its time budget');
-      sendJson(res, 503, { errors: [operationTimeout(operationTimeoutMs).toJSON()] });
+      sendJson(res, 503, { errors: [{ message: operationTimeout(operationTimeoutMs).message, extensions: { code: 'OPERATION_TIMEOUT' } }] });
       return;
     }
+    if ('limited' in outcome) {
+      sendRateLimited(res, outcome.limited!);
+      return;
+    }
+    const { response } = outcome as { response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>> };
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
