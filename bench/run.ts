@@ -7,7 +7,8 @@
  * Environment: BENCH_DATABASE_URL (a server; a database is created on it and dropped after),
  * BENCH_ONLY=pglite|postgres, BENCH_SCALE (0.1 for a quick look; default 1), BENCH_KEEP=1 (keep the
  * PostgreSQL database and print its URL, for EXPLAIN and profiling afterwards), BENCH_API_NODE_OPTIONS
- * (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', for the API process on PostgreSQL).
+ * (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', for the API process on PostgreSQL), BENCH_ADVERSARIAL=0|only
+ * (skip issue 9's adversarial figures, or measure only them).
  */
 import { accounts, startServer } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { benchIngestion } from './ingestion';
 import { benchCompare } from './compare';
 import { benchRunsTable } from './runs-table';
+import { benchAdversarial } from './adversarial';
 import { MemorySampler, resets, type Result } from './util';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -128,9 +130,13 @@ const databases: ('pglite' | 'postgres')[] = [];
 if (process.env.BENCH_ONLY !== 'postgres') databases.push('pglite');
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_ONLY !== 'pglite') databases.push('postgres');
 const results: Result[] = [];
-for (const kind of databases) results.push(...(await benchDatabase(kind)));
+for (const kind of databases) {
+  if (process.env.BENCH_ADVERSARIAL !== 'only') results.push(...(await benchDatabase(kind)));
+  if (process.env.BENCH_ADVERSARIAL !== '0') results.push(...(await benchAdversarial(kind, scale)));
+}
 printTable(results);
-const out = fileURLToPath(new URL('./results.json', import.meta.url));
+// A partial run (only the adversarial figures) must not replace the full results.
+const out = fileURLToPath(new URL(process.env.BENCH_ADVERSARIAL === 'only' ? './adversarial-results.json' : './results.json', import.meta.url));
 writeFileSync(
   out,
   JSON.stringify({ date: new Date().toISOString(), node: process.version, scale, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + '\n',

@@ -5,6 +5,7 @@ import { endianness } from 'node:os';
 import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun, readableRunIds } from '../services/access';
+import { oneAtATime } from '../services/fairness';
 import { mapEvents, runTopic, type RunEventMessage } from '../services/events';
 
 /**
@@ -192,8 +193,6 @@ const MAX_POINTS_PER_SERIES = 100_000;
 const MAX_POINTS_PER_QUERY = 2_000_000;
 /** Points (series × maxPoints) the metricSeries fields of an operation have read so far, by its context. */
 const pointsRead = new WeakMap<object, number>();
-/** The last metricSeries read of an operation: its aliases read one after another, each within what is left. */
-const lastRead = new WeakMap<object, Promise<unknown>>();
 /** Appended points sent to a live subscriber per event and key. */
 const LIVE_POINTS = 2_000;
 
@@ -274,15 +273,13 @@ export const resolvers: Resolvers = {
       if (readable.length === 0) return [];
       // A compare chart plots steps and values: wall times are a third of the bytes, read only when asked for.
       const wallTimes = selects(info, ['wallTimes', 'points']);
-      const read = (lastRead.get(ctx) ?? Promise.resolve())
-        .catch(() => {})
-        .then(async () => {
-          const budget = MAX_POINTS_PER_QUERY - (pointsRead.get(ctx) ?? 0);
-          const series = await readMetricSeries(ctx.store, { runIds: readable, keys: keys ?? null, maxPoints: limit, wallTimes, maxTotalPoints: budget });
-          pointsRead.set(ctx, (pointsRead.get(ctx) ?? 0) + series.length * limit);
-          return series;
-        });
-      lastRead.set(ctx, read);
+      // Aliases read one after another, each within what the earlier ones left of the budget.
+      const read = oneAtATime(ctx, async () => {
+        const budget = MAX_POINTS_PER_QUERY - (pointsRead.get(ctx) ?? 0);
+        const series = await readMetricSeries(ctx.store, { runIds: readable, keys: keys ?? null, maxPoints: limit, wallTimes, maxTotalPoints: budget });
+        pointsRead.set(ctx, (pointsRead.get(ctx) ?? 0) + series.length * limit);
+        return series;
+      });
       try {
         return await read;
       } catch (error) {
