@@ -5,7 +5,8 @@
  * summaries, a finding over them, and one run with 20 metrics × 100,000 points. A second client sends a simple
  * query every 50 ms and /healthz is polled; each attack is compared with a baseline measured in the same run.
  * The attacker and the others connect from different loopback addresses, as they would from different machines
- * (the per-address limits would otherwise mix them up). Bounded loops, loopback only.
+ * (the per-address limits would otherwise mix them up); each attack comes from a fresh address with a fresh
+ * token, so the rate limits start from zero for it. Bounded loops, loopback only.
  */
 import { accounts } from '@tuneboard/api';
 import { appendMetrics, openStore, type Store } from '@tuneboard/db';
@@ -19,7 +20,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Result } from './util';
 
-const ATTACKER_ADDRESS = '127.0.0.3';
+/** Each attack from an address and with a token of its own, so one attack's rate limits do not blunt the next. */
+const attackerAddress = (attack: number) => `127.0.0.${10 + attack}`;
 const BYSTANDER_ADDRESS = '127.0.0.2';
 const RUNS = 1_000;
 const BIG_RUN_KEYS = 20;
@@ -59,7 +61,7 @@ function send(url: string, localAddress: string, body?: string, token?: string, 
 
 interface Seeded {
   token: string;
-  attackerToken: string;
+  attackerTokens: string[];
   projectId: string;
   findingId: string;
   bigRunId: string;
@@ -68,7 +70,8 @@ interface Seeded {
 
 async function seed(store: Store): Promise<Seeded> {
   const user = await accounts.createUserWithToken(store, { email: 'bystander@localhost', team: 'bench' });
-  const attacker = await accounts.createUserWithToken(store, { email: 'attacker@localhost', team: 'bench', role: 'viewer' });
+  const attackerTokens: string[] = [];
+  for (let i = 0; i < 10; i++) attackerTokens.push((await accounts.createUserWithToken(store, { email: `attacker${i}@localhost`, team: 'bench', role: 'viewer' })).token);
   const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'adversarial') returning id`, [user.team.id]);
   const projectId = project!.id;
   // Finished runs with a realistic set of hyperparameters (about 20 paths) and four metric summaries each.
@@ -96,7 +99,7 @@ async function seed(store: Store): Promise<Seeded> {
   const steps = Int32Array.from({ length: BIG_RUN_STEPS }, (_, i) => i);
   for (let k = 0; k < BIG_RUN_KEYS; k++)
     await appendMetrics(store, big!.id, [{ key: `metric.${k}`, steps, values: Float64Array.from(steps, (s) => Math.sin(s / 1000 + k)), wallTimes: null }]);
-  return { token: user.token, attackerToken: attacker.token, projectId, findingId: finding!.id, bigRunId: big!.id, runIds };
+  return { token: user.token, attackerTokens, projectId, findingId: finding!.id, bigRunId: big!.id, runIds };
 }
 
 const aliases = (count: number, field: string) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
@@ -108,8 +111,8 @@ function fragmentBomb(depth: number): string {
 
 interface Attack {
   name: string;
-  /** The attacker's next request: body and token. */
-  next(i: number): { body: string; token?: string };
+  /** The attacker's next request (the i-th) with the attack's own token: body and the token to send. */
+  next(i: number, token: string): { body: string; token?: string };
 }
 
 function attacks(s: Seeded): Attack[] {
@@ -117,20 +120,20 @@ function attacks(s: Seeded): Attack[] {
   const keys = Array.from({ length: BIG_RUN_KEYS }, (_, k) => `metric.${k}`);
   return [
     { name: 'fragment bomb (22 doubling fragments, anonymous)', next: () => ({ body: gql(fragmentBomb(22)) }) },
-    { name: 'evidence × 1,000 aliases', next: () => ({ body: gql(aliases(1_000, `finding(id: "${s.findingId}") { evidence { verdict } }`)), token: s.attackerToken }) },
-    { name: 'evidence × 10 aliases (largest accepted)', next: () => ({ body: gql(aliases(10, `finding(id: "${s.findingId}") { evidence { verdict points { value } } }`)), token: s.attackerToken }) },
+    { name: 'evidence × 1,000 aliases', next: (_i, token) => ({ body: gql(aliases(1_000, `finding(id: "${s.findingId}") { evidence { verdict } }`)), token }) },
+    { name: 'evidence × 10 aliases (largest accepted)', next: (_i, token) => ({ body: gql(aliases(10, `finding(id: "${s.findingId}") { evidence { verdict points { value } } }`)), token }) },
     {
       name: 'metricSeries × 12 aliases of 2M points',
-      next: () => ({ body: gql(aliases(12, `metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values }`).replace('{', 'query($r: [ID!]!, $k: [String!]) {'), { r: [s.bigRunId], k: keys }), token: s.attackerToken }),
+      next: (_i, token) => ({ body: gql(aliases(12, `metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values }`).replace('{', 'query($r: [ID!]!, $k: [String!]) {'), { r: [s.bigRunId], k: keys }), token }),
     },
     {
       name: 'metricSeries of 2M points (largest accepted)',
-      next: () => ({ body: gql(`query($r: [ID!]!, $k: [String!]) { metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values wallTimes } }`, { r: [s.bigRunId], k: keys }), token: s.attackerToken }),
+      next: (_i, token) => ({ body: gql(`query($r: [ID!]!, $k: [String!]) { metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values wallTimes } }`, { r: [s.bigRunId], k: keys }), token }),
     },
-    { name: 'totalCount × 1,000 aliases', next: () => ({ body: gql(aliases(1_000, `runs(projectId: "${s.projectId}", first: 0) { totalCount }`)), token: s.attackerToken }) },
+    { name: 'totalCount × 1,000 aliases', next: (_i, token) => ({ body: gql(aliases(1_000, `runs(projectId: "${s.projectId}", first: 0) { totalCount }`)), token }) },
     {
       name: 'totalCount × 10 aliases with a metric filter (largest accepted)',
-      next: (i) => ({ body: gql(aliases(10, `runs(projectId: "${s.projectId}", first: 0, filter: "batchSize <= ${32 + (i % 7)}") { totalCount }`)), token: s.attackerToken }),
+      next: (i, token) => ({ body: gql(aliases(10, `runs(projectId: "${s.projectId}", first: 0, filter: "batchSize <= ${32 + (i % 7)}") { totalCount }`)), token }),
     },
     { name: 'invalid-token flood', next: (i) => ({ body: gql('{ viewer { email } }'), token: `tb_guess${i}` }) },
   ];
@@ -142,7 +145,7 @@ function percentile(sorted: number[], q: number): number {
 }
 
 /** The bystander's latencies and /healthz failures while `attack` (or nothing) runs for `seconds`. */
-async function measure(url: string, s: Seeded, attack: Attack | null, seconds: number) {
+async function measure(url: string, s: Seeded, attack: { attack: Attack; index: number } | null, seconds: number) {
   const health = new URL('/healthz', url).toString();
   const simple = JSON.stringify({ query: `query($p: ID!) { runs(projectId: $p, first: 20) { nodes { id name status } } }`, variables: { p: s.projectId } });
   const end = performance.now() + seconds * 1000;
@@ -172,8 +175,8 @@ async function measure(url: string, s: Seeded, attack: Attack | null, seconds: n
   const attacker = (async () => {
     if (!attack) return;
     for (let i = 0; performance.now() < end; i++) {
-      const { body, token } = attack.next(i);
-      const answer = await send(url, ATTACKER_ADDRESS, body, token, 60_000);
+      const { body, token } = attack.attack.next(i, s.attackerTokens[attack.index]!);
+      const answer = await send(url, attackerAddress(attack.index), body, token, 60_000);
       attackerMs += answer.ms;
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     }
@@ -251,8 +254,8 @@ export async function benchAdversarial(kind: 'pglite' | 'postgres', scale: numbe
     const baseline = await measure(api.url, seeded, null, seconds);
     console.error(`  baseline: simple query p50 ${baseline.p50} ms, p99 ${baseline.p99} ms, /healthz failures ${baseline.healthFailures}/${baseline.healthChecks}`);
     results.push(row('adversarial baseline: simple query p99 (no attack)', 'report', baseline.p99, 'ms'));
-    for (const attack of attacks(seeded)) {
-      const m = await measure(api.url, seeded, attack, seconds);
+    for (const [index, attack] of attacks(seeded).entries()) {
+      const m = await measure(api.url, seeded, { attack, index }, seconds);
       console.error(
         `  ${attack.name}: simple query p50 ${m.p50} ms, p99 ${m.p99} ms (${m.simpleFailures} failed), /healthz failures ${m.healthFailures}/${m.healthChecks}; attacker sent ${m.attackerRequests} (${m.statuses}), mean ${m.attackerMeanMs} ms`,
       );

@@ -236,8 +236,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: MAX_TOKENS },
     // Bounded: a response past the limit becomes an error instead of a string V8 cannot hold.
-    stringifyResult: (result) =>
-      stringifyWithin(result, maxResponseBytes) ??
+    stringifyResult: async (result) =>
+      (await stringifyWithin(result, maxResponseBytes)) ??
       JSON.stringify(
         graphQLErrorBody(
           `The response would be larger than ${Math.round(maxResponseBytes / 1024 / 1024)} MB; ask for fewer items, points or fields per request.`,
