@@ -11,14 +11,11 @@
 import { accounts } from '@tuneboard/api';
 import { appendMetrics, openStore, type Store } from '@tuneboard/db';
 import { createTestDatabase } from '@tuneboard/db/testing';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import type { Result } from './util';
+import { startApiProcess, type Result } from './util';
 
 /** Each attack from an address and with a token of its own, so one attack's rate limits do not blunt the next. */
 const attackerAddress = (attack: number) => `127.0.0.${10 + attack}`;
@@ -196,35 +193,6 @@ async function measure(url: string, s: Seeded, attack: { attack: Attack; index: 
   };
 }
 
-interface ApiProcess {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startApi(env: Record<string, string>): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api-process.ts'], {
-    cwd: fileURLToPath(new URL('.', import.meta.url)),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => line.startsWith('listening ') && resolve(line.slice('listening '.length)));
-    child.once('exit', (code) => reject(new Error(`the API process exited with ${code} before listening`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 export async function benchAdversarial(kind: 'pglite' | 'postgres', scale: number): Promise<Result[]> {
   const seconds = Math.max(3, Math.round(10 * Math.min(1, scale)));
   let store: Store;
@@ -245,7 +213,7 @@ export async function benchAdversarial(kind: 'pglite' | 'postgres', scale: numbe
   const seeded = await seed(store);
   // The embedded store belongs to one process at a time: the API's, from here on.
   if (kind === 'pglite') await store.close();
-  const api = await startApi(env);
+  const api = await startApiProcess(env);
   const results: Result[] = [];
   try {
     const row = (figure: string, target: string, measured: number, unit: string, pass?: boolean): Result => ({ database: kind, figure, target, measured, unit, ...(pass === undefined ? {} : { pass }) });

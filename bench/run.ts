@@ -14,8 +14,6 @@ import { accounts, startServer } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
 import { createTestDatabase } from '@tuneboard/db/testing';
 import pino from 'pino';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +22,7 @@ import { benchIngestion } from './ingestion';
 import { benchCompare } from './compare';
 import { benchRunsTable } from './runs-table';
 import { benchAdversarial } from './adversarial';
-import { MemorySampler, resets, type Result } from './util';
+import { MemorySampler, resets, startApiProcess, type Api, type Result } from './util';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 
@@ -45,7 +43,8 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<Result[]> {
       else await database.drop();
     };
   }
-  const api = kind === 'postgres' ? await startApiProcess(databaseUrl!) : await startApiHere(store);
+  // PostgreSQL: the API in a process of its own, so its memory (and CPU profile) is its alone.
+  const api = kind === 'postgres' ? await startApiProcess({ BENCH_API_DATABASE_URL: databaseUrl! }) : await startApiHere(store);
   try {
     const user = await accounts.createUserWithToken(store, { email: 'bench@localhost', team: 'bench' });
     const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'bench') returning id`, [user.team.id]);
@@ -72,40 +71,11 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<Result[]> {
   }
 }
 
-interface Api {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
 /** PGlite: the database lives in the API's process, so the API runs here. */
 async function startApiHere(store: Store): Promise<Api> {
   // Warnings and errors of the API go to stderr: a failed request in a benchmark must say why.
   const server = await startServer({ store, port: 0, logger: pino({ level: 'warn' }, pino.destination(2)) });
   return { url: server.url, pid: process.pid, stop: () => server.stop() };
-}
-
-/** PostgreSQL: the API in a process of its own, so its memory (and CPU profile) is its alone. */
-async function startApiProcess(databaseUrl: string): Promise<Api> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'api-process.ts'], {
-    cwd: fileURLToPath(new URL('.', import.meta.url)),
-    env: { ...process.env, BENCH_API_DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => line.startsWith('listening ') && resolve(line.slice('listening '.length)));
-    child.once('exit', (code) => reject(new Error(`the API process exited with ${code} before listening`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 function printTable(results: Result[]): void {
