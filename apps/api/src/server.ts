@@ -60,6 +60,7 @@ class BodyTooLargeError extends Error {}
 /** Parsed documents by their text: the limits run before Apollo's own (cached) parse, and must stay as cheap. */
 const parsedDocuments = new Map<string, DocumentNode>();
 const PARSED_DOCUMENTS_KEPT = 1_000;
+const CACHED_DOCUMENT_LENGTH = 20_000;
 const MAX_TOKENS = 100_000;
 
 function parseCached(query: string): DocumentNode | null {
@@ -70,8 +71,11 @@ function parseCached(query: string): DocumentNode | null {
   } catch {
     return null; // Apollo answers the syntax error itself.
   }
-  if (parsedDocuments.size >= PARSED_DOCUMENTS_KEPT) parsedDocuments.clear();
-  parsedDocuments.set(query, document);
+  // Only the documents that clients send again and again (their text is the key): not megabytes of literals.
+  if (query.length <= CACHED_DOCUMENT_LENGTH) {
+    if (parsedDocuments.size >= PARSED_DOCUMENTS_KEPT) parsedDocuments.clear();
+    parsedDocuments.set(query, document);
+  }
   return document;
 }
 
