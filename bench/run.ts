@@ -106,7 +106,7 @@ for (const kind of databases) {
 }
 printTable(results);
 // A partial run (only the adversarial figures) must not replace the full results.
-const out = fileURLToPath(new URL(process.env.BENCH_ADVERSARIAL === 'only' ? './adversarial-results.json' : './results.json', import.meta.url));
+const out = fileURLToPath(new URL(process.env.BENCH_ADVERSARIAL === 'only' ? './results-adversarial.json' : './results.json', import.meta.url));
 writeFileSync(
   out,
   JSON.stringify({ date: new Date().toISOString(), node: process.version, scale, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + '\n',
