@@ -7,14 +7,13 @@
  * Environment: BENCH_DATABASE_URL (a server; a database is created on it and dropped after),
  * BENCH_ONLY=pglite|postgres, BENCH_SCALE (0.1 for a quick look; default 1), BENCH_KEEP=1 (keep the
  * PostgreSQL database and print its URL, for EXPLAIN and profiling afterwards), BENCH_API_NODE_OPTIONS
- * (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', for the API process on PostgreSQL).
+ * (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', for the API process on PostgreSQL), BENCH_ADVERSARIAL=0|only
+ * (skip issue 9's adversarial figures, or measure only them).
  */
 import { accounts, startServer } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
 import { createTestDatabase } from '@tuneboard/db/testing';
 import pino from 'pino';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { benchIngestion } from './ingestion';
 import { benchCompare } from './compare';
 import { benchRunsTable } from './runs-table';
-import { MemorySampler, resets, type Result } from './util';
+import { benchAdversarial } from './adversarial';
+import { MemorySampler, resets, startApiProcess, type Api, type Result } from './util';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 
@@ -43,7 +43,8 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<Result[]> {
       else await database.drop();
     };
   }
-  const api = kind === 'postgres' ? await startApiProcess(databaseUrl!) : await startApiHere(store);
+  // PostgreSQL: the API in a process of its own, so its memory (and CPU profile) is its alone.
+  const api = kind === 'postgres' ? await startApiProcess({ BENCH_API_DATABASE_URL: databaseUrl! }) : await startApiHere(store);
   try {
     const user = await accounts.createUserWithToken(store, { email: 'bench@localhost', team: 'bench' });
     const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'bench') returning id`, [user.team.id]);
@@ -70,40 +71,11 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<Result[]> {
   }
 }
 
-interface Api {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
 /** PGlite: the database lives in the API's process, so the API runs here. */
 async function startApiHere(store: Store): Promise<Api> {
   // Warnings and errors of the API go to stderr: a failed request in a benchmark must say why.
   const server = await startServer({ store, port: 0, logger: pino({ level: 'warn' }, pino.destination(2)) });
   return { url: server.url, pid: process.pid, stop: () => server.stop() };
-}
-
-/** PostgreSQL: the API in a process of its own, so its memory (and CPU profile) is its alone. */
-async function startApiProcess(databaseUrl: string): Promise<Api> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'api-process.ts'], {
-    cwd: fileURLToPath(new URL('.', import.meta.url)),
-    env: { ...process.env, BENCH_API_DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => line.startsWith('listening ') && resolve(line.slice('listening '.length)));
-    child.once('exit', (code) => reject(new Error(`the API process exited with ${code} before listening`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 function printTable(results: Result[]): void {
@@ -128,9 +100,13 @@ const databases: ('pglite' | 'postgres')[] = [];
 if (process.env.BENCH_ONLY !== 'postgres') databases.push('pglite');
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_ONLY !== 'pglite') databases.push('postgres');
 const results: Result[] = [];
-for (const kind of databases) results.push(...(await benchDatabase(kind)));
+for (const kind of databases) {
+  if (process.env.BENCH_ADVERSARIAL !== 'only') results.push(...(await benchDatabase(kind)));
+  if (process.env.BENCH_ADVERSARIAL !== '0') results.push(...(await benchAdversarial(kind, scale)));
+}
 printTable(results);
-const out = fileURLToPath(new URL('./results.json', import.meta.url));
+// A partial run (only the adversarial figures) must not replace the full results.
+const out = fileURLToPath(new URL(process.env.BENCH_ADVERSARIAL === 'only' ? './results-adversarial.json' : './results.json', import.meta.url));
 writeFileSync(
   out,
   JSON.stringify({ date: new Date().toISOString(), node: process.version, scale, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + '\n',

@@ -1,5 +1,8 @@
 import type { Store } from '@tuneboard/db';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 /** One row of the results table. */
 export interface Result {
@@ -117,4 +120,37 @@ export async function createRuns(store: Store, projectId: string, count: number,
     [projectId, prefix, count],
   );
   return rows.map((r) => r.id);
+}
+
+export interface Api {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The API in a process of its own (api-process.ts, on the store `env` names), so its memory and CPU profile are
+ * its alone and the benchmark's clients do not share its event loop. BENCH_API_NODE_OPTIONS go to its node.
+ */
+export async function startApiProcess(env: Record<string, string>): Promise<Api> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'api-process.ts'], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => line.startsWith('listening ') && resolve(line.slice('listening '.length)));
+    child.once('exit', (code) => reject(new Error(`the API process exited with ${code} before listening`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

@@ -23,6 +23,17 @@ const envSchema = z.object({
   TUNEBOARD_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   // Largest request body the API reads, in megabytes (metric batches are the big ones).
   TUNEBOARD_MAX_BODY_MB: z.coerce.number().positive().default(64),
+  // Largest response the API sends, in megabytes of JSON; a larger one is answered RESPONSE_TOO_LARGE.
+  TUNEBOARD_MAX_RESPONSE_MB: z.coerce.number().positive().max(500).default(128),
+  // Time budget of one operation in milliseconds (0: none): a query over it is answered OPERATION_TIMEOUT, and on
+  // PostgreSQL every statement is aborted past it.
+  TUNEBOARD_OPERATION_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  // Rate limits in requests per minute (0: off); past one the API answers 429 with Retry-After.
+  TUNEBOARD_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).default(6_000),
+  TUNEBOARD_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(12_000),
+  // Requests with an invalid token per client address and minute; past it, token-bearing requests from that
+  // address get 429 without a database lookup (tokens that authenticated lately still pass).
+  TUNEBOARD_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
 });
 
 export type Env = z.infer<typeof envSchema>;

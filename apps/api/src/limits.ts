@@ -8,96 +8,254 @@ import {
   isObjectType,
   Kind,
   type ASTVisitor,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLNamedType,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
+  type ValueNode,
 } from 'graphql';
 
 /** Query shape limits: a client cannot make one request walk the whole database. */
 export const MAX_DEPTH = 12;
 export const MAX_COST = 100_000;
+/**
+ * Expensive fields (the weighted ones below) one operation may resolve, aliases and list items included:
+ * aliases otherwise multiply a field that is cheap to ask for and dear to answer.
+ */
+export const MAX_EXPENSIVE_FIELDS = 10;
+/**
+ * Field selections in an operation once its fragments are spread (each spread counted every time it occurs).
+ * Bounds the document itself: graphql-js's validation compares same-named fields pairwise, so a document of
+ * thousands of repeated fields would stall it even when each field is cheap.
+ */
+export const MAX_FIELDS = 1_000;
 /** Assumed length of a list field without a `first` argument, for cost estimation. */
 const DEFAULT_LIST_SIZE = 100;
+/** Metric series assumed per run when metricSeries names no keys (the store bounds the real number at run time). */
+const ASSUMED_KEYS_PER_RUN = 2;
+/** metricSeries points per unit of cost: the store's 2,000,000-point bound per query is half of MAX_COST. */
+const POINTS_PER_COST_UNIT = 40;
+
+type Arguments = (name: string) => unknown;
+
+interface FieldWeight {
+  /** Cost of resolving the field once, on top of its selections. */
+  cost: number;
+  /** Items the field returns, when its arguments say (overrides `first` and the list default). */
+  size?: number;
+  /** Counts towards MAX_EXPENSIVE_FIELDS. */
+  expensive: boolean;
+}
+
+/**
+ * What the fields that do real work cost, in units of "one object resolved". Everything not listed costs 1
+ * per object (scalars 0), multiplied through lists and connections by their size.
+ */
+export const FIELD_WEIGHTS: Record<string, (args: Arguments) => FieldWeight> = {
+  // Reads every finished run in the finding's scope with its metric summaries, then bootstraps an interval:
+  // on a 1,000-run project about 80 ms of database and CPU.
+  'Finding.evidence': () => ({ cost: 2_000, expensive: true }),
+  // A count over every run matching the filter (metric filters join the metric summaries).
+  'RunConnection.totalCount': () => ({ cost: 1_000, expensive: true }),
+  // Points read and sent: runIds × keys (assumed per run when not named) × maxPoints, up to the store's bound.
+  'Query.metricSeries': (args) => {
+    const runIds = listLength(args('runIds')) ?? 1;
+    const keys = listLength(args('keys'));
+    const series = runIds * (keys ?? ASSUMED_KEYS_PER_RUN);
+    const maxPoints = Math.max(3, numberOr(args('maxPoints'), 1000));
+    const points = Math.min(series * maxPoints, 2_000_000);
+    return { cost: points / POINTS_PER_COST_UNIT, size: series, expensive: true };
+  },
+};
+
+const listLength = (value: unknown) => (Array.isArray(value) ? value.length : value == null ? undefined : 1);
+const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 
 function unwrapIsList(type: GraphQLOutputType): boolean {
   const inner = isNonNullType(type) ? type.ofType : type;
   return isListType(inner);
 }
 
-function argumentNumber(field: FieldNode, name: string, variables: Record<string, unknown> | undefined): number | undefined {
-  const arg = field.arguments?.find((a) => a.name.value === name);
-  if (!arg) return undefined;
-  if (arg.value.kind === Kind.INT) return Number(arg.value.value);
-  if (arg.value.kind === Kind.VARIABLE) {
-    const value = variables?.[arg.value.name.value];
-    return typeof value === 'number' ? value : undefined;
+/** A literal or variable argument value as plain JSON (lists of literals included), or undefined. */
+function valueOf(node: ValueNode, variables: Record<string, unknown> | undefined): unknown {
+  switch (node.kind) {
+    case Kind.VARIABLE:
+      return variables?.[node.name.value];
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.STRING:
+    case Kind.ENUM:
+      return node.value;
+    case Kind.BOOLEAN:
+      return node.value;
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return node.values.map((value) => valueOf(value, variables));
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
+export interface OperationMeasure {
+  depth: number;
+  cost: number;
+  /** Expensive field resolutions, list items and aliases included. */
+  expensive: number;
+  /** Field selections with fragments spread. */
+  fields: number;
+}
+
+const EMPTY: OperationMeasure = { depth: 0, cost: 0, expensive: 0, fields: 0 };
+
+class FragmentCycle extends Error {}
+/** Thrown once an operation visits more field nodes than MAX_FIELDS: its expansion is larger still, stop there. */
+class TooManyFields extends Error {}
+
 /**
- * Rejects operations nested deeper than MAX_DEPTH or whose estimated cost exceeds MAX_COST. Cost: one per
- * object field, multiplied through connections by their `first` argument and through lists by DEFAULT_LIST_SIZE.
+ * Measures every operation of a document in one pass over it: each fragment is measured once and its result
+ * reused wherever it is spread (a fragment's type condition fixes its parent type), so the work is linear in
+ * the document however often fragments spread one another. A fragment cycle is refused, not followed.
  */
+export function measureDocument(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>): Map<OperationDefinitionNode, OperationMeasure> | { cycle: string } {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const measured = new Map<string, OperationMeasure>();
+  const visiting = new Set<string>();
+  let visitedFields = 0;
+
+  function measureFragment(name: string, pageSize: number): OperationMeasure {
+    // A fragment on a connection counts its nodes by the page size of where it is spread.
+    const key = `${name}:${pageSize}`;
+    const known = measured.get(key);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    if (!fragment) return EMPTY;
+    if (visiting.has(name)) throw new FragmentCycle(name);
+    visiting.add(name);
+    const result = measureSet(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), pageSize);
+    visiting.delete(name);
+    measured.set(key, result);
+    return result;
+  }
+
+  /** `pageSize`: the `first` of the connection whose selections these are (its nodes and edges come that many). */
+  function measureField(selection: FieldNode, parent: GraphQLNamedType | null | undefined, pageSize: number): OperationMeasure {
+    if (++visitedFields > MAX_FIELDS) throw new TooManyFields();
+    const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[selection.name.value] : undefined;
+    if (!field) return { ...EMPTY, fields: 1 };
+    const args: Arguments = (name) => {
+      const node = selection.arguments?.find((a) => a.name.value === name);
+      return node ? valueOf(node.value, variables) : field.args.find((a) => a.name === name)?.defaultValue;
+    };
+    const weight = FIELD_WEIGHTS[`${parent!.name}.${field.name}`]?.(args);
+    const own = { cost: weight?.cost ?? 0, expensive: weight?.expensive ? 1 : 0 };
+    const named = getNamedType(field.type);
+    if (!selection.selectionSet || !isCompositeType(named)) return { depth: 0, cost: own.cost, expensive: own.expensive, fields: 1 };
+    // A list's size is its `first` argument (a missing one means its declared default; a nonsensical one,
+    // negative or huge, cannot lower the cost), else DEFAULT_LIST_SIZE. A connection is one object whose nodes
+    // and edges come `first` at a time: its count and page info are not multiplied.
+    const requested = args('first');
+    const first = typeof requested === 'number' ? Math.max(1, requested) : undefined;
+    const connection = isObjectType(named) && ('nodes' in named.getFields() || 'edges' in named.getFields());
+    const inConnection = selection.name.value === 'nodes' || selection.name.value === 'edges';
+    const size = connection ? 1 : (weight?.size ?? (inConnection ? pageSize : (first ?? (unwrapIsList(field.type) ? DEFAULT_LIST_SIZE : 1))));
+    const inner = measureSet(selection.selectionSet, named, connection ? (first ?? DEFAULT_LIST_SIZE) : 1);
+    return {
+      depth: 1 + inner.depth,
+      cost: own.cost + size * (1 + inner.cost),
+      expensive: own.expensive + size * inner.expensive,
+      fields: 1 + inner.fields,
+    };
+  }
+
+  function measureSet(selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, pageSize: number): OperationMeasure {
+    let depth = 0;
+    let cost = 0;
+    let expensive = 0;
+    let fields = 0;
+    for (const selection of selectionSet.selections) {
+      const inner =
+        selection.kind === Kind.FIELD
+          ? measureField(selection, parent, pageSize)
+          : selection.kind === Kind.FRAGMENT_SPREAD
+            ? measureFragment(selection.name.value, pageSize)
+            : measureSet(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent, pageSize);
+      depth = Math.max(depth, inner.depth);
+      cost += inner.cost;
+      expensive += inner.expensive;
+      fields += inner.fields;
+    }
+    return { depth, cost, expensive, fields };
+  }
+
+  const result = new Map<OperationDefinitionNode, OperationMeasure>();
+  try {
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      const root = schema.getRootType(definition.operation);
+      if (!root) continue;
+      visitedFields = 0;
+      try {
+        const measure = measureSet(definition.selectionSet, root, 1);
+        // The operation's own level counts: `{ viewer { email } }` is 2 deep.
+        result.set(definition, { ...measure, depth: measure.depth + 1 });
+      } catch (error) {
+        if (!(error instanceof TooManyFields)) throw error;
+        result.set(definition, { depth: 0, cost: 0, expensive: 0, fields: Number.POSITIVE_INFINITY });
+      }
+    }
+  } catch (error) {
+    if (error instanceof FragmentCycle) return { cycle: error.message };
+    throw error;
+  }
+  return result;
+}
+
+/** Why the operations of a document are refused, or an empty list. Each message names the limit it broke. */
+export function queryLimitProblems(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>): GraphQLError[] {
+  const measures = measureDocument(schema, document, variables);
+  if ('cycle' in measures) return [tooComplex(`The fragment ${measures.cycle} spreads itself (directly or through other fragments).`)];
+  const problems: GraphQLError[] = [];
+  for (const [operation, { depth, cost, expensive, fields }] of measures) {
+    const nodes = [operation];
+    if (fields > MAX_FIELDS) {
+      const count = Number.isFinite(fields) ? fields.toLocaleString('en') : `more than ${MAX_FIELDS.toLocaleString('en')}`;
+      problems.push(tooComplex(`This query selects ${count} fields once its fragments are spread; the limit is ${MAX_FIELDS.toLocaleString('en')}.`, nodes));
+      continue;
+    }
+    if (depth > MAX_DEPTH) problems.push(tooComplex(`This query is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, nodes));
+    if (expensive > MAX_EXPENSIVE_FIELDS)
+      problems.push(
+        tooComplex(
+          `This query asks for expensive fields (${Object.keys(FIELD_WEIGHTS).join(', ')}) ${Math.round(expensive).toLocaleString('en')} times, aliases and list items included; the limit is ${MAX_EXPENSIVE_FIELDS}. Send separate requests.`,
+          nodes,
+        ),
+      );
+    if (cost > MAX_COST)
+      problems.push(
+        tooComplex(`This query's estimated cost is ${Math.round(cost).toLocaleString('en')}; the limit is ${MAX_COST.toLocaleString('en')}. Ask for fewer items per page.`, nodes),
+      );
+  }
+  return problems;
+}
+
+function tooComplex(message: string, nodes?: OperationDefinitionNode[]): GraphQLError {
+  return new GraphQLError(message, { ...(nodes ? { nodes } : {}), extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
+}
+
+/** The same limits as a validation rule, for the WebSocket path where graphql-ws validates. */
 export function queryLimitsRule(variables?: Record<string, unknown>): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
-    const schema = context.getSchema();
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of context.getDocument().definitions)
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-
-    function measure(selectionSet: SelectionSetNode, parent: ReturnType<GraphQLSchema['getType']>, depth: number, seen: Set<string>): { depth: number; cost: number } {
-      let maxDepth = depth;
-      let cost = 0;
-      for (const selection of selectionSet.selections) {
-        if (selection.kind === Kind.FIELD) {
-          if (!selection.selectionSet) continue;
-          const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[selection.name.value] : undefined;
-          if (!field) continue;
-          const named = getNamedType(field.type);
-          if (!isCompositeType(named)) continue;
-          // A connection's size is its `first` argument; its nodes/edges lists are already counted by it.
-          // A missing `first` means its declared default; a nonsensical one (negative, huge) cannot lower the cost.
-          const declared = field.args.find((a) => a.name === 'first')?.defaultValue;
-          const requested = argumentNumber(selection, 'first', variables) ?? (typeof declared === 'number' ? declared : undefined);
-          const first = requested === undefined ? undefined : Math.max(1, requested);
-          const inConnection = selection.name.value === 'nodes' || selection.name.value === 'edges';
-          const size = first ?? (unwrapIsList(field.type) && !inConnection ? DEFAULT_LIST_SIZE : 1);
-          const inner = measure(selection.selectionSet, named, depth + 1, seen);
-          maxDepth = Math.max(maxDepth, inner.depth);
-          cost += size * (1 + inner.cost);
-        } else {
-          const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
-          if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && seen.has(selection.name.value))) continue;
-          const typeName = fragment.typeCondition?.name.value;
-          const type = typeName ? schema.getType(typeName) : parent;
-          const nextSeen = selection.kind === Kind.FRAGMENT_SPREAD ? new Set([...seen, selection.name.value]) : seen;
-          const inner = measure(fragment.selectionSet, type, depth, nextSeen);
-          maxDepth = Math.max(maxDepth, inner.depth);
-          cost += inner.cost;
-        }
-      }
-      return { depth: maxDepth, cost };
-    }
-
-    return {
-      OperationDefinition(operation) {
-        const root = schema.getRootType(operation.operation);
-        if (!root) return;
-        const { depth, cost } = measure(operation.selectionSet, root, 1, new Set());
-        if (depth > MAX_DEPTH)
-          context.reportError(new GraphQLError(`This query is nested ${depth} levels deep; the limit is ${MAX_DEPTH}.`, { nodes: [operation] }));
-        if (cost > MAX_COST)
-          context.reportError(
-            new GraphQLError(`This query's estimated cost is ${cost.toLocaleString('en')}; the limit is ${MAX_COST.toLocaleString('en')}. Ask for fewer items per page.`, {
-              nodes: [operation],
-            }),
-          );
-      },
-    };
+    for (const problem of queryLimitProblems(context.getSchema(), context.getDocument(), variables)) context.reportError(problem);
+    return {};
   };
 }

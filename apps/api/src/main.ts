@@ -37,6 +37,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
   const store = (running.store = await openStore({
     databaseUrl: env.DATABASE_URL,
     dataDir,
+    statementTimeoutMs: env.TUNEBOARD_OPERATION_TIMEOUT_MS,
     // A dropped connection is survivable (queries fail and are retried by clients); worth a warning, not a crash.
     onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection failed'),
   }));
@@ -47,6 +48,13 @@ export async function start(env: Env = readEnv()): Promise<void> {
     logger,
     maxBodyBytes: env.TUNEBOARD_MAX_BODY_MB * 1024 * 1024,
     leaseSeconds: env.TUNEBOARD_LEASE_SECONDS,
+    maxResponseBytes: env.TUNEBOARD_MAX_RESPONSE_MB * 1024 * 1024,
+    operationTimeoutMs: env.TUNEBOARD_OPERATION_TIMEOUT_MS,
+    rateLimits: {
+      tokenRequestsPerMinute: env.TUNEBOARD_RATE_LIMIT_PER_TOKEN,
+      addressRequestsPerMinute: env.TUNEBOARD_RATE_LIMIT_PER_ADDRESS,
+      authFailuresPerMinute: env.TUNEBOARD_AUTH_FAILURES_PER_ADDRESS,
+    },
   }));
 
   const lines = [

@@ -1,15 +1,18 @@
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Store } from '@tuneboard/db';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { buildContext, type Context, type Services } from './context';
+import { buildContext, parseBearer, type Context, type Services } from './context';
 import { nulCharacterError } from './input-text';
-import { queryLimitsRule } from './limits';
+import { queryLimitProblems, queryLimitsRule } from './limits';
+import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimited, type RateLimitSettings } from './rate-limits';
+import { stringifyWithin } from './response-size';
+import { hashToken, type TokenUse } from './services/accounts';
 import { buildSchema } from './schema/index';
 import { FindingRechecks } from './services/findings';
 import { requeueExpiredLeases } from './services/queue';
@@ -25,6 +28,15 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** How long a worker's lease on a run lasts without a heartbeat (default 30 s). */
   leaseSeconds?: number;
+  /** Largest response sent, in bytes of JSON (default 128 MB); a larger one is answered RESPONSE_TOO_LARGE. */
+  maxResponseBytes?: number;
+  /**
+   * Time budget of one query in ms (default 15 s; 0 = none): past it the query is answered OPERATION_TIMEOUT and
+   * resolves no further fields. The store's statement timeout (openStore) aborts its SQL on PostgreSQL.
+   */
+  operationTimeoutMs?: number;
+  /** Requests per minute per token, per address, and invalid tokens per address (0 = off). */
+  rateLimits?: Partial<RateLimitSettings>;
 }
 
 export interface RunningServer {
@@ -49,6 +61,60 @@ type SocketState = {
 };
 
 class BodyTooLargeError extends Error {}
+
+/** Parsed documents by their text: the limits run before Apollo's own (cached) parse, and must stay as cheap. */
+const parsedDocuments = new Map<string, DocumentNode>();
+const PARSED_DOCUMENTS_KEPT = 1_000;
+const CACHED_DOCUMENT_LENGTH = 20_000;
+const MAX_TOKENS = 100_000;
+
+function parseCached(query: string): DocumentNode | null {
+  let document = parsedDocuments.get(query);
+  if (document) return document;
+  try {
+    document = parse(query, { maxTokens: MAX_TOKENS });
+  } catch {
+    return null; // Apollo answers the syntax error itself.
+  }
+  // Only the documents that clients send again and again (their text is the key): not megabytes of literals.
+  if (query.length <= CACHED_DOCUMENT_LENGTH) {
+    if (parsedDocuments.size >= PARSED_DOCUMENTS_KEPT) parsedDocuments.clear();
+    parsedDocuments.set(query, document);
+  }
+  return document;
+}
+
+/** The operation a GraphQL-over-HTTP request carries (POST body or GET parameters), when it names one by text. */
+function requestedOperation(method: string | undefined, body: unknown, url: URL): { query: string; variables?: Record<string, unknown>; operationName?: string } | null {
+  if (method === 'GET') {
+    const query = url.searchParams.get('query');
+    if (!query) return null;
+    let variables: Record<string, unknown> | undefined;
+    try {
+      variables = JSON.parse(url.searchParams.get('variables') ?? 'null') ?? undefined;
+    } catch {
+      variables = undefined;
+    }
+    return { query, variables, operationName: url.searchParams.get('operationName') ?? undefined };
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  const { query, variables, operationName } = body as Record<string, unknown>;
+  if (typeof query !== 'string') return null;
+  return {
+    query,
+    ...(variables && typeof variables === 'object' ? { variables: variables as Record<string, unknown> } : {}),
+    ...(typeof operationName === 'string' ? { operationName } : {}),
+  };
+}
+
+function sendRateLimited(res: ServerResponse, limited: RateLimited): void {
+  res.setHeader('retry-after', String(limited.retryAfterSeconds));
+  sendJson(res, 429, { errors: [{ message: limited.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: limited.retryAfterSeconds } }] });
+}
+
+function rateLimitedError(limited: RateLimited): GraphQLError {
+  return new GraphQLError(limited.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: limited.retryAfterSeconds } });
+}
 
 /**
  * Reads the body up to `limit` bytes. Past the limit (declared or, for a chunked body, counted as it streams)
@@ -94,6 +160,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+function operationTimeout(ms: number): GraphQLError {
+  return new GraphQLError(`This query ran longer than its time budget of ${ms / 1000} s and was stopped; ask for less at once.`, {
+    extensions: { code: 'OPERATION_TIMEOUT' },
+  });
+}
+
 function graphQLErrorBody(message: string, code: string) {
   return { errors: [{ message, extensions: { code } }] };
 }
@@ -102,6 +174,11 @@ function graphQLErrorBody(message: string, code: string) {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const maxResponseBytes = options.maxResponseBytes ?? 128 * 1024 * 1024;
+  const operationTimeoutMs = options.operationTimeoutMs ?? 15_000;
+  const rateLimits = new RateLimits(options.store, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, logger);
+  /** Contexts of queries past their time budget: their remaining fields are not resolved. */
+  const expired = new WeakSet<object>();
   const events = new EventBus(options.store, logger);
   await events.start();
   const settings = { leaseSeconds: options.leaseSeconds ?? 30 };
@@ -161,8 +238,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // any replica revokes one of the user's tokens, and every minute while the socket is open.
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const context = await buildContext(services, authorization, 'socket-connect');
-        if (!context.viewer) return false;
+        const { context, limited } = await authenticateRequest(ctx.extra.request.socket.remoteAddress, authorization, 'socket-connect');
+        if (limited) {
+          ctx.extra.socket.close(4429, limited.message);
+          return false;
+        }
+        if (!context?.viewer) return false;
         ctx.extra.authorization = authorization;
         const userId = (ctx.extra.userId = context.viewer.userId);
         let sockets = socketsByUser.get(userId);
@@ -185,10 +266,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Built per operation (fresh loaders, and the viewer as of now).
       context: (ctx) => buildContext(services, ctx.extra.authorization, 'socket'),
       onSubscribe: async (ctx, _id, payload) => {
+        const address = ctx.extra.request.socket.remoteAddress;
+        const addressLimited = await rateLimits.requestFrom(address ?? 'unknown');
+        if (addressLimited) return [rateLimitedError(addressLimited)];
+        // The shape limits first: a document built to stall the server must not cost a token lookup either.
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const tooComplex = queryLimitProblems(schema, document, payload.variables ?? undefined);
+        if (tooComplex.length > 0) return tooComplex;
         // Refused here; the revocation's re-check (or the minute's) closes the socket itself.
-        if (!(await buildContext(services, ctx.extra.authorization, 'socket')).viewer)
-          return [new GraphQLError('The token was revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
-        const document = parse(payload.query);
+        const viewer = (await buildContext(services, ctx.extra.authorization, 'socket')).viewer;
+        if (!viewer) return [new GraphQLError('The token was revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
+        const tokenLimited = await rateLimits.requestWith(viewer.tokenId);
+        if (tokenLimited) return [rateLimitedError(tokenLimited)];
         // The socket is for subscriptions; queries and mutations go over HTTP, where every request is checked.
         const operation = getOperationAST(document, payload.operationName ?? undefined);
         if (operation && operation.operation !== 'subscription')
@@ -208,21 +302,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     includeStacktraceInErrorResponses: false,
     // The process owner (main.ts) handles SIGINT/SIGTERM; Apollo's own handlers would race with it.
     stopOnTerminationSignals: false,
-    parseOptions: { maxTokens: 100_000 },
+    parseOptions: { maxTokens: MAX_TOKENS },
+    // Bounded: a response past the limit becomes an error instead of a string V8 cannot hold.
+    stringifyResult: async (result) =>
+      (await stringifyWithin(result, maxResponseBytes)) ??
+      JSON.stringify(
+        graphQLErrorBody(
+          `The response would be larger than ${Math.round(maxResponseBytes / 1024 / 1024)} MB; ask for fewer items, points or fields per request.`,
+          'RESPONSE_TOO_LARGE',
+        ),
+      ),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
           return { drainServer: async () => wsCleanup.dispose() };
         },
-        async requestDidStart({ request }) {
+        async requestDidStart({ request, contextValue }) {
           return {
-            // Limits depend on variables (`first: $n`), so they run per request, after Apollo's cached validation.
+            // Checked before authentication too (handleGraphQL); here again for documents sent by hash only (APQ).
             async didResolveOperation({ document }) {
               const nul = nulCharacterError(document, request.variables);
               if (nul) throw nul;
-              const [error] = validate(schema, document, [queryLimitsRule(request.variables ?? undefined)]);
-              if (error) throw new GraphQLError(error.message, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
+              const [error] = queryLimitProblems(schema, document, request.variables ?? undefined);
+              if (error) throw error;
+            },
+            async executionDidStart() {
+              return {
+                // A query past its time budget stops here: no further field is resolved, no further SQL sent.
+                willResolveField() {
+                  if (expired.has(contextValue)) throw operationTimeout(operationTimeoutMs);
+                },
+              };
             },
           };
         },
@@ -273,7 +384,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
+  /**
+   * The viewer of a request, unless the address is throttled for invalid tokens (then no lookup is made).
+   * A failed authentication counts towards that throttle.
+   */
+  async function authenticateRequest(address: string | undefined, authorization: string | undefined, use: TokenUse): Promise<{ context?: Context; limited?: RateLimited }> {
+    const token = parseBearer(authorization);
+    const tokenHash = token ? hashToken(token) : '';
+    if (token) {
+      const limited = rateLimits.refusesTokenFrom(address ?? 'unknown', tokenHash);
+      if (limited) return { limited };
+    }
+    const context = await buildContext(services, authorization, use);
+    if (token && !context.viewer) {
+      const limited = await rateLimits.authenticationFailed(address ?? 'unknown');
+      if (limited) return { limited };
+    }
+    if (context.viewer) {
+      rateLimits.tokenAuthenticated(tokenHash);
+      const limited = await rateLimits.requestWith(context.viewer.tokenId);
+      if (limited) return { limited };
+    }
+    return { context };
+  }
+
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const addressLimited = await rateLimits.requestFrom(address);
+    if (addressLimited) {
+      req.resume();
+      sendRateLimited(res, addressLimited);
+      return;
+    }
     let body: unknown;
     if (req.method === 'POST') {
       let text: string;
@@ -293,12 +435,53 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
     }
+    // Shape limits before authentication: a document built to stall the server costs no token lookup, and
+    // its analysis is linear in its size (limits.ts).
+    const requested = requestedOperation(req.method?.toUpperCase(), body, url);
+    const document = requested ? parseCached(requested.query) : null;
+    if (document) {
+      const problems = queryLimitProblems(schema, document, requested!.variables);
+      if (problems.length > 0) {
+        sendJson(res, 400, { errors: problems.map((problem) => ({ message: problem.message, extensions: { code: 'QUERY_TOO_COMPLEX' } })) });
+        return;
+      }
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
-      context: () => buildContext(services, req.headers.authorization, 'http'),
+    // Queries get a time budget, authentication included; a mutation is never abandoned half-way (its SQL is
+    // bounded by the store's statement timeout instead, which rolls it back), so its answer says what was stored.
+    const operation = document ? getOperationAST(document, requested!.operationName) : null;
+    let stopped = false;
+    let context: Context | undefined;
+    const answer = (async () => {
+      const authenticated = await authenticateRequest(address, req.headers.authorization, 'http');
+      if (authenticated.limited) return authenticated;
+      context = authenticated.context!;
+      if (stopped) expired.add(context);
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
+        context: async () => context!,
+      });
+      return { response };
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<null>((resolve) => {
+      if (operationTimeoutMs > 0 && operation?.operation === 'query') timer = setTimeout(() => resolve(null), operationTimeoutMs);
     });
+    const outcome = await Promise.race([answer, timedOut]).finally(() => clearTimeout(timer));
+    if (outcome === null) {
+      stopped = true;
+      if (context) expired.add(context);
+      answer.catch((error: unknown) => logger.warn({ err: error }, 'a query past its time budget failed'));
+      logger.warn({ operation: operation?.name?.value, ms: operationTimeoutMs }, 'query stopped at its time budget');
+      sendJson(res, 503, { errors: [{ message: operationTimeout(operationTimeoutMs).message, extensions: { code: 'OPERATION_TIMEOUT' } }] });
+      return;
+    }
+    if ('limited' in outcome) {
+      sendRateLimited(res, outcome.limited!);
+      return;
+    }
+    const { response } = outcome as { response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>> };
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

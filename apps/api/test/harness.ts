@@ -2,7 +2,7 @@ import { testDatabases, type TestDatabase, type TestStore } from '@tuneboard/db/
 import { createClient, type Client } from 'graphql-ws';
 import pino from 'pino';
 import WebSocket from 'ws';
-import { startServer, type RunningServer } from '../src/server';
+import { startServer, type RunningServer, type ServerOptions } from '../src/server';
 import { createUserWithToken } from '../src/services/accounts';
 
 /** A real API server on a random port over a throw-away database, with a client per user. */
@@ -41,7 +41,7 @@ export async function postGraphQL(url: string, token: string | null, body: unkno
   return { status: response.status, ...(JSON.parse(text) as object) };
 }
 
-export async function startTestApi(database: TestDatabase, options: { leaseSeconds?: number } = {}): Promise<TestApi> {
+export async function startTestApi(database: TestDatabase, options: Omit<ServerOptions, 'store'> = {}): Promise<TestApi> {
   const store = await database.open();
   // Bugs (INTERNAL_SERVER_ERROR) are logged to stderr so a failing test shows why.
   const server = await startServer({ store, port: 0, logger: pino({ level: process.env.TUNEBOARD_LOG_LEVEL ?? 'error' }), ...options });

@@ -67,13 +67,19 @@ export interface OpenStoreOptions {
    * for logging; such an error never crashes the process, and the queries it breaks fail as ordinary errors.
    */
   onConnectionError?: (error: Error) => void;
+  /**
+   * PostgreSQL only: the server aborts any statement of the pool that runs longer (statement_timeout; default
+   * none), so no query outlives the API's time budget for an operation. Migrations are exempt. PGlite runs in
+   * this thread and has no timer to abort a statement with.
+   */
+  statementTimeoutMs?: number;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const store = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError ?? (() => {}))
+    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError ?? (() => {}), options.statementTimeoutMs ?? 0)
     : await openPglite(options.dataDir ?? './.tuneboard/data');
   if (options.migrate !== false) {
     try {
@@ -144,8 +150,8 @@ export function reconnectDelayMs(attempt: number, random = Math.random): number 
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-async function openPostgres(databaseUrl: string, poolSize: number, onConnectionError: (error: Error) => void): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+async function openPostgres(databaseUrl: string, poolSize: number, onConnectionError: (error: Error) => void, statementTimeoutMs: number): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) });
   // A connection that dies (pg_terminate_backend, a server restart) emits 'error' on its client, idle or checked
   // out; an 'error' event without a listener would crash the process. Every client gets one for its whole life;
   // the queries the failure breaks reject on their own, and the pool discards the broken client on release.
@@ -164,6 +170,8 @@ async function openPostgres(databaseUrl: string, poolSize: number, onConnectionE
       // migrator takes no lock: hold a session advisory lock on one connection and migrate through it.
       const client = await pool.connect();
       try {
+        // Waiting for another replica's migration, or rewriting a big table, is not an operation's time budget.
+        await client.query('set statement_timeout = 0');
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         try {
           await migratePg(drizzlePg({ client }) as never, { migrationsFolder: folder });
@@ -171,6 +179,7 @@ async function openPostgres(databaseUrl: string, poolSize: number, onConnectionE
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         }
       } finally {
+        await client.query('reset statement_timeout').catch(() => {});
         client.release();
       }
     },

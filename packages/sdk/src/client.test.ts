@@ -21,3 +21,16 @@ describe('packSeries (the API packed metric input)', () => {
     expect(() => packSeries({ key: 'loss', steps: [1.5], values: [0] })).toThrow('loss: step 1.5 is not a whole number from 0 to 2147483647');
   });
 });
+
+describe('TuneboardClient errors', () => {
+  it('treats a rate limit (429 RATE_LIMITED) as retryable, so buffered metrics are sent again later', async () => {
+    const { TuneboardClient } = await import('./client');
+    const fetch = async () =>
+      new Response(JSON.stringify({ errors: [{ message: 'Too many requests with this token; try again in 3 s.', extensions: { code: 'RATE_LIMITED' } }] }), {
+        status: 429,
+        headers: { 'retry-after': '3' },
+      });
+    const client = new TuneboardClient({ url: 'http://127.0.0.1:1/graphql', token: 't', fetch: fetch as typeof globalThis.fetch });
+    await expect(client.request('{ viewer { email } }')).rejects.toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+  });
+});

@@ -110,7 +110,8 @@ export class TuneboardClient {
     const error = body.errors?.[0];
     if (error) {
       const code = error.extensions?.code ?? `HTTP_${response.status}`;
-      throw new TuneboardError(error.message, code, error.extensions?.problems ?? [], response.status >= 500 || code === 'INTERNAL_SERVER_ERROR');
+      // A rate limit (429) passes: worth retrying after a pause, like a server error.
+      throw new TuneboardError(error.message, code, error.extensions?.problems ?? [], response.status >= 500 || response.status === 429 || code === 'INTERNAL_SERVER_ERROR');
     }
     if (!response.ok || body.data === undefined) throw new TuneboardError(`Tuneboard answered HTTP ${response.status}`, `HTTP_${response.status}`, [], response.status >= 500);
     return body.data;

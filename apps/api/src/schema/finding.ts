@@ -8,6 +8,7 @@ import type { Context } from '../context';
 import { badUserInput, notFound } from '../errors';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
 import { canonicalId, isUuid, loadProject, requireTeam, requireViewer } from '../services/access';
+import { oneAtATime } from '../services/fairness';
 import { mapEvents, projectTopic, type FindingEventMessage } from '../services/events';
 import { activeFindingsFor, citedRunIds, evaluateFinding, evidenceSummary, findingSpec, parseRule, recheckFinding, type FindingRow } from '../services/findings';
 import { parseRunFilter } from '../services/run-listing';
@@ -314,7 +315,7 @@ export const resolvers: Resolvers = {
       const rows = await ctx.store.db.select({ run: runs }).from(findingCitations).innerJoin(runs, eq(runs.id, findingCitations.runId)).where(eq(findingCitations.findingId, finding.id));
       return rows.map((r) => r.run);
     },
-    evidence: (finding, _args, ctx) => evaluateFinding(ctx.store, finding),
+    evidence: (finding, _args, ctx) => oneAtATime(ctx, () => evaluateFinding(ctx.store, finding)),
     evidenceSummary: (finding) => {
       const summary = finding.evidence as ReturnType<typeof evidenceSummary> | null;
       return summary ? { verdict: summary.verdict, satisfyingRuns: summary.satisfying, violatingRuns: summary.violating, difference: summary.difference } : null;

@@ -5,6 +5,7 @@ import { endianness } from 'node:os';
 import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun, readableRunIds } from '../services/access';
+import { oneAtATime } from '../services/fairness';
 import { mapEvents, runTopic, type RunEventMessage } from '../services/events';
 
 /**
@@ -185,8 +186,13 @@ export const typeDefs = /* GraphQL */ `
 export const MAX_POINTS_PER_BATCH = 1_000_000;
 const MAX_SERIES_PER_QUERY = 2_000;
 const MAX_POINTS_PER_SERIES = 100_000;
-/** Series × maxPoints per metricSeries call: what bounds the memory one read can take (~50 bytes a point). */
+/**
+ * Series × maxPoints per operation, however many metricSeries fields (aliases) it has: what bounds the memory one
+ * request can take (~50 bytes a point).
+ */
 const MAX_POINTS_PER_QUERY = 2_000_000;
+/** Points (series × maxPoints) the metricSeries fields of an operation have read so far, by its context. */
+const pointsRead = new WeakMap<object, number>();
 /** Appended points sent to a live subscriber per event and key. */
 const LIVE_POINTS = 2_000;
 
@@ -267,10 +273,20 @@ export const resolvers: Resolvers = {
       if (readable.length === 0) return [];
       // A compare chart plots steps and values: wall times are a third of the bytes, read only when asked for.
       const wallTimes = selects(info, ['wallTimes', 'points']);
+      // Aliases read one after another, each within what the earlier ones left of the budget.
+      const read = oneAtATime(ctx, async () => {
+        const budget = MAX_POINTS_PER_QUERY - (pointsRead.get(ctx) ?? 0);
+        const series = await readMetricSeries(ctx.store, { runIds: readable, keys: keys ?? null, maxPoints: limit, wallTimes, maxTotalPoints: budget });
+        pointsRead.set(ctx, (pointsRead.get(ctx) ?? 0) + series.length * limit);
+        return series;
+      });
       try {
-        return await readMetricSeries(ctx.store, { runIds: readable, keys: keys ?? null, maxPoints: limit, wallTimes, maxTotalPoints: MAX_POINTS_PER_QUERY });
+        return await read;
       } catch (error) {
-        if (error instanceof MetricReadTooLargeError) throw badUserInput(error.message, [{ path: 'maxPoints', message: 'too many points for one query' }]);
+        if (error instanceof MetricReadTooLargeError)
+          throw badUserInput(`${error.message} (a request reads at most ${MAX_POINTS_PER_QUERY.toLocaleString('en')} points, all its metricSeries fields together)`, [
+            { path: 'maxPoints', message: 'too many points for one query' },
+          ]);
         throw error;
       }
     },

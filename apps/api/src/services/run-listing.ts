@@ -1,4 +1,5 @@
 import { metricSql, metricSeries, runFilterSql, runs } from '@tuneboard/db';
+import { oneAtATime } from './fairness';
 import { compileFilter } from '@tuneboard/filter';
 import { describePath, suggestPath } from '@tuneboard/hparams';
 import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm';
@@ -98,7 +99,7 @@ export async function listRuns(
   // Counting every match re-evaluates the filter on every run of the project (a parallel scan: ~100 ms at
   // 100,000 runs), several times what the page costs. GraphQL calls a function-valued field to resolve it,
   // so the count runs only when the query asks for totalCount.
-  const totalCount = async () => (await ctx.store.db.select({ n: count() }).from(runs).where(where))[0]?.n ?? 0;
+  const totalCount = () => oneAtATime(ctx, async () => (await ctx.store.db.select({ n: count() }).from(runs).where(where))[0]?.n ?? 0);
   return {
     edges,
     nodes: page,

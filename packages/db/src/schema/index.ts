@@ -3,3 +3,4 @@ export * from './projects';
 export * from './runs';
 export * from './metrics';
 export * from './findings';
+export * from './limits';
