@@ -68,7 +68,7 @@ interface Seeded {
 async function seed(store: Store): Promise<Seeded> {
   const user = await accounts.createUserWithToken(store, { email: 'bystander@localhost', team: 'bench' });
   const attackerTokens: string[] = [];
-  for (let i = 0; i < 10; i++) attackerTokens.push((await accounts.createUserWithToken(store, { email: `attacker${i}@localhost`, team: 'bench', role: 'viewer' })).token);
+  for (let i = 0; i < 10; i++) attackerTokens.push((await accounts.createUserWithToken(store, { email: `attacker${i}@localhost`, team: 'bench', role: 'viewer', joinExisting: true })).token);
   const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'adversarial') returning id`, [user.team.id]);
   const projectId = project!.id;
   // Finished runs with a realistic set of hyperparameters (about 20 paths) and four metric summaries each.

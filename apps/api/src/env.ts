@@ -30,6 +30,12 @@ const envSchema = z.object({
   TUNEBOARD_OPERATION_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   // Rate limits in requests per minute (0: off); past one the API answers 429 with Retry-After.
   TUNEBOARD_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).default(6_000),
+  // Peers whose X-Forwarded-For names the client, comma-separated (default: this machine, where the dashboard's
+  // proxy runs); add your reverse proxy's address.
+  TUNEBOARD_TRUSTED_PROXIES: z
+    .string()
+    .default('127.0.0.1,::1')
+    .transform((value) => value.split(',').map((address) => address.trim()).filter((address) => address !== '')),
   TUNEBOARD_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(12_000),
   // Requests with an invalid token per client address and minute; past it, token-bearing requests from that
   // address get 429 without a database lookup (tokens that authenticated lately still pass).

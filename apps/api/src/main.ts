@@ -50,6 +50,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
     leaseSeconds: env.TUNEBOARD_LEASE_SECONDS,
     maxResponseBytes: env.TUNEBOARD_MAX_RESPONSE_MB * 1024 * 1024,
     operationTimeoutMs: env.TUNEBOARD_OPERATION_TIMEOUT_MS,
+    trustedProxies: env.TUNEBOARD_TRUSTED_PROXIES,
     rateLimits: {
       tokenRequestsPerMinute: env.TUNEBOARD_RATE_LIMIT_PER_TOKEN,
       addressRequestsPerMinute: env.TUNEBOARD_RATE_LIMIT_PER_ADDRESS,

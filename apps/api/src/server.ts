@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { buildContext, parseBearer, type Context, type Services } from './context';
+import { clientAddress, LOOPBACK_PROXIES, trustedProxySet } from './client-address';
 import { nulCharacterError } from './input-text';
 import { queryLimitProblems, queryLimitsRule } from './limits';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimited, type RateLimitSettings } from './rate-limits';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   operationTimeoutMs?: number;
   /** Requests per minute per token, per address, and invalid tokens per address (0 = off). */
   rateLimits?: Partial<RateLimitSettings>;
+  /** Peers whose X-Forwarded-For names the client for the per-address limits (default: this machine). */
+  trustedProxies?: readonly string[];
 }
 
 export interface RunningServer {
@@ -177,6 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxResponseBytes = options.maxResponseBytes ?? 128 * 1024 * 1024;
   const operationTimeoutMs = options.operationTimeoutMs ?? 15_000;
   const rateLimits = new RateLimits(options.store, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, logger);
+  const trustedProxies = trustedProxySet(options.trustedProxies ?? LOOPBACK_PROXIES);
   /** Contexts of queries past their time budget: their remaining fields are not resolved. */
   const expired = new WeakSet<object>();
   const events = new EventBus(options.store, logger);
@@ -238,7 +242,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // any replica revokes one of the user's tokens, and every minute while the socket is open.
       onConnect: async (ctx) => {
         const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const { context, limited } = await authenticateRequest(ctx.extra.request.socket.remoteAddress, authorization, 'socket-connect');
+        const { context, limited } = await authenticateRequest(clientAddress(ctx.extra.request, trustedProxies), authorization, 'socket-connect');
         if (limited) {
           ctx.extra.socket.close(4429, limited.message);
           return false;
@@ -266,7 +270,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Built per operation (fresh loaders, and the viewer as of now).
       context: (ctx) => buildContext(services, ctx.extra.authorization, 'socket'),
       onSubscribe: async (ctx, _id, payload) => {
-        const address = ctx.extra.request.socket.remoteAddress;
+        const address = clientAddress(ctx.extra.request, trustedProxies);
         const addressLimited = await rateLimits.requestFrom(address ?? 'unknown');
         if (addressLimited) return [rateLimitedError(addressLimited)];
         // The shape limits first: a document built to stall the server must not cost a token lookup either.
@@ -409,7 +413,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req, trustedProxies);
     const addressLimited = await rateLimits.requestFrom(address);
     if (addressLimited) {
       req.resume();

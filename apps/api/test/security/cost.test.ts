@@ -203,7 +203,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     // On PostgreSQL a second replica counts the same requests; on PGlite one process serves, so one counter.
     const two = api.store.kind === 'postgres' ? await sideServer(api, { rateLimits: limits }) : one;
     try {
-      const bob = await createUserWithToken(api.store, { email: 'bob@example.com', team: 'vision', role: 'member' });
+      const bob = await createUserWithToken(api.store, { email: 'bob@example.com', team: 'vision', role: 'member', joinExisting: true });
       const query = { query: '{ viewer { email } }' };
       for (let i = 0; i < 5; i++) expect((await postGraphQL((i % 2 ? two : one).server.url, bob.token, query)).data?.viewer.email).toBe('bob@example.com');
       const response = await fetch(two.server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bob.token}` }, body: JSON.stringify(query) });
@@ -240,7 +240,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     const { createClient } = await import('graphql-ws');
     const WebSocket = (await import('ws')).default;
     // A token of its own, used only here (on PostgreSQL every server counts each token in one table).
-    const dave = await createUserWithToken(api.store, { email: 'dave@example.com', team: 'vision', role: 'viewer' });
+    const dave = await createUserWithToken(api.store, { email: 'dave@example.com', team: 'vision', role: 'viewer', joinExisting: true });
     const client = createClient({ url: side.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${dave.token}` }, lazy: false, retryAttempts: 0 });
     const firstError = (query: string) =>
       new Promise<{ message: string; extensions?: { code?: string } }>((resolve) => {
@@ -298,10 +298,32 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       }
       // A token that authenticated lately still works from the throttled address; a token never seen here waits.
       expect((await postGraphQL(side.server.url, alice.token, query)).data?.viewer.email).toBe('alice@example.com');
-      const carol = await createUserWithToken(api.store, { email: 'carol@example.com', team: 'vision', role: 'member' });
+      const carol = await createUserWithToken(api.store, { email: 'carol@example.com', team: 'vision', role: 'member', joinExisting: true });
       expect((await postGraphQL(side.server.url, carol.token, query)).status).toBe(429);
       // Without a token nothing is looked up, so nothing is throttled.
       expect((await postGraphQL(side.server.url, null, { query: '{ __typename }' })).status).toBe(200);
+    } finally {
+      await side.stop();
+    }
+  });
+
+  it('#13 counts each dashboard user by the address the dashboard forwards, so one user cannot throttle the rest', async () => {
+    const side = await sideServer(api, { rateLimits: { tokenRequestsPerMinute: 0, addressRequestsPerMinute: 0, authFailuresPerMinute: 20 } });
+    const post = (token: string, forwardedFor: string) =>
+      fetch(side.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor },
+        body: JSON.stringify({ query: '{ viewer { email } }' }),
+      });
+    try {
+      // The dashboard's proxy runs on this machine (a trusted proxy) and relays each browser's address.
+      for (let i = 0; i < 21; i++) await post(`tb_stale_cookie${i}`, '198.51.100.1');
+      expect((await post('tb_stale_cookie21', '198.51.100.1')).status).toBe(429);
+      // Another browser behind the same dashboard signs in with a token this replica has never seen: not throttled.
+      const carol = await createUserWithToken(api.store, { email: 'carol-fwd@example.com', team: 'forwarded' });
+      const answer = await post(carol.token, '198.51.100.2');
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { data: { viewer: { email: string } } }).data.viewer.email).toBe('carol-fwd@example.com');
     } finally {
       await side.stop();
     }
