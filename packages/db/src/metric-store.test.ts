@@ -48,6 +48,18 @@ for (const database of testDatabases()) {
       return series!;
     }
 
+    it('reads many series in slices of statements and returns each whole, downsampled ones too', async () => {
+      const runId = await newRun();
+      const steps = Array.from({ length: 3_000 }, (_, i) => i);
+      await appendMetrics(store, runId, Array.from({ length: 7 }, (_, k) => ({ key: `m${k}`, steps, values: steps.map((s) => s * (k + 1)) })));
+      // 60,000 points per series: one series per statement (7 statements) for the whole copies…
+      const whole = await readMetricSeries(store, { runIds: [runId], maxPoints: 60_000 });
+      expect(whole.map((s) => [s.key, s.steps.length, s.values[2_999]])).toEqual(Array.from({ length: 7 }, (_, k) => [`m${k}`, 3_000, 2_999 * (k + 1)]));
+      // …and for the downsampled ones (3,000 points into 1,000 buckets' extremes).
+      const cut = await readMetricSeries(store, { runIds: [runId], maxPoints: 60_000 / 60 });
+      expect(cut.map((s) => [s.key, s.downsampled, s.values.at(-1)])).toEqual(Array.from({ length: 7 }, (_, k) => [`m${k}`, true, 2_999 * (k + 1)]));
+    });
+
     it('round-trips points, including NaN and ±Infinity, and keeps a summary', async () => {
       const runId = await newRun();
       const values = [0.9, 0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.25];

@@ -515,6 +515,15 @@ type Source = 'raw' | 'raw-bucketed' | 'fine' | 'coarse' | 'coarse-bucketed';
  * Chunks that the step range cuts through are always read point by point. The common path (a summary as
  * it is) reads no point arrays and sorts nothing but chunk rows.
  */
+/** Points returned per statement of a read, at most (see readMetricSeries). */
+const READ_SLICE_POINTS = 100_000;
+
+function slices<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
 export async function readMetricSeries(
   store: Store,
   request: {
@@ -608,7 +617,10 @@ export async function readMetricSeries(
       : `case when not (ch.first_step >= $3 and ch.last_step <= $4) or p.source like 'raw%' then ch.${column}
           when p.source = 'fine' then ch.fine_${column} else ch.coarse_${column} end`;
   const rows: { series_id: number; steps: Uint8Array; values: Uint8Array; wall_times: Uint8Array }[] = [];
-  if (whole.length > 0)
+  // A few series per statement: PGlite runs a statement to its end in the API's own thread, so reading millions of
+  // points at once would hold every other request (and /healthz) for seconds; between slices they get their turn.
+  const perSlice = Math.max(1, Math.floor(READ_SLICE_POINTS / maxPoints));
+  for (const slice of slices(whole, perSlice))
     rows.push(
       ...(await store.query<(typeof rows)[number]>(
         // Per series a walk of the (series_id, first_step) primary key: no join, spill or sort of all chunks.
@@ -619,10 +631,10 @@ export async function readMetricSeries(
              string_agg(array_send(${copy('wall_times')}), ''::bytea order by ch.first_step) as wall_times
            from metric_chunks ch where ch.series_id = p.id and ch.last_step >= $3 and ch.first_step <= $4
          ) a`,
-        [whole.map((w) => w.id), whole.map((w) => w.source), from, to],
+        [slice.map((w) => w.id), slice.map((w) => w.source), from, to],
       )),
     );
-  if (bucketed.length > 0)
+  for (const slice of slices(bucketed, perSlice))
     rows.push(
       ...(await store.query<(typeof rows)[number]>(
         `with points as (
@@ -643,7 +655,7 @@ export async function readMetricSeries(
            array_send(array_agg(wall_time order by step)) as wall_times
          from ranked where (finite and (low = 1 or high = 1)) or (not finite and earliest = 1)
          group by series_id`,
-        [bucketed.map((b) => b.id), bucketed.map((b) => b.source), from, to, bucketed.map((b) => b.lo), bucketed.map((b) => b.w)],
+        [slice.map((b) => b.id), slice.map((b) => b.source), from, to, slice.map((b) => b.lo), slice.map((b) => b.w)],
       )),
     );
 
