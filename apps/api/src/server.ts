@@ -458,13 +458,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let stopped = false;
     let context: Context | undefined;
     const answer = (async () => {
-      const authenticated = await authenticateRequest(address, req.headers.authorization, 'http');
-      if (authenticated.limited) return authenticated;
-      context = authenticated.context!;
-      if (stopped) expired.add(context);
+      // A token refused with a reason (a subscription ticket over HTTP) is a GraphQL error with its HTTP status:
+      // thrown from Apollo's context function, it gets the same answer as any other (401, not a 500).
+      let refusal: GraphQLError | undefined;
+      const authenticated = await authenticateRequest(address, req.headers.authorization, 'http').catch((error: unknown): { context?: Context; limited?: RateLimited } => {
+        if (!(error instanceof GraphQLError)) throw error;
+        refusal = error;
+        return {};
+      });
+      if (authenticated.limited) return { limited: authenticated.limited };
+      if (authenticated.context) {
+        context = authenticated.context;
+        if (stopped) expired.add(context);
+      }
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
-        context: async () => context!,
+        context: async () => {
+          if (refusal) throw refusal;
+          return context!;
+        },
       });
       return { response };
     })();
