@@ -35,6 +35,14 @@ export const MAX_EXPENSIVE_FIELDS = 10;
  * thousands of repeated fields would stall it even when each field is cheap.
  */
 export const MAX_FIELDS = 1_000;
+/**
+ * The measuring work one document may cost, in field visits across all its operations: without a bound for the
+ * whole document, thousands of operations each spreading one shared fragment at a different page size (which
+ * defeats the fragment cache) would be measured one by one before any was refused.
+ */
+const MAX_DOCUMENT_FIELD_VISITS = 10 * MAX_FIELDS;
+/** Operations in one document: a request runs one of them; clients send one, or a handful from a shared file. */
+export const MAX_OPERATIONS = 50;
 /** Assumed length of a list field without a `first` argument, for cost estimation. */
 const DEFAULT_LIST_SIZE = 100;
 /** Metric series assumed per run when metricSeries names no keys (the store bounds the real number at run time). */
@@ -131,6 +139,7 @@ export function measureDocument(schema: GraphQLSchema, document: DocumentNode, v
   const measured = new Map<string, OperationMeasure>();
   const visiting = new Set<string>();
   let visitedFields = 0;
+  let operationFieldVisits = 0;
 
   function measureFragment(name: string, pageSize: number): OperationMeasure {
     // A fragment on a connection counts its nodes by the page size of where it is spread.
@@ -149,7 +158,7 @@ export function measureDocument(schema: GraphQLSchema, document: DocumentNode, v
 
   /** `pageSize`: the `first` of the connection whose selections these are (its nodes and edges come that many). */
   function measureField(selection: FieldNode, parent: GraphQLNamedType | null | undefined, pageSize: number): OperationMeasure {
-    if (++visitedFields > MAX_FIELDS) throw new TooManyFields();
+    if (++visitedFields > MAX_DOCUMENT_FIELD_VISITS || ++operationFieldVisits > MAX_FIELDS) throw new TooManyFields();
     const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[selection.name.value] : undefined;
     if (!field) return { ...EMPTY, fields: 1 };
     const args: Arguments = (name) => {
@@ -203,7 +212,7 @@ export function measureDocument(schema: GraphQLSchema, document: DocumentNode, v
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       const root = schema.getRootType(definition.operation);
       if (!root) continue;
-      visitedFields = 0;
+      operationFieldVisits = 0;
       try {
         const measure = measureSet(definition.selectionSet, root, 1);
         // The operation's own level counts: `{ viewer { email } }` is 2 deep.
@@ -222,6 +231,9 @@ export function measureDocument(schema: GraphQLSchema, document: DocumentNode, v
 
 /** Why the operations of a document are refused, or an empty list. Each message names the limit it broke. */
 export function queryLimitProblems(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>): GraphQLError[] {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+  if (operations > MAX_OPERATIONS)
+    return [tooComplex(`This document holds ${operations.toLocaleString('en')} operations; the limit is ${MAX_OPERATIONS}. Send the one you want to run.`)];
   const measures = measureDocument(schema, document, variables);
   if ('cycle' in measures) return [tooComplex(`The fragment ${measures.cycle} spreads itself (directly or through other fragments).`)];
   const problems: GraphQLError[] = [];
