@@ -61,6 +61,8 @@ type SocketState = {
   recheck?: ReturnType<typeof setInterval>;
   /** Set while the token is being re-checked after a revocation: nothing is sent until it settles. */
   pendingReauth?: Promise<void> | undefined;
+  /** The socket closed; onConnect may still be awaiting the token lookup and must then register nothing. */
+  closed?: boolean;
 };
 
 class BodyTooLargeError extends Error {}
@@ -248,6 +250,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return false;
         }
         if (!context?.viewer) return false;
+        // graphql-ws runs onClose at once if the client leaves during the lookup above: a socket registered after
+        // that would keep its re-check timer (and a database query a minute) for ever.
+        if (ctx.extra.closed || ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
         ctx.extra.authorization = authorization;
         const userId = (ctx.extra.userId = context.viewer.userId);
         let sockets = socketsByUser.get(userId);
@@ -262,6 +267,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (ctx.extra.pendingReauth) await ctx.extra.pendingReauth;
       },
       onClose: (ctx) => {
+        ctx.extra.closed = true;
         clearInterval(ctx.extra.recheck);
         const sockets = ctx.extra.userId ? socketsByUser.get(ctx.extra.userId) : undefined;
         sockets?.delete(ctx.extra);
