@@ -13,6 +13,10 @@ describe('safeNextPath', () => {
       'https://evil.example',
       'http:evil.example',
       'javascript:alert(1)',
+      // Paths that only become protocol-relative once normalised.
+      '/.//evil.example/',
+      '/a/..//evil.example',
+      '/%2e//evil.example',
       'evil.example',
       ' /projects',
     ]) {

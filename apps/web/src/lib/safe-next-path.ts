@@ -16,5 +16,8 @@ export function safeNextPath(next: unknown, fallback = DEFAULT_NEXT_PATH): strin
     return fallback;
   }
   if (url.origin !== PLACEHOLDER_ORIGIN) return fallback;
-  return url.pathname + url.search + url.hash;
+  // Normalising can make a protocol-relative URL out of a harmless-looking path (`/.//evil.example/`,
+  // `/a/..//evil.example` → `//evil.example`): what is returned must pass the same test as what came in.
+  const path = url.pathname + url.search + url.hash;
+  return path.startsWith('//') || path.includes('\\') ? fallback : path;
 }
