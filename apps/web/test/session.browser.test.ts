@@ -160,6 +160,22 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the session in the browse
     expect(setCookies[0]).toMatch(/;\s*SameSite=Lax/i);
   });
 
+  it('#13 each browser behind the dashboard is its own address at the API: stale cookies of one throttle no one else', async () => {
+    const post = (token: string, browser: string) =>
+      fetch(`${stack.webUrl}/api/graphql`, {
+        method: 'POST',
+        // x-forwarded-for: what a reverse proxy in front of the dashboard says about each browser.
+        headers: { cookie: `${SESSION_COOKIE}=${token}`, 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', 'x-forwarded-for': browser },
+        body: JSON.stringify({ query: '{ viewer { email } }' }),
+      });
+    for (let i = 0; i < 21; i++) await post(`tb_stale_${i}`, '198.51.100.7');
+    expect((await post('tb_stale_21', '198.51.100.7')).status).toBe(429);
+    // A token the API has never seen, from another browser through the same dashboard, still works.
+    const fresh = (await stack.gql<{ createToken: { token: string } }>(`mutation { createToken(name: "other browser") { token } }`)).createToken.token;
+    const answer = await post(fresh, '198.51.100.8');
+    expect(answer.status).toBe(200);
+  });
+
   it('#7 sign-in sends the browser only to paths on this site', async () => {
     for (const next of ['/\\evil.example/', '/\t/evil.example/', '//evil.example/', 'https://evil.example/', 'javascript:alert(1)']) {
       // The form does not even carry it…

@@ -2,6 +2,7 @@
 import { HttpLink } from '@apollo/client';
 import { ApolloClient, InMemoryCache, registerApolloClient } from '@apollo/client-integration-nextjs';
 import { readWebEnv } from '@/env';
+import { forwardedForHeader } from '@/lib/browser-address';
 import { sessionToken } from './session';
 
 export const { getClient, query: serverQuery } = registerApolloClient(async () => {
@@ -10,7 +11,7 @@ export const { getClient, query: serverQuery } = registerApolloClient(async () =
     cache: new InMemoryCache(),
     link: new HttpLink({
       uri: readWebEnv().apiUrl,
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(await forwardedForHeader()) },
       // Every page shows the team's current data; Next must not cache API responses.
       fetchOptions: { cache: 'no-store' },
     }),

@@ -1,6 +1,7 @@
 // Server side only: what the dashboard's /api/* routes share. They are the browser's way to the API: the
 // browser sends its session cookie here, and this server calls the API with the token the cookie holds.
 import { readWebEnv } from '@/env';
+import { forwardedForHeader } from './browser-address';
 import { sessionToken } from '@/app/session';
 import { checkSameOrigin, isJsonRequest } from './same-origin';
 
@@ -19,14 +20,12 @@ export async function authorizeBrowserRequest(request: Request): Promise<{ token
 }
 
 /** POSTs a body to the API as the session's user; the API's status, type and body come back unchanged. */
-export async function forwardToApi(token: string, body: BodyInit | null, accept = 'application/json', forwardedFor?: string | null): Promise<Response> {
+export async function forwardToApi(token: string, body: BodyInit | null, accept = 'application/json'): Promise<Response> {
   let upstream: Response;
   try {
     upstream = await fetch(readWebEnv().apiUrl, {
       method: 'POST',
-      // The browser's address (Next sets it from the socket), so the API's per-address limits see each user,
-      // not this server; the API believes it only from a proxy it trusts (TUNEBOARD_TRUSTED_PROXIES).
-      headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}`, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+      headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}`, ...(await forwardedForHeader()) },
       body,
       cache: 'no-store',
       // A streamed request body needs this in Node's fetch.

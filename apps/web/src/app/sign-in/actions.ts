@@ -1,6 +1,7 @@
 'use server';
 import { redirect } from 'next/navigation';
 import { readWebEnv } from '@/env';
+import { forwardedForHeader } from '@/lib/browser-address';
 import { safeNextPath } from '@/lib/safe-next-path';
 import { endSession, keepSession } from '../session';
 
@@ -16,7 +17,8 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
   try {
     response = await fetch(readWebEnv().apiUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      // Each browser's failed sign-ins count against its own address at the API, not against this server's.
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(await forwardedForHeader()) },
       body: JSON.stringify({ query: '{ viewer { id } }' }),
       cache: 'no-store',
     });

@@ -7,5 +7,5 @@ export const dynamic = 'force-dynamic';
 export async function POST(request: Request): Promise<Response> {
   const authorized = await authorizeBrowserRequest(request);
   if ('refusal' in authorized) return authorized.refusal;
-  return forwardToApi(authorized.token, request.body, request.headers.get('accept') ?? undefined, request.headers.get('x-forwarded-for'));
+  return forwardToApi(authorized.token, request.body, request.headers.get('accept') ?? undefined);
 }

@@ -9,5 +9,5 @@ const CREATE_TICKET = 'mutation CreateSubscriptionTicket { createSubscriptionTic
 export async function POST(request: Request): Promise<Response> {
   const authorized = await authorizeBrowserRequest(request);
   if ('refusal' in authorized) return authorized.refusal;
-  return forwardToApi(authorized.token, JSON.stringify({ query: CREATE_TICKET }), undefined, request.headers.get('x-forwarded-for'));
+  return forwardToApi(authorized.token, JSON.stringify({ query: CREATE_TICKET }));
 }
