@@ -312,6 +312,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     includeStacktraceInErrorResponses: false,
     // The process owner (main.ts) handles SIGINT/SIGTERM; Apollo's own handlers would race with it.
     stopOnTerminationSignals: false,
+    // Every request carries its query text, so its shape limits and time budget are known before the token
+    // lookup (handleGraphQL). Automatic persisted queries sent a hash instead, skipping both; no Tuneboard client
+    // uses them.
+    persistedQueries: false,
     parseOptions: { maxTokens: MAX_TOKENS },
     // Bounded: a response past the limit becomes an error instead of a string V8 cannot hold.
     stringifyResult: async (result) =>
