@@ -26,4 +26,6 @@ CREATE INDEX "invitations_team_idx" ON "invitations" USING btree ("team_id","cre
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_parent_id_api_tokens_id_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."api_tokens"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "api_tokens_parent_idx" ON "api_tokens" USING btree ("parent_id");--> statement-breakpoint
 CREATE INDEX "teams_name_lower_idx" ON "teams" USING btree (lower("name"));--> statement-breakpoint
-ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_scope_check" CHECK ("api_tokens"."scope" in ('all', 'subscribe'));
+ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_scope_check" CHECK ("api_tokens"."scope" in ('all', 'subscribe'));--> statement-breakpoint
+-- Workers registered before this migration keep training what they trained: their user's owner/member teams.
+UPDATE "workers" SET "team_ids" = coalesce((SELECT array_agg(m."team_id") FROM "memberships" m WHERE m."user_id" = "workers"."user_id" AND m."role" IN ('owner', 'member')), '{}'::uuid[]);

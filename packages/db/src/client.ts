@@ -237,7 +237,9 @@ function listenWithReconnect(
   let retry: ReturnType<typeof setTimeout> | null = null;
 
   const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: databaseUrl });
+    // Keep-alive notices a silently dropped connection; the connect timeout keeps a reconnect to an unreachable
+    // server from hanging for ever (the backoff then tries again).
+    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, connectionTimeoutMillis: 10_000 });
     // Failures before LISTEN is active belong to this attempt (its promise rejects), not to a live connection.
     let established = false;
     let lost = false;

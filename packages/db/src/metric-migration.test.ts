@@ -1,44 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IN_MEMORY, MIGRATIONS_FOLDER, migrateStore, openStore, type Store } from './client';
+import { migrateStore, type Store } from './client';
 import { appendMetrics, readMetricSeries } from './metric-store';
-import { createTestDatabase } from './testing';
-
-/** Stores opened without migrations: in-memory PGlite, plus PostgreSQL when TEST_DATABASE_URL is set. */
-const databases: { name: string; open(): Promise<Store & { destroy(): Promise<void> }> }[] = [
-  {
-    name: 'pglite',
-    open: async () => {
-      const store = await openStore({ dataDir: IN_MEMORY, migrate: false });
-      return Object.assign(store, { destroy: () => store.close() });
-    },
-  },
-];
-const serverUrl = process.env.TEST_DATABASE_URL;
-if (serverUrl)
-  databases.push({
-    name: 'postgres',
-    open: async () => {
-      const database = await createTestDatabase(serverUrl);
-      const store = await openStore({ databaseUrl: database.url, migrate: false, poolSize: 2 });
-      return Object.assign(store, { destroy: async () => (await store.close(), await database.drop()) });
-    },
-  });
-
-/** A copy of the committed migrations that stops before `tag`, to build a database as it was before it. */
-function migrationsBefore(tag: string): string {
-  const folder = mkdtempSync(join(tmpdir(), 'tuneboard-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
-  const journalPath = join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string; idx: number }[] };
-  const stop = journal.entries.findIndex((e) => e.tag === tag);
-  expect(stop).toBeGreaterThan(0);
-  journal.entries = journal.entries.slice(0, stop);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return folder;
-}
+import { migrationDatabases as databases, migrationsBefore } from './migration-testing';
 
 const n = 5_000;
 const steps = Array.from({ length: n }, (_, i) => i * 3);

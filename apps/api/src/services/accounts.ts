@@ -34,6 +34,7 @@ export async function issueToken(store: Store, userId: string, name: string): Pr
 
 const lastRecordedUse = new Map<string, number>();
 const TOKEN_USE_RESOLUTION_MS = 60_000;
+const TOKEN_USES_REMEMBERED = 10_000;
 
 /**
  * Keeps "last used" for the token list: written at most once a minute per token by this process (and never
@@ -42,6 +43,9 @@ const TOKEN_USE_RESOLUTION_MS = 60_000;
 function recordTokenUse(store: Store, tokenId: string): void {
   const now = Date.now();
   if (now - (lastRecordedUse.get(tokenId) ?? 0) < TOKEN_USE_RESOLUTION_MS) return;
+  // Every page load mints a subscription ticket: forget uses older than the resolution, or this map only grows.
+  if (lastRecordedUse.size >= TOKEN_USES_REMEMBERED)
+    for (const [id, at] of lastRecordedUse) if (now - at >= TOKEN_USE_RESOLUTION_MS) lastRecordedUse.delete(id);
   lastRecordedUse.set(tokenId, now);
   store.query('update api_tokens set last_used_at = now() where id = $1', [tokenId]).catch(() => {});
 }
