@@ -6,13 +6,22 @@ import type { Store } from './client';
  */
 
 /** A run's status and the highest step stored for any of its metrics (null before the first point). */
-export async function runProgress(store: Store, runId: string): Promise<{ status: string; lastStep: number | null } | null> {
-  const [row] = await store.query<{ status: string; last_step: number | null }>(
-    `select r.status, (select max(m.last_step) from metric_series m where m.run_id = r.id) as last_step
-       from runs r where r.id = $1`,
+export async function runProgress(
+  store: Store,
+  runId: string,
+): Promise<{ status: string; lastStep: number | null; lastStepByKey: Map<string, number> } | null> {
+  const [row] = await store.query<{ status: string; keys: string[] | null; last_steps: number[] | null }>(
+    `select r.status, array_agg(m.key order by m.key) filter (where m.key is not null) as keys,
+       array_agg(m.last_step order by m.key) filter (where m.key is not null) as last_steps
+     from runs r left join metric_series m on m.run_id = r.id and m.point_count > 0
+     where r.id = $1 group by r.id, r.status`,
     [runId],
   );
-  return row ? { status: row.status, lastStep: row.last_step === null ? null : Number(row.last_step) } : null;
+  if (!row) return null;
+  const lastStepByKey = new Map<string, number>();
+  (row.keys ?? []).forEach((key, i) => lastStepByKey.set(key, Number(row.last_steps![i])));
+  const lastStep = lastStepByKey.size === 0 ? null : Math.max(...lastStepByKey.values());
+  return { status: row.status, lastStep, lastStepByKey };
 }
 
 /** The database's clock, as text with microseconds: the cursor `findingEventsSince` compares against. */

@@ -38,7 +38,8 @@ const DELIVERED_FINDING_IDS = 5_000;
 
 /** What a subscriber was last given, so a catch-up sends only what it missed. */
 type Cursor =
-  | { topic: 'run'; runId: string; status: string | null; lastStep: number | null }
+  // Per key: a key logged less often (validation every epoch) can be behind the others when the channel drops.
+  | { topic: 'run'; runId: string; status: string | null; lastStep: number | null; lastStepByKey: Map<string, number> }
   | { topic: 'project'; projectId: string; since: string | null; delivered: Set<string> };
 
 interface Subscriber {
@@ -166,12 +167,17 @@ export class EventBus {
         subscriber.checkpoint = null;
         if (!progress) return;
         if (progress.status !== cursor.status) subscriber.deliver({ kind: 'STATUS_CHANGED', runId: cursor.runId, status: progress.status });
-        if (progress.lastStep !== null && (from.lastStep === null || progress.lastStep > from.lastStep)) {
-          // keys [] means every key: the subscriber does not know which ones were written meanwhile. Steps
-          // already delivered after the reconnection may come again: appended metrics are idempotent per step.
-          const fromStep = from.lastStep === null ? 0 : from.lastStep + 1;
-          subscriber.deliver({ kind: 'METRICS_APPENDED', runId: cursor.runId, keys: [], fromStep, toStep: progress.lastStep });
-        }
+        // Each key from the step after the last one delivered for it: a key that was behind the others gets its
+        // gap too. Steps delivered after the reconnection may come again: appended metrics are idempotent per step.
+        const missed = [...progress.lastStepByKey].filter(([key, last]) => last > (from.lastStepByKey.get(key) ?? -1));
+        if (missed.length > 0)
+          subscriber.deliver({
+            kind: 'METRICS_APPENDED',
+            runId: cursor.runId,
+            keys: missed.map(([key]) => key),
+            fromStep: Math.min(...missed.map(([key]) => (from.lastStepByKey.get(key) ?? -1) + 1)),
+            toStep: Math.max(...missed.map(([, last]) => last)),
+          });
         return;
       }
       if (cursor.topic !== 'project') return;
@@ -266,6 +272,7 @@ export class EventBus {
       if (!progress) return;
       cursor.status ??= progress.status;
       if (progress.lastStep !== null) cursor.lastStep = Math.max(cursor.lastStep ?? -1, progress.lastStep);
+      for (const [key, last] of progress.lastStepByKey) cursor.lastStepByKey.set(key, Math.max(cursor.lastStepByKey.get(key) ?? -1, last));
     } else cursor.since = await databaseNow(this.store);
   }
 }
@@ -276,11 +283,11 @@ function cursorFor(topic: string): Cursor {
   const [kind, id] = [topic.slice(0, separator), topic.slice(separator + 1)];
   return kind === 'project'
     ? { topic: 'project', projectId: id, since: null, delivered: new Set() }
-    : { topic: 'run', runId: id, status: null, lastStep: null };
+    : { topic: 'run', runId: id, status: null, lastStep: null, lastStepByKey: new Map() };
 }
 
 function snapshot(cursor: Cursor): Cursor {
-  return cursor.topic === 'run' ? { ...cursor } : { ...cursor, delivered: new Set(cursor.delivered) };
+  return cursor.topic === 'run' ? { ...cursor, lastStepByKey: new Map(cursor.lastStepByKey) } : { ...cursor, delivered: new Set(cursor.delivered) };
 }
 
 /** `work`, tried again after a short pause when it fails: a query on a connection that just died fails once. */
@@ -299,7 +306,12 @@ async function retrying<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
 function advance(cursor: Cursor, event: EventMessage): void {
   if (cursor.topic === 'run') {
     if (event.kind === 'STATUS_CHANGED') cursor.status = event.status;
-    if (event.kind === 'METRICS_APPENDED') cursor.lastStep = Math.max(cursor.lastStep ?? -1, event.toStep);
+    if (event.kind === 'METRICS_APPENDED') {
+      cursor.lastStep = Math.max(cursor.lastStep ?? -1, event.toStep);
+      // No keys named: too many to fit the notification; it covered every key the subscriber knows.
+      for (const key of event.keys.length > 0 ? event.keys : [...cursor.lastStepByKey.keys()])
+        cursor.lastStepByKey.set(key, Math.max(cursor.lastStepByKey.get(key) ?? -1, event.toStep));
+    }
     return;
   }
   if (event.kind === 'FINDING_CHANGED') {

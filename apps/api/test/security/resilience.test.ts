@@ -119,6 +119,8 @@ function subscribeToRun(url: string, token: string, runId: string) {
     onNonLazyError: () => {},
   });
   const steps = new Set<number>();
+  /** `key@step` of every point delivered. */
+  const points = new Set<string>();
   const eventErrors: unknown[] = [];
   const statuses: string[] = [];
   const outcome: { error?: unknown; completed?: boolean } = {};
@@ -130,13 +132,14 @@ function subscribeToRun(url: string, token: string, runId: string) {
         if (event?.kind === 'STATUS_CHANGED') statuses.push(event.run.status);
         // An event whose reads failed would be lost to the client: count them.
         if (message.errors) eventErrors.push(...message.errors);
-        for (const series of (message.data?.runEvents as { metrics: { steps: number[] }[] } | undefined)?.metrics ?? []) for (const step of series.steps) steps.add(step);
+        for (const series of (message.data?.runEvents as { metrics: { key: string; steps: number[] }[] } | undefined)?.metrics ?? [])
+          for (const step of series.steps) steps.add(step), points.add(`${series.key}@${step}`);
       },
       error: (error) => (outcome.error = error),
       complete: () => (outcome.completed = true),
     },
   );
-  return { client, steps, statuses, eventErrors, outcome };
+  return { client, steps, points, statuses, eventErrors, outcome };
 }
 
 /** Every acknowledged point is stored once, with its value, and nothing else is. */
@@ -340,11 +343,17 @@ for (const database of testDatabases()) {
           await sleep(50);
           if (step > 100) throw new Error('the subscription never delivered an event');
         }
+        await request(LOG_METRICS, { runId, series: [{ key: 'loss', steps: [200, 201], values: [1, 1] }] });
+        await waitFor(() => runs.steps.has(201), 10_000, 'the live loss points');
         const lastLive = Math.max(...runs.steps);
+        // A key logged less often than the others (validation), delivered live well behind `loss`.
+        await request(LOG_METRICS, { runId, points: [{ key: 'val', step: 0, value: 1 }] });
+        await waitFor(() => runs.points.has('val@0'), 10_000, 'the live val point');
 
         down = true;
         connection.onDisconnect?.(new Error('simulated loss of the LISTEN connection'));
         await request(LOG_METRICS, { runId, series: [{ key: 'loss', steps: [lastLive + 1, lastLive + 2, lastLive + 3], values: [0.9, 0.8, 0.7] }] });
+        await request(LOG_METRICS, { runId, series: [{ key: 'val', steps: [1], values: [0.5] }] });
         await request(`mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { id } }`, { i: { runId, status: 'RUNNING' } });
         await request(`mutation($input: FindingInput!) { createFinding(input: $input) { id } }`, {
           input: { projectId, title: 'Missed while down', rule: 'batchSize <= 32', metric: { key: 'test.accuracy', direction: 'HIGHER' } },
@@ -357,6 +366,8 @@ for (const database of testDatabases()) {
         down = false;
         connection.onReconnect?.(1);
         await waitFor(() => [1, 2, 3].every((i) => runs.steps.has(lastLive + i)) && findingKinds.length > 0, 10_000, 'the catch-up events');
+        // The lagging key's point, at a step below the last one delivered for `loss`, came too.
+        await waitFor(() => runs.points.has('val@1'), 10_000, 'the lagging key caught up');
         expect(findingKinds).toEqual(['created']);
         expect(runs.statuses).toEqual(['RUNNING']);
         expect(findingErrors).toEqual([]);
