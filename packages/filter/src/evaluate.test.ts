@@ -138,6 +138,15 @@ describe('evaluate', () => {
     });
   });
 
+  it('folds case character by character for ~, as PostgreSQL lower() does under a UTF-8 locale', () => {
+    const named = (name: string): RunRecord => ({ ...cnn, name });
+    expect(matches('name ~ "über"', named('ÜBER-run'))).toBe(true);
+    // toLowerCase() makes a final Σ into ς, and İ into i plus a combining dot; the SQL did neither.
+    expect(matches('name ~ "οδοσ"', named('ΟΔΟΣ'))).toBe(true);
+    expect(matches('name ~ "İ"', named('Izmir'))).toBe(true);
+    expect(matches('name ~ "i"', named('İzmir'))).toBe(true);
+  });
+
   it('treats a null or missing backend/device as missing', () => {
     expect(matches('device = "cpu"', mlp)).toBe(false);
     expect(matches('device != "cpu"', mlp)).toBe(false);

@@ -49,13 +49,28 @@ function evaluateTest(test: LeafExpr, run: RunRecord): boolean {
     case 'has':
       return Array.isArray(actual) && actual.includes(test.value);
     case 'contains':
-      return typeof actual === 'string' && actual.toLowerCase().includes(test.value.toLowerCase());
+      return typeof actual === 'string' && foldCase(actual).includes(foldCase(test.value));
     case 'in':
       if (Array.isArray(actual)) return false;
       return test.values.some((value) => actual === value) !== test.negated;
     case 'compare':
       return !Array.isArray(actual) && compare(actual as Literal, test.op, test.value);
   }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Lowercase character by character (Unicode's simple mapping), as PostgreSQL's lower() does under a UTF-8
+ * locale, so `~` selects the same runs here as in SQL. String.prototype.toLowerCase differs in two ways:
+ * a final capital sigma becomes ς (so "ΟΔΟΣ" would not contain "οδοσ"), and İ becomes two characters, i
+ * and a combining dot (so "I" would not contain "İ" here but would in SQL).
+ */
+function foldCase(text: string): string {
+  if (ASCII.test(text)) return text.toLowerCase();
+  let folded = '';
+  for (const ch of text) folded += String.fromCodePoint(ch.toLowerCase().codePointAt(0)!);
+  return folded;
 }
 
 function compare(actual: Literal, op: CompareOp, expected: Literal): boolean {
