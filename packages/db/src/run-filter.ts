@@ -45,14 +45,20 @@ function kindOf(node: LeafExpr): ValueKind {
   return typeof sample === 'number' ? 'number' : typeof sample === 'boolean' ? 'boolean' : 'string';
 }
 
+/** A hyperparameter's JSON value (SQL NULL when the run has no such path). */
+function paramJson(path: string): SQL {
+  return sql`(${runs.flatParams} -> ${path}::text)`;
+}
+
 /** The SQL value a field denotes, typed as the literal it is compared with (NULL when absent or NaN). */
 export function fieldSql(field: FieldRef, kind: ValueKind): SQL {
   switch (field.kind) {
     case 'param': {
-      const value = sql`(${runs.flatParams} -> ${field.path}::text)`;
+      // Only a value of the literal's own type: `->>` alone would turn the number 32 into the text '32'.
+      const value = paramJson(field.path);
       if (kind === 'number') return sql`(case when jsonb_typeof(${value}) = 'number' then (${value})::float8 end)`;
       if (kind === 'boolean') return sql`(case when jsonb_typeof(${value}) = 'boolean' then (${value})::boolean end)`;
-      return sql`(${runs.flatParams} ->> ${field.path}::text)`;
+      return sql`(case when jsonb_typeof(${value}) = 'string' then ${runs.flatParams} ->> ${field.path}::text end)`;
     }
     case 'run':
       return {
@@ -89,15 +95,35 @@ const ARRAY_TYPES = { number: 'float8[]', boolean: 'boolean[]', string: 'text[]'
 
 const COMPARE = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
 
+const ORDERING_OPS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=']);
+
+/**
+ * `!=` and `not in` must be true for a hyperparameter the run has with a value of another type than the
+ * literal (evaluate: the string "adam" is not 5), yet false when the run has no such hyperparameter. The
+ * typed field is NULL in both cases, so a param's presence is tested on its JSON value; a run field or a
+ * metric is NULL only when absent.
+ */
+function differs(node: LeafExpr, kind: ValueKind, differsFromTyped: SQL): SQL {
+  if (node.field.kind !== 'param') return differsFromTyped;
+  const value = paramJson(node.field.path);
+  return sql`(jsonb_typeof(${value}) in ('number', 'string', 'boolean') and (${fieldSql(node.field, kind)} is null or ${differsFromTyped}))`;
+}
+
 function leaf(node: LeafExpr): SQL {
   const kind = kindOf(node);
   switch (node.type) {
-    case 'compare':
-      return sql`(${fieldSql(node.field, kind)} ${sql.raw(COMPARE[node.op])} ${literal(node.value, kind)})`;
+    case 'compare': {
+      // Only numbers are ordered (evaluate); text would order by the database's collation.
+      if (ORDERING_OPS.has(node.op) && kind !== 'number') return sql`false`;
+      const test = sql`(${fieldSql(node.field, kind)} ${sql.raw(COMPARE[node.op])} ${literal(node.value, kind)})`;
+      return node.op === '!=' ? differs(node, kind, test) : test;
+    }
     case 'in': {
       // One array parameter however long the list: PostgreSQL allows at most 65,535 bind parameters a query.
       const list = sql`${sql.param(node.values)}::${sql.raw(ARRAY_TYPES[kind])}`;
-      return node.negated ? sql`(${fieldSql(node.field, kind)} <> all(${list}))` : sql`(${fieldSql(node.field, kind)} = any(${list}))`;
+      return node.negated
+        ? differs(node, kind, sql`(${fieldSql(node.field, kind)} <> all(${list}))`)
+        : sql`(${fieldSql(node.field, kind)} = any(${list}))`;
     }
     case 'has':
       return sql`(${node.value}::text = any(${runs.tags}))`;
