@@ -144,10 +144,18 @@ for (const database of testDatabases()) {
       expect(refused.errors?.[0]?.message).toContain('"Batch size a power of two" (batchSize in [8, 16, 32, 64, 128, 256])');
       const before = await alice.ok(`query($p: ID!) { runs(projectId: $p) { totalCount } }`, { p: project });
 
-      const check = await alice.ok(`mutation($input: SubmitRunInput!) { checkRun(input: $input) { needsOverride problems { path } warnings { code } } }`, { input: { projectId: project, hparams: odd } });
-      expect(check.checkRun).toEqual({ needsOverride: true, problems: [], warnings: [{ code: 'POLICY_OVERRIDDEN' }] });
-      const checkBad = await alice.ok(`mutation($input: SubmitRunInput!) { checkRun(input: $input) { problems { path } } }`, { input: { projectId: project, hparams: { ...odd, batchSize: 0 } } });
-      expect(checkBad.checkRun.problems).toEqual([{ path: 'hparams.batchSize' }]);
+      const CHECK_FIELDS = `checkRun(input: $input) { needsOverride problems { path message } warnings { code message finding { id title severity } } }`;
+      const check = await alice.ok(`query($input: SubmitRunInput!) { ${CHECK_FIELDS} }`, { input: { projectId: project, hparams: odd } });
+      expect(check.checkRun).toMatchObject({ needsOverride: true, problems: [], warnings: [{ code: 'POLICY_OVERRIDDEN', finding: { title: 'Batch size a power of two', severity: 'POLICY' } }] });
+      expect(check.checkRun.warnings[0].message).toContain('batchSize = 48');
+      const checkBad = await alice.ok(`query($input: SubmitRunInput!) { ${CHECK_FIELDS} }`, { input: { projectId: project, hparams: { ...odd, batchSize: 0 } } });
+      expect(checkBad.checkRun.problems).toEqual([{ path: 'hparams.batchSize', message: expect.any(String) }]);
+      // The deprecated mutation, kept for one release, answers exactly as the query does.
+      for (const hparams of [odd, { ...odd, batchSize: 0 }, risky]) {
+        const asQuery = await alice.ok(`query($input: SubmitRunInput!) { ${CHECK_FIELDS} }`, { input: { projectId: project, hparams } });
+        const asMutation = await alice.ok(`mutation($input: SubmitRunInput!) { ${CHECK_FIELDS} }`, { input: { projectId: project, hparams } });
+        expect(asMutation.checkRun).toEqual(asQuery.checkRun);
+      }
       expect((await alice.ok(`query($p: ID!) { runs(projectId: $p) { totalCount } }`, { p: project })).runs.totalCount).toBe(before.runs.totalCount);
 
       const overridden = await alice.ok(`mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id policyOverride } warnings { code message } } }`, {

@@ -373,7 +373,10 @@ export type Mutation = {
   annotateRun: RunAnnotation;
   /** Cancels a queued or running run; its worker stops at its next heartbeat. */
   cancelRun: Run;
-  /** What submitRun would say about this input (problems, finding warnings), without queueing it. */
+  /**
+   * The same as Query.checkRun, which replaces it: a dry run changes nothing, so it is a query.
+   * @deprecated Use Query.checkRun; it changes nothing
+   */
   checkRun: RunCheck;
   /** The oldest queued run this worker may train, now leased to it; null when the queue is empty. */
   claimRun?: Maybe<RunLease>;
@@ -599,6 +602,8 @@ export type ProjectRunsArgs = {
 
 export type Query = {
   __typename?: 'Query';
+  /** What submitRun would say about this input (problems, finding warnings), without queueing it. */
+  checkRun: RunCheck;
   finding?: Maybe<Finding>;
   /** New and changed findings across a team, newest first. */
   findingFeed: Array<FindingEvent>;
@@ -622,6 +627,11 @@ export type Query = {
   teams: Array<Team>;
   /** The signed-in user (the owner of the token). */
   viewer: Viewer;
+};
+
+
+export type QueryCheckRunArgs = {
+  input: SubmitRunInput;
 };
 
 
@@ -1474,6 +1484,7 @@ export type ProjectResolvers<ContextType = Context, ParentType extends Resolvers
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  checkRun?: Resolver<ResolversTypes['RunCheck'], ParentType, ContextType, RequireFields<QueryCheckRunArgs, 'input'>>;
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
   findingFeed?: Resolver<Array<ResolversTypes['FindingEvent']>, ParentType, ContextType, RequireFields<QueryFindingFeedArgs, 'first' | 'teamId'>>;
   findings?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingsArgs, 'projectId'>>;

@@ -1,9 +1,7 @@
 import { findingCitations, findingComments, findingEvents, findings, projects, runs } from '@tuneboard/db';
 import { evaluate, formatExpression, referencedParamPaths } from '@tuneboard/filter';
 import { findingCovers } from '@tuneboard/findings';
-import { flattenConfig } from '@tuneboard/hparams';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
 import { badUserInput, notFound } from '../errors';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
@@ -13,7 +11,7 @@ import { mapEvents, projectTopic, type FindingEventMessage } from '../services/e
 import { activeFindingsFor, citedRunIds, evaluateFinding, evidenceSummary, findingSpec, parseRule, recheckFinding, type FindingRow } from '../services/findings';
 import { parseRunFilter } from '../services/run-listing';
 import { boundedText, TEXT_LIMITS } from '../services/text';
-import { defaultRunName, judgeAgainstFindings, validateHparams, validateName, validateTags } from '../services/runs';
+import { checkRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   enum FindingStatus {
@@ -235,6 +233,8 @@ export const typeDefs = /* GraphQL */ `
     finding(id: ID!): Finding
     "New and changed findings across a team, newest first."
     findingFeed(teamId: ID!, first: Int = 50): [FindingEvent!]!
+    "What submitRun would say about this input (problems, finding warnings), without queueing it."
+    checkRun(input: SubmitRunInput!): RunCheck!
   }
 
   extend type Mutation {
@@ -242,8 +242,8 @@ export const typeDefs = /* GraphQL */ `
     updateFinding(input: UpdateFindingInput!): Finding!
     retireFinding(id: ID!, reason: String): Finding!
     commentOnFinding(findingId: ID!, body: String!): FindingComment!
-    "What submitRun would say about this input (problems, finding warnings), without queueing it."
-    checkRun(input: SubmitRunInput!): RunCheck!
+    "The same as Query.checkRun, which replaces it: a dry run changes nothing, so it is a query."
+    checkRun(input: SubmitRunInput!): RunCheck! @deprecated(reason: "Use Query.checkRun; it changes nothing")
   }
 
   extend type Subscription {
@@ -361,6 +361,7 @@ export const resolvers: Resolvers = {
     policyOverride: (run) => run.policyOverride ?? null,
   },
   Query: {
+    checkRun: (_parent, { input }, ctx) => checkRun(ctx, input),
     findings: async (_parent, { projectId, status }, ctx) => {
       await loadProject(ctx, projectId, 'read');
       const rows = await activeFindingsFor(ctx.store, projectId);
@@ -439,22 +440,7 @@ export const resolvers: Resolvers = {
       await recordEvent(ctx, finding, 'commented', { commentId: comment!.id });
       return comment!;
     },
-    checkRun: async (_parent, { input }, ctx) => {
-      await loadProject(ctx, input.projectId, 'read');
-      let config;
-      try {
-        config = validateHparams(input.hparams);
-      } catch (error) {
-        const problems = ((error as GraphQLError).extensions?.problems as { path: string; message: string }[] | undefined) ?? [];
-        return { problems, warnings: [], needsOverride: false };
-      }
-      const tags = validateTags(input.tags ?? []);
-      const name = input.name ? validateName(input.name) : defaultRunName(config);
-      const { warnings, needsOverride } = await judgeAgainstFindings(ctx, input.projectId, { params: flattenConfig(config), name, tags }, input.overrideReason ?? null, {
-        dryRun: true,
-      });
-      return { problems: [], warnings, needsOverride };
-    },
+    checkRun: (_parent, { input }, ctx) => checkRun(ctx, input),
   },
   Subscription: {
     findingEvents: {

@@ -4,6 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
 import { GraphQLError } from 'graphql';
 import { badUserInput, conflict } from '../errors';
+import { loadProject } from './access';
 import { findingViolations } from './findings';
 import { boundedText, TEXT_LIMITS } from './text';
 
@@ -92,6 +93,36 @@ export async function submitRun(
     })
     .returning();
   return { run: run!, warnings };
+}
+
+export interface RunCheck {
+  problems: { path: string; message: string }[];
+  warnings: RunWarning[];
+  needsOverride: boolean;
+}
+
+/**
+ * What submitRun would say about this input, without queueing anything: invalid hyperparameters come back as
+ * problems (not an error), and a policy finding it breaks as a warning with needsOverride instead of a refusal.
+ */
+export async function checkRun(
+  ctx: Context,
+  input: { projectId: string; name?: string | null; hparams: unknown; tags?: readonly string[] | null; overrideReason?: string | null },
+): Promise<RunCheck> {
+  await loadProject(ctx, input.projectId, 'read');
+  let config;
+  try {
+    config = validateHparams(input.hparams);
+  } catch (error) {
+    const problems = ((error as GraphQLError).extensions?.problems as { path: string; message: string }[] | undefined) ?? [];
+    return { problems, warnings: [], needsOverride: false };
+  }
+  const tags = validateTags(input.tags ?? []);
+  const name = input.name ? validateName(input.name) : defaultRunName(config);
+  const { warnings, needsOverride } = await judgeAgainstFindings(ctx, input.projectId, { params: flattenConfig(config), name, tags }, input.overrideReason ?? null, {
+    dryRun: true,
+  });
+  return { problems: [], warnings, needsOverride };
 }
 
 export interface RunWarning {

@@ -1,8 +1,8 @@
 // What the form shows about the API's dry run (checkRun) of the configuration being edited, and whether it
 // may be submitted. The check is debounced, so its answer can belong to an earlier version of the form.
-import type { CheckRunMutation } from '@/graphql/generated/graphql';
+import type { CheckRunQuery } from '@/graphql/generated/graphql';
 
-export type RunCheckResult = CheckRunMutation['checkRun'];
+export type RunCheckResult = CheckRunQuery['checkRun'];
 export type RunCheckWarning = RunCheckResult['warnings'][number];
 
 export interface RunCheckInput {

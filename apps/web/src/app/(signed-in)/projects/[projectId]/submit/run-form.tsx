@@ -1,5 +1,5 @@
 'use client';
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { DATASET_NAMES, deriveFacts, learningRateCurve, totalSteps, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import Link from 'next/link';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -382,7 +382,7 @@ type CheckInput = { projectId: string; hparams: unknown; name: string | null; ta
  * an answer to an older input than the latest asked is dropped, so a slow reply never hides a newer one.
  */
 function useRunCheck(input: CheckInput | null) {
-  const [checkRun] = useMutation(CheckRunDocument);
+  const client = useApolloClient();
   const [answered, setAnswered] = useState<{ key: string; result: RunCheckResult } | null>(null);
   const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
   const latestAsked = useRef<string | null>(null);
@@ -391,7 +391,9 @@ function useRunCheck(input: CheckInput | null) {
     if (!input || !currentKey) return;
     const timer = setTimeout(() => {
       latestAsked.current = currentKey;
-      checkRun({ variables: { input } })
+      // network-only: findings change while the form is open, so an earlier answer for the same input may be stale.
+      client
+        .query({ query: CheckRunDocument, variables: { input }, fetchPolicy: 'network-only' })
         .then((result) => {
           if (latestAsked.current !== currentKey) return;
           if (result.data) setAnswered({ key: currentKey, result: result.data.checkRun });
@@ -403,6 +405,6 @@ function useRunCheck(input: CheckInput | null) {
     }, 400);
     return () => clearTimeout(timer);
     // input is derived from currentKey; the key is what identifies it.
-  }, [currentKey, checkRun]);
+  }, [currentKey, client]);
   return { currentKey, answered, failure };
 }
