@@ -1,6 +1,10 @@
 import { generate } from '@graphql-codegen/cli';
+import { RUN_STATUSES, TERMINAL_RUN_STATUSES, toGraphQLRunStatus, type GraphQLRunStatus } from '@tuneboard/db';
+import type { RunOutcome as SdkRunOutcome, RunStatus as SdkRunStatus } from '@tuneboard/sdk';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { buildSchema, type GraphQLEnumType } from 'graphql';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { RunOutcome, RunStatus } from '../src/generated/resolvers-types';
 import { printPublishedSchema } from '../src/schema/index';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
@@ -20,5 +24,16 @@ describe('the published GraphQL contract', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('spells the run statuses of packages/db, in upper case, and the SDK names the same ones', () => {
+    const schema = buildSchema(read('../schema.graphql'));
+    const values = (name: string) => (schema.getType(name) as GraphQLEnumType).getValues().map((v) => v.name);
+    expect(values('RunStatus')).toEqual(RUN_STATUSES.map(toGraphQLRunStatus));
+    // A worker reports how a run ended: a terminal status, but not cancelled (cancelling is the user's).
+    expect(values('RunOutcome')).toEqual(TERMINAL_RUN_STATUSES.filter((s) => s !== 'cancelled').map(toGraphQLRunStatus));
+    expectTypeOf<RunStatus>().toEqualTypeOf<GraphQLRunStatus>();
+    expectTypeOf<SdkRunStatus>().toEqualTypeOf<RunStatus>();
+    expectTypeOf<SdkRunOutcome>().toEqualTypeOf<RunOutcome>();
   });
 });

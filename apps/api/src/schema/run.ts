@@ -1,4 +1,4 @@
-import { runAnnotations, runs, type RunStatus } from '@tuneboard/db';
+import { fromGraphQLRunStatus, runAnnotations, runs, toGraphQLRunStatus } from '@tuneboard/db';
 import { deriveFacts, paramAt, totalSteps, type RunConfig } from '@tuneboard/hparams';
 import { asc, eq } from 'drizzle-orm';
 import { badUserInput } from '../errors';
@@ -204,8 +204,6 @@ export const typeDefs = /* GraphQL */ `
 /** A range test runs its own number of steps; a training run its epochs. */
 const plannedSteps = (config: RunConfig) => config.lrRangeTest?.steps ?? totalSteps(config);
 
-const toGraphQLStatus = (status: RunStatus) => status.toUpperCase() as Uppercase<RunStatus>;
-
 export const resolvers: Resolvers = {
   Query: {
     runs: async (_parent, { projectId, ...args }, ctx) => {
@@ -216,7 +214,7 @@ export const resolvers: Resolvers = {
   },
   Run: {
     project: async (run, _args, ctx) => (await ctx.loaders.project.load(run.projectId))!,
-    status: (run) => toGraphQLStatus(run.status),
+    status: (run) => toGraphQLRunStatus(run.status),
     hparams: (run) => run.config,
     params: (run) => run.flatParams,
     param: (run, { path }) => paramAt(run.flatParams as Record<string, unknown>, path) ?? null,
@@ -248,7 +246,7 @@ export const resolvers: Resolvers = {
         const project = (await ctx.loaders.project.load(run.projectId))!;
         requireTeam(ctx, project.teamId, 'admin', 'Run', run.id);
       }
-      return setRunStatus(ctx, run, { ...input, status: input.status.toLowerCase() as RunStatus }, override ? { override: { byUserId: ctx.viewer!.userId } } : {});
+      return setRunStatus(ctx, run, { ...input, status: fromGraphQLRunStatus(input.status) }, override ? { override: { byUserId: ctx.viewer!.userId } } : {});
     },
     updateRun: async (_parent, { input }, ctx) => {
       await loadRun(ctx, input.id, 'write');

@@ -1,4 +1,4 @@
-import { runs } from '@tuneboard/db';
+import { fromGraphQLRunStatus, isTerminalRunStatus, runs, UNFINISHED_RUN_STATUSES } from '@tuneboard/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
@@ -114,7 +114,7 @@ export const resolvers: Resolvers = {
     finishRun: async (_parent, { input }, ctx) => {
       const run = await loadRun(ctx, input.runId, 'write');
       return finishRun(ctx, run, input.leaseToken, {
-        status: input.outcome.toLowerCase() as 'succeeded' | 'failed' | 'diverged',
+        status: fromGraphQLRunStatus(input.outcome),
         error: input.error ?? null,
         divergedAtStep: input.divergedAtStep ?? null,
         divergedLearningRate: input.divergedLearningRate ?? null,
@@ -125,12 +125,12 @@ export const resolvers: Resolvers = {
     cancelRun: async (_parent, { runId }, ctx) => {
       const run = await loadRun(ctx, runId, 'write');
       if (run.status === 'cancelled') return run;
-      if (run.status !== 'queued' && run.status !== 'running') throw badUserInput(`A ${run.status} run cannot be cancelled`, [{ path: 'runId', message: `the run is ${run.status}` }]);
+      if (isTerminalRunStatus(run.status)) throw badUserInput(`A ${run.status} run cannot be cancelled`, [{ path: 'runId', message: `the run is ${run.status}` }]);
       const [cancelled] = await ctx.store.db
         .update(runs)
         .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date(), leaseToken: null, leaseExpiresAt: null })
         // Only from a live status: a worker finishing the run at the same moment must not be overwritten.
-        .where(and(eq(runs.id, run.id), inArray(runs.status, ['queued', 'running'])))
+        .where(and(eq(runs.id, run.id), inArray(runs.status, [...UNFINISHED_RUN_STATUSES])))
         .returning();
       if (!cancelled) {
         const [now] = await ctx.store.db.select().from(runs).where(eq(runs.id, run.id));

@@ -1,4 +1,4 @@
-import { runs, workers, type Role, type Store } from '@tuneboard/db';
+import { runs, workers, type Role, type Store, type TerminalRunStatus } from '@tuneboard/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
 import { badUserInput, conflict, forbidden, notFound } from '../errors';
@@ -119,7 +119,7 @@ export async function heartbeat(ctx: Context, run: typeof runs.$inferSelect, lea
 }
 
 export interface Outcome {
-  status: 'succeeded' | 'failed' | 'diverged' | 'cancelled';
+  status: TerminalRunStatus;
   error?: string | null;
   divergedAtStep?: number | null;
   divergedLearningRate?: number | null;

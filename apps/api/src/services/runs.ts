@@ -1,4 +1,4 @@
-import { RUN_STATUSES, runAnnotations, runs, TERMINAL_RUN_STATUSES, workers, type RunStatus } from '@tuneboard/db';
+import { isTerminalRunStatus, RUN_STATUSES, runAnnotations, runs, workers, type RunStatus } from '@tuneboard/db';
 import { flattenConfig, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import { eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
@@ -232,7 +232,7 @@ export async function setRunStatus(ctx: Context, before: typeof runs.$inferSelec
       status: change.status,
       updatedAt: now,
       ...(change.status === 'running' && current !== 'running' ? { startedAt: now } : {}),
-      ...(TERMINAL_RUN_STATUSES.includes(change.status) ? { finishedAt: now } : {}),
+      ...(isTerminalRunStatus(change.status) ? { finishedAt: now } : {}),
       ...(change.error !== undefined ? { error: change.error } : {}),
       ...(change.backend != null ? { backend: change.backend } : {}),
       ...(change.device != null ? { device: change.device } : {}),
@@ -261,6 +261,6 @@ export async function setRunStatus(ctx: Context, before: typeof runs.$inferSelec
     ctx.logger.info({ runId, worker: before.workerId, from: current, to: run.status, by: options.override.byUserId }, 'run status override released a lease');
   }
   if (run.status !== current) await ctx.events.publish({ kind: 'STATUS_CHANGED', runId, status: run.status });
-  if (TERMINAL_RUN_STATUSES.includes(run.status)) ctx.rechecks.projectChanged(run.projectId);
+  if (isTerminalRunStatus(run.status)) ctx.rechecks.projectChanged(run.projectId);
   return run;
 }

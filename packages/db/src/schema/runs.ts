@@ -3,10 +3,8 @@ import { check, doublePrecision, index, integer, jsonb, pgTable, text, uuid } fr
 import { users } from './accounts';
 import { createdAt, id, timestampColumn } from './columns';
 import { projects } from './projects';
+import { RUN_STATUSES } from './run-status';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'diverged'];
 
 export const runs = pgTable(
   'runs',
@@ -54,10 +52,7 @@ export const runs = pgTable(
     // The queue: workers claim the oldest queued run; the lease sweep looks at running runs.
     index('runs_queue_idx').on(t.createdAt).where(sql`${t.status} = 'queued' and ${t.deletedAt} is null`),
     index('runs_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
-    check(
-      'runs_status_check',
-      sql`${t.status} in ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged')`,
-    ),
+    check('runs_status_check', sql`${t.status} in (${sql.raw(RUN_STATUSES.map((status) => `'${status}'`).join(', '))})`),
   ],
 );
 

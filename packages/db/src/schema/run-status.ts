@@ -1,0 +1,22 @@
+/**
+ * The run statuses, defined once. The database stores them in lower case (the runs table's check constraint is
+ * built from this list); GraphQL's RunStatus enum spells the same names in upper case, and the two helpers
+ * below are the only place that converts between the casings.
+ */
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses a run never leaves on its own: it has finished, one way or another. */
+export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'diverged'] as const satisfies readonly RunStatus[];
+export type TerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number];
+
+/** Statuses of a run not finished yet: waiting for a worker, or training. */
+export const UNFINISHED_RUN_STATUSES = ['queued', 'running'] as const satisfies readonly RunStatus[];
+
+export const isTerminalRunStatus = (status: RunStatus): status is TerminalRunStatus => (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(status);
+
+/** GraphQL's spelling of a run status (the RunStatus enum, and the RunOutcome subset). */
+export type GraphQLRunStatus = Uppercase<RunStatus>;
+
+export const toGraphQLRunStatus = <S extends RunStatus>(status: S) => status.toUpperCase() as Uppercase<S>;
+export const fromGraphQLRunStatus = <S extends GraphQLRunStatus>(status: S) => status.toLowerCase() as Lowercase<S>;
