@@ -1,3 +1,4 @@
+import type { RunOutcome, RunStatus } from './run-status';
 import { TuneboardError } from './errors';
 
 export interface ClientOptions {
@@ -162,7 +163,7 @@ export class TuneboardClient {
     )).logMetrics.accepted;
   }
 
-  async setRunStatus(runId: string, status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'DIVERGED', extra: { error?: string; backend?: string; device?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}) {
+  async setRunStatus(runId: string, status: Exclude<RunStatus, 'QUEUED'>, extra: { error?: string; backend?: string; device?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}) {
     return (await this.request<{ setRunStatus: { id: string; status: string } }>(
       `mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { id status } }`,
       { i: { runId, status, ...extra } },
@@ -210,7 +211,7 @@ export class TuneboardClient {
     )).heartbeatRun;
   }
 
-  async finishRun(input: { runId: string; leaseToken: string; outcome: 'SUCCEEDED' | 'FAILED' | 'DIVERGED'; error?: string; divergedAtStep?: number; divergedLearningRate?: number; results?: unknown }) {
+  async finishRun(input: { runId: string; leaseToken: string; outcome: RunOutcome; error?: string; divergedAtStep?: number; divergedLearningRate?: number; results?: unknown }) {
     return (await this.request<{ finishRun: { id: string; status: string } }>(`mutation($i: FinishRunInput!) { finishRun(input: $i) { id status } }`, { i: input })).finishRun;
   }
 }

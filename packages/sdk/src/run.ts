@@ -2,6 +2,7 @@ import { validateRunConfig } from '@tuneboard/hparams';
 import { TuneboardClient, type ClientOptions } from './client';
 import { TuneboardError } from './errors';
 import { MetricBuffer, type MetricBufferOptions } from './metric-buffer';
+import type { RunStatus } from './run-status';
 
 export interface InitOptions extends ClientOptions {
   /** A project name (created in the team if missing) or id. */
@@ -60,7 +61,7 @@ export class Run {
   }
 
   /** Flushes and marks the run finished. */
-  async finish(status: 'SUCCEEDED' | 'FAILED' | 'DIVERGED' | 'CANCELLED' = 'SUCCEEDED', details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}): Promise<void> {
+  async finish(status: Exclude<RunStatus, 'QUEUED' | 'RUNNING'> = 'SUCCEEDED', details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}): Promise<void> {
     if (this.finished) return;
     await this.buffer.flush();
     this.finished = true;

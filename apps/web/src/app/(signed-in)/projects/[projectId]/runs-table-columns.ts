@@ -3,6 +3,7 @@
 import type { FindingSeverity, RunOrder, RunsTableRowFragment } from '@/graphql/generated/graphql';
 import type { CsvCell } from '@/lib/csv';
 import { metricNumber } from '@/lib/metric-value';
+import { runStatusLabel } from '@/lib/run-status';
 
 /** A run as the table shows it: the API's row, plus which of the project's findings it follows (checked here). */
 export type RunRow = RunsTableRowFragment & { findingChecks?: readonly RunFindingCheck[] };
@@ -24,7 +25,7 @@ export interface RunColumn {
 }
 
 const RUN_FIELD_COLUMNS: readonly RunColumn[] = [
-  { id: 'status', label: 'Status', group: 'run', numeric: false, order: { field: 'STATUS' }, value: (r) => r.status.toLowerCase() },
+  { id: 'status', label: 'Status', group: 'run', numeric: false, order: { field: 'STATUS' }, value: (r) => runStatusLabel(r.status) },
   { id: 'name', label: 'Name', group: 'run', numeric: false, order: { field: 'NAME' }, value: (r) => r.name },
   { id: 'tags', label: 'Tags', group: 'run', numeric: false, value: (r) => r.tags.join(' ') },
   {

@@ -10,6 +10,7 @@ import { FindingCheckBadges } from '../../findings/finding-badges';
 import { summarizeApiError } from '@/lib/api-error';
 import { toCsv } from '@/lib/csv';
 import { formatMetric } from '@/lib/metric-value';
+import { runStatusLabel } from '@/lib/run-status';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
@@ -220,7 +221,7 @@ function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
   if (column.id === 'status') {
     return (
       <span role="cell">
-        <span className={`status status-${row.status.toLowerCase()}`}>{row.status.toLowerCase()}</span>
+        <span className={`status status-${runStatusLabel(row.status)}`}>{runStatusLabel(row.status)}</span>
       </span>
     );
   }

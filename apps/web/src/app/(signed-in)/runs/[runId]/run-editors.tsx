@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { AnnotateRunDocument, CancelRunDocument, RunPageDocument, UpdateRunDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
 import { ErrorNotice } from '../../../status-views';
 import { Markdown } from '@/lib/markdown';
+import { isRunFinished } from '@/lib/run-status';
 
 export function NotesEditor({ run }: { run: RunDetailFragment }) {
   const [draft, setDraft] = useState<string | null>(null);
@@ -134,7 +135,7 @@ export function Annotations({ run }: { run: RunDetailFragment }) {
 export function CancelRunButton({ run }: { run: RunDetailFragment }) {
   const [confirming, setConfirming] = useState(false);
   const [cancelRun, { loading, error }] = useMutation(CancelRunDocument);
-  if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return null;
+  if (isRunFinished(run.status)) return null;
   return (
     <span className="row">
       {confirming ? (

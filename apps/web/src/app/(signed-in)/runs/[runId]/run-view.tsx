@@ -8,6 +8,7 @@ import { buildLineChartOption } from '@/charts/chart-options';
 import { toChartPoints } from '@/charts/series-points';
 import { RunEventsDocument, RunPageDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
 import { formatMetric } from '@/lib/metric-value';
+import { isRunFinished } from '@/lib/run-status';
 import { ErrorNotice, Loading } from '../../../status-views';
 import { appendPoints, chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
 import { lrRangeTestOf, rangeTestChartOption } from './range-test';
@@ -15,7 +16,6 @@ import { FindingCheckBadges } from '../../findings/finding-badges';
 import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
 
 const MAX_POINTS = 2000;
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'DIVERGED']);
 
 export function RunView({ runId }: { runId: string }) {
   const { data, error, refetch } = useQuery(RunPageDocument, { variables: { id: runId, maxPoints: MAX_POINTS } });
@@ -25,7 +25,7 @@ export function RunView({ runId }: { runId: string }) {
   }, [data]);
 
   const run = data?.run;
-  const finished = run ? FINISHED.has(run.status) : false;
+  const finished = run ? isRunFinished(run.status) : false;
   // Live updates over graphql-ws, no polling. The run in each event updates the cache (status, timings);
   // appended points extend the charts. A status change re-reads everything, closing any gap between the
   // page's first query and the subscription starting.

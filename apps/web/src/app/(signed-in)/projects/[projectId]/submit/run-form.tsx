@@ -8,6 +8,7 @@ import { buildLineChartOption } from '@/charts/chart-options';
 import { CheckRunDocument, RunToDuplicateDocument, SubmitRunDocument, type SubmitRunMutation } from '@/graphql/generated/graphql';
 import { summarizeApiError } from '@/lib/api-error';
 import { formatMetric } from '@/lib/metric-value';
+import { runStatusLabel } from '@/lib/run-status';
 import { ErrorNotice, Loading } from '../../../../status-views';
 import { PolicyRefusal, RunCheckNotice, WarningItem } from './run-check-notice';
 import { canSubmitRun, needsOverrideReason, runCheckView, type RunCheckResult } from './run-check-state';
@@ -348,7 +349,7 @@ function SubmitResult({ projectId, result }: { projectId: string; result: Submit
   return (
     <section className="submit-result" aria-label="Submitted run">
       <h2>
-        Run <Link href={`/runs/${result.run.id}`}>{result.run.name}</Link> is {result.run.status.toLowerCase()}
+        Run <Link href={`/runs/${result.run.id}`}>{result.run.name}</Link> is {runStatusLabel(result.run.status)}
       </h2>
       {result.warnings.length > 0 ? (
         <div className="notice warning" data-testid="submit-warnings">
