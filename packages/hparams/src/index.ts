@@ -1,3 +1,4 @@
+export { BACKEND_NAMES, isBackendName, type BackendName } from './backends';
 export { DATASETS, DATASET_NAMES, isDatasetName, type DatasetInfo, type DatasetName } from './datasets';
 export {
   ACTIVATIONS,

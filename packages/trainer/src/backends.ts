@@ -6,13 +6,13 @@ import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES, isBackendName, type BackendName } from '@tuneboard/hparams';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 export type Tf = typeof tf;
 
-/** In order of preference. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+// The names live in packages/hparams (no TensorFlow.js there), in order of preference; re-exported for callers.
+export { BACKEND_NAMES, type BackendName };
 
 export interface TrainingBackend {
   tf: Tf;
@@ -72,10 +72,10 @@ export async function activateBackend(backend: TrainingBackend): Promise<void> {
 export function parseBackendName(value: string | undefined): BackendName | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const name = value.trim();
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+  if (!isBackendName(name)) {
     throw new Error(`TUNEBOARD_BACKEND ${JSON.stringify(value)} is not a backend; use one of: ${BACKEND_NAMES.join(', ')}`);
   }
-  return name as BackendName;
+  return name;
 }
 
 async function activate(name: BackendName): Promise<TrainingBackend> {

@@ -991,7 +991,7 @@ export type Worker = {
 };
 
 export type WorkerCapabilitiesInput = {
-  /** The TensorFlow.js backend it trains with: tensorflow-gpu, tensorflow, wasm or cpu. */
+  /** The TensorFlow.js backend it trains with, one of: tensorflow-gpu, tensorflow, wasm, cpu. */
   backend: Scalars['String']['input'];
   /** The device, e.g. a GPU's name or 'cpu (wasm SIMD, 1 thread)'. */
   device: Scalars['String']['input'];

@@ -1,5 +1,5 @@
 import { fromGraphQLRunStatus, runAnnotations, runs, toGraphQLRunStatus } from '@tuneboard/db';
-import { deriveFacts, paramAt, totalSteps, type RunConfig } from '@tuneboard/hparams';
+import { BACKEND_NAMES, deriveFacts, paramAt, totalSteps, type RunConfig } from '@tuneboard/hparams';
 import { asc, eq } from 'drizzle-orm';
 import { badUserInput } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
@@ -129,7 +129,7 @@ export const typeDefs = /* GraphQL */ `
   input RunRequirementsInput {
     "Only a worker with a GPU may train it."
     gpu: Boolean
-    "Only workers on one of these TensorFlow.js backends (tensorflow-gpu, tensorflow, wasm, cpu)."
+    "Only workers on one of these TensorFlow.js backends (${BACKEND_NAMES.join(', ')})."
     backends: [String!]
   }
 

@@ -1,4 +1,5 @@
 import { fromGraphQLRunStatus, isTerminalRunStatus, runs, UNFINISHED_RUN_STATUSES } from '@tuneboard/db';
+import { BACKEND_NAMES } from '@tuneboard/hparams';
 import { and, eq, inArray } from 'drizzle-orm';
 import { badUserInput, conflict, notFound } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
@@ -20,7 +21,7 @@ export const typeDefs = /* GraphQL */ `
   }
 
   input WorkerCapabilitiesInput {
-    "The TensorFlow.js backend it trains with: tensorflow-gpu, tensorflow, wasm or cpu."
+    "The TensorFlow.js backend it trains with, one of: ${BACKEND_NAMES.join(', ')}."
     backend: String!
     "The device, e.g. a GPU's name or 'cpu (wasm SIMD, 1 thread)'."
     device: String!

@@ -1,5 +1,5 @@
 import { isTerminalRunStatus, RUN_STATUSES, runAnnotations, runs, workers, type RunStatus } from '@tuneboard/db';
-import { flattenConfig, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
+import { BACKEND_NAMES, flattenConfig, isBackendName, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import { eq, sql } from 'drizzle-orm';
 import type { Context } from '../context';
 import { GraphQLError } from 'graphql';
@@ -166,16 +166,14 @@ export async function judgeAgainstFindings(
   return { warnings, policyOverride, needsOverride };
 }
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-
 function validateRequirements(input: { gpu?: boolean | null; backends?: readonly string[] | null } | null | undefined) {
   const requirements: { gpu?: boolean; backends?: string[] } = {};
   if (input?.gpu != null) requirements.gpu = input.gpu;
   if (input?.backends != null) {
-    const unknown = input.backends.filter((b) => !(BACKENDS as readonly string[]).includes(b));
+    const unknown = input.backends.filter((b) => !isBackendName(b));
     if (unknown.length > 0 || input.backends.length === 0)
-      throw badUserInput(`requirements.backends must list some of ${BACKENDS.join(', ')}; got ${JSON.stringify(input.backends)}`, [
-        { path: 'requirements.backends', message: `must be some of ${BACKENDS.join(', ')}` },
+      throw badUserInput(`requirements.backends must list some of ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(input.backends)}`, [
+        { path: 'requirements.backends', message: `must be some of ${BACKEND_NAMES.join(', ')}` },
       ]);
     requirements.backends = [...new Set(input.backends)];
   }
