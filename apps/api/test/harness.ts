@@ -1,6 +1,7 @@
 import { testDatabases, type TestDatabase, type TestStore } from '@tuneboard/db/testing';
 import { createClient, type Client } from 'graphql-ws';
 import pino from 'pino';
+import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import { startServer, type RunningServer, type ServerOptions } from '../src/server';
 import { createUserWithToken } from '../src/services/accounts';
@@ -118,3 +119,15 @@ export const METRIC_SERIES = /* GraphQL */ `
     metricSeries(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key pointCount downsampled steps values wallTimes }
   }
 `;
+
+/** A TCP port free on the loopback right now, for servers a test starts in child processes. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

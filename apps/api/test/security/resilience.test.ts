@@ -4,7 +4,6 @@ import { createClient, type Client } from 'graphql-ws';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
@@ -12,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server';
 import { createUserWithToken } from '../../src/services/accounts';
-import { CREATE_PROJECT, LOG_METRICS, MLP_CONFIG, postGraphQL, startTestApi, SUBMIT_RUN, testDatabases, type TestApi } from '../harness';
+import { CREATE_PROJECT, freePort, LOG_METRICS, MLP_CONFIG, postGraphQL, startTestApi, SUBMIT_RUN, testDatabases, type TestApi } from '../harness';
 import { killAllChildren, makeTempDir, startServerProcess, withDeadline, type ServerProcess } from '../process-harness';
 
 /**
@@ -165,17 +164,6 @@ async function expectEveryStepDelivered(delivered: Set<number>, acknowledged: Ma
     throw new Error(
       `the subscription missed steps ${missing().join(', ')} (first delivered: ${first}, last acknowledged: ${Math.max(...acknowledged.keys())})\nserver log:\n${log.stdout.slice(-4000)}${log.stderr.slice(-4000)}`,
     );
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
   });
 }
 
