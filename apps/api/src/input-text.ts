@@ -1,5 +1,5 @@
 import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode } from 'graphql';
-import type { FieldProblem } from './errors';
+import type { FieldProblem } from './services/errors';
 
 /**
  * PostgreSQL text and jsonb cannot hold U+0000. GraphQL can write it in several ways (`"\u0000"` in JSON

@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { toGraphQLError } from './schema/domain-errors';
+import { isDomainError } from './services/errors';
 import { buildContext, parseBearer, type Context, type Services } from './context';
 import { clientAddress, LOOPBACK_PROXIES, trustedProxySet } from './client-address';
 import { nulCharacterError } from './input-text';
@@ -214,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const reauthenticate = (state: SocketState): Promise<void> =>
     buildContext(services, state.authorization, 'socket').then(
       (fresh) => {
-        if (!fresh.viewer) state.socket.close(4401, 'Unauthorized: the token was revoked');
+        if (!fresh.actor) state.socket.close(4401, 'Unauthorized: the token was revoked');
       },
       (error: unknown) => {
         // Unable to tell whether the token still holds: close rather than keep streaming; the client reconnects.
@@ -249,12 +251,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ctx.extra.socket.close(4429, limited.message);
           return false;
         }
-        if (!context?.viewer) return false;
+        if (!context?.actor) return false;
         // graphql-ws runs onClose at once if the client leaves during the lookup above: a socket registered after
         // that would keep its re-check timer (and a database query a minute) for ever.
         if (ctx.extra.closed || ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
         ctx.extra.authorization = authorization;
-        const userId = (ctx.extra.userId = context.viewer.userId);
+        const userId = (ctx.extra.userId = context.actor.userId);
         let sockets = socketsByUser.get(userId);
         if (!sockets) socketsByUser.set(userId, (sockets = new Set()));
         sockets.add(ctx.extra);
@@ -289,7 +291,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const tooComplex = queryLimitProblems(schema, document, payload.variables ?? undefined);
         if (tooComplex.length > 0) return tooComplex;
         // Refused here; the revocation's re-check (or the minute's) closes the socket itself.
-        const viewer = (await buildContext(services, ctx.extra.authorization, 'socket')).viewer;
+        const viewer = (await buildContext(services, ctx.extra.authorization, 'socket')).actor;
         if (!viewer) return [new GraphQLError('The token was revoked', { extensions: { code: 'UNAUTHENTICATED' } })];
         const tokenLimited = await rateLimits.requestWith(viewer.tokenId);
         if (tokenLimited) return [rateLimitedError(tokenLimited)];
@@ -410,13 +412,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (limited) return { limited };
     }
     const context = await buildContext(services, authorization, use);
-    if (token && !context.viewer) {
+    if (token && !context.actor) {
       const limited = await rateLimits.authenticationFailed(address ?? 'unknown');
       if (limited) return { limited };
     }
-    if (context.viewer) {
+    if (context.actor) {
       rateLimits.tokenAuthenticated(tokenHash);
-      const limited = await rateLimits.requestWith(context.viewer.tokenId);
+      const limited = await rateLimits.requestWith(context.actor.tokenId);
       if (limited) return { limited };
     }
     return { context };
@@ -472,8 +474,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // thrown from Apollo's context function, it gets the same answer as any other (401, not a 500).
       let refusal: GraphQLError | undefined;
       const authenticated = await authenticateRequest(address, req.headers.authorization, 'http').catch((error: unknown): { context?: Context; limited?: RateLimited } => {
-        if (!(error instanceof GraphQLError)) throw error;
-        refusal = error;
+        if (!isDomainError(error)) throw error;
+        refusal = toGraphQLError(error);
         return {};
       });
       if (authenticated.limited) return { limited: authenticated.limited };

@@ -5,3 +5,4 @@ export * from './run-filter';
 export * as schema from './schema/index';
 export * from './schema/index';
 export * from './catch-up';
+export * from './stores/index';

@@ -1,8 +1,8 @@
 import { apiTokens, memberships, projects, type Role } from '@tuneboard/db';
 import { and, eq, isNull } from 'drizzle-orm';
-import { badUserInput, notFound } from '../errors';
+import { badUserInput, notFound } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { requireTeam, requireViewer } from '../services/access';
+import { requireTeam, requireActor } from '../services/access';
 import { AccountError, createTeam, issueSubscriptionTicket, issueToken } from '../services/accounts';
 
 export const typeDefs = /* GraphQL */ `
@@ -83,9 +83,9 @@ export const fromRole = (role: 'OWNER' | 'MEMBER' | 'VIEWER') => role.toLowerCas
 
 export const resolvers: Resolvers = {
   Query: {
-    viewer: (_parent, _args, ctx) => requireViewer(ctx),
+    viewer: (_parent, _args, ctx) => requireActor(ctx),
     teams: async (_parent, _args, ctx) => {
-      const viewer = requireViewer(ctx);
+      const viewer = requireActor(ctx);
       const rows = await Promise.all([...viewer.roles.keys()].map((id) => ctx.loaders.team.load(id)));
       return rows.filter((team) => team !== null).sort((a, b) => a.name.localeCompare(b.name));
     },
@@ -126,7 +126,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     createTeam: async (_parent, { name }, ctx) => {
-      const viewer = requireViewer(ctx);
+      const viewer = requireActor(ctx);
       let team;
       try {
         team = await createTeam(ctx.store, name, viewer.userId);
@@ -139,15 +139,15 @@ export const resolvers: Resolvers = {
       return team;
     },
     createToken: async (_parent, { name }, ctx) => {
-      const viewer = requireViewer(ctx);
+      const viewer = requireActor(ctx);
       if (name.trim() === '') throw badUserInput('A token needs a name', [{ path: 'name', message: 'must not be empty' }]);
       const issued = await issueToken(ctx.store, viewer.userId, name.trim());
       const [apiToken] = await ctx.store.db.select().from(apiTokens).where(eq(apiTokens.id, issued.id));
       return { token: issued.token, apiToken: apiToken! };
     },
-    createSubscriptionTicket: (_parent, _args, ctx) => issueSubscriptionTicket(ctx.store, requireViewer(ctx)),
+    createSubscriptionTicket: (_parent, _args, ctx) => issueSubscriptionTicket(ctx.store, requireActor(ctx)),
     revokeToken: async (_parent, { id }, ctx) => {
-      const viewer = requireViewer(ctx);
+      const viewer = requireActor(ctx);
       const [token] = await ctx.store.db
         .update(apiTokens)
         .set({ revokedAt: new Date() })

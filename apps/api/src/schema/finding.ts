@@ -3,9 +3,9 @@ import { evaluate, formatExpression, referencedParamPaths } from '@tuneboard/fil
 import { findingCovers } from '@tuneboard/findings';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Context } from '../context';
-import { badUserInput, notFound } from '../errors';
+import { badUserInput, notFound } from '../services/errors';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
-import { canonicalId, isUuid, loadProject, requireTeam, requireViewer } from '../services/access';
+import { canonicalId, isUuid, loadProject, requireTeam, requireActor } from '../services/access';
 import { oneAtATime } from '../services/fairness';
 import { mapEvents, projectTopic, type FindingEventMessage } from '../services/events';
 import { activeFindingsFor, citedRunIds, evaluateFinding, evidenceSummary, findingSpec, parseRule, recheckFinding, type FindingRow } from '../services/findings';
@@ -255,7 +255,7 @@ export const typeDefs = /* GraphQL */ `
 const upper = <T extends string>(value: T) => value.toUpperCase() as Uppercase<T>;
 
 async function loadFinding(ctx: Context, id: string, access: 'read' | 'write'): Promise<FindingRow> {
-  requireViewer(ctx);
+  requireActor(ctx);
   if (!isUuid(id)) throw notFound('Finding', id);
   const [row] = await ctx.store.db
     .select({ finding: findings, teamId: projects.teamId })
@@ -298,7 +298,7 @@ async function validateCitations(ctx: Context, teamId: string, runIds: readonly 
 async function recordEvent(ctx: Context, finding: FindingRow, kind: 'created' | 'updated' | 'commented' | 'retired', changes: Record<string, unknown>) {
   const [event] = await ctx.store.db
     .insert(findingEvents)
-    .values({ findingId: finding.id, actorId: ctx.viewer?.userId ?? null, kind, changes })
+    .values({ findingId: finding.id, actorId: ctx.actor?.userId ?? null, kind, changes })
     .returning({ id: findingEvents.id });
   await ctx.events.publish({ kind: 'FINDING_CHANGED', projectId: finding.projectId, findingId: finding.id, eventId: event!.id });
 }
@@ -400,7 +400,7 @@ export const resolvers: Resolvers = {
           metricKey: values.columns.metricKey!,
           metricDirection: values.columns.metricDirection!,
           projectId: project.id,
-          authorId: ctx.viewer!.userId,
+          authorId: ctx.actor!.userId,
         })
         .returning();
       if (values.citedRunIds.length > 0) await ctx.store.db.insert(findingCitations).values(values.citedRunIds.map((runId) => ({ findingId: finding!.id, runId })));
@@ -436,7 +436,7 @@ export const resolvers: Resolvers = {
       const finding = await loadFinding(ctx, findingId, 'write');
       if (body.trim() === '') throw badUserInput('A comment needs a body', [{ path: 'body', message: 'must not be empty' }]);
       boundedText(body, 'body', TEXT_LIMITS.comment);
-      const [comment] = await ctx.store.db.insert(findingComments).values({ findingId, body, authorId: ctx.viewer!.userId }).returning();
+      const [comment] = await ctx.store.db.insert(findingComments).values({ findingId, body, authorId: ctx.actor!.userId }).returning();
       await recordEvent(ctx, finding, 'commented', { commentId: comment!.id });
       return comment!;
     },

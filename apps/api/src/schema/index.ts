@@ -1,6 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import * as account from './account';
+import { mapDomainErrors } from './domain-errors';
 import * as finding from './finding';
 import * as invitation from './invitation';
 import * as metric from './metric';
@@ -15,7 +16,7 @@ const domains = [scalars, account, invitation, project, run, metric, worker, fin
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: domains.map((d) => d.typeDefs),
-    resolvers: domains.map((d) => d.resolvers) as never,
+    resolvers: domains.map((d) => mapDomainErrors(d.resolvers as Record<string, unknown>)) as never,
     // Every field the SDL promises must be backed by a resolver or a model property: fail at start, not at query time.
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

@@ -1,7 +1,7 @@
 import type { Role } from '@tuneboard/db';
-import { badUserInput, notFound } from '../errors';
+import { badUserInput, notFound } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { isUuid, requireTeam, requireViewer } from '../services/access';
+import { isUuid, requireTeam, requireActor } from '../services/access';
 import { acceptInvitation, createInvitation, findInvitation, InvitationError, invitationStatus, revokeInvitation, teamInvitations } from '../services/invitations';
 import { fromRole, toRole } from './account';
 
@@ -75,14 +75,14 @@ export const resolvers: Resolvers = {
     createInvitation: async (_parent, { teamId, role, email, expiresInHours }, ctx) => {
       requireTeam(ctx, teamId, 'admin', 'Team', teamId);
       try {
-        return await createInvitation(ctx.store, { teamId, role: fromRole(role), email, invitedBy: ctx.viewer!.userId, expiresInHours });
+        return await createInvitation(ctx.store, { teamId, role: fromRole(role), email, invitedBy: ctx.actor!.userId, expiresInHours });
       } catch (error) {
         if (error instanceof InvitationError) throw badUserInput(error.message, [{ path: error.path, message: error.message }]);
         throw error;
       }
     },
     acceptInvitation: async (_parent, { token }, ctx) => {
-      const viewer = requireViewer(ctx);
+      const viewer = requireActor(ctx);
       const accepted = await acceptInvitation(ctx.store, token, { id: viewer.userId, email: viewer.email });
       // One answer for every reason, and no echo of the secret.
       if (!accepted) throw notFound('Invitation', '(this token)');
@@ -91,7 +91,7 @@ export const resolvers: Resolvers = {
       return (await ctx.loaders.team.load(accepted.teamId))!;
     },
     revokeInvitation: async (_parent, { id }, ctx) => {
-      requireViewer(ctx);
+      requireActor(ctx);
       const invitation = isUuid(id) ? await findInvitation(ctx.store, id) : null;
       if (!invitation) throw notFound('Invitation', id);
       requireTeam(ctx, invitation.teamId, 'admin', 'Invitation', id);

@@ -2,7 +2,7 @@ import { appendMetrics, MetricBatchError, MetricReadTooLargeError, readMetricSer
 import { eq } from 'drizzle-orm';
 import { GraphQLError, GraphQLScalarType, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { endianness } from 'node:os';
-import { badUserInput, conflict, notFound } from '../errors';
+import { badUserInput, conflict, notFound } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun, readableRunIds } from '../services/access';
 import { oneAtATime } from '../services/fairness';

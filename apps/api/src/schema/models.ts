@@ -2,11 +2,11 @@ import type { apiTokens, invitations, findingComments, findingEvents, findings, 
 import type { Evidence, EvidencePoint, GroupSummary } from '@tuneboard/findings';
 import type { DerivedFacts } from '@tuneboard/hparams';
 import type { Role } from '@tuneboard/db';
-import type { Viewer } from '../services/accounts';
+import type { Actor } from '../services/accounts';
 import type { RunEventMessage } from '../services/events';
 
 // What resolvers receive as parents: database rows and service objects, mapped onto GraphQL types by codegen.
-export type ViewerModel = Viewer;
+export type ViewerModel = Actor;
 export type TeamModel = typeof teams.$inferSelect;
 export type UserModel = { id: string; email: string; name: string | null };
 export type TeamMemberModel = { userId: string; role: Role };

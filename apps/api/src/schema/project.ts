@@ -1,8 +1,6 @@
-import { projects, runs } from '@tuneboard/db';
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
-import { badUserInput, conflict } from '../errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { loadProject, requireTeam, requireViewer } from '../services/access';
+import { loadProject } from '../services/access';
+import { countRuns, createProject, listProjects } from '../services/projects';
 import { listRuns } from '../services/run-listing';
 
 export const typeDefs = /* GraphQL */ `
@@ -30,43 +28,15 @@ export const typeDefs = /* GraphQL */ `
 
 export const resolvers: Resolvers = {
   Query: {
-    projects: async (_parent, { teamId }, ctx) => {
-      const viewer = requireViewer(ctx);
-      const teamIds = teamId ? [teamId] : [...viewer.roles.keys()];
-      if (teamId) requireTeam(ctx, teamId, 'read', 'Team', teamId);
-      if (teamIds.length === 0) return [];
-      return ctx.store.db
-        .select()
-        .from(projects)
-        .where(and(sql`${projects.teamId} in ${teamIds}`, isNull(projects.deletedAt)))
-        .orderBy(projects.name);
-    },
+    projects: (_parent, { teamId }, ctx) => listProjects(ctx, teamId),
     project: (_parent, { id }, ctx) => loadProject(ctx, id, 'read'),
   },
   Project: {
     team: async (project, _args, ctx) => (await ctx.loaders.team.load(project.teamId))!,
-    runCount: async (project, _args, ctx) => {
-      const [row] = await ctx.store.db
-        .select({ n: count() })
-        .from(runs)
-        .where(and(eq(runs.projectId, project.id), isNull(runs.deletedAt)));
-      return row?.n ?? 0;
-    },
+    runCount: (project, _args, ctx) => countRuns(ctx, project.id),
     runs: (project, args, ctx) => listRuns(ctx, project.id, args),
   },
   Mutation: {
-    createProject: async (_parent, { teamId, name, description }, ctx) => {
-      requireTeam(ctx, teamId, 'write', 'Team', teamId);
-      const trimmed = name.trim();
-      if (trimmed === '' || trimmed.length > 100)
-        throw badUserInput('A project name must have 1 to 100 characters', [{ path: 'name', message: 'must have 1 to 100 characters' }]);
-      const [project] = await ctx.store.db
-        .insert(projects)
-        .values({ teamId, name: trimmed, description: description ?? '' })
-        .onConflictDoNothing()
-        .returning();
-      if (!project) throw conflict(`This team already has a project named "${trimmed}"`);
-      return project;
-    },
+    createProject: (_parent, { teamId, name, description }, ctx) => createProject(ctx, { teamId, name, description }),
   },
 };

@@ -1,7 +1,7 @@
 import { fromGraphQLRunStatus, runAnnotations, runs, toGraphQLRunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES, deriveFacts, paramAt, totalSteps, type RunConfig } from '@tuneboard/hparams';
 import { asc, eq } from 'drizzle-orm';
-import { badUserInput } from '../errors';
+import { badUserInput } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadProject, loadRun, requireTeam } from '../services/access';
 import { listRuns } from '../services/run-listing';
@@ -246,7 +246,7 @@ export const resolvers: Resolvers = {
         const project = (await ctx.loaders.project.load(run.projectId))!;
         requireTeam(ctx, project.teamId, 'admin', 'Run', run.id);
       }
-      return setRunStatus(ctx, run, { ...input, status: fromGraphQLRunStatus(input.status) }, override ? { override: { byUserId: ctx.viewer!.userId } } : {});
+      return setRunStatus(ctx, run, { ...input, status: fromGraphQLRunStatus(input.status) }, override ? { override: { byUserId: ctx.actor!.userId } } : {});
     },
     updateRun: async (_parent, { input }, ctx) => {
       await loadRun(ctx, input.id, 'write');
@@ -271,7 +271,7 @@ export const resolvers: Resolvers = {
       if (step != null && step < 0) throw badUserInput('step must be 0 or more', [{ path: 'step', message: 'must be 0 or more' }]);
       const [annotation] = await ctx.store.db
         .insert(runAnnotations)
-        .values({ runId, body, step: step ?? null, authorId: ctx.viewer!.userId })
+        .values({ runId, body, step: step ?? null, authorId: ctx.actor!.userId })
         .returning();
       return annotation!;
     },

@@ -1,9 +1,9 @@
 import { fromGraphQLRunStatus, isTerminalRunStatus, runs, UNFINISHED_RUN_STATUSES } from '@tuneboard/db';
 import { BACKEND_NAMES } from '@tuneboard/hparams';
 import { and, eq, inArray } from 'drizzle-orm';
-import { badUserInput, conflict, notFound } from '../errors';
+import { badUserInput, conflict, notFound } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { loadRun, requireViewer } from '../services/access';
+import { loadRun, requireActor } from '../services/access';
 import { claimRun, finishRun, heartbeat, loadWorker, registerWorker, releaseRun } from '../services/queue';
 
 export const typeDefs = /* GraphQL */ `
@@ -92,7 +92,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     registerWorker: async (_parent, { name, capabilities, teamIds }, ctx) => {
-      const viewer = requireViewer(ctx);
+      const viewer = requireActor(ctx);
       if (name.trim() === '') throw badUserInput('A worker needs a name', [{ path: 'name', message: 'must not be empty' }]);
       return registerWorker(ctx, viewer, name.trim(), {
         backend: capabilities.backend,
@@ -103,7 +103,7 @@ export const resolvers: Resolvers = {
       }, teamIds);
     },
     claimRun: async (_parent, { workerId }, ctx) => {
-      const viewer = requireViewer(ctx);
+      const viewer = requireActor(ctx);
       const worker = await loadWorker(ctx, viewer, workerId);
       if (!worker) throw notFound('Worker', workerId);
       return claimRun(ctx, viewer, worker, ctx.settings.leaseSeconds);

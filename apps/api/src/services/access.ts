@@ -1,8 +1,7 @@
-import { projects, runs, type Role } from '@tuneboard/db';
-import { and, eq, isNull } from 'drizzle-orm';
-import type { Context } from '../context';
-import { forbidden, notFound, unauthenticated } from '../errors';
-import type { Viewer } from './accounts';
+import { runStore, type Role } from '@tuneboard/db';
+import type { Scope } from './scope';
+import { forbidden, notFound, unauthenticated } from './errors';
+import type { Actor } from './accounts';
 
 /**
  * Every read and write is scoped to the viewer's teams. Something in another team is reported exactly like
@@ -25,22 +24,22 @@ export const isUuid = (id: string) => UUID.test(id);
  */
 export const canonicalId = (id: string) => id.toLowerCase();
 
-export function requireViewer(ctx: Pick<Context, 'viewer'>): Viewer {
-  if (!ctx.viewer) throw unauthenticated();
-  return ctx.viewer;
+export function requireActor(ctx: Pick<Scope, 'actor'>): Actor {
+  if (!ctx.actor) throw unauthenticated();
+  return ctx.actor;
 }
 
 /** Throws NOT_FOUND when the viewer is not in the team, FORBIDDEN when their role is too weak. */
-export function requireTeam(ctx: Pick<Context, 'viewer'>, teamId: string, access: Access, what: string, id: string): Role {
-  const role = requireViewer(ctx).roles.get(canonicalId(teamId));
+export function requireTeam(ctx: Pick<Scope, 'actor'>, teamId: string, access: Access, what: string, id: string): Role {
+  const role = requireActor(ctx).roles.get(canonicalId(teamId));
   if (!role) throw notFound(what, id);
   if (!ALLOWED[access].includes(role))
     throw forbidden(`Your role in this team is ${role}; ${access === 'admin' ? 'only an owner' : 'an owner or member'} can do this`);
   return role;
 }
 
-export async function loadProject(ctx: Context, projectId: string, access: Access) {
-  requireViewer(ctx);
+export async function loadProject(ctx: Scope, projectId: string, access: Access) {
+  requireActor(ctx);
   if (!isUuid(projectId)) throw notFound('Project', projectId);
   const project = await ctx.loaders.project.load(canonicalId(projectId));
   if (!project) throw notFound('Project', projectId);
@@ -48,22 +47,18 @@ export async function loadProject(ctx: Context, projectId: string, access: Acces
   return project;
 }
 
-export async function loadRun(ctx: Context, runId: string, access: Access) {
-  requireViewer(ctx);
+export async function loadRun(ctx: Scope, runId: string, access: Access) {
+  requireActor(ctx);
   if (!isUuid(runId)) throw notFound('Run', runId);
-  const [row] = await ctx.store.db
-    .select({ run: runs, teamId: projects.teamId })
-    .from(runs)
-    .innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(and(eq(runs.id, runId), isNull(runs.deletedAt), isNull(projects.deletedAt)));
+  const row = await runStore.runWithTeam(ctx.store, canonicalId(runId));
   if (!row) throw notFound('Run', runId);
   requireTeam(ctx, row.teamId, access, 'Run', runId);
   return row.run;
 }
 
 /** Of the given run ids, those the viewer may read (order kept, unknown and foreign ids dropped). */
-export async function readableRunIds(ctx: Context, runIds: readonly string[]): Promise<string[]> {
-  const viewer = requireViewer(ctx);
+export async function readableRunIds(ctx: Scope, runIds: readonly string[]): Promise<string[]> {
+  const viewer = requireActor(ctx);
   const candidates = runIds.filter(isUuid).map(canonicalId);
   if (candidates.length === 0) return [];
   const rows = await Promise.all(candidates.map((id) => ctx.loaders.runTeam.load(id)));

@@ -2,7 +2,7 @@ import { apiTokens, memberships, teams, users, type Role, type Store, type Token
 import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { createHash, randomBytes } from 'node:crypto';
-import { unauthenticated } from '../errors';
+import { unauthenticated } from './errors';
 
 /** Users, teams, memberships and API tokens: shared by the resolvers, `npm start` and the CLI. */
 
@@ -50,7 +50,7 @@ function recordTokenUse(store: Store, tokenId: string): void {
   store.query('update api_tokens set last_used_at = now() where id = $1', [tokenId]).catch(() => {});
 }
 
-export interface Viewer {
+export interface Actor {
   userId: string;
   email: string;
   tokenId: string;
@@ -73,7 +73,7 @@ const parentTokens = alias(apiTokens, 'parent_token');
  * The viewer a token belongs to, or null for an unknown, revoked or expired token, or a ticket whose parent
  * token is revoked, expired or gone. A ticket presented over HTTP is refused with a message saying why.
  */
-export async function authenticate(store: Store, token: string, use: TokenUse): Promise<Viewer | null> {
+export async function authenticate(store: Store, token: string, use: TokenUse): Promise<Actor | null> {
   const now = new Date();
   const unexpired = or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now));
   const rows = await store.db
@@ -129,7 +129,7 @@ export interface SubscriptionTicket {
  * A short-lived ticket that opens WebSocket subscriptions as the viewer, and nothing else: the dashboard hands
  * it to the browser so the browser never holds the long-lived token. It dies with the token that minted it.
  */
-export async function issueSubscriptionTicket(store: Store, viewer: Viewer): Promise<SubscriptionTicket> {
+export async function issueSubscriptionTicket(store: Store, viewer: Actor): Promise<SubscriptionTicket> {
   if (viewer.scope !== 'all') throw unauthenticated('Only a full API token can create subscription tickets');
   const token = newTokenSecret();
   const expiresAt = new Date(Date.now() + SUBSCRIPTION_TICKET_SECONDS * 1000);

@@ -1,6 +1,6 @@
 import { databaseNow, findingEventsSince, runProgress, type Store } from '@tuneboard/db';
 import type { Logger } from 'pino';
-import { eventsInterrupted } from '../errors';
+import { eventsInterrupted } from './errors';
 
 /**
  * Events (a run's status changes and appended metrics, a project's finding changes, a revoked token) travel

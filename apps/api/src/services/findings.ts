@@ -3,7 +3,7 @@ import { evaluate, referencedParamPaths, type Expr, type RunRecord } from '@tune
 import { computeEvidence, findingCovers, type Evidence, type EvidenceRun, type FindingSpec } from '@tuneboard/findings';
 import { and, eq, ne, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { badUserInput } from '../errors';
+import { badUserInput } from './errors';
 import type { EventBus } from './events';
 import { parseRunFilter } from './run-listing';
 

@@ -1,9 +1,9 @@
 import { runs, workers, type Role, type Store, type TerminalRunStatus } from '@tuneboard/db';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Context } from '../context';
-import { badUserInput, conflict, forbidden, notFound } from '../errors';
+import type { Scope } from './scope';
+import { badUserInput, conflict, forbidden, notFound } from './errors';
 import { isUuid } from './access';
-import type { Viewer } from './accounts';
+import type { Actor } from './accounts';
 
 /**
  * The run queue is the runs table itself: workers claim the oldest queued run they may train with
@@ -28,7 +28,7 @@ const MAX_WORKER_TEAMS = 100;
  * Registers a worker for the teams it names, or, when none are named, for the teams its user may train for
  * now. The list is fixed at registration: joining a team later does not widen what a running worker trains.
  */
-export async function registerWorker(ctx: Context, viewer: Viewer, name: string, capabilities: WorkerCapabilities, teamIds?: readonly string[] | null) {
+export async function registerWorker(ctx: Scope, viewer: Actor, name: string, capabilities: WorkerCapabilities, teamIds?: readonly string[] | null) {
   const trainable = [...viewer.roles].filter(([, role]) => TRAINING_ROLES.includes(role)).map(([teamId]) => teamId);
   let chosen: string[];
   if (teamIds == null) {
@@ -53,7 +53,7 @@ export async function registerWorker(ctx: Context, viewer: Viewer, name: string,
   return worker!;
 }
 
-export async function loadWorker(ctx: Context, viewer: Viewer, workerId: string) {
+export async function loadWorker(ctx: Scope, viewer: Actor, workerId: string) {
   const [worker] = await ctx.store.db
     .select()
     .from(workers)
@@ -65,7 +65,7 @@ export async function loadWorker(ctx: Context, viewer: Viewer, workerId: string)
  * Claims the oldest queued run whose requirements the worker meets, of a team its registration names and in
  * which its user may still train (roles are read afresh on every request), or null.
  */
-export async function claimRun(ctx: Context, viewer: Viewer, worker: typeof workers.$inferSelect, leaseSeconds: number) {
+export async function claimRun(ctx: Scope, viewer: Actor, worker: typeof workers.$inferSelect, leaseSeconds: number) {
   const teamIds = worker.teamIds.filter((teamId) => TRAINING_ROLES.includes(viewer.roles.get(teamId) as Role));
   if (teamIds.length === 0) return null;
   const capabilities = worker.capabilities as WorkerCapabilities;
@@ -105,7 +105,7 @@ export function assertLease(run: typeof runs.$inferSelect, leaseToken: string) {
 }
 
 /** Renews the lease. `cancelled` tells the worker to stop (the run was cancelled meanwhile). */
-export async function heartbeat(ctx: Context, run: typeof runs.$inferSelect, leaseToken: string, leaseSeconds: number) {
+export async function heartbeat(ctx: Scope, run: typeof runs.$inferSelect, leaseToken: string, leaseSeconds: number) {
   if (run.status === 'cancelled') return { cancelled: true, leaseExpiresAt: null };
   if (run.status !== 'running') throw conflict(`The run is ${run.status}; there is nothing to heart-beat`);
   assertLease(run, leaseToken);
@@ -127,7 +127,7 @@ export interface Outcome {
 }
 
 /** Ends a leased run with its outcome. A cancelled run stays cancelled whatever the worker reports. */
-export async function finishRun(ctx: Context, run: typeof runs.$inferSelect, leaseToken: string, outcome: Outcome) {
+export async function finishRun(ctx: Scope, run: typeof runs.$inferSelect, leaseToken: string, outcome: Outcome) {
   if (run.status === 'cancelled') return run;
   if (run.status !== 'running') throw conflict(`The run is already ${run.status}`);
   assertLease(run, leaseToken);
@@ -156,7 +156,7 @@ export async function finishRun(ctx: Context, run: typeof runs.$inferSelect, lea
  * A worker stopping on purpose (a restart, a deploy) hands its run back: queued again at once, the attempt
  * not counted against maxAttempts, its partial history cleared for the next worker.
  */
-export async function releaseRun(ctx: Context, run: typeof runs.$inferSelect, leaseToken: string) {
+export async function releaseRun(ctx: Scope, run: typeof runs.$inferSelect, leaseToken: string) {
   if (run.status !== 'running') return run;
   assertLease(run, leaseToken);
   const released = await ctx.store.transaction(async (query) => {

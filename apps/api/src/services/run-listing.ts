@@ -3,8 +3,8 @@ import { oneAtATime } from './fairness';
 import { compileFilter } from '@tuneboard/filter';
 import { describePath, suggestPath } from '@tuneboard/hparams';
 import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Context } from '../context';
-import { badUserInput } from '../errors';
+import type { Scope } from './scope';
+import { badUserInput } from './errors';
 import { isUuid } from './access';
 import type { RunOrder } from '../generated/resolvers-types';
 
@@ -67,7 +67,7 @@ type MetricAgg = (typeof METRIC_AGG)[keyof typeof METRIC_AGG];
 type RunRow = typeof runs.$inferSelect;
 
 export async function listRuns(
-  ctx: Context,
+  ctx: Scope,
   projectId: string,
   args: { filter?: string | null; orderBy?: RunOrder | null; first?: number | null; after?: string | null; ids?: readonly string[] | null },
 ) {
@@ -114,7 +114,7 @@ export async function listRuns(
  * the page — and the runs without it follow, newest first (where NULLS LAST put them). Ties go by run id in
  * the sort's direction, so the index serves both directions.
  */
-async function pageByMetric(ctx: Context, where: SQL | undefined, order: RunOrder, agg: MetricAgg, limit: number, offset: number): Promise<RunRow[]> {
+async function pageByMetric(ctx: Scope, where: SQL | undefined, order: RunOrder, agg: MetricAgg, limit: number, offset: number): Promise<RunRow[]> {
   if (!order.metric) throw badUserInput(`orderBy.metric is required when sorting by ${order.field}`, [{ path: 'orderBy.metric', message: 'required' }]);
   const { db } = ctx.store;
   const value = metricSql(order.metric, agg, 'indexed');

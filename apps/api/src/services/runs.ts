@@ -1,9 +1,8 @@
 import { isTerminalRunStatus, RUN_STATUSES, runAnnotations, runs, workers, type RunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES, flattenConfig, isBackendName, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import { eq, sql } from 'drizzle-orm';
-import type { Context } from '../context';
-import { GraphQLError } from 'graphql';
-import { badUserInput, conflict } from '../errors';
+import type { Scope } from './scope';
+import { badUserInput, conflict, policyViolation, problemsOf } from './errors';
 import { loadProject } from './access';
 import { findingViolations } from './findings';
 import { boundedText, TEXT_LIMITS } from './text';
@@ -51,7 +50,7 @@ export function defaultRunName(config: RunConfig): string {
 }
 
 export async function submitRun(
-  ctx: Context,
+  ctx: Scope,
   input: {
     projectId: string;
     name?: string | null;
@@ -85,7 +84,7 @@ export async function submitRun(
       flatParams,
       tags,
       notes,
-      createdById: ctx.viewer?.userId ?? null,
+      createdById: ctx.actor?.userId ?? null,
       requirements,
       maxAttempts,
       policyOverride,
@@ -106,7 +105,7 @@ export interface RunCheck {
  * problems (not an error), and a policy finding it breaks as a warning with needsOverride instead of a refusal.
  */
 export async function checkRun(
-  ctx: Context,
+  ctx: Scope,
   input: { projectId: string; name?: string | null; hparams: unknown; tags?: readonly string[] | null; overrideReason?: string | null },
 ): Promise<RunCheck> {
   await loadProject(ctx, input.projectId, 'read');
@@ -114,7 +113,8 @@ export async function checkRun(
   try {
     config = validateHparams(input.hparams);
   } catch (error) {
-    const problems = ((error as GraphQLError).extensions?.problems as { path: string; message: string }[] | undefined) ?? [];
+    const problems = problemsOf(error);
+    if (problems.length === 0) throw error;
     return { problems, warnings: [], needsOverride: false };
   }
   const tags = validateTags(input.tags ?? []);
@@ -136,7 +136,7 @@ export interface RunWarning {
  * finding refuses the run unless the submitter gives a reason to override it, which is recorded on the run.
  */
 export async function judgeAgainstFindings(
-  ctx: Context,
+  ctx: Scope,
   projectId: string,
   candidate: { params: Record<string, number | string | boolean>; name: string; tags: readonly string[] },
   overrideReason: string | null | undefined,
@@ -147,22 +147,17 @@ export async function judgeAgainstFindings(
   const reason = overrideReason?.trim() ?? '';
   const needsOverride = policies.length > 0 && reason === '';
   if (needsOverride && !options.dryRun)
-    throw new GraphQLError(
+    throw policyViolation(
       `This run breaks ${policies.length === 1 ? 'a policy' : `${policies.length} policies`} of the team: ` +
         `${policies.map((p) => `"${p.finding.title}" (${p.finding.rule})`).join(', ')}. Submit it with an overrideReason to run it anyway.`,
-      {
-        extensions: {
-          code: 'POLICY_VIOLATION',
-          findings: policies.map((p) => ({ id: p.finding.id, title: p.finding.title, rule: p.finding.rule, message: p.message })),
-        },
-      },
+      policies.map((p) => ({ id: p.finding.id, title: p.finding.title, rule: p.finding.rule, message: p.message })),
     );
   const warnings: RunWarning[] = violations.map((v) => ({
     code: v.finding.severity === 'policy' ? 'POLICY_OVERRIDDEN' : 'FINDING_VIOLATED',
     message: v.finding.severity === 'policy' && reason !== '' ? `${v.message} Overridden: ${reason}` : v.message,
     findingId: v.finding.id,
   }));
-  const policyOverride = policies.length > 0 && reason !== '' ? { reason, findingIds: policies.map((p) => p.finding.id), by: ctx.viewer?.userId ?? null } : null;
+  const policyOverride = policies.length > 0 && reason !== '' ? { reason, findingIds: policies.map((p) => p.finding.id), by: ctx.actor?.userId ?? null } : null;
   return { warnings, policyOverride, needsOverride };
 }
 
@@ -204,7 +199,7 @@ export interface StatusChange {
  * lease, cancelRun, or an owner's explicit override, which releases the lease in the same update and is
  * recorded on the run as an annotation.
  */
-export async function setRunStatus(ctx: Context, before: typeof runs.$inferSelect, change: StatusChange, options: { override?: { byUserId: string } } = {}) {
+export async function setRunStatus(ctx: Scope, before: typeof runs.$inferSelect, change: StatusChange, options: { override?: { byUserId: string } } = {}) {
   const runId = before.id;
   const current = before.status;
   if (!RUN_STATUSES.includes(change.status)) throw badUserInput(`Unknown status ${change.status}`);

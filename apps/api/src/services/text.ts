@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors';
+import { badUserInput } from './errors';
 
 /**
  * Bounds on free text stored as it is written (notes, comments, reasons). Generous for people, small enough

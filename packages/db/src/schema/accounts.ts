@@ -105,3 +105,8 @@ export const invitations = pgTable(
     check('invitations_role_check', sql`${t.role} in ('owner', 'member', 'viewer')`),
   ],
 );
+
+export type User = typeof users.$inferSelect;
+export type Team = typeof teams.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;
+export type Invitation = typeof invitations.$inferSelect;

@@ -88,3 +88,7 @@ export const findingEvents = pgTable(
   },
   (t) => [index('finding_events_finding_idx').on(t.findingId, t.createdAt)],
 );
+
+export type Finding = typeof findings.$inferSelect;
+export type FindingComment = typeof findingComments.$inferSelect;
+export type FindingEvent = typeof findingEvents.$inferSelect;

@@ -20,3 +20,5 @@ export const projects = pgTable(
     index('projects_team_idx').on(t.teamId),
   ],
 );
+
+export type Project = typeof projects.$inferSelect;

@@ -86,3 +86,7 @@ export const runAnnotations = pgTable(
   },
   (t) => [index('run_annotations_run_idx').on(t.runId, t.createdAt)],
 );
+
+export type Run = typeof runs.$inferSelect;
+export type Worker = typeof workers.$inferSelect;
+export type RunAnnotation = typeof runAnnotations.$inferSelect;

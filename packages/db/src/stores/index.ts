@@ -1,0 +1,12 @@
+/**
+ * The stores: every query Tuneboard runs, one module per domain. Services import these namespaces
+ * (`projectStore.createProject(store, …)`) and never see Drizzle or SQL; lint keeps `drizzle-orm` inside
+ * packages/db. A store function takes a Handle (the store, or a transaction from `inTransaction`) and plain
+ * values, and returns rows; it knows nothing of actors, permissions or GraphQL — services do that.
+ */
+export { inTransaction, type Handle } from './handle';
+export * as accountStore from './accounts';
+export * as findingStore from './findings';
+export * as metricStore from './metrics';
+export * as projectStore from './projects';
+export * as runStore from './runs';
