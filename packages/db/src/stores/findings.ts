@@ -152,13 +152,12 @@ export async function evidenceRuns(handle: Handle, finding: Pick<Finding, 'proje
     .innerJoin(projects, eq(projects.id, runs.projectId))
     .where(inReach);
   if (rows.length === 0) return [];
-  // The same reach joined again, rather than a list of ids: a team may have more runs than a statement has parameters.
+  // The ids as one array parameter: a team may have more runs than a statement has parameters.
+  const ids = rows.map((r) => r.id);
   const metrics = await handle.db
     .select({ runId: metricSeries.runId, key: metricSeries.key, last: metricSeries.lastValue, min: metricSeries.minValue, max: metricSeries.maxValue })
     .from(metricSeries)
-    .innerJoin(runs, eq(runs.id, metricSeries.runId))
-    .innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(inReach);
+    .where(sql`${metricSeries.runId} = any(${sql.param(ids)}::uuid[])`);
   const byRun = new Map<string, Record<string, MetricSummaryValues>>();
   for (const m of metrics) {
     let summary = byRun.get(m.runId);
