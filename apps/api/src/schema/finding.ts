@@ -1,4 +1,3 @@
-import { referencedParamPaths } from '@tuneboard/filter';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
 import { mapEvents } from '../services/events';
 import {
@@ -15,7 +14,7 @@ import {
   updateFinding,
   type FindingFields,
 } from '../services/finding-edits';
-import { findingEvidence, findingSpec, runFindingChecks, storedEvidenceSummary } from '../services/findings';
+import { findingEvidence, ruleParams, runFindingChecks, storedEvidenceSummary } from '../services/findings';
 import { checkRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
@@ -278,7 +277,7 @@ function findingFields(input: FindingInput | UpdateFindingInput): FindingFields 
 export const resolvers: Resolvers = {
   Finding: {
     project: async (finding, _args, ctx) => (await ctx.loaders.project.load(finding.projectId))!,
-    ruleParams: (finding) => referencedParamPaths(findingSpec(finding).rule),
+    ruleParams: (finding) => ruleParams(finding),
     metric: (finding) => ({ key: finding.metricKey, aggregate: upper(finding.metricAggregate), direction: upper(finding.metricDirection) }),
     severity: (finding) => upper(finding.severity),
     status: (finding) => upper(finding.status),

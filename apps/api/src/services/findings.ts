@@ -25,6 +25,11 @@ export function findingSpec(finding: FindingRow, citedRunIds: readonly string[] 
   };
 }
 
+/** The hyperparameter paths a finding's rule reads. */
+export function ruleParams(finding: FindingRow): string[] {
+  return referencedParamPaths(findingSpec(finding).rule);
+}
+
 /** Checks a rule as users write it: valid, non-empty and about at least one hyperparameter (the web checks the same). */
 export function parseRule(rule: string): Expr {
   const ast = parseRunFilter(rule, 'rule');

@@ -131,13 +131,6 @@ export interface EvidenceRunRow {
 
 /** Every live run a finding may speak about: its project's, or its team's when the finding is shared. */
 export async function evidenceRuns(handle: Handle, finding: Pick<Finding, 'projectId' | 'sharedWithTeam'>): Promise<EvidenceRunRow[]> {
-  const inReach = and(
-    isNull(runs.deletedAt),
-    isNull(projects.deletedAt),
-    finding.sharedWithTeam
-      ? sql`${projects.teamId} = (select ${projects.teamId} from ${projects} where ${projects.id} = ${finding.projectId})`
-      : eq(runs.projectId, finding.projectId),
-  );
   const rows = await handle.db
     .select({
       id: runs.id,
@@ -150,7 +143,15 @@ export async function evidenceRuns(handle: Handle, finding: Pick<Finding, 'proje
     })
     .from(runs)
     .innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(inReach);
+    .where(
+      and(
+        isNull(runs.deletedAt),
+        isNull(projects.deletedAt),
+        finding.sharedWithTeam
+          ? sql`${projects.teamId} = (select ${projects.teamId} from ${projects} where ${projects.id} = ${finding.projectId})`
+          : eq(runs.projectId, finding.projectId),
+      ),
+    );
   if (rows.length === 0) return [];
   // The ids as one array parameter: a team may have more runs than a statement has parameters.
   const ids = rows.map((r) => r.id);
