@@ -169,6 +169,52 @@ for (const database of testDatabases()) {
       expect(checks.run.findings).toEqual([{ follows: false, finding: { title: 'Batch size a power of two' } }]);
     });
 
+    it('records what an edit changed, replaces citations only when they differ, and announces each change live', async () => {
+      const first = await finishedRun(4, 0.9, { name: 'edit-a' });
+      const second = await finishedRun(6, 0.9, { name: 'edit-b' });
+      const created = await alice.ok(CREATE_FINDING, {
+        input: { projectId, title: 'Edit me', rule: 'batchSize <= 8', metric: { key: 'test.accuracy', direction: 'HIGHER' }, citedRunIds: [first] },
+      });
+      const id = created.createFinding.id;
+      const client = alice.subscribe();
+      const live: { kind: string; id: string }[] = [];
+      const unsubscribe = client.subscribe(
+        { query: 'subscription($p: ID!) { findingEvents(projectId: $p) { kind finding { id } } }', variables: { p: projectId } },
+        { next: (message) => live.push({ kind: (message.data as any).findingEvents.kind, id: (message.data as any).findingEvents.finding.id }), error: () => {}, complete: () => {} },
+      );
+      try {
+        const UPDATE = `mutation($input: UpdateFindingInput!) { updateFinding(input: $input) { rule severity citedRuns { name } history { kind changes } } }`;
+        // graphql-ws does not acknowledge a subscribe: comment until the subscription sees one.
+        for (let i = 0; !live.some((e) => e.kind === 'commented'); i++) {
+          if (i > 50) throw new Error('the findingEvents subscription never delivered an event');
+          await alice.ok(`mutation($id: ID!) { commentOnFinding(findingId: $id, body: "probe") { id } }`, { id });
+          await sleep(100);
+        }
+        const edited = await alice.ok(UPDATE, { input: { id, rule: 'batchSize<=16', severity: 'POLICY', citedRunIds: [second, first] } });
+        expect(edited.updateFinding).toMatchObject({ rule: 'batchSize <= 16', severity: 'POLICY' });
+        expect(edited.updateFinding.citedRuns.map((r: { name: string }) => r.name).sort()).toEqual(['edit-a', 'edit-b']);
+        const update = edited.updateFinding.history.find((h: { kind: string }) => h.kind === 'updated');
+        expect(update.changes).toEqual({
+          rule: { from: 'batchSize <= 8', to: 'batchSize <= 16' },
+          severity: { from: 'advice', to: 'policy' },
+          citedRunIds: { from: [first], to: [second, first] },
+        });
+        // The same citations in another order, and nothing else: no change to record.
+        const again = await alice.ok(UPDATE, { input: { id, citedRunIds: [first, second] } });
+        expect(again.updateFinding.history.filter((h: { kind: string }) => h.kind === 'updated')).toHaveLength(1);
+        const notFound = await alice.request(UPDATE, { input: { id, citedRunIds: ['00000000-0000-4000-8000-000000000000'] } });
+        expect(notFound.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        for (let i = 0; !live.some((e) => e.kind === 'updated'); i++) {
+          if (i > 50) throw new Error('the update was never announced');
+          await sleep(100);
+        }
+        expect(live.every((e) => e.id === id)).toBe(true);
+      } finally {
+        unsubscribe();
+        await client.dispose();
+      }
+    });
+
     it("a team-shared finding warns in the team's other projects; another team never sees it", async () => {
       const home = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'shared-home' })).createProject.id;
       const other = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'shared-other' })).createProject.id;

@@ -15,3 +15,4 @@ export {
   type GroupSummary,
 } from './evidence';
 export { bootstrapMeanDifference, mean, median, quantile, seededRandom } from './statistics';
+export { RULE_PROBLEMS, ruleProblems, type RuleProblem, type RuleProblemCode } from './rules';

@@ -1,16 +1,20 @@
-import { findingCitations, findingComments, findingEvents, findings, projects, runs } from '@tuneboard/db';
-import { evaluate, formatExpression, referencedParamPaths } from '@tuneboard/filter';
-import { findingCovers } from '@tuneboard/findings';
-import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { Context } from '../context';
-import { badUserInput, notFound } from '../services/errors';
 import type { FindingInput, Resolvers, UpdateFindingInput } from '../generated/resolvers-types';
-import { canonicalId, isUuid, loadProject, requireTeam, requireActor } from '../services/access';
-import { oneAtATime } from '../services/fairness';
-import { mapEvents, projectTopic, type FindingEventMessage } from '../services/events';
-import { activeFindingsFor, citedRunIds, evaluateFinding, evidenceSummary, findingSpec, parseRule, recheckFinding, type FindingRow } from '../services/findings';
-import { parseRunFilter } from '../services/run-listing';
-import { boundedText, TEXT_LIMITS } from '../services/text';
+import { mapEvents } from '../services/events';
+import {
+  citedRuns,
+  commentOnFinding,
+  createFinding,
+  findingComments,
+  findingEventStream,
+  findingFeed,
+  findingHistory,
+  listFindings,
+  loadFinding,
+  retireFinding,
+  updateFinding,
+  type FindingFields,
+} from '../services/finding-edits';
+import { findingEvidence, ruleParams, runFindingChecks, storedEvidenceSummary } from '../services/findings';
 import { checkRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
@@ -253,75 +257,36 @@ export const typeDefs = /* GraphQL */ `
 `;
 
 const upper = <T extends string>(value: T) => value.toUpperCase() as Uppercase<T>;
+const lower = <T extends string>(value: T) => value.toLowerCase() as Lowercase<T>;
 
-async function loadFinding(ctx: Context, id: string, access: 'read' | 'write'): Promise<FindingRow> {
-  requireActor(ctx);
-  if (!isUuid(id)) throw notFound('Finding', id);
-  const [row] = await ctx.store.db
-    .select({ finding: findings, teamId: projects.teamId })
-    .from(findings)
-    .innerJoin(projects, eq(projects.id, findings.projectId))
-    .where(and(eq(findings.id, id), isNull(projects.deletedAt)));
-  if (!row) throw notFound('Finding', id);
-  requireTeam(ctx, row.teamId, access, 'Finding', id);
-  return row.finding;
-}
-
-function validateFindingText(title: string | null | undefined, path = 'title'): string {
-  const trimmed = (title ?? '').trim();
-  if (trimmed === '' || trimmed.length > 200) throw badUserInput('A finding needs a title of 1 to 200 characters', [{ path, message: 'must have 1 to 200 characters' }]);
-  return trimmed;
-}
-
-function validateMetric(metric: { key: string; aggregate?: 'LAST' | 'MIN' | 'MAX' | null; direction: 'HIGHER' | 'LOWER' }) {
-  const key = metric.key.trim();
-  if (key === '' || key.length > 200) throw badUserInput('metric.key must name a metric, e.g. test.accuracy', [{ path: 'metric.key', message: 'must not be empty' }]);
+/** The GraphQL input in the services' vocabulary (lower-case enums). */
+function findingFields(input: FindingInput | UpdateFindingInput): FindingFields {
+  const { metric, severity } = input;
   return {
-    metricKey: key,
-    metricAggregate: (metric.aggregate ?? 'LAST').toLowerCase() as 'last' | 'min' | 'max',
-    metricDirection: metric.direction.toLowerCase() as 'higher' | 'lower',
+    title: input.title,
+    statement: input.statement,
+    rule: input.rule,
+    scope: input.scope,
+    metric: metric && { key: metric.key, aggregate: metric.aggregate && lower(metric.aggregate), direction: lower(metric.direction) },
+    severity: severity && lower(severity),
+    sharedWithTeam: input.sharedWithTeam,
+    citedRunIds: input.citedRunIds,
   };
-}
-
-/** The cited runs must be runs the author can read in the finding's team. */
-async function validateCitations(ctx: Context, teamId: string, runIds: readonly string[]): Promise<string[]> {
-  const unique = [...new Set(runIds.map((id) => (isUuid(id) ? canonicalId(id) : id)))];
-  const problems: { path: string; message: string }[] = [];
-  const teams = await Promise.all(unique.map((id) => (isUuid(id) ? ctx.loaders.runTeam.load(id) : Promise.resolve(null))));
-  unique.forEach((id, i) => {
-    if (teams[i] !== teamId) problems.push({ path: `citedRunIds[${i}]`, message: `run ${id} was not found in this team` });
-  });
-  if (problems.length > 0) throw badUserInput(`Cannot cite: ${problems.map((p) => p.message).join('; ')}`, problems);
-  return unique;
-}
-
-async function recordEvent(ctx: Context, finding: FindingRow, kind: 'created' | 'updated' | 'commented' | 'retired', changes: Record<string, unknown>) {
-  const [event] = await ctx.store.db
-    .insert(findingEvents)
-    .values({ findingId: finding.id, actorId: ctx.actor?.userId ?? null, kind, changes })
-    .returning({ id: findingEvents.id });
-  await ctx.events.publish({ kind: 'FINDING_CHANGED', projectId: finding.projectId, findingId: finding.id, eventId: event!.id });
 }
 
 export const resolvers: Resolvers = {
   Finding: {
     project: async (finding, _args, ctx) => (await ctx.loaders.project.load(finding.projectId))!,
-    ruleParams: (finding) => referencedParamPaths(findingSpec(finding).rule),
+    ruleParams: (finding) => ruleParams(finding),
     metric: (finding) => ({ key: finding.metricKey, aggregate: upper(finding.metricAggregate), direction: upper(finding.metricDirection) }),
     severity: (finding) => upper(finding.severity),
     status: (finding) => upper(finding.status),
     author: (finding, _args, ctx) => (finding.authorId ? ctx.loaders.user.load(finding.authorId) : null),
-    citedRuns: async (finding, _args, ctx) => {
-      const rows = await ctx.store.db.select({ run: runs }).from(findingCitations).innerJoin(runs, eq(runs.id, findingCitations.runId)).where(eq(findingCitations.findingId, finding.id));
-      return rows.map((r) => r.run);
-    },
-    evidence: (finding, _args, ctx) => oneAtATime(ctx, () => evaluateFinding(ctx.store, finding)),
-    evidenceSummary: (finding) => {
-      const summary = finding.evidence as ReturnType<typeof evidenceSummary> | null;
-      return summary ? { verdict: summary.verdict, satisfyingRuns: summary.satisfying, violatingRuns: summary.violating, difference: summary.difference } : null;
-    },
-    comments: (finding, _args, ctx) => ctx.store.db.select().from(findingComments).where(eq(findingComments.findingId, finding.id)).orderBy(findingComments.createdAt),
-    history: (finding, _args, ctx) => ctx.store.db.select().from(findingEvents).where(eq(findingEvents.findingId, finding.id)).orderBy(findingEvents.createdAt),
+    citedRuns: (finding, _args, ctx) => citedRuns(ctx, finding),
+    evidence: (finding, _args, ctx) => findingEvidence(ctx, finding),
+    evidenceSummary: (finding) => storedEvidenceSummary(finding),
+    comments: (finding, _args, ctx) => findingComments(ctx, finding),
+    history: (finding, _args, ctx) => findingHistory(ctx, finding),
   },
   FindingEvidence: {
     status: (evidence) => upper(evidence.status),
@@ -349,124 +314,25 @@ export const resolvers: Resolvers = {
     finding: (warning, _args, ctx) => (warning.findingId ? ctx.loaders.finding.load(warning.findingId) : null),
   },
   Run: {
-    findings: async (run, _args, ctx) => {
-      const record = { params: run.flatParams as Record<string, number | string | boolean>, status: run.status, name: run.name, tags: run.tags, metrics: {} };
-      const checks = [];
-      for (const finding of await ctx.loaders.activeFindings.load(run.projectId)) {
-        const spec = findingSpec(finding);
-        if (findingCovers(spec, record)) checks.push({ finding, follows: evaluate(spec.rule, record) });
-      }
-      return checks;
-    },
+    findings: async (run, _args, ctx) => runFindingChecks(run, await ctx.loaders.activeFindings.load(run.projectId)),
     policyOverride: (run) => run.policyOverride ?? null,
   },
   Query: {
     checkRun: (_parent, { input }, ctx) => checkRun(ctx, input),
-    findings: async (_parent, { projectId, status }, ctx) => {
-      await loadProject(ctx, projectId, 'read');
-      const rows = await activeFindingsFor(ctx.store, projectId);
-      // activeFindingsFor leaves out retired findings; a list asked for RETIRED wants exactly those.
-      const all = status === 'RETIRED' || !status ? [...rows, ...(await ctx.store.db.select().from(findings).where(and(eq(findings.projectId, projectId), eq(findings.status, 'retired'))))] : rows;
-      return all
-        .filter((f) => !status || f.status === status.toLowerCase())
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-    },
+    findings: (_parent, { projectId, status }, ctx) => listFindings(ctx, projectId, status && lower(status)),
     finding: (_parent, { id }, ctx) => loadFinding(ctx, id, 'read'),
-    findingFeed: async (_parent, { teamId, first }, ctx) => {
-      requireTeam(ctx, teamId, 'read', 'Team', teamId);
-      const limit = Math.min(Math.max(first ?? 50, 1), 200);
-      const rows = await ctx.store.db
-        .select({ event: findingEvents })
-        .from(findingEvents)
-        .innerJoin(findings, eq(findings.id, findingEvents.findingId))
-        .innerJoin(projects, eq(projects.id, findings.projectId))
-        .where(and(eq(projects.teamId, teamId), isNull(projects.deletedAt)))
-        .orderBy(desc(findingEvents.createdAt))
-        .limit(limit);
-      return rows.map((r) => r.event);
-    },
+    findingFeed: (_parent, { teamId, first }, ctx) => findingFeed(ctx, teamId, first),
   },
   Mutation: {
-    createFinding: async (_parent, { input }, ctx) => {
-      const project = await loadProject(ctx, input.projectId, 'write');
-      const values = await findingValues(ctx, project.teamId, input);
-      const [finding] = await ctx.store.db
-        .insert(findings)
-        .values({
-          ...values.columns,
-          // findingValues requires these when there is no existing finding.
-          title: values.columns.title!,
-          rule: values.columns.rule!,
-          metricKey: values.columns.metricKey!,
-          metricDirection: values.columns.metricDirection!,
-          projectId: project.id,
-          authorId: ctx.actor!.userId,
-        })
-        .returning();
-      if (values.citedRunIds.length > 0) await ctx.store.db.insert(findingCitations).values(values.citedRunIds.map((runId) => ({ findingId: finding!.id, runId })));
-      await recordEvent(ctx, finding!, 'created', { title: finding!.title, rule: finding!.rule });
-      return recheckFinding(ctx.store, ctx.events, finding!);
-    },
-    updateFinding: async (_parent, { input }, ctx) => {
-      const finding = await loadFinding(ctx, input.id, 'write');
-      const project = (await ctx.loaders.project.load(finding.projectId))!;
-      const values = await findingValues(ctx, project.teamId, input, finding);
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
-      for (const [key, value] of Object.entries(values.columns))
-        if (JSON.stringify(value) !== JSON.stringify(finding[key as keyof FindingRow])) changes[key] = { from: finding[key as keyof FindingRow], to: value };
-      const [updated] = await ctx.store.db.update(findings).set({ ...values.columns, updatedAt: new Date() }).where(eq(findings.id, finding.id)).returning();
-      const previouslyCited = input.citedRunIds ? await citedRunIds(ctx.store, finding.id) : [];
-      if (input.citedRunIds && [...previouslyCited].sort().join() !== [...values.citedRunIds].sort().join()) {
-        await ctx.store.db.delete(findingCitations).where(eq(findingCitations.findingId, finding.id));
-        if (values.citedRunIds.length > 0) await ctx.store.db.insert(findingCitations).values(values.citedRunIds.map((runId) => ({ findingId: finding.id, runId })));
-        changes.citedRunIds = { from: previouslyCited, to: values.citedRunIds };
-      }
-      if (Object.keys(changes).length > 0) await recordEvent(ctx, updated!, 'updated', changes);
-      return recheckFinding(ctx.store, ctx.events, updated!);
-    },
-    retireFinding: async (_parent, { id, reason }, ctx) => {
-      const finding = await loadFinding(ctx, id, 'write');
-      if (reason != null) boundedText(reason, 'reason', TEXT_LIMITS.reason);
-      if (finding.status === 'retired') return finding;
-      const [retired] = await ctx.store.db.update(findings).set({ status: 'retired', updatedAt: new Date() }).where(eq(findings.id, id)).returning();
-      await recordEvent(ctx, retired!, 'retired', { from: finding.status, reason: reason ?? null });
-      return retired!;
-    },
-    commentOnFinding: async (_parent, { findingId, body }, ctx) => {
-      const finding = await loadFinding(ctx, findingId, 'write');
-      if (body.trim() === '') throw badUserInput('A comment needs a body', [{ path: 'body', message: 'must not be empty' }]);
-      boundedText(body, 'body', TEXT_LIMITS.comment);
-      const [comment] = await ctx.store.db.insert(findingComments).values({ findingId, body, authorId: ctx.actor!.userId }).returning();
-      await recordEvent(ctx, finding, 'commented', { commentId: comment!.id });
-      return comment!;
-    },
+    createFinding: (_parent, { input }, ctx) => createFinding(ctx, input.projectId, findingFields(input)),
+    updateFinding: (_parent, { input }, ctx) => updateFinding(ctx, input.id, findingFields(input)),
+    retireFinding: (_parent, { id, reason }, ctx) => retireFinding(ctx, id, reason),
+    commentOnFinding: (_parent, { findingId, body }, ctx) => commentOnFinding(ctx, findingId, body),
     checkRun: (_parent, { input }, ctx) => checkRun(ctx, input),
   },
   Subscription: {
     findingEvents: {
-      subscribe: async (_parent, { projectId }, ctx) => {
-        const project = await loadProject(ctx, projectId, 'read');
-        return mapEvents(ctx.events.subscribe<FindingEventMessage>(projectTopic(project.id)), async (message) => {
-          const [event] = await ctx.store.db.select().from(findingEvents).where(eq(findingEvents.id, message.eventId));
-          return { findingEvents: event! };
-        });
-      },
+      subscribe: async (_parent, { projectId }, ctx) => mapEvents(await findingEventStream(ctx, projectId), (event) => ({ findingEvents: event })),
     },
   },
 };
-
-/** Validated column values for a create (all fields) or an update (only those given). */
-async function findingValues(ctx: Context, teamId: string, input: FindingInput | UpdateFindingInput, existing?: FindingRow) {
-  const columns: Partial<typeof findings.$inferInsert> = {};
-  if (input.title != null || !existing) columns.title = validateFindingText(input.title);
-  if (input.statement != null) columns.statement = input.statement;
-  if (input.rule != null || !existing) columns.rule = formatExpression(parseRule(input.rule ?? ''));
-  if (input.scope != null) columns.scope = formatExpression(parseRunFilter(input.scope, 'scope'));
-  if (input.metric != null) Object.assign(columns, validateMetric(input.metric));
-  else if (!existing) throw badUserInput('A finding needs a metric', [{ path: 'metric', message: 'required' }]);
-  if (input.severity != null) columns.severity = input.severity.toLowerCase() as 'advice' | 'policy';
-  if (input.sharedWithTeam != null) columns.sharedWithTeam = input.sharedWithTeam;
-  const citedRunIds = input.citedRunIds ? await validateCitations(ctx, teamId, input.citedRunIds) : [];
-  return { columns, citedRunIds };
-}
-

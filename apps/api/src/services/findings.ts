@@ -1,18 +1,19 @@
-import { findingCitations, findingEvents, findings, projects, type FindingStatus, type Store } from '@tuneboard/db';
+import { findingStore, type Finding, type FindingStatus, type Run, type Store } from '@tuneboard/db';
 import { evaluate, referencedParamPaths, type Expr, type RunRecord } from '@tuneboard/filter';
-import { computeEvidence, findingCovers, type Evidence, type EvidenceRun, type FindingSpec } from '@tuneboard/findings';
-import { and, eq, ne, or, sql } from 'drizzle-orm';
+import { computeEvidence, findingCovers, ruleProblems, type Evidence, type EvidenceRun, type FindingSpec } from '@tuneboard/findings';
 import type { Logger } from 'pino';
 import { badUserInput } from './errors';
 import type { EventBus } from './events';
+import { oneAtATime } from './fairness';
 import { parseRunFilter } from './run-listing';
 
 /**
  * Findings: parsing and checking their rules, gathering the runs that are their evidence, re-checking them
- * as runs finish, and judging new configurations against them. The statistics live in @tuneboard/findings.
+ * as runs finish, and judging new configurations against them. The statistics live in @tuneboard/findings;
+ * creating and editing findings is in finding-edits.ts.
  */
 
-export type FindingRow = typeof findings.$inferSelect;
+export type FindingRow = Finding;
 
 /** A finding's rule and scope, parsed (they are stored as canonical expression text). */
 export function findingSpec(finding: FindingRow, citedRunIds: readonly string[] = []): FindingSpec {
@@ -24,67 +25,37 @@ export function findingSpec(finding: FindingRow, citedRunIds: readonly string[] 
   };
 }
 
-/** Checks a rule as users write it: valid, non-empty and about at least one hyperparameter. */
-export function parseRule(rule: string): Expr {
-  const ast = parseRunFilter(rule, 'rule');
-  if (!ast) throw badUserInput('A finding needs a rule, e.g. batchSize <= 32', [{ path: 'rule', message: 'must not be empty' }]);
-  if (referencedParamPaths(ast).length === 0)
-    throw badUserInput('A rule must test at least one hyperparameter (e.g. batchSize <= 32), not only run fields or metrics', [
-      { path: 'rule', message: 'names no hyperparameter' },
-    ]);
-  return ast;
+/** The hyperparameter paths a finding's rule reads. */
+export function ruleParams(finding: FindingRow): string[] {
+  return referencedParamPaths(findingSpec(finding).rule);
 }
 
-interface EvidenceRow {
-  id: string;
-  name: string;
-  status: string;
-  tags: string[];
-  flat_params: Record<string, number | string | boolean>;
-  backend: string | null;
-  device: string | null;
+/** Checks a rule as users write it: valid, non-empty and about at least one hyperparameter (the web checks the same). */
+export function parseRule(rule: string): Expr {
+  const ast = parseRunFilter(rule, 'rule');
+  const [problem] = ruleProblems(ast);
+  if (problem) throw badUserInput(problem.message, [{ path: 'rule', message: problem.detail }]);
+  return ast!;
 }
 
 /** Every run a finding speaks about may be in: its project's, or its team's when the finding is shared. */
 export async function loadEvidenceRuns(store: Store, finding: Pick<FindingRow, 'projectId' | 'sharedWithTeam'>): Promise<EvidenceRun[]> {
-  const rows = await store.query<EvidenceRow>(
-    `select r.id, r.name, r.status, r.tags, r.flat_params, r.backend, r.device
-     from runs r join projects p on p.id = r.project_id
-     where r.deleted_at is null and p.deleted_at is null
-       and (r.project_id = $1 or ($2 and p.team_id = (select team_id from projects where id = $1)))`,
-    [finding.projectId, finding.sharedWithTeam],
-  );
-  const metrics = await store.query<{ run_id: string; key: string; last: number | null; min: number | null; max: number | null }>(
-    `select ms.run_id, ms.key, ms.last_value as last, ms.min_value as min, ms.max_value as max
-     from metric_series ms where ms.run_id = any($1::uuid[])`,
-    [rows.map((r) => r.id)],
-  );
-  const byRun = new Map<string, NonNullable<RunRecord['metrics']>>();
-  for (const m of metrics) {
-    let summary = byRun.get(m.run_id);
-    if (!byRun.has(m.run_id)) byRun.set(m.run_id, (summary = {}));
-    summary![m.key] = { last: m.last === null ? null : Number(m.last), min: m.min === null ? null : Number(m.min), max: m.max === null ? null : Number(m.max) };
-  }
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    status: r.status,
-    tags: r.tags,
-    params: r.flat_params,
-    backend: r.backend,
-    device: r.device,
-    metrics: byRun.get(r.id) ?? {},
-  }));
+  const rows = await findingStore.evidenceRuns(store, finding);
+  return rows.map(({ flatParams, ...run }) => ({ ...run, params: flatParams }));
 }
 
-export async function citedRunIds(store: Store, findingId: string): Promise<string[]> {
-  const rows = await store.db.select({ runId: findingCitations.runId }).from(findingCitations).where(eq(findingCitations.findingId, findingId));
-  return rows.map((r) => r.runId);
+export function citedRunIds(store: Store, findingId: string): Promise<string[]> {
+  return findingStore.citedRunIds(store, findingId);
 }
 
 export async function evaluateFinding(store: Store, finding: FindingRow): Promise<Evidence> {
   const [runs, cited] = await Promise.all([loadEvidenceRuns(store, finding), citedRunIds(store, finding.id)]);
   return computeEvidence(findingSpec(finding, cited), runs);
+}
+
+/** A finding's evidence computed now, one computation at a time per request (each reads every run in scope). */
+export function findingEvidence(scope: { store: Store }, finding: FindingRow): Promise<Evidence> {
+  return oneAtATime(scope, () => evaluateFinding(scope.store, finding));
 }
 
 /** What is kept on the row: enough for lists and the feed without recomputing. */
@@ -98,6 +69,13 @@ export function evidenceSummary(evidence: Evidence) {
     interval: evidence.interval,
   };
 }
+export type EvidenceSummary = ReturnType<typeof evidenceSummary>;
+
+/** The summary kept on the row, in the shape the API shows it; null before the first re-check. */
+export function storedEvidenceSummary(finding: FindingRow) {
+  const summary = finding.evidence as EvidenceSummary | null;
+  return summary ? { verdict: summary.verdict, satisfyingRuns: summary.satisfying, violatingRuns: summary.violating, difference: summary.difference } : null;
+}
 
 /**
  * Recomputes a finding's evidence and moves its status with it (a retired finding stays retired), recording
@@ -106,47 +84,28 @@ export function evidenceSummary(evidence: Evidence) {
 export async function recheckFinding(store: Store, events: EventBus, finding: FindingRow): Promise<FindingRow> {
   const evidence = await evaluateFinding(store, finding);
   const next: FindingStatus = finding.status === 'retired' ? 'retired' : evidence.status;
-  // Only if the finding is unchanged since it was read: an edit or a retirement made meanwhile wins, and
-  // its own re-check (an edit schedules one) brings the evidence up to date.
-  const [updated] = await store.db
-    .update(findings)
-    .set({ status: next, evidence: evidenceSummary(evidence) })
-    .where(
-      and(
-        eq(findings.id, finding.id),
-        eq(findings.status, finding.status),
-        // Compared at JavaScript's millisecond precision (PostgreSQL keeps microseconds).
-        sql`date_trunc('milliseconds', ${findings.updatedAt}) = ${finding.updatedAt.toISOString()}::timestamptz`,
-      ),
-    )
-    .returning();
-  if (!updated) return (await store.db.select().from(findings).where(eq(findings.id, finding.id)))[0] ?? finding;
-  if (next !== finding.status) {
-    const [event] = await store.db
-      .insert(findingEvents)
-      .values({ findingId: finding.id, actorId: null, kind: 'status_changed', changes: { from: finding.status, to: next, verdict: evidence.verdict } })
-      .returning({ id: findingEvents.id });
-    await events.publish({ kind: 'FINDING_CHANGED', projectId: finding.projectId, findingId: finding.id, eventId: event!.id });
-  }
-  return updated!;
+  const recorded = await findingStore.recordEvidence(store, finding, { status: next, evidence: evidenceSummary(evidence), verdict: evidence.verdict });
+  // Changed meanwhile (an edit or a retirement wins, and an edit schedules its own re-check): return it as it is now.
+  if (!recorded) return (await findingStore.findingById(store, finding.id)) ?? finding;
+  if (recorded.eventId)
+    await events.publish({ kind: 'FINDING_CHANGED', projectId: finding.projectId, findingId: finding.id, eventId: recorded.eventId });
+  return recorded.finding;
 }
 
 /** Active findings that speak about runs of this project: its own, and those shared across its team. */
-export async function activeFindingsFor(store: Store, projectId: string): Promise<FindingRow[]> {
-  return store.db
-    .select({ finding: findings })
-    .from(findings)
-    .innerJoin(projects, eq(projects.id, findings.projectId))
-    .where(
-      and(
-        ne(findings.status, 'retired'),
-        or(
-          eq(findings.projectId, projectId),
-          and(eq(findings.sharedWithTeam, true), sql`${projects.teamId} = (select team_id from projects where id = ${projectId})`),
-        ),
-      ),
-    )
-    .then((rows) => rows.map((r) => r.finding));
+export function activeFindingsFor(store: Store, projectId: string): Promise<FindingRow[]> {
+  return findingStore.activeFindingsFor(store, projectId);
+}
+
+/** Which of a project's active findings cover a run (their scope), and whether it follows each one's rule. */
+export function runFindingChecks(run: Run, activeFindings: readonly FindingRow[]): { finding: FindingRow; follows: boolean }[] {
+  const record = { params: run.flatParams as Record<string, number | string | boolean>, status: run.status, name: run.name, tags: run.tags, metrics: {} };
+  const checks = [];
+  for (const finding of activeFindings) {
+    const spec = findingSpec(finding);
+    if (findingCovers(spec, record)) checks.push({ finding, follows: evaluate(spec.rule, record) });
+  }
+  return checks;
 }
 
 /**
@@ -216,7 +175,7 @@ export async function findingViolations(
   for (const finding of await activeFindingsFor(store, projectId)) {
     const spec = findingSpec(finding);
     if (!findingCovers(spec, record) || evaluate(spec.rule, record)) continue;
-    const summary = (finding.evidence as ReturnType<typeof evidenceSummary> | null)?.verdict ?? 'No evidence computed yet.';
+    const summary = (finding.evidence as EvidenceSummary | null)?.verdict ?? 'No evidence computed yet.';
     const used = referencedParamPaths(spec.rule).map((path) => `${path} = ${JSON.stringify(candidate.params[path] ?? null)}`).join(', ');
     violations.push({
       finding,

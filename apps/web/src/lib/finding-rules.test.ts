@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RULE_PROBLEMS } from '@tuneboard/findings';
 import { boundaryLines, checkFindingExpression, checkRunAgainstFindings, ruleAxis, ruleBoundary } from './finding-rules';
 
 describe('rule boundaries', () => {
@@ -59,5 +60,10 @@ describe('checking a rule or scope as it is typed', () => {
     expect(checkFindingExpression('status = "succeeded"', 'rule')[0]?.message).toMatch(/at least one hyperparameter/);
     expect(checkFindingExpression('', 'scope')).toEqual([]);
     expect(checkFindingExpression('dataset.name = "mnist"', 'scope')).toEqual([]);
+  });
+
+  it('words rule problems exactly as the API does (one definition in @tuneboard/findings)', () => {
+    expect(checkFindingExpression('  ', 'rule').map((e) => e.message)).toEqual([RULE_PROBLEMS.empty.message]);
+    expect(checkFindingExpression('name = "a"', 'rule').map((e) => e.message)).toEqual([RULE_PROBLEMS['no-hyperparameter'].message]);
   });
 });

@@ -1,7 +1,7 @@
 // Findings read in the browser with the API's own expression language (@tuneboard/filter): whether a run
 // follows a finding, and where a simple rule such as `batchSize <= 32` puts its boundary on a chart.
 import { evaluate, parseExpression, referencedParamPaths, type CompareOp, type Expr } from '@tuneboard/filter';
-import { findingCovers } from '@tuneboard/findings';
+import { findingCovers, ruleProblems } from '@tuneboard/findings';
 import { checkFilterText, type MarkedFilterError } from './filter-check';
 import { formatMetric } from './metric-value';
 
@@ -86,16 +86,14 @@ export function checkRunAgainstFindings<F extends FindingRuleSource>(findings: r
   });
 }
 
-/** A rule or scope checked as it is typed: the filter bar's check, plus "a rule must read a hyperparameter". */
+/** A rule or scope checked as it is typed: the filter bar's check, plus the API's own rule problems (@tuneboard/findings). */
 export function checkFindingExpression(text: string, kind: 'rule' | 'scope'): MarkedFilterError[] {
-  if (kind === 'rule' && text.trim() === '') return [{ message: 'A finding needs a rule, e.g. batchSize <= 32', start: 0, end: 0, line: '', column: 0, width: 1 }];
+  if (kind === 'rule' && text.trim() === '') return ruleProblems(null).map(({ message }) => ({ message, start: 0, end: 0, line: '', column: 0, width: 1 }));
   const errors = checkFilterText(text);
   if (errors.length > 0 || kind === 'scope') return errors;
   const ast = parse(text);
-  if (ast && referencedParamPaths(ast).length === 0) {
-    return [{ message: 'A rule must test at least one hyperparameter (e.g. batchSize <= 32), not only run fields or metrics', start: 0, end: text.length, line: text, column: 0, width: Math.max(1, text.length) }];
-  }
-  return [];
+  if (ast === undefined) return [];
+  return ruleProblems(ast).map(({ message }) => ({ message, start: 0, end: text.length, line: text, column: 0, width: Math.max(1, text.length) }));
 }
 
 const OP_SYMBOLS: Record<RuleBound['op'], string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥' };

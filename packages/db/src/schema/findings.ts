@@ -9,6 +9,8 @@ export const FINDING_STATUSES = ['proposed', 'supported', 'contested', 'retired'
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 export const FINDING_SEVERITIES = ['advice', 'policy'] as const;
 export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
+export const FINDING_EVENT_KINDS = ['created', 'updated', 'status_changed', 'commented', 'retired'] as const;
+export type FindingEventKind = (typeof FINDING_EVENT_KINDS)[number];
 
 // What a team learned, as a rule over hyperparameter paths that is re-checked against its runs.
 export const findings = pgTable(
@@ -81,7 +83,7 @@ export const findingEvents = pgTable(
       .notNull()
       .references(() => findings.id, { onDelete: 'cascade' }),
     actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
-    kind: text('kind', { enum: ['created', 'updated', 'status_changed', 'commented', 'retired'] }).notNull(),
+    kind: text('kind', { enum: FINDING_EVENT_KINDS }).notNull(),
     // For updates: { field: { from, to } }; for status changes: { from, to, verdict }.
     changes: jsonb('changes').notNull().default({}),
     createdAt: createdAt(),
@@ -90,5 +92,7 @@ export const findingEvents = pgTable(
 );
 
 export type Finding = typeof findings.$inferSelect;
+/** The columns of a new finding (those with defaults optional). */
+export type NewFinding = typeof findings.$inferInsert;
 export type FindingComment = typeof findingComments.$inferSelect;
 export type FindingEvent = typeof findingEvents.$inferSelect;
