@@ -24,6 +24,7 @@ export { validateRunConfig, type ValidationIssue, type ValidationResult } from '
 export {
   convOutputSize,
   deriveFacts,
+  plannedSteps,
   stepsPerEpoch,
   totalSteps,
   type DerivedFacts,

@@ -124,7 +124,7 @@ function RunDetails({
         <dt>Duration</dt>
         <dd>{run.startedAt ? formatDuration(new Date(run.finishedAt ?? Date.now()).getTime() - new Date(run.startedAt).getTime()) : '—'}</dd>
         <dt>Parameters</dt>
-        <dd>{run.derived.params.toLocaleString('en-GB')}</dd>
+        <dd>{run.derived.parameterCount.toLocaleString('en-GB')}</dd>
         {run.attempt > 1 && (
           <>
             <dt>Attempt</dt>

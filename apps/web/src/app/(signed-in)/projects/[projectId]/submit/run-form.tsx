@@ -296,7 +296,7 @@ function DerivedPanel({ config }: { config: RunConfig | undefined }) {
       <h2>Model</h2>
       <dl className="facts">
         <dt>Parameters</dt>
-        <dd data-testid="derived-params">{facts.params.toLocaleString('en-GB')}</dd>
+        <dd data-testid="derived-params">{facts.parameterCount.toLocaleString('en-GB')}</dd>
         <dt>FLOPs / sample</dt>
         <dd>{formatMetric(facts.flopsPerSample)}</dd>
         <dt>Input</dt>
