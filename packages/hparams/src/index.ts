@@ -37,6 +37,8 @@ export {
   learningRateAt,
   learningRateCurve,
   oneCycleRate,
+  rangeTestCurve,
+  rangeTestLearningRate,
   stepDecayRate,
   warmupCosineRate,
   type LearningRatePoint,

@@ -34,7 +34,7 @@ function pageData(): RunPageQuery {
       annotations: [],
     },
     metricSeries: [{ __typename: 'MetricSeries', runId: 'run-1', key: 'train.loss', steps: [0, 1], values: [1, 0.9], wallTimes: [10, 11] }],
-  } as RunPageQuery;
+  } as unknown as RunPageQuery;
 }
 
 function event(kind: RunEvent['kind'], run: Partial<RunEvent['run']>, metrics: RunEvent['metrics'] = []): RunEvent {
