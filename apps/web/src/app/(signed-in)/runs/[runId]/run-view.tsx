@@ -50,6 +50,8 @@ export function RunView({ runId }: { runId: string }) {
     variables: { runId },
     // Starts with the page's query, not after it: fewer points fall between the two.
     skip: finished || (data !== undefined && !run),
+    // applyRunEvent is the one place events reach the cache (the payload itself is not kept there).
+    fetchPolicy: 'no-cache',
     onData: ({ data: result }) => {
       const event = result.data?.runEvents;
       if (!event) return;
