@@ -2,7 +2,7 @@
 // Needs `next build` first (turbo runs it before this package's tests).
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
@@ -66,6 +66,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await page.getByRole('button', { name: 'Submit run' }).click();
     await page.getByTestId('submit-warnings').waitFor();
     await shot('2-submit-result');
+    const operations = graphqlOperations(page);
     await page.getByRole('link', { name: 'Watch it train' }).click();
 
     // The run page follows the run live over the subscription until it succeeds, with points in its charts.
@@ -75,6 +76,11 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await waitForChartPoints(page, 'Loss', 1);
     await waitForChartPoints(page, 'Accuracy', 1);
     await shot('3-run-page');
+    // Events were merged into the cache, not answered by refetching: the page was read once (plus at most one
+    // re-read of its series after the first event), however many status changes and metric batches came.
+    const seen = operations.stop();
+    expect(seen.filter((name) => name === 'RunPage')).toEqual(['RunPage']);
+    expect(seen.filter((name) => name === 'RunSeries').length).toBeLessThanOrEqual(1);
 
     // "Duplicate this run" prefills the form from the run; the second run trains with another learning rate.
     await page.getByRole('link', { name: 'Duplicate this run' }).click();
@@ -218,6 +224,23 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await page.waitForURL(/\/sign-in/);
   }, 300_000);
 });
+
+/** Names of the GraphQL operations the page posts to /api/graphql, until stop(). */
+function graphqlOperations(page: Page): { stop(): string[] } {
+  const names: string[] = [];
+  const onRequest = (request: Request) => {
+    if (request.method() !== 'POST' || new URL(request.url()).pathname !== '/api/graphql') return;
+    const body = request.postDataJSON() as { operationName?: string } | null;
+    names.push(body?.operationName ?? '(anonymous)');
+  };
+  page.on('request', onRequest);
+  return {
+    stop() {
+      page.off('request', onRequest);
+      return names;
+    },
+  };
+}
 
 async function expectText(locator: ReturnType<Page['locator']>, text: string, timeout = 15_000): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ timeout });

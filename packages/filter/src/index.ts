@@ -23,4 +23,4 @@ export {
 export { FILTER_LIMITS, parseExpression } from './parser';
 export { checkExpression, compileFilter, type FieldDescription, type Vocabulary } from './check';
 export { evaluate, type MetricSummary, type RunRecord } from './evaluate';
-export { formatExpression } from './format';
+export { formatExpression, formatLiteral } from './format';

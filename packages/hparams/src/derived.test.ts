@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cnnInput, mlpInput, parse } from '../test/fixtures';
-import { convOutputSize, deriveFacts, stepsPerEpoch, totalSteps } from './index';
+import { convOutputSize, deriveFacts, plannedSteps, stepsPerEpoch, totalSteps } from './index';
 
 const spirals = { name: 'spirals', trainSize: 1000, testSize: 200 };
 
@@ -12,7 +12,7 @@ describe('MLP parameter counts (dense = (in + 1) · out)', () => {
   it('784-128-10 on mnist', () => {
     // flatten 28·28·1 = 784; (784+1)·128 = 100,480; (128+1)·10 = 1,290; total 101,770
     const facts = deriveFacts(parse(mlpInput({ hiddenLayers: [128] })));
-    expect(facts.params).toBe(101_770);
+    expect(facts.parameterCount).toBe(101_770);
     expect(facts.inputShape).toEqual([28, 28, 1]);
     expect(facts.outputClasses).toBe(10);
     expect(facts.layers.map((layer) => [layer.name, layer.kind, layer.outputShape, layer.params])).toEqual([
@@ -24,13 +24,13 @@ describe('MLP parameter counts (dense = (in + 1) · out)', () => {
 
   it('logistic regression on mnist', () => {
     // (784+1)·10 = 7,850
-    expect(deriveFacts(parse(mlpInput({ hiddenLayers: [] }))).params).toBe(7_850);
+    expect(deriveFacts(parse(mlpInput({ hiddenLayers: [] }))).parameterCount).toBe(7_850);
   });
 
   it('2-16-16-2 on spirals, with no flatten for a flat input', () => {
     // (2+1)·16 = 48; (16+1)·16 = 272; (16+1)·2 = 34; total 354
     const input = mlpInput({ hiddenLayers: [16, 16] }, { dataset: spirals });
-    expect(deriveFacts(parse(input)).params).toBe(354);
+    expect(deriveFacts(parse(input)).parameterCount).toBe(354);
     expect(summary(input)).toEqual([
       ['dense', [16], 48],
       ['dense', [16], 272],
@@ -41,7 +41,7 @@ describe('MLP parameter counts (dense = (in + 1) · out)', () => {
   it('784-256-128-10 with dropout after each hidden layer', () => {
     // (784+1)·256 = 200,960; (256+1)·128 = 32,896; (128+1)·10 = 1,290; total 235,146
     const input = mlpInput({ hiddenLayers: [256, 128], dropout: 0.2 });
-    expect(deriveFacts(parse(input)).params).toBe(235_146);
+    expect(deriveFacts(parse(input)).parameterCount).toBe(235_146);
     expect(summary(input)).toEqual([
       ['flatten', [784], 0],
       ['dense', [256], 200_960],
@@ -57,7 +57,7 @@ describe('CNN parameter counts (conv = (k·k·inChannels + 1) · filters)', () =
   it('one 3×3 conv with 2×2 max pooling', () => {
     // conv (3·3·1+1)·8 = 80 → 26×26×8; pool → 13×13×8; flatten 1,352; (1352+1)·10 = 13,530; total 13,610
     const input = cnnInput();
-    expect(deriveFacts(parse(input)).params).toBe(13_610);
+    expect(deriveFacts(parse(input)).parameterCount).toBe(13_610);
     expect(summary(input)).toEqual([
       ['conv2d', [26, 26, 8], 80],
       ['maxPool', [13, 13, 8], 0],
@@ -77,7 +77,7 @@ describe('CNN parameter counts (conv = (k·k·inChannels + 1) · filters)', () =
       dense: [128],
       dropout: 0.25,
     });
-    expect(deriveFacts(parse(input)).params).toBe(1_199_882);
+    expect(deriveFacts(parse(input)).parameterCount).toBe(1_199_882);
     expect(summary(input)).toEqual([
       ['conv2d', [26, 26, 32], 320],
       ['conv2d', [24, 24, 64], 18_496],
@@ -101,7 +101,7 @@ describe('CNN parameter counts (conv = (k·k·inChannels + 1) · filters)', () =
       ],
       dense: [64],
     });
-    expect(deriveFacts(parse(input)).params).toBe(79_498);
+    expect(deriveFacts(parse(input)).parameterCount).toBe(79_498);
     expect(summary(input).map(([kind, shape]) => [kind, shape])).toEqual([
       ['conv2d', [14, 14, 16]],
       ['conv2d', [14, 14, 32]],
@@ -158,6 +158,12 @@ describe('steps', () => {
     const config = parse(mlpInput({}, { dataset: { name: 'mnist', trainSize: 1000, testSize: 100 }, batchSize: 64, epochs: 3 }));
     expect(stepsPerEpoch(config)).toBe(16); // ceil(1000 / 64)
     expect(totalSteps(config)).toBe(48);
+    expect(plannedSteps(config)).toBe(48);
+  });
+
+  it('plans a range test by its own steps, not the epochs', () => {
+    const config = parse(mlpInput({}, { epochs: 3, lrRangeTest: { steps: 150 } }));
+    expect(plannedSteps(config)).toBe(150);
   });
 });
 

@@ -1,6 +1,6 @@
 // Facts that follow from a config: the layer stack, its shapes, parameter
 // count and cost. They must match what TensorFlow.js builds from the same
-// config, because the trainer asserts model.countParams() === params.
+// config, because the trainer asserts model.countParams() === parameterCount.
 import { DATASETS } from './datasets';
 import type { CnnConfig, RunConfig } from './schema';
 
@@ -18,7 +18,8 @@ export interface DerivedFacts {
   inputShape: number[];
   outputClasses: number;
   layers: LayerFact[];
-  params: number;
+  /** Trainable parameters of the whole model (the flat hyperparameter path `params` carries the same number). */
+  parameterCount: number;
   /** Forward pass, one sample: 2 × multiply-adds of conv and dense layers. */
   flopsPerSample: number;
 }
@@ -78,7 +79,7 @@ export function deriveFacts(config: RunConfig): DerivedFacts {
     inputShape: [...dataset.inputShape],
     outputClasses: dataset.classes,
     layers: trace.layers,
-    params: trace.layers.reduce((sum, layer) => sum + layer.params, 0),
+    parameterCount: trace.layers.reduce((sum, layer) => sum + layer.params, 0),
     flopsPerSample: trace.flopsPerSample,
   };
 }
@@ -88,8 +89,17 @@ export function stepsPerEpoch(config: Pick<RunConfig, 'dataset' | 'batchSize'>):
   return Math.ceil(config.dataset.trainSize / config.batchSize);
 }
 
+/** Optimizer steps of the training schedule: epochs × steps per epoch (what learning-rate schedules span). */
 export function totalSteps(config: Pick<RunConfig, 'dataset' | 'batchSize' | 'epochs'>): number {
   return config.epochs * stepsPerEpoch(config);
+}
+
+/**
+ * The steps a run will take, the one definition the API, the trainer and the web share: a learning-rate range
+ * test runs its own number of steps instead of the epochs.
+ */
+export function plannedSteps(config: Pick<RunConfig, 'dataset' | 'batchSize' | 'epochs' | 'lrRangeTest'>): number {
+  return config.lrRangeTest ? config.lrRangeTest.steps : totalSteps(config);
 }
 
 /** TF.js output size along one axis: 'same' = ceil(in / stride), 'valid' = floor((in - window) / stride) + 1. */

@@ -24,6 +24,7 @@ export { validateRunConfig, type ValidationIssue, type ValidationResult } from '
 export {
   convOutputSize,
   deriveFacts,
+  plannedSteps,
   stepsPerEpoch,
   totalSteps,
   type DerivedFacts,
@@ -36,6 +37,8 @@ export {
   learningRateAt,
   learningRateCurve,
   oneCycleRate,
+  rangeTestCurve,
+  rangeTestLearningRate,
   stepDecayRate,
   warmupCosineRate,
   type LearningRatePoint,

@@ -102,7 +102,7 @@ export function flattenConfig(config: RunConfig): Record<string, HparamValue> {
   const flat: Record<string, HparamValue> = {};
   collectLeaves(config, '', flat);
   const facts = deriveFacts(config);
-  flat.params = facts.params;
+  flat.params = facts.parameterCount;
   flat.flopsPerSample = facts.flopsPerSample;
   const widths =
     config.model.kind === 'mlp' ? config.model.hiddenLayers : config.model.convLayers.map((layer) => layer.filters);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mlpInput, parse } from '../test/fixtures';
-import { describePath, flattenConfig, knownPaths, suggestPath, validateRunConfig, type ValidationIssue } from './index';
+import { describePath, flattenConfig, knownPaths, rangeTestCurve, rangeTestLearningRate, suggestPath, validateRunConfig, type ValidationIssue } from './index';
 
 function issuesOf(input: unknown): ValidationIssue[] {
   const result = validateRunConfig(input);
@@ -71,5 +71,21 @@ describe('lrRangeTest', () => {
       'lrRangeTest.steps': 50,
     });
     expect(Object.keys(flattenConfig(parse(mlpInput()))).some((path) => path.startsWith('lrRangeTest'))).toBe(false);
+  });
+});
+
+describe('the range test curve', () => {
+  const test = { startLearningRate: 1e-4, endLearningRate: 1, steps: 500 };
+
+  it('rises exponentially from start at step 0 to end at the last step', () => {
+    expect(rangeTestLearningRate(test, 0)).toBeCloseTo(1e-4, 12);
+    expect(rangeTestLearningRate(test, 499)).toBeCloseTo(1, 12);
+  });
+
+  it('previews at most 200 evenly spaced steps, both ends included', () => {
+    const curve = rangeTestCurve(test);
+    expect(curve).toHaveLength(200);
+    expect([curve[0]!.step, curve.at(-1)!.step]).toEqual([0, 499]);
+    expect(rangeTestCurve({ ...test, steps: 20 })).toHaveLength(20);
   });
 });

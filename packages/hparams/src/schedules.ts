@@ -1,7 +1,7 @@
 // Learning rate as a pure function of the step, shared by the trainer (which
 // applies it) and the dashboard (which previews it). Steps are clamped to
 // [0, totalSteps]: past the end every schedule holds its final value.
-import type { RunConfig, ScheduleConfig } from './schema';
+import type { LrRangeTestConfig, RunConfig, ScheduleConfig } from './schema';
 
 type ScheduleParams<K extends ScheduleConfig['kind']> = Omit<Extract<ScheduleConfig, { kind: K }>, 'kind'>;
 
@@ -92,6 +92,20 @@ export function learningRateAt(
     case 'oneCycle':
       return oneCycleRate(lr, schedule, t, totalSteps);
   }
+}
+
+/** Learning rate of step k (0-based) of a range test of `steps`: start · (end / start)^(k / (steps − 1)). */
+export function rangeTestLearningRate(test: LrRangeTestConfig, step: number): number {
+  return test.startLearningRate * (test.endLearningRate / test.startLearningRate) ** (step / Math.max(1, test.steps - 1));
+}
+
+/** A range test's learning rates at evenly spaced whole steps (both ends included), for previews. */
+export function rangeTestCurve(test: LrRangeTestConfig, points = 200): LearningRatePoint[] {
+  const count = Math.min(test.steps, points);
+  return Array.from({ length: count }, (_, i) => {
+    const step = Math.round((i * (test.steps - 1)) / Math.max(1, count - 1));
+    return { step, learningRate: rangeTestLearningRate(test, step) };
+  });
 }
 
 /** Evenly spaced whole steps from 0 to totalSteps (both included), for previews. */

@@ -145,11 +145,11 @@ function crossFieldIssues(config: RunConfig): ValidationIssue[] {
   if (!trace.ok) {
     issues.push(shapeIssue(trace.problem, config));
   } else {
-    const { params } = deriveFacts(config);
-    if (params > LIMITS.maxParams) {
+    const { parameterCount } = deriveFacts(config);
+    if (parameterCount > LIMITS.maxParams) {
       issues.push({
         path: 'model',
-        message: `model has ${count(params)} parameters, more than the limit of ${count(LIMITS.maxParams)}`,
+        message: `model has ${count(parameterCount)} parameters, more than the limit of ${count(LIMITS.maxParams)}`,
       });
     }
   }

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '@tuneboard/hparams';
+import { readTrainerEnv } from './env';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 export type Tf = typeof tf;
@@ -46,7 +47,7 @@ export interface SelectBackendOptions {
  * Activates it: TF.js has one engine per process, so the last call wins.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<TrainingBackend> {
-  const forced = options.name ?? parseBackendName(process.env.TUNEBOARD_BACKEND);
+  const forced = options.name ?? parseBackendName(readTrainerEnv().backend);
   // Warnings such as "install the node backend" would go to stderr of every worker.
   tf.env().set('PROD', true);
   if (forced) return activate(forced);

@@ -41,7 +41,7 @@ describe('buildModel', () => {
       const facts = deriveFacts(config);
       const { model } = buildModel(tf, config);
       try {
-        expect(model.countParams()).toBe(facts.params);
+        expect(model.countParams()).toBe(facts.parameterCount);
         expect(
           model.layers.map((layer) => ({ name: layer.name, outputShape: (layer.outputShape as number[]).slice(1) })),
         ).toEqual(facts.layers.map((layer) => ({ name: layer.name, outputShape: layer.outputShape })));

@@ -2,7 +2,7 @@
 // start to end, one step at a time, and the loss it produces is recorded until
 // it diverges. The suggestion is a tenth of the learning rate at which the
 // smoothed loss was lowest (see README for why).
-import type { LrRangeTestConfig, RunConfig } from '@tuneboard/hparams';
+import { rangeTestLearningRate, type LrRangeTestConfig, type RunConfig } from '@tuneboard/hparams';
 import { disposeBatch, epochOrder, makeBatch } from './batches';
 import type { Dataset } from './datasets';
 import { METRIC_KEYS, MetricRecorder } from './metrics';
@@ -42,10 +42,8 @@ export const SMOOTHING = 0.9;
 /** The suggestion is the learning rate at the smoothed minimum divided by this. */
 export const SUGGESTION_DIVISOR = 10;
 
-/** Learning rate of step k (0-based) of `steps`: start · (end / start)^(k / (steps − 1)). */
-export function rangeTestLearningRate(test: LrRangeTestConfig, step: number): number {
-  return test.startLearningRate * (test.endLearningRate / test.startLearningRate) ** (step / (test.steps - 1));
-}
+// The rate of each step is hparams' (the dashboard previews the same curve); re-exported for callers.
+export { rangeTestLearningRate };
 
 /** Bias-corrected exponential moving average, so early values are not pulled towards 0. */
 export function smoothLosses(losses: readonly number[], smoothing = SMOOTHING): number[] {

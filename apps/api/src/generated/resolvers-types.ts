@@ -70,6 +70,9 @@ export type DerivedFacts = {
   __typename?: 'DerivedFacts';
   flopsPerSample: Scalars['Float']['output'];
   layers: Array<LayerFacts>;
+  /** Trainable parameters of the whole model. */
+  parameterCount: Scalars['Int']['output'];
+  /** @deprecated Use parameterCount */
   params: Scalars['Int']['output'];
 };
 
@@ -1265,6 +1268,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type DerivedFactsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DerivedFacts'] = ResolversParentTypes['DerivedFacts']> = {
   flopsPerSample?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   layers?: Resolver<Array<ResolversTypes['LayerFacts']>, ParentType, ContextType>;
+  parameterCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   params?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 

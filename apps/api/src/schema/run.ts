@@ -1,5 +1,5 @@
 import { fromGraphQLRunStatus, runAnnotations, runs, toGraphQLRunStatus } from '@tuneboard/db';
-import { BACKEND_NAMES, deriveFacts, paramAt, totalSteps, type RunConfig } from '@tuneboard/hparams';
+import { BACKEND_NAMES, deriveFacts, paramAt, plannedSteps, type RunConfig } from '@tuneboard/hparams';
 import { asc, eq } from 'drizzle-orm';
 import { badUserInput } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
@@ -61,7 +61,9 @@ export const typeDefs = /* GraphQL */ `
 
   "Facts derived from the configuration: exact trainable parameter count and layer shapes."
   type DerivedFacts {
-    params: Int!
+    "Trainable parameters of the whole model."
+    parameterCount: Int!
+    params: Int! @deprecated(reason: "Use parameterCount")
     flopsPerSample: Float!
     layers: [LayerFacts!]!
   }
@@ -202,8 +204,6 @@ export const typeDefs = /* GraphQL */ `
 `;
 
 /** A range test runs its own number of steps; a training run its epochs. */
-const plannedSteps = (config: RunConfig) => config.lrRangeTest?.steps ?? totalSteps(config);
-
 export const resolvers: Resolvers = {
   Query: {
     runs: async (_parent, { projectId, ...args }, ctx) => {
@@ -231,6 +231,9 @@ export const resolvers: Resolvers = {
     metric: async (run, { key }, ctx) => (await ctx.loaders.metricSummaries.load(run.id)).find((s) => s.key === key) ?? null,
     annotations: (run, _args, ctx) =>
       ctx.store.db.select().from(runAnnotations).where(eq(runAnnotations.runId, run.id)).orderBy(asc(runAnnotations.createdAt)),
+  },
+  DerivedFacts: {
+    params: (facts) => facts.parameterCount,
   },
   RunAnnotation: {
     author: (annotation, _args, ctx) => (annotation.authorId ? ctx.loaders.user.load(annotation.authorId) : null),

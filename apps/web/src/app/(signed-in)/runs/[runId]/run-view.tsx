@@ -1,42 +1,62 @@
 'use client';
-import { useQuery, useSubscription } from '@apollo/client/react';
-import { stepsPerEpoch, totalSteps, validateRunConfig } from '@tuneboard/hparams';
+import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react';
+import { plannedSteps, stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
 import Link from 'next/link';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Chart } from '@/charts/chart';
 import { buildLineChartOption } from '@/charts/chart-options';
 import { toChartPoints } from '@/charts/series-points';
-import { RunEventsDocument, RunPageDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
+import { RunEventsDocument, RunPageDocument, RunSeriesDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
 import { formatMetric } from '@/lib/metric-value';
 import { isRunFinished } from '@/lib/run-status';
 import { ErrorNotice, Loading } from '../../../status-views';
-import { appendPoints, chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
+import { chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
 import { lrRangeTestOf, rangeTestChartOption } from './range-test';
+import { applyRunEvent, mergeIntoPage, type RunEvent } from './run-cache';
 import { FindingCheckBadges } from '../../findings/finding-badges';
 import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
 
 const MAX_POINTS = 2000;
 
 export function RunView({ runId }: { runId: string }) {
-  const { data, error, refetch } = useQuery(RunPageDocument, { variables: { id: runId, maxPoints: MAX_POINTS } });
-  const [series, setSeries] = useState<SeriesByKey>(new Map());
+  const client = useApolloClient();
+  const variables = useMemo(() => ({ id: runId, maxPoints: MAX_POINTS }), [runId]);
+  const { data, error, refetch } = useQuery(RunPageDocument, { variables });
+  const series = useMemo(() => seriesByKey(data?.metricSeries ?? []), [data?.metricSeries]);
+
+  // Live updates over graphql-ws, no polling, no refetching: each event is merged into the cache (run-cache.ts).
+  // Events that arrive before the page's query are kept until it is loaded. Once the first event shows the
+  // subscription is running, the series are re-read once and merged: that closes the gap between the page's
+  // query and the subscription starting.
+  const pending = useRef<RunEvent[]>([]);
+  const caughtUp = useRef(false);
+  const catchUp = useCallback(() => {
+    if (caughtUp.current) return;
+    caughtUp.current = true;
+    void client
+      .query({ query: RunSeriesDocument, variables, fetchPolicy: 'no-cache' })
+      .then(({ data: read }) => read && mergeIntoPage(client.cache, variables, read.metricSeries))
+      .catch(() => undefined); // the events keep coming; only the gap stays open
+  }, [client, variables]);
   useEffect(() => {
-    if (data) setSeries(seriesByKey(data.metricSeries));
-  }, [data]);
+    if (!data?.run || pending.current.length === 0) return;
+    for (const event of pending.current.splice(0)) applyRunEvent(client.cache, variables, event);
+    catchUp();
+  }, [client, variables, data?.run, catchUp]);
 
   const run = data?.run;
   const finished = run ? isRunFinished(run.status) : false;
-  // Live updates over graphql-ws, no polling. The run in each event updates the cache (status, timings);
-  // appended points extend the charts. A status change re-reads everything, closing any gap between the
-  // page's first query and the subscription starting.
   const subscription = useSubscription(RunEventsDocument, {
     variables: { runId },
-    skip: !run || finished,
-    onData: ({ data: event }) => {
-      const runEvent = event.data?.runEvents;
-      if (!runEvent) return;
-      if (runEvent.kind === 'METRICS_APPENDED') setSeries((current) => appendPoints(current, runEvent.metrics));
-      else void refetch();
+    // Starts with the page's query, not after it: fewer points fall between the two.
+    skip: finished || (data !== undefined && !run),
+    // applyRunEvent is the one place events reach the cache (the payload itself is not kept there).
+    fetchPolicy: 'no-cache',
+    onData: ({ data: result }) => {
+      const event = result.data?.runEvents;
+      if (!event) return;
+      if (applyRunEvent(client.cache, variables, event)) catchUp();
+      else pending.current.push(event);
     },
   });
 
@@ -61,9 +81,9 @@ function RunDetails({
     const result = validateRunConfig(run.hparams);
     return result.ok ? result.config : undefined;
   }, [run.hparams]);
-  const plannedSteps = config ? (config.lrRangeTest ? config.lrRangeTest.steps : totalSteps(config)) : undefined;
+  const planned = config ? plannedSteps(config) : undefined;
   const stepsDone = Math.max(0, ...[...series.values()].map((s) => (s.steps.length ? s.steps[s.steps.length - 1]! : 0)));
-  const progress = plannedSteps ? Math.min(1, run.status === 'SUCCEEDED' ? 1 : stepsDone / plannedSteps) : undefined;
+  const progress = planned ? Math.min(1, run.status === 'SUCCEEDED' ? 1 : stepsDone / planned) : undefined;
   const groups = chartGroupsFor(series.keys());
   const perEpoch = config ? stepsPerEpoch(config) : undefined;
   const rangeTest = lrRangeTestOf(run.results, series);
@@ -107,7 +127,7 @@ function RunDetails({
         <div className="progress" aria-label="Progress">
           <progress max={1} value={progress} />
           <span className="muted small">
-            step {stepsDone.toLocaleString('en-GB')} of {plannedSteps!.toLocaleString('en-GB')}
+            step {stepsDone.toLocaleString('en-GB')} of {planned!.toLocaleString('en-GB')}
           </span>
         </div>
       )}
@@ -124,7 +144,7 @@ function RunDetails({
         <dt>Duration</dt>
         <dd>{run.startedAt ? formatDuration(new Date(run.finishedAt ?? Date.now()).getTime() - new Date(run.startedAt).getTime()) : '—'}</dd>
         <dt>Parameters</dt>
-        <dd>{run.derived.params.toLocaleString('en-GB')}</dd>
+        <dd>{run.derived.parameterCount.toLocaleString('en-GB')}</dd>
         {run.attempt > 1 && (
           <>
             <dt>Attempt</dt>

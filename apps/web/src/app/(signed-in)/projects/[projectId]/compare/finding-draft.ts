@@ -1,13 +1,9 @@
 // "Record a finding" starts from what the compare view shows: its metric, a rule on the scatter's
 // hyperparameter split where the compared runs differ most, the scope they share, and the runs as citations.
+import { formatLiteral } from '@tuneboard/filter';
 import { likelyDirection, type FindingDraft } from '../../../findings/finding-form-state';
 import { scatterPoints, type ComparedRun } from './compare-model';
 import type { CompareState } from './compare-state';
-
-/** A value as the filter language writes it (@tuneboard/filter does not export its formatLiteral). */
-function formatLiteral(value: number | string | boolean): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 /** Hyperparameters that usually define what a finding is about. */
 const SCOPE_PATHS = ['dataset.name', 'model.kind'];

@@ -16,7 +16,7 @@ export interface ConfigFormContext {
 const FormContext = createContext<ConfigFormContext | null>(null);
 export const ConfigFormProvider = FormContext.Provider;
 
-function useConfigForm(): ConfigFormContext {
+export function useConfigForm(): ConfigFormContext {
   const context = useContext(FormContext);
   if (!context) throw new Error('Config fields must be inside a ConfigFormProvider');
   return context;

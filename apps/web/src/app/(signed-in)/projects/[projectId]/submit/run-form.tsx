@@ -1,34 +1,21 @@
 'use client';
-import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { DATASET_NAMES, deriveFacts, learningRateCurve, totalSteps, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
+// The submit page: loads the run to duplicate, holds the form's state (configuration, name, tags, notes, the
+// override reason) and submits. The fieldsets, the side panel, the findings check and the result live beside it.
+import { useMutation, useQuery } from '@apollo/client/react';
+import { validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import Link from 'next/link';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { Chart } from '@/charts/chart';
-import { buildLineChartOption } from '@/charts/chart-options';
-import { CheckRunDocument, RunToDuplicateDocument, SubmitRunDocument, type SubmitRunMutation } from '@/graphql/generated/graphql';
+import { useMemo, useState } from 'react';
+import { RunToDuplicateDocument, SubmitRunDocument, type SubmitRunMutation } from '@/graphql/generated/graphql';
 import { summarizeApiError } from '@/lib/api-error';
-import { formatMetric } from '@/lib/metric-value';
-import { runStatusLabel } from '@/lib/run-status';
 import { ErrorNotice, Loading } from '../../../../status-views';
-import { PolicyRefusal, RunCheckNotice, WarningItem } from './run-check-notice';
-import { canSubmitRun, needsOverrideReason, runCheckView, type RunCheckResult } from './run-check-state';
-import { ChoiceField, ConfigFormProvider, ConvLayersEditor, NumberField, SchemaField, UnitsListEditor } from './config-fields';
-import {
-  getAt,
-  INITIAL_CONFIG,
-  issuesByPath,
-  issuesFromApiProblems,
-  OPTIMIZER_NAMES,
-  optimizerSettingKeys,
-  parseTags,
-  SCHEDULE_KINDS,
-  scheduleSettingKeys,
-  setAt,
-  withModelKind,
-  withOptimizer,
-  withSchedule,
-  type ConfigDraft,
-} from './run-form-state';
+import { ConfigFormProvider } from './config-fields';
+import { DatasetSection, ModelSection, OptimizerSection, ScheduleSection, TrainingSection } from './config-sections';
+import { DerivedPanel } from './derived-panel';
+import { canSubmitRun, needsOverrideReason, runCheckView } from './run-check-state';
+import { INITIAL_CONFIG, issuesByPath, issuesFromApiProblems, parseTags, setAt, type ConfigDraft } from './run-form-state';
+import { OverrideReasonField, SubmitFeedback } from './submit-feedback';
+import { SubmitResult } from './submit-result';
+import { useRunCheck } from './use-run-check';
 
 interface RunFormInitial {
   config: ConfigDraft;
@@ -98,11 +85,6 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
 
   if (submitted) return <SubmitResult projectId={projectId} result={submitted} />;
 
-  const modelKind = getAt(config, 'model.kind');
-  const optimizerName = getAt(config, 'optimizer.name');
-  const scheduleKind = getAt(config, 'schedule.kind') ?? 'constant';
-  const rangeTest = getAt(config, 'lrRangeTest') !== undefined;
-
   const submit = async () => {
     if (!validation.ok) return;
     const result = await submitRun({
@@ -154,108 +136,20 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
             </label>
           </fieldset>
 
-          <fieldset>
-            <legend>Dataset</legend>
-            <div className="field-grid">
-              <ChoiceField path="dataset.name" choices={DATASET_NAMES} />
-              <NumberField path="dataset.trainSize" />
-              <NumberField path="dataset.testSize" />
-              <NumberField path="dataset.splitSeed" />
-            </div>
-          </fieldset>
+          <DatasetSection />
+          <ModelSection replace={replace} />
+          <OptimizerSection replace={replace} />
+          <ScheduleSection replace={replace} />
+          <TrainingSection />
 
-          <fieldset>
-            <legend>Model</legend>
-            <div className="segmented" role="radiogroup" aria-label="Model kind">
-              {(['mlp', 'cnn'] as const).map((kind) => (
-                <label key={kind} className={modelKind === kind ? 'active' : undefined}>
-                  <input type="radio" name="model.kind" value={kind} checked={modelKind === kind} onChange={() => replace(withModelKind(config, kind))} />
-                  {kind === 'mlp' ? 'MLP' : 'CNN'}
-                </label>
-              ))}
-            </div>
-            {modelKind === 'cnn' ? (
-              <>
-                <ConvLayersEditor />
-                <UnitsListEditor path="model.dense" title="Dense layers" />
-              </>
-            ) : (
-              <UnitsListEditor path="model.hiddenLayers" title="Hidden layers" />
-            )}
-            <div className="field-grid">
-              <ChoiceField path="model.activation" />
-              <NumberField path="model.dropout" />
-            </div>
-          </fieldset>
-
-          <fieldset>
-            <legend>Optimizer</legend>
-            <div className="field-grid">
-              <ChoiceField path="optimizer.name" choices={OPTIMIZER_NAMES} onChoose={(value) => replace(withOptimizer(config, value))} />
-              {optimizerSettingKeys(optimizerName).map((key) => (
-                <SchemaField key={key} path={`optimizer.${key}`} />
-              ))}
-            </div>
-          </fieldset>
-
-          <fieldset>
-            <legend>Learning-rate schedule</legend>
-            <div className="field-grid">
-              <ChoiceField path="schedule.kind" choices={SCHEDULE_KINDS} onChoose={(value) => replace(withSchedule(config, value))} />
-              {scheduleSettingKeys(scheduleKind).map((key) => (
-                <SchemaField key={key} path={`schedule.${key}`} />
-              ))}
-            </div>
-          </fieldset>
-
-          <fieldset>
-            <legend>Training</legend>
-            <div className="field-grid">
-              <NumberField path="batchSize" />
-              <NumberField path="epochs" />
-              <NumberField path="seed" />
-            </div>
-            <label className="check">
-              <input type="checkbox" checked={rangeTest} onChange={(e) => setField('lrRangeTest', e.target.checked ? {} : undefined)} />
-              Learning-rate range test instead of training
-            </label>
-            {rangeTest && (
-              <div className="field-grid">
-                <NumberField path="lrRangeTest.startLearningRate" />
-                <NumberField path="lrRangeTest.endLearningRate" />
-                <NumberField path="lrRangeTest.steps" />
-              </div>
-            )}
-          </fieldset>
-
-          {issues.length > 0 && (
-            <div className="notice error" data-testid="form-problems">
-              <p>
-                {issues.length} {issues.length === 1 ? 'problem' : 'problems'} to fix before submitting:
-              </p>
-              <ul>
-                {issues.map((issue) => (
-                  <li key={`${issue.path}:${issue.message}`}>{issue.message}</li>
-                ))}
-              </ul>
-            </div>
-          )}
-          {apiError && refusedByPolicy && <PolicyRefusal findings={apiError.policyFindings} message={apiError.message} />}
-          {apiError && apiError.problems.length === 0 && !refusedByPolicy && <ErrorNotice error={submission.error} />}
-          <RunCheckNotice view={checkView} />
-          {overrideRequired && (
-            <label className="field override-reason">
-              <span className="field-label">Override reason (required; recorded on the run)</span>
-              <textarea
-                name="overrideReason"
-                rows={2}
-                required
-                value={overrideReason}
-                placeholder="Why this run should go ahead despite the policy, e.g. re-testing it on the new dataset"
-                onChange={(e) => setOverrideReason(e.target.value)}
-              />
-            </label>
-          )}
+          <SubmitFeedback
+            issues={issues}
+            apiError={apiError}
+            submissionError={submission.error}
+            refusedByPolicy={refusedByPolicy}
+            checkView={checkView}
+          />
+          {overrideRequired && <OverrideReasonField value={overrideReason} onChange={setOverrideReason} />}
           <div className="row">
             <button
               type="submit"
@@ -270,142 +164,4 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
       </div>
     </ConfigFormProvider>
   );
-}
-
-/** What the configuration implies, live: parameter count, layer shapes and the learning-rate curve. */
-function DerivedPanel({ config }: { config: RunConfig | undefined }) {
-  const derived = useMemo(() => {
-    if (!config) return undefined;
-    const steps = config.lrRangeTest ? config.lrRangeTest.steps : totalSteps(config);
-    const curve = config.lrRangeTest
-      ? rangeTestCurve(config.lrRangeTest.startLearningRate, config.lrRangeTest.endLearningRate, config.lrRangeTest.steps)
-      : learningRateCurve(config, steps);
-    return { facts: deriveFacts(config), steps, curve };
-  }, [config]);
-  if (!derived) {
-    return (
-      <aside className="derived" aria-label="Derived facts">
-        <h2>Model</h2>
-        <p className="muted">Fix the highlighted fields to see the parameter count, layer shapes and learning-rate schedule.</p>
-      </aside>
-    );
-  }
-  const { facts, steps, curve } = derived;
-  return (
-    <aside className="derived" aria-label="Derived facts">
-      <h2>Model</h2>
-      <dl className="facts">
-        <dt>Parameters</dt>
-        <dd data-testid="derived-params">{facts.params.toLocaleString('en-GB')}</dd>
-        <dt>FLOPs / sample</dt>
-        <dd>{formatMetric(facts.flopsPerSample)}</dd>
-        <dt>Input</dt>
-        <dd>{facts.inputShape.join('×')}</dd>
-        <dt>Optimizer steps</dt>
-        <dd>{steps.toLocaleString('en-GB')}</dd>
-      </dl>
-      <table className="plain small" aria-label="Layers">
-        <thead>
-          <tr>
-            <th>Layer</th>
-            <th>Output</th>
-            <th className="numeric">Params</th>
-          </tr>
-        </thead>
-        <tbody>
-          {facts.layers.map((layer) => (
-            <tr key={layer.name}>
-              <td>{layer.name}</td>
-              <td>{layer.outputShape.join('×')}</td>
-              <td className="numeric">{layer.params.toLocaleString('en-GB')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Chart
-        label="Learning-rate schedule"
-        height={200}
-        option={buildLineChartOption({
-          title: config?.lrRangeTest ? 'Range test learning rate' : 'Learning rate',
-          xName: 'step',
-          logY: Boolean(config?.lrRangeTest),
-          series: [{ name: 'learning rate', points: { data: curve.map((p) => [p.step, p.learningRate]) } }],
-        })}
-      />
-    </aside>
-  );
-}
-
-/** The range test raises the rate exponentially from start to end over its steps. */
-function rangeTestCurve(start: number, end: number, steps: number) {
-  const count = Math.min(steps, 200);
-  return Array.from({ length: count }, (_, i) => {
-    const step = Math.round((i * (steps - 1)) / Math.max(1, count - 1));
-    return { step, learningRate: start * (end / start) ** (step / Math.max(1, steps - 1)) };
-  });
-}
-
-function SubmitResult({ projectId, result }: { projectId: string; result: SubmitRunMutation['submitRun'] }) {
-  return (
-    <section className="submit-result" aria-label="Submitted run">
-      <h2>
-        Run <Link href={`/runs/${result.run.id}`}>{result.run.name}</Link> is {runStatusLabel(result.run.status)}
-      </h2>
-      {result.warnings.length > 0 ? (
-        <div className="notice warning" data-testid="submit-warnings">
-          <p>Think twice: the API has {result.warnings.length === 1 ? 'a warning' : `${result.warnings.length} warnings`} about this run.</p>
-          <ul>
-            {result.warnings.map((warning) => (
-              <WarningItem key={warning.code + warning.message} warning={warning} />
-            ))}
-          </ul>
-        </div>
-      ) : (
-        <p className="muted" data-testid="submit-warnings">
-          No warnings: nothing known contradicts this run.
-        </p>
-      )}
-      <div className="row">
-        <Link className="button" href={`/runs/${result.run.id}`}>
-          Watch it train
-        </Link>
-        <Link href={`/projects/${projectId}/submit?from=${result.run.id}`}>Submit a variation</Link>
-        <Link href={`/projects/${projectId}`}>Back to the runs</Link>
-      </div>
-    </section>
-  );
-}
-
-type CheckInput = { projectId: string; hparams: unknown; name: string | null; tags: string[] };
-
-/**
- * Calls checkRun 400 ms after the input stops changing. Answers are keyed by the input they are about, and
- * an answer to an older input than the latest asked is dropped, so a slow reply never hides a newer one.
- */
-function useRunCheck(input: CheckInput | null) {
-  const client = useApolloClient();
-  const [answered, setAnswered] = useState<{ key: string; result: RunCheckResult } | null>(null);
-  const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
-  const latestAsked = useRef<string | null>(null);
-  const currentKey = input ? JSON.stringify(input) : null;
-  useEffect(() => {
-    if (!input || !currentKey) return;
-    const timer = setTimeout(() => {
-      latestAsked.current = currentKey;
-      // network-only: findings change while the form is open, so an earlier answer for the same input may be stale.
-      client
-        .query({ query: CheckRunDocument, variables: { input }, fetchPolicy: 'network-only' })
-        .then((result) => {
-          if (latestAsked.current !== currentKey) return;
-          if (result.data) setAnswered({ key: currentKey, result: result.data.checkRun });
-          else setFailure({ key: currentKey, message: 'the API returned no answer' });
-        })
-        .catch((error: unknown) => {
-          if (latestAsked.current === currentKey) setFailure({ key: currentKey, message: summarizeApiError(error).message });
-        });
-    }, 400);
-    return () => clearTimeout(timer);
-    // input is derived from currentKey; the key is what identifies it.
-  }, [currentKey, client]);
-  return { currentKey, answered, failure };
 }
