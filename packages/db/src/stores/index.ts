@@ -10,3 +10,4 @@ export * as findingStore from './findings';
 export * as metricStore from './metrics';
 export * as projectStore from './projects';
 export * as runStore from './runs';
+export * as queueStore from './queue';
