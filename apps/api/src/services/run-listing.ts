@@ -58,7 +58,7 @@ export interface RunListArgs {
 export interface RunPage {
   edges: { cursor: string; node: Run }[];
   nodes: Run[];
-  /** A function so that GraphQL counts only when the query asks for totalCount (see listRuns). */
+  /** Really a function typed as the count, so GraphQL counts only when the query asks for totalCount (see listRuns). */
   totalCount: number;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
