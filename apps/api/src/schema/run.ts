@@ -1,12 +1,9 @@
-import { fromGraphQLRunStatus, runAnnotations, runs, toGraphQLRunStatus } from '@tuneboard/db';
+import { fromGraphQLRunStatus, toGraphQLRunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES, deriveFacts, paramAt, plannedSteps, type RunConfig } from '@tuneboard/hparams';
-import { asc, eq } from 'drizzle-orm';
-import { badUserInput } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { loadProject, loadRun, requireTeam } from '../services/access';
-import { listRuns } from '../services/run-listing';
-import { setRunStatus, submitRun, validateName, validateTags } from '../services/runs';
-import { boundedText, TEXT_LIMITS } from '../services/text';
+import { loadRun } from '../services/access';
+import { listProjectRuns } from '../services/run-listing';
+import { annotateRun, annotationsOf, changeRunStatus, submitRun, updateRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   enum RunStatus {
@@ -203,13 +200,9 @@ export const typeDefs = /* GraphQL */ `
   }
 `;
 
-/** A range test runs its own number of steps; a training run its epochs. */
 export const resolvers: Resolvers = {
   Query: {
-    runs: async (_parent, { projectId, ...args }, ctx) => {
-      await loadProject(ctx, projectId, 'read');
-      return listRuns(ctx, projectId, args);
-    },
+    runs: (_parent, { projectId, ...args }, ctx) => listProjectRuns(ctx, projectId, args),
     run: (_parent, { id }, ctx) => loadRun(ctx, id, 'read'),
   },
   Run: {
@@ -229,8 +222,7 @@ export const resolvers: Resolvers = {
     createdBy: (run, _args, ctx) => (run.createdById ? ctx.loaders.user.load(run.createdById) : null),
     metrics: (run, _args, ctx) => ctx.loaders.metricSummaries.load(run.id),
     metric: async (run, { key }, ctx) => (await ctx.loaders.metricSummaries.load(run.id)).find((s) => s.key === key) ?? null,
-    annotations: (run, _args, ctx) =>
-      ctx.store.db.select().from(runAnnotations).where(eq(runAnnotations.runId, run.id)).orderBy(asc(runAnnotations.createdAt)),
+    annotations: (run, _args, ctx) => annotationsOf(ctx, run.id),
   },
   DerivedFacts: {
     params: (facts) => facts.parameterCount,
@@ -239,44 +231,9 @@ export const resolvers: Resolvers = {
     author: (annotation, _args, ctx) => (annotation.authorId ? ctx.loaders.user.load(annotation.authorId) : null),
   },
   Mutation: {
-    submitRun: async (_parent, { input }, ctx) => {
-      await loadProject(ctx, input.projectId, 'write');
-      return submitRun(ctx, input);
-    },
-    setRunStatus: async (_parent, { input: { override, ...input } }, ctx) => {
-      const run = await loadRun(ctx, input.runId, 'write');
-      if (override) {
-        const project = (await ctx.loaders.project.load(run.projectId))!;
-        requireTeam(ctx, project.teamId, 'admin', 'Run', run.id);
-      }
-      return setRunStatus(ctx, run, { ...input, status: fromGraphQLRunStatus(input.status) }, override ? { override: { byUserId: ctx.actor!.userId } } : {});
-    },
-    updateRun: async (_parent, { input }, ctx) => {
-      await loadRun(ctx, input.id, 'write');
-      const [run] = await ctx.store.db
-        .update(runs)
-        .set({
-          updatedAt: new Date(),
-          ...(input.name != null ? { name: validateName(input.name) } : {}),
-          ...(input.tags != null ? { tags: validateTags(input.tags) } : {}),
-          ...(input.notes != null ? { notes: boundedText(input.notes, 'notes', TEXT_LIMITS.notes) } : {}),
-        })
-        .where(eq(runs.id, input.id))
-        .returning();
-      // A finding's scope may test tags or the name.
-      if (input.tags != null || input.name != null) ctx.rechecks.projectChanged(run!.projectId);
-      return run!;
-    },
-    annotateRun: async (_parent, { runId, body, step }, ctx) => {
-      await loadRun(ctx, runId, 'write');
-      if (body.trim() === '') throw badUserInput('An annotation needs a body', [{ path: 'body', message: 'must not be empty' }]);
-      boundedText(body, 'body', TEXT_LIMITS.comment);
-      if (step != null && step < 0) throw badUserInput('step must be 0 or more', [{ path: 'step', message: 'must be 0 or more' }]);
-      const [annotation] = await ctx.store.db
-        .insert(runAnnotations)
-        .values({ runId, body, step: step ?? null, authorId: ctx.actor!.userId })
-        .returning();
-      return annotation!;
-    },
+    submitRun: (_parent, { input }, ctx) => submitRun(ctx, input),
+    setRunStatus: (_parent, { input }, ctx) => changeRunStatus(ctx, { ...input, status: fromGraphQLRunStatus(input.status) }),
+    updateRun: (_parent, { input }, ctx) => updateRun(ctx, input),
+    annotateRun: (_parent, { runId, body, step }, ctx) => annotateRun(ctx, { runId, body, step }),
   },
 };

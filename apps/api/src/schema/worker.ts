@@ -1,10 +1,8 @@
-import { fromGraphQLRunStatus, isTerminalRunStatus, runs, UNFINISHED_RUN_STATUSES } from '@tuneboard/db';
+import { fromGraphQLRunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES } from '@tuneboard/hparams';
-import { and, eq, inArray } from 'drizzle-orm';
-import { badUserInput, conflict, notFound } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { loadRun, requireActor } from '../services/access';
-import { claimRun, finishRun, heartbeat, loadWorker, registerWorker, releaseRun } from '../services/queue';
+import { claimRun, finishRun, heartbeatRun, registerWorker, releaseRun } from '../services/queue';
+import { cancelRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   """
@@ -91,55 +89,29 @@ export const resolvers: Resolvers = {
     leaseSeconds: (_lease, _args, ctx) => Math.round(ctx.settings.leaseSeconds),
   },
   Mutation: {
-    registerWorker: async (_parent, { name, capabilities, teamIds }, ctx) => {
-      const viewer = requireActor(ctx);
-      if (name.trim() === '') throw badUserInput('A worker needs a name', [{ path: 'name', message: 'must not be empty' }]);
-      return registerWorker(ctx, viewer, name.trim(), {
-        backend: capabilities.backend,
-        device: capabilities.device,
-        gpu: capabilities.gpu,
-        ...(capabilities.memoryMb != null ? { memoryMb: capabilities.memoryMb } : {}),
-        ...(capabilities.hostname != null ? { hostname: capabilities.hostname } : {}),
-      }, teamIds);
-    },
-    claimRun: async (_parent, { workerId }, ctx) => {
-      const viewer = requireActor(ctx);
-      const worker = await loadWorker(ctx, viewer, workerId);
-      if (!worker) throw notFound('Worker', workerId);
-      return claimRun(ctx, viewer, worker, ctx.settings.leaseSeconds);
-    },
-    heartbeatRun: async (_parent, { runId, leaseToken }, ctx) => {
-      const run = await loadRun(ctx, runId, 'write');
-      return heartbeat(ctx, run, leaseToken, ctx.settings.leaseSeconds);
-    },
-    finishRun: async (_parent, { input }, ctx) => {
-      const run = await loadRun(ctx, input.runId, 'write');
-      return finishRun(ctx, run, input.leaseToken, {
+    registerWorker: (_parent, { name, capabilities, teamIds }, ctx) =>
+      registerWorker(ctx, {
+        name,
+        capabilities: {
+          backend: capabilities.backend,
+          device: capabilities.device,
+          gpu: capabilities.gpu,
+          ...(capabilities.memoryMb != null ? { memoryMb: capabilities.memoryMb } : {}),
+          ...(capabilities.hostname != null ? { hostname: capabilities.hostname } : {}),
+        },
+        teamIds,
+      }),
+    claimRun: (_parent, { workerId }, ctx) => claimRun(ctx, workerId),
+    heartbeatRun: (_parent, { runId, leaseToken }, ctx) => heartbeatRun(ctx, runId, leaseToken),
+    finishRun: (_parent, { input }, ctx) =>
+      finishRun(ctx, input.runId, input.leaseToken, {
         status: fromGraphQLRunStatus(input.outcome),
         error: input.error ?? null,
         divergedAtStep: input.divergedAtStep ?? null,
         divergedLearningRate: input.divergedLearningRate ?? null,
         results: input.results,
-      });
-    },
-    releaseRun: async (_parent, { runId, leaseToken }, ctx) => releaseRun(ctx, await loadRun(ctx, runId, 'write'), leaseToken),
-    cancelRun: async (_parent, { runId }, ctx) => {
-      const run = await loadRun(ctx, runId, 'write');
-      if (run.status === 'cancelled') return run;
-      if (isTerminalRunStatus(run.status)) throw badUserInput(`A ${run.status} run cannot be cancelled`, [{ path: 'runId', message: `the run is ${run.status}` }]);
-      const [cancelled] = await ctx.store.db
-        .update(runs)
-        .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date(), leaseToken: null, leaseExpiresAt: null })
-        // Only from a live status: a worker finishing the run at the same moment must not be overwritten.
-        .where(and(eq(runs.id, run.id), inArray(runs.status, [...UNFINISHED_RUN_STATUSES])))
-        .returning();
-      if (!cancelled) {
-        const [now] = await ctx.store.db.select().from(runs).where(eq(runs.id, run.id));
-        throw conflict(`The run finished (${now?.status}) before it could be cancelled`);
-      }
-      await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'cancelled' });
-      ctx.rechecks.projectChanged(run.projectId);
-      return cancelled!;
-    },
+      }),
+    releaseRun: (_parent, { runId, leaseToken }, ctx) => releaseRun(ctx, runId, leaseToken),
+    cancelRun: (_parent, { runId }, ctx) => cancelRun(ctx, runId),
   },
 };

@@ -1,8 +1,7 @@
-import { runs, workers, type Role, type Store, type TerminalRunStatus } from '@tuneboard/db';
-import { and, eq, sql } from 'drizzle-orm';
+import { queueStore, runStore, type Role, type Run, type Store, type TerminalRunStatus, type Worker } from '@tuneboard/db';
 import type { Scope } from './scope';
 import { badUserInput, conflict, forbidden, notFound } from './errors';
-import { isUuid } from './access';
+import { isUuid, loadRun, requireActor } from './access';
 import type { Actor } from './accounts';
 
 /**
@@ -28,7 +27,14 @@ const MAX_WORKER_TEAMS = 100;
  * Registers a worker for the teams it names, or, when none are named, for the teams its user may train for
  * now. The list is fixed at registration: joining a team later does not widen what a running worker trains.
  */
-export async function registerWorker(ctx: Scope, viewer: Actor, name: string, capabilities: WorkerCapabilities, teamIds?: readonly string[] | null) {
+export async function registerWorker(
+  ctx: Scope,
+  input: { name: string; capabilities: WorkerCapabilities; teamIds?: readonly string[] | null },
+): Promise<Worker> {
+  const viewer = requireActor(ctx);
+  const name = input.name.trim();
+  if (name === '') throw badUserInput('A worker needs a name', [{ path: 'name', message: 'must not be empty' }]);
+  const { capabilities, teamIds } = input;
   const trainable = [...viewer.roles].filter(([, role]) => TRAINING_ROLES.includes(role)).map(([teamId]) => teamId);
   let chosen: string[];
   if (teamIds == null) {
@@ -49,73 +55,60 @@ export async function registerWorker(ctx: Scope, viewer: Actor, name: string, ca
         throw forbidden(`Your role in team ${teamId} is ${role}; only an owner or member may train its runs`);
     });
   }
-  const [worker] = await ctx.store.db.insert(workers).values({ userId: viewer.userId, name, capabilities, teamIds: chosen }).returning();
-  return worker!;
+  return queueStore.registerWorker(ctx.store, { userId: viewer.userId, name, capabilities, teamIds: chosen });
 }
 
-export async function loadWorker(ctx: Scope, viewer: Actor, workerId: string) {
-  const [worker] = await ctx.store.db
-    .select()
-    .from(workers)
-    .where(and(sql`${workers.id}::text = ${workerId}`, eq(workers.userId, viewer.userId)));
-  return worker ?? null;
+/** The viewer's worker, or null (another user's worker is unknown to them). */
+export function loadWorker(ctx: Scope, viewer: Actor, workerId: string): Promise<Worker | null> {
+  return queueStore.workerOfUser(ctx.store, workerId, viewer.userId);
 }
 
 /**
- * Claims the oldest queued run whose requirements the worker meets, of a team its registration names and in
- * which its user may still train (roles are read afresh on every request), or null.
+ * Claims, for the viewer's worker, the oldest queued run whose requirements the worker meets, of a team its
+ * registration names and in which its user may still train (roles are read afresh on every request), or null.
  */
-export async function claimRun(ctx: Scope, viewer: Actor, worker: typeof workers.$inferSelect, leaseSeconds: number) {
+export async function claimRun(ctx: Scope, workerId: string): Promise<Run | null> {
+  const viewer = requireActor(ctx);
+  const worker = await loadWorker(ctx, viewer, workerId);
+  if (!worker) throw notFound('Worker', workerId);
+  return claimFor(ctx, viewer, worker, ctx.settings.leaseSeconds);
+}
+
+async function claimFor(ctx: Scope, viewer: Actor, worker: Worker, leaseSeconds: number): Promise<Run | null> {
   const teamIds = worker.teamIds.filter((teamId) => TRAINING_ROLES.includes(viewer.roles.get(teamId) as Role));
   if (teamIds.length === 0) return null;
   const capabilities = worker.capabilities as WorkerCapabilities;
-  const rows = await ctx.store.query<{ id: string }>(
-    `with next as (
-       select r.id from runs r join projects p on p.id = r.project_id
-       where r.status = 'queued' and r.deleted_at is null and p.deleted_at is null
-         and p.team_id = any($1::uuid[])
-         and (coalesce((r.requirements ->> 'gpu')::boolean, false) = false or $2::boolean)
-         and (r.requirements -> 'backends' is null or r.requirements -> 'backends' ? $3::text)
-       order by r.created_at, r.id
-       limit 1
-       for update of r skip locked
-     )
-     update runs set status = 'running', worker_id = $4::uuid, lease_token = gen_random_uuid(),
-       lease_expires_at = now() + make_interval(secs => $5::float8), attempt = runs.attempt + 1,
-       started_at = now(), finished_at = null, error = null, backend = $3::text, device = $6::text, updated_at = now()
-     from next where runs.id = next.id
-     returning runs.id`,
-    [teamIds, capabilities.gpu, capabilities.backend, worker.id, leaseSeconds, capabilities.device],
-  );
-  await ctx.store.db.update(workers).set({ lastSeenAt: new Date() }).where(eq(workers.id, worker.id));
-  const claimed = rows[0];
-  if (!claimed) return null;
-  // A retry starts the history afresh: points of the lost attempt beyond where this one stops (or whose
-  // values differ) must not outlive it. The lost worker can no longer write: its lease token is stale.
-  await ctx.store.query(`delete from metric_series where run_id = $1 and (select attempt from runs where id = $1) > 1`, [claimed.id]);
-  const [run] = await ctx.store.db.select().from(runs).where(eq(runs.id, claimed.id));
-  await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run!.id, status: 'running' });
-  return run!;
+  const run = await queueStore.claimNextRun(ctx.store, {
+    workerId: worker.id,
+    teamIds,
+    gpu: capabilities.gpu,
+    backend: capabilities.backend,
+    device: capabilities.device,
+    leaseSeconds,
+  });
+  if (!run) return null;
+  await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'running' });
+  return run;
 }
 
 /** Checks that the caller still holds the run's lease; a worker that lost it must stop training. */
-export function assertLease(run: typeof runs.$inferSelect, leaseToken: string) {
+export function assertLease(run: Run, leaseToken: string) {
   if (run.status === 'running' && run.leaseToken !== leaseToken)
     throw conflict('This worker no longer holds the run: its lease expired and the run was handed to another worker');
 }
 
 /** Renews the lease. `cancelled` tells the worker to stop (the run was cancelled meanwhile). */
-export async function heartbeat(ctx: Scope, run: typeof runs.$inferSelect, leaseToken: string, leaseSeconds: number) {
+export async function heartbeatRun(ctx: Scope, runId: string, leaseToken: string): Promise<{ cancelled: boolean; leaseExpiresAt: Date | null }> {
+  return heartbeat(ctx, await loadRun(ctx, runId, 'write'), leaseToken, ctx.settings.leaseSeconds);
+}
+
+async function heartbeat(ctx: Scope, run: Run, leaseToken: string, leaseSeconds: number): Promise<{ cancelled: boolean; leaseExpiresAt: Date | null }> {
   if (run.status === 'cancelled') return { cancelled: true, leaseExpiresAt: null };
   if (run.status !== 'running') throw conflict(`The run is ${run.status}; there is nothing to heart-beat`);
   assertLease(run, leaseToken);
-  const [renewed] = await ctx.store.db
-    .update(runs)
-    .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${leaseSeconds}::float8)` })
-    .where(and(eq(runs.id, run.id), eq(runs.status, 'running'), sql`${runs.leaseToken} = ${leaseToken}::uuid`))
-    .returning({ leaseExpiresAt: runs.leaseExpiresAt });
-  if (!renewed) return heartbeat(ctx, (await ctx.store.db.select().from(runs).where(eq(runs.id, run.id)))[0]!, leaseToken, leaseSeconds);
-  return { cancelled: false, leaseExpiresAt: renewed.leaseExpiresAt };
+  const leaseExpiresAt = await queueStore.renewLease(ctx.store, run.id, leaseToken, leaseSeconds);
+  if (!leaseExpiresAt) return heartbeat(ctx, (await runStore.runById(ctx.store, run.id))!, leaseToken, leaseSeconds);
+  return { cancelled: false, leaseExpiresAt };
 }
 
 export interface Outcome {
@@ -127,25 +120,18 @@ export interface Outcome {
 }
 
 /** Ends a leased run with its outcome. A cancelled run stays cancelled whatever the worker reports. */
-export async function finishRun(ctx: Scope, run: typeof runs.$inferSelect, leaseToken: string, outcome: Outcome) {
+export async function finishRun(ctx: Scope, runId: string, leaseToken: string, outcome: Outcome): Promise<Run> {
+  const run = await loadRun(ctx, runId, 'write');
   if (run.status === 'cancelled') return run;
   if (run.status !== 'running') throw conflict(`The run is already ${run.status}`);
   assertLease(run, leaseToken);
-  const [finished] = await ctx.store.db
-    .update(runs)
-    .set({
-      status: outcome.status,
-      error: outcome.error ?? null,
-      divergedAtStep: outcome.divergedAtStep ?? null,
-      divergedLearningRate: outcome.divergedLearningRate ?? null,
-      ...(outcome.results !== undefined && outcome.results !== null ? { results: outcome.results } : {}),
-      finishedAt: new Date(),
-      updatedAt: new Date(),
-      leaseToken: null,
-      leaseExpiresAt: null,
-    })
-    .where(and(eq(runs.id, run.id), eq(runs.status, 'running'), sql`${runs.leaseToken} = ${leaseToken}::uuid`))
-    .returning();
+  const finished = await queueStore.finishLeasedRun(ctx.store, run.id, leaseToken, {
+    status: outcome.status,
+    error: outcome.error ?? null,
+    divergedAtStep: outcome.divergedAtStep ?? null,
+    divergedLearningRate: outcome.divergedLearningRate ?? null,
+    results: outcome.results,
+  });
   if (!finished) throw conflict('The run changed while it was being finished; it is no longer this worker’s');
   await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: finished.status });
   ctx.rechecks.projectChanged(finished.projectId);
@@ -156,22 +142,13 @@ export async function finishRun(ctx: Scope, run: typeof runs.$inferSelect, lease
  * A worker stopping on purpose (a restart, a deploy) hands its run back: queued again at once, the attempt
  * not counted against maxAttempts, its partial history cleared for the next worker.
  */
-export async function releaseRun(ctx: Scope, run: typeof runs.$inferSelect, leaseToken: string) {
+export async function releaseRun(ctx: Scope, runId: string, leaseToken: string): Promise<Run> {
+  const run = await loadRun(ctx, runId, 'write');
   if (run.status !== 'running') return run;
   assertLease(run, leaseToken);
-  const released = await ctx.store.transaction(async (query) => {
-    const rows = await query<{ id: string }>(
-      `update runs set status = 'queued', attempt = greatest(attempt - 1, 0), worker_id = null, lease_token = null,
-         lease_expires_at = null, started_at = null, updated_at = now()
-       where id = $1 and status = 'running' and lease_token = $2::uuid returning id`,
-      [run.id, leaseToken],
-    );
-    if (rows.length > 0) await query(`delete from metric_series where run_id = $1`, [run.id]);
-    return rows.length > 0;
-  });
+  const released = await queueStore.releaseLeasedRun(ctx.store, run.id, leaseToken);
   if (released) await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'queued' });
-  const [now] = await ctx.store.db.select().from(runs).where(eq(runs.id, run.id));
-  return now!;
+  return (await runStore.runById(ctx.store, run.id))!;
 }
 
 /**
@@ -179,14 +156,5 @@ export async function releaseRun(ctx: Scope, run: typeof runs.$inferSelect, leas
  * every API replica may run it on a timer.
  */
 export async function requeueExpiredLeases(store: Store): Promise<{ id: string; status: string; projectId: string }[]> {
-  return store.query<{ id: string; status: string; projectId: string }>(
-    `update runs set
-       status = case when attempt < max_attempts then 'queued' else 'failed' end,
-       error = case when attempt < max_attempts then error
-                    else 'Its worker stopped responding (lease expired) on each of ' || attempt || ' attempts' end,
-       finished_at = case when attempt < max_attempts then null else now() end,
-       worker_id = null, lease_token = null, lease_expires_at = null, updated_at = now()
-     where status = 'running' and lease_expires_at < now()
-     returning id, status, project_id as "projectId"`,
-  );
+  return queueStore.requeueExpiredLeases(store);
 }

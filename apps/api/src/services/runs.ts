@@ -1,9 +1,8 @@
-import { isTerminalRunStatus, RUN_STATUSES, runAnnotations, runs, workers, type RunStatus } from '@tuneboard/db';
+import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Run, type RunAnnotation, type RunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES, flattenConfig, isBackendName, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
-import { eq, sql } from 'drizzle-orm';
 import type { Scope } from './scope';
 import { badUserInput, conflict, policyViolation, problemsOf } from './errors';
-import { loadProject } from './access';
+import { loadProject, loadRun, requireTeam } from './access';
 import { findingViolations } from './findings';
 import { boundedText, TEXT_LIMITS } from './text';
 
@@ -49,6 +48,7 @@ export function defaultRunName(config: RunConfig): string {
   return `${config.dataset.name}-${config.model.kind}-${config.optimizer.name}-lr${lr}-bs${config.batchSize}`;
 }
 
+/** Queues a run (or starts an EXTERNAL one) in a project the actor may write to. */
 export async function submitRun(
   ctx: Scope,
   input: {
@@ -62,7 +62,8 @@ export async function submitRun(
     maxAttempts?: number | null;
     overrideReason?: string | null;
   },
-) {
+): Promise<{ run: Run; warnings: RunWarning[] }> {
+  await loadProject(ctx, input.projectId, 'write');
   const config = validateHparams(input.hparams);
   const tags = validateTags(input.tags ?? []);
   const name = input.name ? validateName(input.name) : defaultRunName(config);
@@ -75,23 +76,20 @@ export async function submitRun(
   const external = input.execution === 'EXTERNAL';
   const flatParams = flattenConfig(config);
   const { warnings, policyOverride } = await judgeAgainstFindings(ctx, input.projectId, { params: flatParams, name, tags }, input.overrideReason);
-  const [run] = await ctx.store.db
-    .insert(runs)
-    .values({
-      projectId: input.projectId,
-      name,
-      config,
-      flatParams,
-      tags,
-      notes,
-      createdById: ctx.actor?.userId ?? null,
-      requirements,
-      maxAttempts,
-      policyOverride,
-      ...(external ? { status: 'running' as const, startedAt: new Date() } : {}),
-    })
-    .returning();
-  return { run: run!, warnings };
+  const run = await runStore.insertRun(ctx.store, {
+    projectId: input.projectId,
+    name,
+    config,
+    flatParams,
+    tags,
+    notes,
+    createdById: ctx.actor?.userId ?? null,
+    requirements,
+    maxAttempts,
+    policyOverride,
+    ...(external ? { status: 'running' as const, startedAt: new Date() } : {}),
+  });
+  return { run, warnings };
 }
 
 export interface RunCheck {
@@ -199,13 +197,28 @@ export interface StatusChange {
  * lease, cancelRun, or an owner's explicit override, which releases the lease in the same update and is
  * recorded on the run as an annotation.
  */
-export async function setRunStatus(ctx: Scope, before: typeof runs.$inferSelect, change: StatusChange, options: { override?: { byUserId: string } } = {}) {
+/** A member's status change through setRunStatus; `override` (owners only) releases a worker's lease first. */
+export async function changeRunStatus(ctx: Scope, input: StatusChange & { runId: string; override?: boolean | null }): Promise<Run> {
+  const { runId, override, ...change } = input;
+  const run = await loadRun(ctx, runId, 'write');
+  if (override) {
+    const project = (await ctx.loaders.project.load(run.projectId))!;
+    requireTeam(ctx, project.teamId, 'admin', 'Run', run.id);
+  }
+  return setRunStatus(ctx, run, change, override ? { override: { byUserId: ctx.actor!.userId } } : {});
+}
+
+/**
+ * A member's manual status change. A run a worker holds (running, with a lease) changes only through that
+ * lease, cancelRun, or an owner's explicit override, which releases the lease in the same update and is
+ * recorded on the run as an annotation.
+ */
+export async function setRunStatus(ctx: Scope, before: Run, change: StatusChange, options: { override?: { byUserId: string } } = {}): Promise<Run> {
   const runId = before.id;
   const current = before.status;
   if (!RUN_STATUSES.includes(change.status)) throw badUserInput(`Unknown status ${change.status}`);
   const held = current === 'running' && before.leaseToken !== null;
-  const worker = held && before.workerId ? (await ctx.store.db.select({ name: workers.name }).from(workers).where(eq(workers.id, before.workerId)))[0] : undefined;
-  const workerName = worker?.name ?? 'unknown';
+  const workerName = (held && before.workerId ? await queueStore.workerName(ctx.store, before.workerId) : null) ?? 'unknown';
   if (held && !options.override)
     throw conflict(
       `The run is held by worker "${workerName}" (lease until ${before.leaseExpiresAt?.toISOString() ?? 'unknown'}); only that worker changes its status. ` +
@@ -219,9 +232,12 @@ export async function setRunStatus(ctx: Scope, before: typeof runs.$inferSelect,
     );
   }
   const now = new Date();
-  const [run] = await ctx.store.db
-    .update(runs)
-    .set({
+  // Only from the status and lease we checked: a worker claiming or finishing the run meanwhile wins.
+  const run = await runStore.updateRunIfUnchanged(
+    ctx.store,
+    runId,
+    { status: current, leaseToken: before.leaseToken },
+    {
       status: change.status,
       updatedAt: now,
       ...(change.status === 'running' && current !== 'running' ? { startedAt: now } : {}),
@@ -233,20 +249,14 @@ export async function setRunStatus(ctx: Scope, before: typeof runs.$inferSelect,
       ...(change.divergedLearningRate != null ? { divergedLearningRate: change.divergedLearningRate } : {}),
       // The override releases the lease: the worker's next heartbeat or report is refused and it stops.
       ...(held ? { workerId: null, leaseToken: null, leaseExpiresAt: null } : {}),
-    })
-    // Only from the status and lease we checked: a worker claiming or finishing the run meanwhile wins.
-    .where(
-      sql`${runs.id} = ${runId} and ${runs.status} = ${current} and ${
-        before.leaseToken === null ? sql`${runs.leaseToken} is null` : sql`${runs.leaseToken} = ${before.leaseToken}::uuid`
-      }`,
-    )
-    .returning();
+    },
+  );
   if (!run) {
-    const [fresh] = await ctx.store.db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
+    const fresh = await runStore.runById(ctx.store, runId);
     throw conflict(`The run changed status concurrently (it is now ${fresh?.status ?? 'gone'}); try again`);
   }
   if (held && options.override) {
-    await ctx.store.db.insert(runAnnotations).values({
+    await runStore.addAnnotation(ctx.store, {
       runId,
       authorId: options.override.byUserId,
       body: `Owner override: status set from ${current} to ${run.status}; the lease of worker "${workerName}" was released.`,
@@ -256,4 +266,46 @@ export async function setRunStatus(ctx: Scope, before: typeof runs.$inferSelect,
   if (run.status !== current) await ctx.events.publish({ kind: 'STATUS_CHANGED', runId, status: run.status });
   if (isTerminalRunStatus(run.status)) ctx.rechecks.projectChanged(run.projectId);
   return run;
+}
+
+/** Cancels a queued or running run; its worker stops at its next heartbeat. Cancelling a cancelled run is a no-op. */
+export async function cancelRun(ctx: Scope, runId: string): Promise<Run> {
+  const run = await loadRun(ctx, runId, 'write');
+  if (run.status === 'cancelled') return run;
+  if (isTerminalRunStatus(run.status)) throw badUserInput(`A ${run.status} run cannot be cancelled`, [{ path: 'runId', message: `the run is ${run.status}` }]);
+  const cancelled = await runStore.cancelUnfinishedRun(ctx.store, run.id);
+  if (!cancelled) {
+    const now = await runStore.runById(ctx.store, run.id);
+    throw conflict(`The run finished (${now?.status}) before it could be cancelled`);
+  }
+  await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'cancelled' });
+  ctx.rechecks.projectChanged(run.projectId);
+  return cancelled;
+}
+
+/** Renames, retags or re-notes a run; only the fields given change. */
+export async function updateRun(ctx: Scope, input: { id: string; name?: string | null; tags?: readonly string[] | null; notes?: string | null }): Promise<Run> {
+  await loadRun(ctx, input.id, 'write');
+  const run = await runStore.updateRunDetails(ctx.store, input.id, {
+    ...(input.name != null ? { name: validateName(input.name) } : {}),
+    ...(input.tags != null ? { tags: validateTags(input.tags) } : {}),
+    ...(input.notes != null ? { notes: boundedText(input.notes, 'notes', TEXT_LIMITS.notes) } : {}),
+  });
+  // A finding's scope may test tags or the name.
+  if (input.tags != null || input.name != null) ctx.rechecks.projectChanged(run!.projectId);
+  return run!;
+}
+
+/** Pins a note to a run, optionally at a step of its metric history. */
+export async function annotateRun(ctx: Scope, input: { runId: string; body: string; step?: number | null }): Promise<RunAnnotation> {
+  await loadRun(ctx, input.runId, 'write');
+  if (input.body.trim() === '') throw badUserInput('An annotation needs a body', [{ path: 'body', message: 'must not be empty' }]);
+  boundedText(input.body, 'body', TEXT_LIMITS.comment);
+  if (input.step != null && input.step < 0) throw badUserInput('step must be 0 or more', [{ path: 'step', message: 'must be 0 or more' }]);
+  return runStore.addAnnotation(ctx.store, { runId: input.runId, body: input.body, step: input.step ?? null, authorId: ctx.actor!.userId });
+}
+
+/** The notes pinned to a run the caller has already read, oldest first. */
+export function annotationsOf(ctx: Scope, runId: string): Promise<RunAnnotation[]> {
+  return runStore.annotationsOfRun(ctx.store, runId);
 }

@@ -11,3 +11,4 @@ export * as metricStore from './metrics';
 export * as projectStore from './projects';
 export * as runStore from './runs';
 export { pingStore } from './health';
+export * as queueStore from './queue';

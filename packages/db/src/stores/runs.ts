@@ -1,6 +1,10 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type { Expr } from '@tuneboard/filter';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { metricSql, runFilterSql } from '../run-filter';
+import { metricSeries } from '../schema/metrics';
 import { projects } from '../schema/projects';
-import { runs, type Run } from '../schema/runs';
+import { UNFINISHED_RUN_STATUSES, type RunStatus } from '../schema/run-status';
+import { runAnnotations, runs, type Run, type RunAnnotation } from '../schema/runs';
 import type { Handle } from './handle';
 
 /** Runs: live (not soft-deleted) runs of live projects. */
@@ -31,4 +35,186 @@ export async function runWithTeam(handle: Handle, id: string): Promise<{ run: Ru
     .innerJoin(projects, eq(projects.id, runs.projectId))
     .where(and(eq(runs.id, id), isNull(runs.deletedAt), isNull(projects.deletedAt)));
   return row ?? null;
+}
+
+export type NewRun = typeof runs.$inferInsert;
+
+/** The columns a status change may set; the service decides which, from the change and the run's state. */
+export type RunStatusPatch = Partial<
+  Pick<NewRun, 'status' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'error' | 'backend' | 'device' | 'divergedAtStep' | 'divergedLearningRate' | 'workerId' | 'leaseToken' | 'leaseExpiresAt'>
+>;
+
+/** The run by id, deleted or not (to report what a run became after a change lost a race). */
+export async function runById(handle: Handle, id: string): Promise<Run | null> {
+  const [run] = await handle.db.select().from(runs).where(eq(runs.id, id));
+  return run ?? null;
+}
+
+export async function insertRun(handle: Handle, values: NewRun): Promise<Run> {
+  const [run] = await handle.db.insert(runs).values(values).returning();
+  return run!;
+}
+
+/**
+ * Applies `patch` only if the run still has the status and lease it was checked with, so a worker claiming or
+ * finishing it meanwhile wins; null when it did not.
+ */
+export async function updateRunIfUnchanged(
+  handle: Handle,
+  runId: string,
+  expected: { status: RunStatus; leaseToken: string | null },
+  patch: RunStatusPatch,
+): Promise<Run | null> {
+  const [run] = await handle.db
+    .update(runs)
+    .set(patch)
+    .where(
+      sql`${runs.id} = ${runId} and ${runs.status} = ${expected.status} and ${
+        expected.leaseToken === null ? sql`${runs.leaseToken} is null` : sql`${runs.leaseToken} = ${expected.leaseToken}::uuid`
+      }`,
+    )
+    .returning();
+  return run ?? null;
+}
+
+/** Renames, retags or re-notes a run; only the values given change. */
+export async function updateRunDetails(handle: Handle, runId: string, details: { name?: string; tags?: string[]; notes?: string }): Promise<Run | null> {
+  const [run] = await handle.db
+    .update(runs)
+    .set({ updatedAt: new Date(), ...details })
+    .where(eq(runs.id, runId))
+    .returning();
+  return run ?? null;
+}
+
+/** Cancels the run if it is still queued or running (a worker finishing it at the same moment is not overwritten); null if not. */
+export async function cancelUnfinishedRun(handle: Handle, runId: string): Promise<Run | null> {
+  const [run] = await handle.db
+    .update(runs)
+    .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date(), leaseToken: null, leaseExpiresAt: null })
+    .where(and(eq(runs.id, runId), inArray(runs.status, [...UNFINISHED_RUN_STATUSES])))
+    .returning();
+  return run ?? null;
+}
+
+export async function annotationsOfRun(handle: Handle, runId: string): Promise<RunAnnotation[]> {
+  return handle.db.select().from(runAnnotations).where(eq(runAnnotations.runId, runId)).orderBy(asc(runAnnotations.createdAt));
+}
+
+export async function addAnnotation(handle: Handle, values: { runId: string; body: string; step?: number | null; authorId: string | null }): Promise<RunAnnotation> {
+  const [annotation] = await handle.db.insert(runAnnotations).values(values).returning();
+  return annotation!;
+}
+
+export type RunSortField = 'CREATED_AT' | 'NAME' | 'STATUS' | 'PARAM' | 'METRIC_LAST' | 'METRIC_MIN' | 'METRIC_MAX';
+
+/** How to sort a run list; `path` (a hyperparameter path) for PARAM and `metric` (a key) for METRIC_* are required. */
+export interface RunListOrder {
+  field: RunSortField;
+  direction?: 'ASC' | 'DESC' | null;
+  path?: string | null;
+  metric?: string | null;
+}
+
+/** Which runs of a project a list holds: a parsed filter expression and, optionally, exactly these ids. */
+export interface RunSelection {
+  projectId: string;
+  filter?: Expr | null;
+  /** Only these runs (ids must be UUIDs); ids of other projects simply do not match. */
+  ids?: readonly string[] | null;
+}
+
+function selectionSql(selection: RunSelection): SQL | undefined {
+  return and(
+    eq(runs.projectId, selection.projectId),
+    isNull(runs.deletedAt),
+    runFilterSql(selection.filter ?? null),
+    selection.ids ? inArray(runs.id, [...selection.ids]) : undefined,
+  );
+}
+
+/**
+ * A page of the selected live runs of a project, sorted (newest first by default; ties by id), from `offset`.
+ * Sorting by a metric reads the runs that have it through the summaries' (key, value) index, only as far as
+ * the page needs, and puts the runs without it last, newest first.
+ */
+export async function listRuns(handle: Handle, selection: RunSelection, page: { orderBy?: RunListOrder | null; limit: number; offset: number }): Promise<Run[]> {
+  const where = selectionSql(selection);
+  const field = page.orderBy?.field;
+  if (field === 'METRIC_LAST' || field === 'METRIC_MIN' || field === 'METRIC_MAX')
+    return pageByMetric(handle, where, page.orderBy!, METRIC_AGG[field], page.limit, page.offset);
+  return handle.db
+    .select()
+    .from(runs)
+    .where(where)
+    .orderBy(...orderSql(page.orderBy))
+    .limit(page.limit)
+    .offset(page.offset);
+}
+
+/** How many live runs of the project the selection holds, over all pages. */
+export async function countRuns(handle: Handle, selection: RunSelection): Promise<number> {
+  const [row] = await handle.db.select({ n: count() }).from(runs).where(selectionSql(selection));
+  return row?.n ?? 0;
+}
+
+function orderSql(order: RunListOrder | null | undefined): SQL[] {
+  const direction = order?.direction === 'ASC' ? asc : desc;
+  const field = order?.field ?? 'CREATED_AT';
+  const nullsLast = (expression: SQL) => (order?.direction === 'ASC' ? sql`${expression} asc nulls last` : sql`${expression} desc nulls last`);
+  switch (field) {
+    case 'CREATED_AT':
+      return [direction(runs.createdAt), direction(runs.id)];
+    case 'NAME':
+      return [direction(runs.name), direction(runs.id)];
+    case 'STATUS':
+      return [direction(runs.status), desc(runs.createdAt), desc(runs.id)];
+    case 'PARAM':
+      if (!order?.path) throw new Error('orderBy.path is required when sorting by PARAM');
+      // jsonb orders numbers numerically, so batchSize sorts as 8 < 16 < 128, not as text.
+      return [nullsLast(sql`(${runs.flatParams} -> ${order.path}::text)`), desc(runs.id)];
+    case 'METRIC_LAST':
+    case 'METRIC_MIN':
+    case 'METRIC_MAX':
+      throw new Error('metric orders are paged by pageByMetric');
+  }
+}
+
+const METRIC_AGG = { METRIC_LAST: 'last', METRIC_MIN: 'min', METRIC_MAX: 'max' } as const;
+type MetricAgg = (typeof METRIC_AGG)[keyof typeof METRIC_AGG];
+
+/**
+ * A page of runs sorted by a metric summary, without visiting every run: the runs that have the metric are
+ * read in the order of the summaries' index on (key, value) — only as many as the filter needs to fill
+ * the page — and the runs without it follow, newest first (where NULLS LAST put them). Ties go by run id in
+ * the sort's direction, so the index serves both directions.
+ */
+async function pageByMetric(handle: Handle, where: SQL | undefined, order: RunListOrder, agg: MetricAgg, limit: number, offset: number): Promise<Run[]> {
+  if (!order.metric) throw new Error(`orderBy.metric is required when sorting by ${order.field}`);
+  const { db } = handle;
+  const value = metricSql(order.metric, agg, 'indexed');
+  const direction = order.direction === 'ASC' ? asc : desc;
+  const withMetric = and(where, eq(metricSeries.key, order.metric), sql`${value} is not null`);
+  const ranked = await db
+    .select(getTableColumns(runs))
+    .from(metricSeries)
+    .innerJoin(runs, eq(runs.id, metricSeries.runId))
+    .where(withMetric)
+    .orderBy(direction(value), direction(metricSeries.runId))
+    .limit(limit)
+    .offset(offset);
+  if (ranked.length === limit) return ranked;
+  // How many runs have the metric decides where the runs without it start in the combined order.
+  const rankedTotal =
+    ranked.length > 0 || offset === 0
+      ? offset + ranked.length
+      : ((await db.select({ n: count() }).from(metricSeries).innerJoin(runs, eq(runs.id, metricSeries.runId)).where(withMetric))[0]?.n ?? 0);
+  const rest = await db
+    .select()
+    .from(runs)
+    .where(and(where, sql`${metricSql(order.metric, agg)} is null`))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(limit - ranked.length)
+    .offset(Math.max(0, offset - rankedTotal));
+  return [...ranked, ...rest];
 }
