@@ -50,3 +50,4 @@ export {
   type HparamPathType,
   type HparamValue,
 } from './paths';
+export * from './open';
