@@ -105,7 +105,11 @@ export function compileDeclaredSchema(doc: unknown): CompileResult {
   }
   const walker = new SchemaWalker(document);
   walker.walk(document, [], [], true, new Set());
-  if (walker.issues.length > 0) return { ok: false, issues: walker.issues };
+  if (walker.issues.length > 0) {
+    // A definition used in several places is walked (and reported) once per use.
+    const seen = new Set<string>();
+    return { ok: false, issues: walker.issues.filter((issue) => !seen.has(issue.message) && seen.add(issue.message)) };
+  }
 
   let validateFn: ValidateFunction;
   try {
@@ -196,7 +200,8 @@ class SchemaWalker {
       }
       const { $ref: _ref, ...siblings } = schema;
       const merged = typeof target === 'object' && target !== null ? { ...(target as object), ...siblings } : target;
-      this.walk(merged, at, config, required, new Set([...refs, ref]), nullable);
+      // Problems inside the target are reported where they are written (`["$defs"].Layer.…`).
+      this.walk(merged, pointerSegments(ref.slice(1), this.document), config, required, new Set([...refs, ref]), nullable);
       return;
     }
     if (Array.isArray(schema.allOf)) {
