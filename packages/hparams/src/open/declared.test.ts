@@ -146,6 +146,7 @@ describe('compileDeclaredSchema', () => {
       { path: 'properties.n.minimum', message: 'properties.n.minimum must be a number, got "0"' },
       { path: 'required', message: 'required must be a list, got "lr"' },
     ]);
+    expect(problems({ type: 'number' })).toEqual([{ path: '', message: 'The schema: a config is an object of hyperparameters; use "type": "object" with properties' }]);
     expect(problems([])).toEqual([{ path: '', message: 'The schema must be a JSON Schema object such as {"type": "object", "properties": {…}}, got a list' }]);
     expect(problems({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' })[0]!.message).toContain('draft 2020-12');
   });
@@ -227,6 +228,11 @@ describe('DeclaredSchema.validate', () => {
   it('shows a float as written: 2.0 is refused for a string, and accepted for an integer', () => {
     const result = schema.validate(text('{"optimizer": {"lr": 0.01}, "model": {"d_model": 64}, "batch_size": 2.0, "run_name": 2.0}'));
     expect(result).toEqual({ ok: false, issues: [{ path: 'run_name', message: 'run_name must be a string, got 2.0' }] });
+  });
+
+  it('refuses a whole float too large to be an exact integer', () => {
+    const result = schema.validate(text('{"optimizer": {"lr": 0.01}, "model": {"d_model": 64}, "batch_size": 1e20}'));
+    expect(result).toEqual({ ok: false, issues: [{ path: 'batch_size', message: 'batch_size must be a whole number between ±9007199254740991, got 100000000000000000000' }] });
   });
 
   it('applies the path limits too', () => {

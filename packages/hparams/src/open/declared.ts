@@ -50,8 +50,13 @@ export interface DeclaredSchema {
 export type CompileResult = { ok: true; schema: DeclaredSchema } | { ok: false; issues: OpenIssue[] };
 
 // One instance for every schema: `addUsedSchema: false` keeps documents (and their `$id`s) out of its registry.
-// Formats are annotations here: Ajv without ajv-formats would only warn about them.
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true, addUsedSchema: false, validateFormats: false });
+// Formats are annotations here: Ajv without ajv-formats would only warn about them. Made on first use, so that
+// importing @tuneboard/hparams does not pay for it.
+let sharedAjv: Ajv2020 | undefined;
+function getAjv(): Ajv2020 {
+  sharedAjv ??= new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true, addUsedSchema: false, validateFormats: false });
+  return sharedAjv;
+}
 
 /** Keywords Tuneboard reads or that only annotate. */
 const KNOWN_KEYWORDS: ReadonlySet<string> = new Set([
@@ -100,6 +105,7 @@ export function compileDeclaredSchema(doc: unknown): CompileResult {
       issues: [{ path: '$schema', message: `$schema ${describeValue(declared)} is not supported; Tuneboard reads JSON Schema draft 2020-12 (${DRAFT_2020_12}), or leave $schema out` }],
     };
   }
+  const ajv = getAjv();
   if (!ajv.validateSchema(document)) {
     return { ok: false, issues: firstPerPath((ajv.errors ?? []).map((error) => metaIssue(error, document))) };
   }
@@ -138,6 +144,7 @@ function validateConfig(validateFn: ValidateFunction, byPattern: Map<string, Dec
   const withDefaults = flattenOpenConfig(plain);
   if (!withDefaults.ok || !typed.ok) return { ok: false, issues: withDefaults.ok ? [] : withDefaults.issues };
   const flat: FlatOpenConfig = {};
+  const inexact: OpenIssue[] = [];
   for (const [path, leaf] of Object.entries(withDefaults.flat)) {
     // Keys the config wrote keep how their numbers were written; defaults come from the schema.
     const written = Object.hasOwn(typed.flat, path) ? typed.flat[path]! : leaf;
@@ -145,13 +152,16 @@ function validateConfig(validateFn: ValidateFunction, byPattern: Map<string, Dec
     const declared = parsed.ok ? byPattern.get(formatOpenPattern(parsed.segments)) : undefined;
     if (declared && written.type !== declared.type && (written.type === 'integer' || written.type === 'float')) {
       if (declared.type === 'float') setOwn<TypedLeaf>(flat, path, { type: 'float', value: written.value });
-      else if (declared.type === 'integer') setOwn<TypedLeaf>(flat, path, { type: 'integer', value: written.value });
+      else if (declared.type === 'integer' && !Number.isSafeInteger(written.value)) {
+        // Ajv calls 1e20 an integer, but it is not an exact one.
+        inexact.push({ path, message: `${path} must be a whole number between ±${Number.MAX_SAFE_INTEGER}, got ${written.value}` });
+      } else if (declared.type === 'integer') setOwn<TypedLeaf>(flat, path, { type: 'integer', value: written.value });
       else setOwn<TypedLeaf>(flat, path, written);
     } else {
       setOwn<TypedLeaf>(flat, path, written);
     }
   }
-  return { ok: true, config: plain, flat };
+  return inexact.length > 0 ? { ok: false, issues: inexact } : { ok: true, config: plain, flat };
 }
 
 class SchemaWalker {
@@ -240,6 +250,10 @@ class SchemaWalker {
     }
     const kind = this.kindOf(schema, at, config);
     if (kind === undefined) return;
+    if (config.length === 0 && (kind.type !== 'object' || kind.nullable)) {
+      this.problem(at, config, 'a config is an object of hyperparameters; use "type": "object" with properties');
+      return;
+    }
     if (kind.nullable) nullable = true;
     if (kind.type === 'object') this.object(schema, at, config, required, refs);
     else if (kind.type === 'array') this.array(schema, at, config, refs);

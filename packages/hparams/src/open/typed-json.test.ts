@@ -115,3 +115,50 @@ describe('typedValueOf', () => {
     expect(JSON.stringify(parsed('{"a": 2.0, "b": [1]}'))).toBe('{"a":2,"b":[1]}');
   });
 });
+
+describe('parseConfigText against JSON.parse', () => {
+  // A small seeded generator, so a failure reproduces.
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const KEYS = ['a', 'lr', 'a.b', 'ключ', '学习率', 'say "hi"', '\\', '', '__proto__', 'x\ny', '😀'];
+  const value = (depth: number): unknown => {
+    const kind = depth > 3 ? Math.floor(random() * 4) : Math.floor(random() * 6);
+    if (kind === 0) return pick([0, -1, 7, 2.5, -0.125, 1e-7, 3e21, 123456789]);
+    if (kind === 1) return pick(KEYS);
+    if (kind === 2) return pick([true, false, null]);
+    if (kind === 3) return pick([-3, 42, 1.5]);
+    if (kind === 4) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+    const object: Record<string, unknown> = {};
+    for (let i = Math.floor(random() * 4); i > 0; i--) Object.defineProperty(object, pick(KEYS), { value: value(depth + 1), enumerable: true, configurable: true, writable: true });
+    return object;
+  };
+
+  it('agrees on 300 random documents, and on damaged copies of them', () => {
+    for (let i = 0; i < 300; i++) {
+      const text = JSON.stringify(value(0), null, pick([undefined, 0, 2, '\t']));
+      const ours = parseConfigText(text);
+      expect(ours.ok, text).toBe(true);
+      if (ours.ok) expect(plainOf(ours.value), text).toEqual(JSON.parse(text));
+
+      const at = Math.floor(random() * text.length);
+      const damaged = text.slice(0, at) + text.slice(at + 1);
+      let standard = true;
+      try {
+        JSON.parse(damaged);
+      } catch {
+        standard = false;
+      }
+      const result = parseConfigText(damaged);
+      if (standard && !result.ok) {
+        // Only what Tuneboard refuses on purpose: a key given twice.
+        for (const issue of result.issues) expect(issue.message, damaged).toMatch(/is given twice/);
+      } else {
+        expect(result.ok, damaged).toBe(standard);
+      }
+    }
+  });
+});
