@@ -142,7 +142,8 @@ function validateConfig(validateFn: ValidateFunction, byPattern: Map<string, Dec
   }
   if (issues.length > 0) return { ok: false, issues: firstPerPath(issues) };
   const withDefaults = flattenOpenConfig(plain);
-  if (!withDefaults.ok || !typed.ok) return { ok: false, issues: withDefaults.ok ? [] : withDefaults.issues };
+  if (!typed.ok) return { ok: false, issues: typed.issues }; // not reached: its issues were returned above
+  if (!withDefaults.ok) return { ok: false, issues: withDefaults.issues }; // defaults pushed it past a limit
   const flat: FlatOpenConfig = {};
   const inexact: OpenIssue[] = [];
   for (const [path, leaf] of Object.entries(withDefaults.flat)) {

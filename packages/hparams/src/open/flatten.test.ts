@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flattenOpenConfig, OPEN_LIMITS } from './flatten';
+import { flattenOpenConfig, OPEN_LIMITS, readConfigText } from './flatten';
 import { canonicalOpenPath, formatOpenPath, formatOpenPattern, openValueAt, parseOpenPath } from './path-syntax';
 import { parseConfigText, type TypedJson } from './typed-json';
 import type { FlatOpenConfig } from './types';
@@ -149,5 +149,17 @@ describe('flattenOpenConfig', () => {
     const result = flattenOpenConfig(cyclic);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues.map((issue) => issue.path.split('.').length)).toEqual([17, 17]);
+  });
+});
+
+describe('readConfigText', () => {
+  it('parses and flattens, or gives every problem of both', () => {
+    const read = readConfigText('{"eta": 1.0, "max_depth": 6}');
+    expect(read.ok && read.flat).toEqual({ eta: { type: 'float', value: 1 }, max_depth: { type: 'integer', value: 6 } });
+    expect(readConfigText('{"a": 1, "a": 2}')).toEqual({ ok: false, issues: [{ path: 'a', message: 'a is given twice (line 1, column 2 and line 1, column 10); keep one' }] });
+    const deep = readConfigText(`{"a": ${'{"b": '.repeat(17)}1${'}'.repeat(17)}, "c": 1e999}`);
+    expect(deep.ok).toBe(false);
+    if (!deep.ok) expect(deep.issues.map((issue) => issue.path)).toEqual(['c', `a${'.b'.repeat(16)}`]);
+    expect(readConfigText('{"a": 1,').ok).toBe(false);
   });
 });

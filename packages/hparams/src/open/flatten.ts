@@ -1,7 +1,7 @@
 // Any JSON config as flat, typed paths: the vocabulary that filters, sorting,
 // columns, charts and finding rules use for every kind of project schema.
 import { formatSegment, setOwn } from './path-syntax';
-import { JsonNumber, typedValueOf } from './typed-json';
+import { JsonNumber, parseCollecting, typedValueOf, type TypedJson } from './typed-json';
 import type { FlatOpenConfig, OpenIssue } from './types';
 
 export const OPEN_LIMITS = {
@@ -63,6 +63,16 @@ export function flattenOpenConfig(config: unknown): FlattenResult {
     issues.unshift({ path: '', message: `The config has ${count(leaves)} values, more than the limit of ${count(OPEN_LIMITS.maxPaths)} paths` });
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, flat };
+}
+
+/** `parseConfigText` then `flattenOpenConfig`: a config file or `--config` text as typed paths, or every problem. */
+export function readConfigText(text: string): { ok: true; value: TypedJson; flat: FlatOpenConfig } | { ok: false; issues: OpenIssue[] } {
+  const parsed = parseCollecting(text);
+  if (parsed.value === undefined) return { ok: false, issues: parsed.issues };
+  // A duplicate key or an inexact integer does not stop the limits from being checked too.
+  const flattened = flattenOpenConfig(parsed.value);
+  const issues = [...parsed.issues, ...(flattened.ok ? [] : flattened.issues)];
+  return flattened.ok && issues.length === 0 ? { ok: true, value: parsed.value, flat: flattened.flat } : { ok: false, issues };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

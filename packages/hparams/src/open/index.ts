@@ -12,7 +12,7 @@ export {
   type ParsePathResult,
   type PathSegment,
 } from './path-syntax';
-export { flattenOpenConfig, OPEN_LIMITS, type FlattenResult } from './flatten';
+export { flattenOpenConfig, OPEN_LIMITS, readConfigText, type FlattenResult } from './flatten';
 export {
   compileDeclaredSchema,
   DRAFT_2020_12,

@@ -36,12 +36,18 @@ const MAX_PARSE_DEPTH = 256;
  * problems are all collected.
  */
 export function parseConfigText(text: string): ParseConfigResult {
+  const { value, issues } = parseCollecting(text);
+  return issues.length > 0 || value === undefined ? { ok: false, issues } : { ok: true, value };
+}
+
+/** The value (unless the syntax is broken) and the problems found on the way, for callers that add their own. */
+export function parseCollecting(text: string): { value: TypedJson | undefined; issues: OpenIssue[] } {
   const parser = new Parser(text);
   try {
     const value = parser.document();
-    return parser.issues.length > 0 ? { ok: false, issues: parser.issues } : { ok: true, value };
+    return { value, issues: parser.issues };
   } catch (error) {
-    if (error instanceof SyntaxProblem) return { ok: false, issues: [...parser.issues, error.issue] };
+    if (error instanceof SyntaxProblem) return { value: undefined, issues: [...parser.issues, error.issue] };
     throw error;
   }
 }
