@@ -151,6 +151,39 @@ describe('compileDeclaredSchema', () => {
     expect(problems({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' })[0]!.message).toContain('draft 2020-12');
   });
 
+  it('accepts what Pydantic v2 writes for a nested model', () => {
+    // class Opt(BaseModel): name: Literal['adam', 'sgd'] = 'adam'; lr: float = Field(1e-3, gt=0)
+    // class Config(BaseModel): opt: Opt; seed: int | None = None; layers: list[int]
+    const schema = compiled({
+      $defs: {
+        Opt: {
+          properties: {
+            name: { default: 'adam', enum: ['adam', 'sgd'], title: 'Name', type: 'string' },
+            lr: { default: 0.001, exclusiveMinimum: 0, title: 'Lr', type: 'number' },
+          },
+          title: 'Opt',
+          type: 'object',
+        },
+      },
+      properties: {
+        opt: { $ref: '#/$defs/Opt' },
+        seed: { anyOf: [{ type: 'integer' }, { type: 'null' }], default: null, title: 'Seed' },
+        layers: { items: { type: 'integer' }, title: 'Layers', type: 'array' },
+      },
+      required: ['opt', 'layers'],
+      title: 'Config',
+      type: 'object',
+    });
+    expect(schema.paths.map((entry) => `${entry.path}: ${entry.type}${entry.nullable ? '?' : ''}${entry.required ? '!' : ''}`)).toEqual([
+      'opt.name: string',
+      'opt.lr: float',
+      'seed: integer?',
+      'layers[]: integer',
+    ]);
+    const result = schema.validate(text('{"opt": {}, "layers": [64, 64.5]}'));
+    expect(result).toEqual({ ok: false, issues: [{ path: 'layers[1]', message: 'layers[1] must be a whole number, got 64.5' }] });
+  });
+
   it('compiles the same $id twice (schema versions)', () => {
     const doc = { $id: 'https://tuneboard.dev/p/1', type: 'object', properties: { a: { type: 'integer' } } };
     compiled(doc);
