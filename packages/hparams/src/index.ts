@@ -53,3 +53,4 @@ export {
   type HparamPathType,
   type HparamValue,
 } from './paths';
+export * from './open';
