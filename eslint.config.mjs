@@ -60,9 +60,16 @@ const noApps = {
 // ── The web app talks to the API over GraphQL only ─────────────────────────────────────────────────────────────
 const WEB_MESSAGE =
   'apps/web talks to apps/api over GraphQL only: use the typed documents generated from apps/api/schema.graphql (src/graphql/generated), not API runtime modules.';
+const WEB_DATA_MESSAGE = 'apps/web reads and writes data through the API (GraphQL), never through the database package: the API enforces access.';
 const webContract = {
-  paths: [{ name: '@tuneboard/api', message: WEB_MESSAGE }],
-  patterns: [{ group: ['@tuneboard/api/*'], message: WEB_MESSAGE }],
+  paths: [
+    { name: '@tuneboard/api', message: WEB_MESSAGE },
+    { name: '@tuneboard/db', message: WEB_DATA_MESSAGE },
+  ],
+  patterns: [
+    { group: ['@tuneboard/api/*'], message: WEB_MESSAGE },
+    { group: ['@tuneboard/db/*'], message: WEB_DATA_MESSAGE },
+  ],
 };
 
 // ── Resolvers call services, not stores ────────────────────────────────────────────────────────────────────────

@@ -112,6 +112,13 @@ describe('violations are reported with their rule', () => {
       says: 'apps/web talks to apps/api over GraphQL only',
     },
     {
+      name: 'the web app importing the database package',
+      path: 'apps/web/src/lib/lint-fixture.ts',
+      code: `import { runStore } from '@tuneboard/db';\nexport const runs = runStore;\n`,
+      rule: 'no-restricted-imports',
+      says: 'apps/web reads and writes data through the API',
+    },
+    {
       name: 'a package importing an app',
       path: 'packages/worker/src/lint-fixture.ts',
       code: `import { startServer } from '@tuneboard/api';\nexport const start = startServer;\n`,
