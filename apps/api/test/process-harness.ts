@@ -94,7 +94,7 @@ export async function runCli(args: string[], env: ChildEnv, timeoutMs = 30_000):
   } catch (error) {
     tracked.child.kill('SIGKILL');
     const { stdout, stderr } = tracked.output();
-    throw new Error(`${(error as Error).message}\nstdout: ${stdout}\nstderr: ${stderr}`);
+    throw new Error(`${(error as Error).message}\nstdout: ${stdout}\nstderr: ${stderr}`, { cause: error });
   }
 }
 

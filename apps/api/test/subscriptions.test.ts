@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_PROJECT, LOG_METRICS, MLP_CONFIG, startWithProject, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
+import { LOG_METRICS, MLP_CONFIG, startWithProject, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
 const RUN_EVENTS = /* GraphQL */ `
   subscription($id: ID!) {

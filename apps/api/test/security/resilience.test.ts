@@ -1,11 +1,11 @@
 import { openStore, type ListenConnectionEvents, type Store } from '@tuneboard/db';
+import { connectAsAdmin } from '@tuneboard/db/testing';
 import { MetricBuffer, TuneboardClient } from '@tuneboard/sdk';
 import { createClient, type Client } from 'graphql-ws';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -172,12 +172,11 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
     if (!postgres) return ctx.skip('TEST_DATABASE_URL is unset: this fault needs a PostgreSQL server');
     const store = await postgres.open();
     const dir = makeTempDir('resilience');
-    const admin = new pg.Client({ connectionString: store.databaseUrl!.replace(/\/[^/]*$/, '/postgres') });
-    admin.on('error', () => {});
+    let admin: Awaited<ReturnType<typeof connectAsAdmin>> | undefined;
     try {
       const server = await startServerProcess({ DATABASE_URL: store.databaseUrl, TUNEBOARD_DATA_DIR: dir.path });
       const { token, client, runId } = await seed(store, server.url);
-      await admin.connect();
+      admin = await connectAsAdmin(store.databaseUrl!);
       const database = new URL(store.databaseUrl!).pathname.slice(1);
 
       const live = subscribeToRun(server.url, token, runId);
@@ -185,7 +184,7 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
       await waitFor(() => live.steps.size > 0, 30_000, 'the subscription to deliver a first event');
       let terminated = 0;
       for (let i = 0; i < 12; i++) {
-        const { rowCount } = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+        const { rowCount } = await admin!.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
         terminated += rowCount ?? 0;
         await sleep(400);
         expect(isAlive(server.pid), `the API died after termination ${i + 1}:\n${server.output().stderr}`).toBe(true);
@@ -215,7 +214,7 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
       expect(server.output().stderr).not.toMatch(/uncaught|unhandled/i);
       await server.stop();
     } finally {
-      await admin.end().catch(() => {});
+      await admin?.end().catch(() => {});
       await store.destroy();
       dir.remove();
     }
@@ -233,8 +232,7 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
     try {
       await run('pg_ctlcluster', [PG_VERSION, cluster, 'start']);
       const databaseUrl = `postgres://postgres@127.0.0.1:${port}/tuneboard`;
-      const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
-      await admin.connect();
+      const admin = await connectAsAdmin(`postgres://postgres@127.0.0.1:${port}/postgres`);
       await admin.query('create database tuneboard');
       await admin.end();
       const store = await openStore({ databaseUrl, poolSize: 2 });
