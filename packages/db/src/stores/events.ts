@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { runs, type Run } from '../schema/runs';
 import type { Handle } from './handle';
 
@@ -9,11 +9,12 @@ import type { Handle } from './handle';
  */
 
 /**
- * Sends `payload` to every connection listening on `channel`. Inside a transaction it is delivered when the
- * transaction commits, and not at all if it rolls back. PostgreSQL refuses payloads of 8000 bytes or more.
+ * Sends `payload` to every connection listening on `channel`, once what was written before is committed.
+ * PostgreSQL refuses payloads of 8000 bytes or more. A raw query on the pool, as before this moved here: sent
+ * through drizzle's `execute`, notifications were lost in apps/api's connection-kill resilience tests.
  */
 export async function notify(handle: Handle, channel: string, payload: string): Promise<void> {
-  await handle.db.execute(sql`select pg_notify(${channel}, ${payload})`);
+  await handle.query('select pg_notify($1, $2)', [channel, payload]);
 }
 
 /** The run as it is now, soft-deleted or not: what an event about it shows. */
