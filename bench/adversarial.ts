@@ -9,7 +9,7 @@
  * token, so the rate limits start from zero for it. Bounded loops, loopback only.
  */
 import { accounts } from '@tuneboard/api';
-import { appendMetrics, openStore, type Store } from '@tuneboard/db';
+import { metricStore, openStore, type Store } from '@tuneboard/db';
 import { createTestDatabase } from '@tuneboard/db/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -86,7 +86,7 @@ async function seed(store: Store): Promise<Seeded> {
   );
   const runIds = runs.map((r) => r.id);
   for (const [i, runId] of runIds.entries())
-    await appendMetrics(store, runId, ['test.accuracy', 'test.loss', 'train.loss', 'train.accuracy'].map((key, k) => ({ key, steps: [0, 1], values: [0.5, 0.9 - (i % 7) / 100 - k / 1000], wallTimes: null })));
+    await metricStore.appendMetrics(store, runId, ['test.accuracy', 'test.loss', 'train.loss', 'train.accuracy'].map((key, k) => ({ key, steps: [0, 1], values: [0.5, 0.9 - (i % 7) / 100 - k / 1000], wallTimes: null })));
   const [finding] = await store.query<{ id: string }>(
     `insert into findings (project_id, title, statement, rule, scope, metric_key, metric_aggregate, metric_direction, severity, status)
      values ($1, 'small batches', '', 'batchSize <= 32', '', 'test.accuracy', 'last', 'higher', 'advice', 'proposed') returning id`,
@@ -95,7 +95,7 @@ async function seed(store: Store): Promise<Seeded> {
   const [big] = await store.query<{ id: string }>(`insert into runs (project_id, name, config, flat_params, status) values ($1, 'long', '{}', '{}', 'running') returning id`, [projectId]);
   const steps = Int32Array.from({ length: BIG_RUN_STEPS }, (_, i) => i);
   for (let k = 0; k < BIG_RUN_KEYS; k++)
-    await appendMetrics(store, big!.id, [{ key: `metric.${k}`, steps, values: Float64Array.from(steps, (s) => Math.sin(s / 1000 + k)), wallTimes: null }]);
+    await metricStore.appendMetrics(store, big!.id, [{ key: `metric.${k}`, steps, values: Float64Array.from(steps, (s) => Math.sin(s / 1000 + k)), wallTimes: null }]);
   return { token: user.token, attackerTokens, projectId, findingId: finding!.id, bigRunId: big!.id, runIds };
 }
 

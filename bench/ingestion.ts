@@ -1,4 +1,4 @@
-import { appendMetrics } from '@tuneboard/db';
+import { metricStore } from '@tuneboard/db';
 import { base64, KEYS, seriesValues, stepRange, wallTimes } from './data';
 import { check, createRuns, graphql, pool, rssOf, type BenchContext, type Result } from './util';
 
@@ -34,7 +34,7 @@ export async function benchIngestion(ctx: BenchContext) {
   );
   const rawTasks = rawRuns.flatMap((runId, run) =>
     KEYS.map((key, k) => async () => {
-      const result = await appendMetrics(ctx.store, runId, [
+      const result = await metricStore.appendMetrics(ctx.store, runId, [
         { key, steps: stepArray, values: seriesValues(runsPerHalf + run, k, steps), wallTimes: wallTimes(steps, 1_800_000_000_000) },
       ]);
       check(result.points === steps, `appendMetrics stored ${result.points} of ${steps}`);
@@ -90,8 +90,8 @@ export async function benchIngestion(ctx: BenchContext) {
 /** Target 5: what is stored, counted from the chunks themselves, equals what was sent. */
 export async function checkStored(ctx: BenchContext, runIds: string[], expected: number, what: string): Promise<void> {
   const [row] = await ctx.store.query<{ chunks: string; summary: string }>(
-    `select (select coalesce(sum(cardinality(c.steps)), 0) from metric_chunks c join metric_series m on m.id = c.series_id where m.run_id = any($1::uuid[]))::text as chunks,
-            (select coalesce(sum(point_count), 0) from metric_series where run_id = any($1::uuid[]))::text as summary`,
+    `select (select coalesce(sum(cardinality(c.steps)), 0) from metric_chunks c join metric_summaries m on m.id = c.series_id where m.run_id = any($1::uuid[]))::text as chunks,
+            (select coalesce(sum(point_count), 0) from metric_summaries where run_id = any($1::uuid[]))::text as summary`,
     [runIds],
   );
   check(Number(row!.chunks) === expected, `${what}: ${row!.chunks} points stored in chunks, ${expected} sent`);

@@ -27,14 +27,14 @@ export async function benchRunsTable(ctx: BenchContext): Promise<Result[]> {
     [projectId, count],
   );
   await ctx.store.query(
-    `insert into metric_series (run_id, key, point_count, first_step, last_step, last_value, min_value, max_value)
+    `insert into metric_summaries (run_id, key, point_count, first_step, last_step, last_value, min_value, max_value)
      select r.id, 'test.accuracy', 100, 0, 99, a, a / 2, a from runs r
        cross join lateral (select 0.5 + 0.5 * random() as a) x
      where r.project_id = $1`,
     [projectId],
   );
   await ctx.store.query('analyze runs');
-  await ctx.store.query('analyze metric_series');
+  await ctx.store.query('analyze metric_summaries');
   const seedSeconds = (performance.now() - seedStart) / 1000;
   console.error(`  seeded ${count} runs in ${seedSeconds.toFixed(1)} s`);
 

@@ -1,8 +1,8 @@
 export * from './client';
 export * from './data-dir-lock';
-export * from './metric-store';
+// What callers of metricStore catch and name; its functions are reached through the namespace.
+export { MetricBatchError, MetricReadTooLargeError, RunHeldError, type MetricColumns, type RunWriter, type SeriesPoints } from './stores/metrics/index';
 export * from './run-filter';
 export * as schema from './schema/index';
 export * from './schema/index';
-export * from './catch-up';
 export * from './stores/index';

@@ -16,7 +16,7 @@ import { and, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFilterSql } from './run-filter';
-import { metricSeries, projects, runs, teams } from './schema/index';
+import { metricSummaries, projects, runs, teams } from './schema/index';
 import { testDatabases, type TestStore } from './testing';
 
 /*
@@ -202,7 +202,7 @@ for (const database of testDatabases()) {
       const series = generated.flatMap(({ metrics }, i) =>
         Object.entries(metrics).map(([key, s]) => ({ runId: rows[i]!.id, key, lastValue: s.last ?? null, minValue: s.min ?? null, maxValue: s.max ?? null })),
       );
-      if (series.length > 0) await store.db.insert(metricSeries).values(series);
+      if (series.length > 0) await store.db.insert(metricSummaries).values(series);
       return rows.map((r) => r.id);
     }
 

@@ -1,6 +1,6 @@
 import type { Expr, FieldRef, LeafExpr, Literal } from '@tuneboard/filter';
 import { sql, type SQL } from 'drizzle-orm';
-import { metricSeries } from './schema/metrics';
+import { metricSummaries } from './schema/metrics';
 import { runs } from './schema/runs';
 
 /**
@@ -75,14 +75,14 @@ export function fieldSql(field: FieldRef, kind: ValueKind): SQL {
 
 /**
  * A run's metric summary: as a correlated subquery on `runs` (filters), or, with 'indexed', the expression
- * on a metric_series row already joined, exactly as the metric_series_key_* indexes spell it (schema/metrics.ts)
+ * on a metric_summaries row already joined, exactly as the metric_summaries_key_* indexes spell it (schema/metrics.ts)
  * so sorting runs by a metric walks an index. NaN counts as absent (NULL).
  */
 export function metricSql(key: string, agg: 'last' | 'min' | 'max', form: 'subquery' | 'indexed' = 'subquery'): SQL {
-  const column = { last: metricSeries.lastValue, min: metricSeries.minValue, max: metricSeries.maxValue }[agg];
+  const column = { last: metricSummaries.lastValue, min: metricSummaries.minValue, max: metricSummaries.maxValue }[agg];
   if (form === 'indexed') return sql`nullif(${column}, 'NaN'::float8)`;
   const name = sql.raw(column.name);
-  return sql`(select nullif(ms.${name}, 'NaN'::float8) from metric_series ms where ms.run_id = ${runs.id} and ms.key = ${key}::text)`;
+  return sql`(select nullif(ms.${name}, 'NaN'::float8) from metric_summaries ms where ms.run_id = ${runs.id} and ms.key = ${key}::text)`;
 }
 
 function literal(value: Literal, kind: ValueKind): SQL {

@@ -1,4 +1,5 @@
 export { BACKEND_NAMES, isBackendName, type BackendName } from './backends';
+export { isMetricKey, isMetricStep, MAX_METRIC_KEY_LENGTH, MAX_METRIC_STEP, metricKeyProblem } from './metric-keys';
 export { DATASETS, DATASET_NAMES, isDatasetName, type DatasetInfo, type DatasetName } from './datasets';
 export {
   ACTIVATIONS,

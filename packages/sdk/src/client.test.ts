@@ -19,6 +19,9 @@ describe('packSeries (the API packed metric input)', () => {
 
   it('refuses a step the API could not store, before sending', () => {
     expect(() => packSeries({ key: 'loss', steps: [1.5], values: [0] })).toThrow('loss: step 1.5 is not a whole number from 0 to 2147483647');
+    // The key rules are the API's own (@tuneboard/hparams), so a bad key fails here, before a request.
+    expect(() => packSeries({ key: ' ', steps: [0], values: [0] })).toThrow('The metric key " " must be a non-empty string');
+    expect(() => packSeries({ key: 'k'.repeat(201), steps: [0], values: [0] })).toThrow('is 201 characters; the limit is 200');
   });
 });
 

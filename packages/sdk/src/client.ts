@@ -1,3 +1,4 @@
+import { isMetricStep, MAX_METRIC_STEP, metricKeyProblem } from '@tuneboard/hparams';
 import type { RunOutcome, RunStatus } from './run-status';
 import { TuneboardError } from './errors';
 
@@ -63,10 +64,12 @@ function packFloat64(values: readonly number[]): string {
   return packBytes(array);
 }
 
+/** The API's packed form of a series; refuses (BAD_USER_INPUT) what the API would, before sending it. */
 export function packSeries(series: MetricColumnsInput) {
+  const keyProblem = metricKeyProblem(series.key);
+  if (keyProblem) throw new TuneboardError(`The metric key ${JSON.stringify(series.key)} ${keyProblem}`, 'BAD_USER_INPUT');
   for (const step of series.steps)
-    if (!Number.isInteger(step) || step < 0 || step > 2_147_483_647)
-      throw new TuneboardError(`${series.key}: step ${step} is not a whole number from 0 to 2147483647`, 'BAD_USER_INPUT');
+    if (!isMetricStep(step)) throw new TuneboardError(`${series.key}: step ${step} is not a whole number from 0 to ${MAX_METRIC_STEP}`, 'BAD_USER_INPUT');
   return {
     key: series.key,
     steps: packInt32(series.steps),

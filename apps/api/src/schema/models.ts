@@ -1,7 +1,7 @@
-import type { apiTokens, invitations, findingComments, findingEvents, findings, metricSeries, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
+import type { apiTokens, invitations, findingComments, findingEvents, findings, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
 import type { Evidence, EvidencePoint, GroupSummary } from '@tuneboard/findings';
 import type { DerivedFacts } from '@tuneboard/hparams';
-import type { Role } from '@tuneboard/db';
+import type { MetricSummaryRow, Role } from '@tuneboard/db';
 import type { Actor } from '../services/accounts';
 import type { RunEventMessage } from '../services/events';
 
@@ -15,7 +15,7 @@ export type InvitationModel = typeof invitations.$inferSelect;
 export type ProjectModel = typeof projects.$inferSelect;
 export type RunModel = typeof runs.$inferSelect;
 export type RunAnnotationModel = typeof runAnnotations.$inferSelect;
-export type MetricSummaryModel = typeof metricSeries.$inferSelect;
+export type MetricSummaryModel = MetricSummaryRow;
 export type MetricSeriesModel = SeriesPoints;
 export type RunEventModel = RunEventMessage;
 export type DerivedFactsModel = DerivedFacts;

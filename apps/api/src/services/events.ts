@@ -1,4 +1,4 @@
-import { databaseNow, findingEventsSince, runProgress, type Store } from '@tuneboard/db';
+import { eventStore, type Store } from '@tuneboard/db';
 import type { Logger } from 'pino';
 import { eventsInterrupted } from './errors';
 
@@ -96,7 +96,7 @@ export class EventBus {
     }
     try {
       // A connection that just died fails once; the pool's next one works.
-      await retrying(() => this.store.query('select pg_notify($1, $2)', [CHANNEL, payload]));
+      await retrying(() => eventStore.notify(this.store, CHANNEL, payload));
     } catch (error) {
       this.logger.error({ err: error, kind: event.kind, bytes: Buffer.byteLength(payload) }, 'could not publish an event; its write is kept');
     }
@@ -163,7 +163,7 @@ export class EventBus {
       const cursor = subscriber.cursor;
       const from = subscriber.checkpoint ?? cursor;
       if (cursor.topic === 'run' && from.topic === 'run') {
-        const progress = await retrying(() => runProgress(this.store, cursor.runId));
+        const progress = await retrying(() => eventStore.runProgress(this.store, cursor.runId));
         subscriber.checkpoint = null;
         if (!progress) return;
         if (progress.status !== cursor.status) subscriber.deliver({ kind: 'STATUS_CHANGED', runId: cursor.runId, status: progress.status });
@@ -183,8 +183,10 @@ export class EventBus {
       if (cursor.topic !== 'project') return;
       if (cursor.since === null) throw new Error('the subscription never learnt its starting point');
       const since = cursor.since;
-      const now = await retrying(() => databaseNow(this.store));
-      const missed = await retrying(() => findingEventsSince(this.store, cursor.projectId, since, { slackMs: FINDING_CATCH_UP_SLACK_MS, limit: FINDING_CATCH_UP_LIMIT }));
+      const now = await retrying(() => eventStore.databaseNow(this.store));
+      const missed = await retrying(() =>
+        eventStore.findingEventsSince(this.store, cursor.projectId, since, { slackMs: FINDING_CATCH_UP_SLACK_MS, limit: FINDING_CATCH_UP_LIMIT }),
+      );
       if (missed.length >= FINDING_CATCH_UP_LIMIT) throw new Error(`more than ${FINDING_CATCH_UP_LIMIT} finding events were missed`);
       for (const event of missed)
         if (!cursor.delivered.has(event.id)) subscriber.deliver({ kind: 'FINDING_CHANGED', projectId: cursor.projectId, findingId: event.findingId, eventId: event.id });
@@ -268,12 +270,12 @@ export class EventBus {
    */
   private async readStart(cursor: Cursor): Promise<void> {
     if (cursor.topic === 'run') {
-      const progress = await runProgress(this.store, cursor.runId);
+      const progress = await eventStore.runProgress(this.store, cursor.runId);
       if (!progress) return;
       cursor.status ??= progress.status;
       if (progress.lastStep !== null) cursor.lastStep = Math.max(cursor.lastStep ?? -1, progress.lastStep);
       for (const [key, last] of progress.lastStepByKey) cursor.lastStepByKey.set(key, Math.max(cursor.lastStepByKey.get(key) ?? -1, last));
-    } else cursor.since = await databaseNow(this.store);
+    } else cursor.since = await eventStore.databaseNow(this.store);
   }
 }
 

@@ -9,7 +9,7 @@ const CREATE_FINDING = `mutation($input: FindingInput!) { createFinding(input: $
 const RUNS = `query($p: ID!, $f: String) { runs(projectId: $p, filter: $f, first: 500) { totalCount nodes { name } } }`;
 
 /** Rows of the tables a NUL could have reached, to prove a refused request stored nothing. */
-const STORED = ['teams', 'api_tokens', 'projects', 'runs', 'run_annotations', 'metric_series', 'findings', 'finding_comments'];
+const STORED = ['teams', 'api_tokens', 'projects', 'runs', 'run_annotations', 'metric_summaries', 'findings', 'finding_comments'];
 
 const codeOf = (result: GraphQLResult) => result.errors?.[0]?.extensions?.code;
 

@@ -3,11 +3,13 @@ import { bigint, check, doublePrecision, index, integer, pgTable, primaryKey, te
 import { timestampColumn } from './columns';
 import { runs } from './runs';
 
-// One row per (run, metric key): the run's latest/min/max, so run tables never touch the point history.
+// One row per (run, metric key): the series' summary (latest/min/max, counts), so run tables never touch the
+// point history; its id is what the series' chunks hang from. (Named metric_series before migration 0006: the
+// points are the series, GraphQL `MetricSeries`; this row only summarises them.)
 // min/max are over finite values only; a NaN or ±Infinity point (a diverging run produces them) is kept in
 // the history and counted in `nonFiniteCount`, so it cannot hide the real minimum.
-export const metricSeries = pgTable(
-  'metric_series',
+export const metricSummaries = pgTable(
+  'metric_summaries',
   {
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     runId: uuid('run_id')
@@ -28,25 +30,25 @@ export const metricSeries = pgTable(
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('metric_series_run_key_idx').on(t.runId, t.key),
+    uniqueIndex('metric_summaries_run_key_idx').on(t.runId, t.key),
     // Sorting a runs table by a metric walks one of these and stops when the page is full (run-listing.ts);
     // the expression is run-filter.ts's metricSql(…, 'indexed'), NaN counting as absent.
-    index('metric_series_key_last_idx').on(t.key, sql`nullif(${t.lastValue}, 'NaN'::float8)`, t.runId),
-    index('metric_series_key_min_idx').on(t.key, sql`nullif(${t.minValue}, 'NaN'::float8)`, t.runId),
-    index('metric_series_key_max_idx').on(t.key, sql`nullif(${t.maxValue}, 'NaN'::float8)`, t.runId),
+    index('metric_summaries_key_last_idx').on(t.key, sql`nullif(${t.lastValue}, 'NaN'::float8)`, t.runId),
+    index('metric_summaries_key_min_idx').on(t.key, sql`nullif(${t.minValue}, 'NaN'::float8)`, t.runId),
+    index('metric_summaries_key_max_idx').on(t.key, sql`nullif(${t.maxValue}, 'NaN'::float8)`, t.runId),
   ],
 );
 
 // The point history, stored as chunks of up to CHUNK_SIZE points sorted by step, one row per chunk.
 // One row per point caps ingestion near 150–200k points/s on PostgreSQL; chunks of arrays written with
 // `unnest` go an order of magnitude faster, and their precomputed extrema let reads downsample without
-// scanning points. Steps are unique within a series (enforced by the writer, see metric-store.ts).
+// scanning points. Steps are unique within a series (enforced by the writer, see stores/metrics/ingest.ts).
 export const metricChunks = pgTable(
   'metric_chunks',
   {
     seriesId: integer('series_id')
       .notNull()
-      .references(() => metricSeries.id, { onDelete: 'cascade' }),
+      .references(() => metricSummaries.id, { onDelete: 'cascade' }),
     firstStep: integer('first_step').notNull(),
     lastStep: integer('last_step').notNull(),
     pointCount: integer('point_count').notNull(),
@@ -65,7 +67,7 @@ export const metricChunks = pgTable(
     firstNonFiniteIndex: integer('first_non_finite_index'),
     // Two coarser copies of the chunk, computed by the writer: per block of 50 (fine) and 250 (coarse)
     // points, the block's min and max finite point and its first NaN/±Infinity, in step order. A
-    // downsampling read of a long series returns these instead of scanning points (metric-store.ts).
+    // downsampling read of a long series returns these instead of scanning points (stores/metrics/read.ts).
     fineSteps: integer('fine_steps').array().notNull(),
     fineValues: doublePrecision('fine_values').array().notNull(),
     fineWallTimes: doublePrecision('fine_wall_times').array().notNull(),
@@ -79,4 +81,4 @@ export const metricChunks = pgTable(
   ],
 );
 
-export type MetricSeriesRow = typeof metricSeries.$inferSelect;
+export type MetricSummaryRow = typeof metricSummaries.$inferSelect;

@@ -6,8 +6,9 @@
  */
 export { inTransaction, type Handle } from './handle';
 export * as accountStore from './accounts';
+export * as eventStore from './events';
 export * as findingStore from './findings';
-export * as metricStore from './metrics';
+export * as metricStore from './metrics/index';
 export * as projectStore from './projects';
 export * as runStore from './runs';
 export { pingStore } from './health';

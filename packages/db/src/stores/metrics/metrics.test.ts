@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendMetrics, CHUNK_SIZE, MetricBatchError, prepareBatch, readMetricSeries } from './metric-store';
-import { metricSeries, projects, runs, teams } from './schema/index';
-import { testDatabases, type TestStore } from './testing';
+import { projects, runs, teams } from '../../schema/index';
+import { testDatabases, type TestStore } from '../../testing';
+import { appendMetrics, CHUNK_SIZE, deleteMetricsOfRun, MetricBatchError, prepareBatch, readMetricSeries, summariesOfRuns } from './index';
 
 describe('prepareBatch', () => {
   it('sorts by step and keeps the later of two points with the same step', () => {
@@ -19,6 +18,9 @@ describe('prepareBatch', () => {
     expect(() => prepareBatch([{ key: '', steps: [], values: [] }])).toThrow(MetricBatchError);
     expect(() => prepareBatch([{ key: 'acc', steps: [0, 1], values: [1] }])).toThrow('metrics[0] (acc) has 2 steps but 1 values');
     expect(() => prepareBatch([{ key: 'acc', steps: [-1], values: [1] }])).toThrow('got -1');
+    // The key rules are @tuneboard/hparams' (metricKeyProblem), shared with the SDK and findings.
+    expect(() => prepareBatch([{ key: ' ', steps: [0], values: [1] }])).toThrow('metrics[0].key must be a non-empty string');
+    expect(() => prepareBatch([{ key: 'k'.repeat(201), steps: [0], values: [1] }])).toThrow('metrics[0].key is 201 characters; the limit is 200');
   });
 });
 
@@ -69,7 +71,7 @@ for (const database of testDatabases()) {
       expect(series.steps).toEqual([0, 1, 2, 3, 4, 5]);
       expect(series.values).toEqual(values);
       expect(series.wallTimes).toEqual([10, 11, 12, 13, 14, 15]);
-      const [summary] = await store.db.select().from(metricSeries).where(eq(metricSeries.runId, runId));
+      const [summary] = await summariesOfRuns(store, [runId]);
       expect(summary).toMatchObject({ pointCount: 6, nonFiniteCount: 3, firstStep: 0, lastStep: 5, lastValue: 0.25, minValue: 0.25, maxValue: 0.9 });
     });
 
@@ -92,7 +94,7 @@ for (const database of testDatabases()) {
       const series = await everything(runId, 'acc');
       expect(series.steps).toEqual([0, 1, 2, 3, 4, 5, 6]);
       expect(series.values).toEqual([0.1, 0.2, 0.3, 0.35, 0.5, 0.6, 0.7]);
-      const [summary] = await store.db.select().from(metricSeries).where(eq(metricSeries.runId, runId));
+      const [summary] = await summariesOfRuns(store, [runId]);
       // 0.9 was replaced, so the maximum must come down to 0.7.
       expect(summary).toMatchObject({ pointCount: 7, maxValue: 0.7, minValue: 0.1, lastStep: 6, lastValue: 0.7 });
       // The summary-point counters a read plans with match the chunks after appends and merges.
@@ -211,6 +213,18 @@ for (const database of testDatabases()) {
           [b, 'loss', [3]],
         ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
       );
+    });
+
+    it('forgets every metric of one run, points with their summaries, and only of that run', async () => {
+      const a = await newRun();
+      const b = await newRun();
+      for (const runId of [a, b]) await appendMetrics(store, runId, [{ key: 'loss', steps: [0, 1, 2], values: [3, 2, 1] }]);
+      await deleteMetricsOfRun(store, a);
+      expect(await summariesOfRuns(store, [a])).toEqual([]);
+      expect(await readMetricSeries(store, { runIds: [a, b], maxPoints: 100 })).toMatchObject([{ runId: b, steps: [0, 1, 2] }]);
+      // A new attempt starts from nothing: its first batch is an append, not a merge with old points.
+      await appendMetrics(store, a, [{ key: 'loss', steps: [1], values: [9] }]);
+      expect(await summariesOfRuns(store, [a])).toMatchObject([{ key: 'loss', pointCount: 1, firstStep: 1, lastValue: 9 }]);
     });
   });
 }

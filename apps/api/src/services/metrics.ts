@@ -1,0 +1,150 @@
+import { eventStore, MetricBatchError, MetricReadTooLargeError, metricStore, RunHeldError, type MetricColumns, type Run, type SeriesPoints } from '@tuneboard/db';
+import { loadRun, readableRunIds } from './access';
+import { badUserInput, conflict, notFound } from './errors';
+import { runTopic, type RunEventMessage } from './events';
+import { oneAtATime } from './fairness';
+import type { Scope } from './scope';
+
+/**
+ * Metrics: logging batches of points into a run, reading series back (downsampled) and following a run live.
+ * The limits here bound what one call may cost; the store checks the points themselves (MetricBatchError).
+ */
+
+export const MAX_POINTS_PER_BATCH = 1_000_000;
+const MAX_SERIES_PER_QUERY = 2_000;
+const MAX_POINTS_PER_SERIES = 100_000;
+/**
+ * Series × maxPoints per operation, however many metricSeries fields (aliases) it has: what bounds the memory one
+ * request can take (~50 bytes a point).
+ */
+const MAX_POINTS_PER_QUERY = 2_000_000;
+/** Points (series × maxPoints) the series reads of an operation have taken so far, by its scope. */
+const pointsRead = new WeakMap<object, number>();
+/** Appended points sent to a live subscriber per event and key. */
+const LIVE_POINTS = 2_000;
+
+/** One point, as hand-written calls send them; wallTime in milliseconds since the epoch (default: now). */
+export type PointInput = { key: string; step: number; value: number; wallTime?: number | null };
+/** Many points of one metric as parallel columns (JSON arrays or decoded binary). */
+export type SeriesInput = { key: string; steps: ArrayLike<number>; values: ArrayLike<number>; wallTimes?: ArrayLike<number> | null };
+
+/**
+ * Series of the runs the actor may read (others are left out, exactly like runs that do not exist), each with
+ * at most maxPoints points. All reads of one operation (scope) share MAX_POINTS_PER_QUERY and run one at a time.
+ */
+export async function readSeries(
+  scope: Scope,
+  request: { runIds: readonly string[]; keys?: readonly string[] | null; maxPoints?: number | null; wallTimes: boolean },
+): Promise<SeriesPoints[]> {
+  const limit = request.maxPoints ?? 1000;
+  if (limit < 3 || limit > MAX_POINTS_PER_SERIES)
+    throw badUserInput(`maxPoints must be between 3 and ${MAX_POINTS_PER_SERIES}`, [{ path: 'maxPoints', message: `must be 3–${MAX_POINTS_PER_SERIES}` }]);
+  if (request.runIds.length * Math.max(1, request.keys?.length ?? 1) > MAX_SERIES_PER_QUERY)
+    throw badUserInput(`At most ${MAX_SERIES_PER_QUERY} series per query; ask for fewer runs or keys`, [{ path: 'runIds', message: 'too many series' }]);
+  const readable = await readableRunIds(scope, request.runIds);
+  if (readable.length === 0) return [];
+  // Aliases read one after another, each within what the earlier ones left of the budget.
+  const read = oneAtATime(scope, async () => {
+    const budget = MAX_POINTS_PER_QUERY - (pointsRead.get(scope) ?? 0);
+    const series = await metricStore.readMetricSeries(scope.store, {
+      runIds: readable,
+      keys: request.keys ?? null,
+      maxPoints: limit,
+      wallTimes: request.wallTimes,
+      maxTotalPoints: budget,
+    });
+    pointsRead.set(scope, (pointsRead.get(scope) ?? 0) + series.length * limit);
+    return series;
+  });
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof MetricReadTooLargeError)
+      throw badUserInput(`${error.message} (a request reads at most ${MAX_POINTS_PER_QUERY.toLocaleString('en')} points, all its metricSeries fields together)`, [
+        { path: 'maxPoints', message: 'too many points for one query' },
+      ]);
+    throw error;
+  }
+}
+
+/**
+ * Stores a batch given as single points and/or series into a run the actor may write, then tells live
+ * subscribers. A run a worker holds takes points only with its lease token (checked in the batch's transaction).
+ */
+export async function logMetrics(
+  scope: Scope,
+  input: { runId: string; points?: readonly PointInput[] | null; series?: readonly SeriesInput[] | null; leaseToken?: string | null },
+): Promise<{ accepted: number; run: Run }> {
+  const run = await loadRun(scope, input.runId, 'write');
+  const series = input.series ?? [];
+  const total = (input.points?.length ?? 0) + series.reduce((sum, s) => sum + s.steps.length, 0);
+  if (total > MAX_POINTS_PER_BATCH)
+    throw badUserInput(`A metric batch holds at most ${MAX_POINTS_PER_BATCH.toLocaleString('en')} points; this one has ${total.toLocaleString('en')}. Split it into several calls.`, [
+      { path: 'points', message: 'too many points' },
+    ]);
+  const columns = toColumns(input.points, series);
+  let accepted;
+  try {
+    accepted = await metricStore.appendMetrics(scope.store, run.id, columns, { leaseToken: input.leaseToken ?? null });
+  } catch (error) {
+    if (error instanceof MetricBatchError) throw badUserInput(error.message, [{ path: error.path, message: error.message }]);
+    if (error instanceof RunHeldError) throw conflict(error.message);
+    throw error;
+  }
+  if (accepted.points > 0) {
+    let fromStep = Number.POSITIVE_INFINITY;
+    let toStep = Number.NEGATIVE_INFINITY;
+    for (const c of columns)
+      for (let i = 0; i < c.steps.length; i++) {
+        fromStep = Math.min(fromStep, c.steps[i]!);
+        toStep = Math.max(toStep, c.steps[i]!);
+      }
+    await scope.events.publish({ kind: 'METRICS_APPENDED', runId: run.id, keys: accepted.keys, fromStep, toStep });
+  }
+  return { accepted: accepted.points, run };
+}
+
+/** The three input shapes, as columns per key for the store. */
+function toColumns(points: readonly PointInput[] | null | undefined, series: readonly SeriesInput[]): MetricColumns[] {
+  const columns: MetricColumns[] = [];
+  if (points?.length) {
+    const byKey = new Map<string, { key: string; steps: number[]; values: number[]; wallTimes: number[] }>();
+    const now = Date.now();
+    for (const point of points) {
+      let target = byKey.get(point.key);
+      if (!target) byKey.set(point.key, (target = { key: point.key, steps: [], values: [], wallTimes: [] }));
+      target.steps.push(point.step);
+      target.values.push(point.value);
+      target.wallTimes.push(point.wallTime ?? now);
+    }
+    columns.push(...byKey.values());
+  }
+  for (const s of series) columns.push({ key: s.key, steps: s.steps, values: s.values, wallTimes: s.wallTimes ?? null });
+  return columns;
+}
+
+/** A run's events (status changes, appended metrics) as they happen; access is checked before the first one. */
+export async function followRun(scope: Scope, runId: string): Promise<AsyncIterableIterator<RunEventMessage>> {
+  // Events are published under the stored (lower-case) id, whatever case the client wrote.
+  const run = await loadRun(scope, runId, 'read');
+  return scope.events.subscribe<RunEventMessage>(runTopic(run.id));
+}
+
+/** The run an event is about, read fresh: a subscription lives long and per-request loader caches would go stale. */
+export async function runOfEvent(scope: Pick<Scope, 'store'>, event: RunEventMessage): Promise<Run> {
+  const run = await eventStore.runAsItIsNow(scope.store, event.runId);
+  if (!run) throw notFound('Run', event.runId);
+  return run;
+}
+
+/** The points an event announces (downsampled when the batch was large); none for a status change. */
+export function metricsOfEvent(scope: Pick<Scope, 'store'>, event: RunEventMessage): Promise<SeriesPoints[]> | SeriesPoints[] {
+  if (event.kind !== 'METRICS_APPENDED') return [];
+  return metricStore.readMetricSeries(scope.store, {
+    runIds: [event.runId],
+    keys: event.keys.length > 0 ? event.keys : null,
+    maxPoints: LIVE_POINTS,
+    fromStep: event.fromStep,
+    toStep: event.toStep,
+  });
+}
