@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricSeries, projects, runs, teams } from '../schema/index';
+import { metricSummaries, projects, runs, teams } from '../schema/index';
 import { testDatabases, type TestStore } from '../testing';
 import * as findingStore from './findings';
 
@@ -42,7 +42,7 @@ for (const database of testDatabases()) {
       const near = await run(sibling, 'near');
       await run(foreign, 'far');
       await run(home, 'gone', { deleted: true });
-      await store.db.insert(metricSeries).values([
+      await store.db.insert(metricSummaries).values([
         { runId: own, key: 'acc', lastValue: 0.9, minValue: 0.1, maxValue: 0.95 },
         { runId: own, key: 'loss', lastValue: Number.NaN, minValue: 0.2, maxValue: 2 },
       ]);

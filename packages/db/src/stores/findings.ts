@@ -12,7 +12,7 @@ import {
   type FindingStatus,
   type NewFinding,
 } from '../schema/findings';
-import { metricSeries } from '../schema/metrics';
+import { metricSummaries } from '../schema/metrics';
 import { projects } from '../schema/projects';
 import { runs, type Run } from '../schema/runs';
 import { inTransaction, type Handle } from './handle';
@@ -156,9 +156,9 @@ export async function evidenceRuns(handle: Handle, finding: Pick<Finding, 'proje
   // The ids as one array parameter: a team may have more runs than a statement has parameters.
   const ids = rows.map((r) => r.id);
   const metrics = await handle.db
-    .select({ runId: metricSeries.runId, key: metricSeries.key, last: metricSeries.lastValue, min: metricSeries.minValue, max: metricSeries.maxValue })
-    .from(metricSeries)
-    .where(sql`${metricSeries.runId} = any(${sql.param(ids)}::uuid[])`);
+    .select({ runId: metricSummaries.runId, key: metricSummaries.key, last: metricSummaries.lastValue, min: metricSummaries.minValue, max: metricSummaries.maxValue })
+    .from(metricSummaries)
+    .where(sql`${metricSummaries.runId} = any(${sql.param(ids)}::uuid[])`);
   const byRun = new Map<string, Record<string, MetricSummaryValues>>();
   for (const m of metrics) {
     let summary = byRun.get(m.runId);

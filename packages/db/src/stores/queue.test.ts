@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendMetrics } from '../metric-store';
-import { metricSeries, projects, runs, teams, users } from '../schema/index';
+import { appendMetrics } from './metrics/index';
+import { metricSummaries, projects, runs, teams, users } from '../schema/index';
 import { testDatabases, type TestStore } from '../testing';
 import { claimNextRun, registerWorker, releaseLeasedRun, renewLease, requeueExpiredLeases, finishLeasedRun } from './queue';
 
@@ -31,7 +31,7 @@ for (const database of testDatabases()) {
       const [run] = await store.db.insert(runs).values({ projectId, name: 'r', config: {}, flatParams: {}, ...values }).returning();
       return run!;
     }
-    const summaries = async (runId: string) => store.db.select().from(metricSeries).where(eq(metricSeries.runId, runId));
+    const summaries = async (runId: string) => store.db.select().from(metricSummaries).where(eq(metricSummaries.runId, runId));
     /** Leaves only this run queued, so claims are deterministic. */
     const clearQueue = () => store.db.update(runs).set({ status: 'cancelled' }).where(eq(runs.status, 'queued'));
 

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, inArray, isNull, lt, sql } from 'drizzle-orm';
-import { metricSeries } from '../schema/metrics';
+import { metricSummaries } from '../schema/metrics';
 import { projects } from '../schema/projects';
 import type { RunStatus } from '../schema/run-status';
 import { runs, workers, type Run, type Worker } from '../schema/runs';
@@ -92,7 +92,7 @@ export async function claimNextRun(handle: Handle, request: ClaimRequest): Promi
       .returning(getTableColumns(runs));
     await tx.update(workers).set({ lastSeenAt: new Date() }).where(eq(workers.id, request.workerId));
     if (!run) return null;
-    if (run.attempt > 1) await tx.delete(metricSeries).where(eq(metricSeries.runId, run.id));
+    if (run.attempt > 1) await tx.delete(metricSummaries).where(eq(metricSummaries.runId, run.id));
     return run;
   });
 }
@@ -155,7 +155,7 @@ export async function releaseLeasedRun(handle: Handle, runId: string, leaseToken
       })
       .where(and(eq(runs.id, runId), eq(runs.status, 'running'), sql`${runs.leaseToken} = ${leaseToken}::uuid`))
       .returning({ id: runs.id });
-    if (released.length > 0) await tx.delete(metricSeries).where(eq(metricSeries.runId, runId));
+    if (released.length > 0) await tx.delete(metricSummaries).where(eq(metricSummaries.runId, runId));
     return released.length > 0;
   });
 }

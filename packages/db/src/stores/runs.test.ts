@@ -1,6 +1,6 @@
 import { parseExpression, type Expr } from '@tuneboard/filter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendMetrics } from '../metric-store';
+import { appendMetrics } from './metrics/index';
 import { projects, teams } from '../schema/index';
 import { testDatabases, type TestStore } from '../testing';
 import { countRuns, insertRun, listRuns, runById, updateRunIfUnchanged, type RunListOrder } from './runs';

@@ -1,7 +1,7 @@
 import type { Expr } from '@tuneboard/filter';
 import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { metricSql, runFilterSql } from '../run-filter';
-import { metricSeries } from '../schema/metrics';
+import { metricSummaries } from '../schema/metrics';
 import { projects } from '../schema/projects';
 import { UNFINISHED_RUN_STATUSES, type RunStatus } from '../schema/run-status';
 import { runAnnotations, runs, type Run, type RunAnnotation } from '../schema/runs';
@@ -194,13 +194,13 @@ async function pageByMetric(handle: Handle, where: SQL | undefined, order: RunLi
   const { db } = handle;
   const value = metricSql(order.metric, agg, 'indexed');
   const direction = order.direction === 'ASC' ? asc : desc;
-  const withMetric = and(where, eq(metricSeries.key, order.metric), sql`${value} is not null`);
+  const withMetric = and(where, eq(metricSummaries.key, order.metric), sql`${value} is not null`);
   const ranked = await db
     .select(getTableColumns(runs))
-    .from(metricSeries)
-    .innerJoin(runs, eq(runs.id, metricSeries.runId))
+    .from(metricSummaries)
+    .innerJoin(runs, eq(runs.id, metricSummaries.runId))
     .where(withMetric)
-    .orderBy(direction(value), direction(metricSeries.runId))
+    .orderBy(direction(value), direction(metricSummaries.runId))
     .limit(limit)
     .offset(offset);
   if (ranked.length === limit) return ranked;
@@ -208,7 +208,7 @@ async function pageByMetric(handle: Handle, where: SQL | undefined, order: RunLi
   const rankedTotal =
     ranked.length > 0 || offset === 0
       ? offset + ranked.length
-      : ((await db.select({ n: count() }).from(metricSeries).innerJoin(runs, eq(runs.id, metricSeries.runId)).where(withMetric))[0]?.n ?? 0);
+      : ((await db.select({ n: count() }).from(metricSummaries).innerJoin(runs, eq(runs.id, metricSummaries.runId)).where(withMetric))[0]?.n ?? 0);
   const rest = await db
     .select()
     .from(runs)
