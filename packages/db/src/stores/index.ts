@@ -7,6 +7,8 @@
 export { inTransaction, type Handle } from './handle';
 export * as accountStore from './accounts';
 export * as findingStore from './findings';
+export * as invitationStore from './invitations';
 export * as metricStore from './metrics';
 export * as projectStore from './projects';
+export * as rateLimitStore from './rate-limits';
 export * as runStore from './runs';
