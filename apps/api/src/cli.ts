@@ -1,10 +1,10 @@
-import { DataDirInUseError, openStore, users, type Role, type Store } from '@tuneboard/db';
-import { sql } from 'drizzle-orm';
+import { DataDirInUseError, openStore, type Role, type Store } from '@tuneboard/db';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEnv } from './env';
 import { start } from './main';
-import { AccountError, bootstrap, createUserWithToken, issueToken } from './services/accounts';
+import { bootstrap, createUserWithToken, issueTokenForEmail } from './services/accounts';
+import { isDomainError } from './services/errors';
 
 const USAGE = `Usage: tuneboard <command> [options]
 
@@ -28,6 +28,8 @@ Every command prints JSON on stdout. The database is chosen as by the server:
 DATABASE_URL (PostgreSQL) when set, else the embedded store in TUNEBOARD_DATA_DIR (default ./.tuneboard/data).`;
 
 class UsageError extends Error {}
+/** A command that cannot do what was asked (not a misuse of the CLI): one line on stderr, exit 1. */
+class AccountError extends Error {}
 
 function required(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`${flag} is required`);
@@ -113,10 +115,9 @@ async function run(argv: string[]): Promise<unknown> {
     case 'token create':
       return withStore(async (store) => {
         const email = required(values.email, '--email');
-        const [user] = await store.db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
-        if (!user) throw new AccountError(`No user with the email ${email}; create one with \`tuneboard user create\``);
-        const token = await issueToken(store, user.id, values.name ?? 'cli');
-        return { user: { id: user.id, email: user.email }, token: token.token, name: token.name };
+        const issued = await issueTokenForEmail(store, email, values.name ?? 'cli');
+        if (!issued) throw new AccountError(`No user with the email ${email}; create one with \`tuneboard user create\``);
+        return issued;
       });
     default:
       throw new UsageError(`Unknown command "${command}"`);
@@ -142,6 +143,11 @@ try {
   }
   // A worker the API refuses (a team it may not train for, a bad token) says why in one line, without a stack.
   const refusedByApi = error instanceof Error && error.name === 'TuneboardError' && (error as Error & { retryable?: boolean }).retryable === false;
+  // What a service refuses (a taken team name, an invalid e-mail, users already there) is the CLI's answer too.
+  if (isDomainError(error)) {
+    console.error(`tuneboard: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
+    process.exit(1);
+  }
   if (error instanceof AccountError || refusedByApi || (error instanceof Error && error.message.startsWith('Invalid Tuneboard configuration'))) {
     console.error(`tuneboard: ${error.message}`);
     process.exit(1);

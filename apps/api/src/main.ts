@@ -1,9 +1,8 @@
-import { apiTokens, openStore, users, type Store } from '@tuneboard/db';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { openStore, type Store } from '@tuneboard/db';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { bootstrap, hasAnyUser, issueToken } from './services/accounts';
+import { createFirstUser, issueLocalWorkerToken } from './services/accounts';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
@@ -90,14 +89,9 @@ export async function start(env: Env = readEnv()): Promise<void> {
  * for the first user, so the embedded default trains runs out of the box. A worker that dies is restarted.
  */
 async function startLocalWorkers(store: Store, apiUrl: string, count: number, logger: Logger) {
-  const [owner] = await store.db.select({ id: users.id }).from(users).orderBy(asc(users.createdAt)).limit(1);
-  if (!owner) return null;
   // One token per start, the previous ones revoked, so tokens do not pile up.
-  await store.db
-    .update(apiTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiTokens.userId, owner.id), eq(apiTokens.name, LOCAL_WORKER_TOKEN), isNull(apiTokens.revokedAt)));
-  const { token } = await issueToken(store, owner.id, LOCAL_WORKER_TOKEN);
+  const token = await issueLocalWorkerToken(store, LOCAL_WORKER_TOKEN);
+  if (!token) return null;
   const bin = fileURLToPath(new URL('../bin/tuneboard.mjs', import.meta.url));
   let stopping = false;
   const children = new Set<ChildProcess>();
@@ -131,8 +125,8 @@ const LOCAL_WORKER_TOKEN = 'local worker';
 
 /** On an empty database, the first user, team and owner token. The embedded default keeps the token in a file beside the data. */
 async function bootstrapIfEmpty(store: Store, dataDir: string): Promise<{ token: string; savedTo?: string } | null> {
-  if (await hasAnyUser(store)) return null;
-  const result = await bootstrap(store);
+  const result = await createFirstUser(store);
+  if (!result) return null;
   if (store.kind !== 'pglite') return { token: result.token };
   const savedTo = join(dirname(dataDir), 'admin-token.json');
   mkdirSync(dirname(savedTo), { recursive: true });

@@ -1,4 +1,4 @@
-import { rateLimits, type Store } from '@tuneboard/db';
+import { rateLimitStore, type Store } from '@tuneboard/db';
 import type { Logger } from 'pino';
 import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -47,14 +47,14 @@ export class RateLimits {
     settings: RateLimitSettings,
     private readonly logger: Logger,
   ) {
+    const shared = rateLimitStore.sharedCounters(store);
     const limiter = (keyPrefix: string, points: number): RateLimiterAbstract | null => {
       if (points <= 0) return null;
       const options = { keyPrefix, points, duration: WINDOW_SECONDS };
-      if (store.kind !== 'postgres') return new RateLimiterMemory(options);
+      if (!shared) return new RateLimiterMemory(options);
       return new RateLimiterDrizzle({
         ...options,
-        storeClient: store.db,
-        schema: rateLimits,
+        ...shared,
         inMemoryBlockOnConsumed: points,
         insuranceLimiter: new RateLimiterMemory(options),
       });

@@ -1,9 +1,8 @@
-import { apiTokens, memberships, projects, type Role } from '@tuneboard/db';
-import { and, eq, isNull } from 'drizzle-orm';
-import { badUserInput, notFound } from '../services/errors';
+import type { Role } from '@tuneboard/db';
 import type { Resolvers } from '../generated/resolvers-types';
 import { requireTeam, requireActor } from '../services/access';
-import { AccountError, createTeam, issueSubscriptionTicket, issueToken } from '../services/accounts';
+import { createTeam, createToken, issueSubscriptionTicket, listTeams, listTokens, revokeToken, teamMembers } from '../services/accounts';
+import { listProjects } from '../services/projects';
 
 export const typeDefs = /* GraphQL */ `
   enum Role {
@@ -84,82 +83,27 @@ export const fromRole = (role: 'OWNER' | 'MEMBER' | 'VIEWER') => role.toLowerCas
 export const resolvers: Resolvers = {
   Query: {
     viewer: (_parent, _args, ctx) => requireActor(ctx),
-    teams: async (_parent, _args, ctx) => {
-      const viewer = requireActor(ctx);
-      const rows = await Promise.all([...viewer.roles.keys()].map((id) => ctx.loaders.team.load(id)));
-      return rows.filter((team) => team !== null).sort((a, b) => a.name.localeCompare(b.name));
-    },
+    teams: (_parent, _args, ctx) => listTeams(ctx),
   },
   Viewer: {
     id: (viewer) => viewer.userId,
-    teams: async (viewer, _args, ctx) => {
-      const rows = await Promise.all([...viewer.roles.keys()].map((id) => ctx.loaders.team.load(id)));
-      return rows.filter((team) => team !== null).sort((a, b) => a.name.localeCompare(b.name));
-    },
-    // Subscription tickets are the dashboard's plumbing, not tokens a person manages.
-    tokens: (viewer, _args, ctx) =>
-      ctx.store.db
-        .select()
-        .from(apiTokens)
-        .where(and(eq(apiTokens.userId, viewer.userId), eq(apiTokens.scope, 'all')))
-        .orderBy(apiTokens.createdAt),
+    // The parent is the actor itself.
+    teams: (_viewer, _args, ctx) => listTeams(ctx),
+    tokens: (_viewer, _args, ctx) => listTokens(ctx),
   },
   Team: {
     role: (team, _args, ctx) => toRole(requireTeam(ctx, team.id, 'read', 'Team', team.id)),
-    members: async (team, _args, ctx) => {
-      requireTeam(ctx, team.id, 'read', 'Team', team.id);
-      const rows = await ctx.store.db.select().from(memberships).where(eq(memberships.teamId, team.id)).orderBy(memberships.createdAt);
-      return rows.map((row) => ({ userId: row.userId, role: row.role }));
-    },
-    projects: (team, _args, ctx) => {
-      requireTeam(ctx, team.id, 'read', 'Team', team.id);
-      return ctx.store.db
-        .select()
-        .from(projects)
-        .where(and(eq(projects.teamId, team.id), isNull(projects.deletedAt)))
-        .orderBy(projects.name);
-    },
+    members: (team, _args, ctx) => teamMembers(ctx, team.id),
+    projects: (team, _args, ctx) => listProjects(ctx, team.id),
   },
   TeamMember: {
     user: async (member, _args, ctx) => (await ctx.loaders.user.load(member.userId))!,
     role: (member) => toRole(member.role),
   },
   Mutation: {
-    createTeam: async (_parent, { name }, ctx) => {
-      const viewer = requireActor(ctx);
-      let team;
-      try {
-        team = await createTeam(ctx.store, name, viewer.userId);
-      } catch (error) {
-        if (error instanceof AccountError) throw badUserInput(error.message, [{ path: 'name', message: 'must have 1 to 100 characters' }]);
-        throw error;
-      }
-      // The viewer was built before the team existed; later resolvers in this request must see the new role.
-      (viewer.roles as Map<string, Role>).set(team.id, 'owner');
-      return team;
-    },
-    createToken: async (_parent, { name }, ctx) => {
-      const viewer = requireActor(ctx);
-      if (name.trim() === '') throw badUserInput('A token needs a name', [{ path: 'name', message: 'must not be empty' }]);
-      const issued = await issueToken(ctx.store, viewer.userId, name.trim());
-      const [apiToken] = await ctx.store.db.select().from(apiTokens).where(eq(apiTokens.id, issued.id));
-      return { token: issued.token, apiToken: apiToken! };
-    },
-    createSubscriptionTicket: (_parent, _args, ctx) => issueSubscriptionTicket(ctx.store, requireActor(ctx)),
-    revokeToken: async (_parent, { id }, ctx) => {
-      const viewer = requireActor(ctx);
-      const [token] = await ctx.store.db
-        .update(apiTokens)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, viewer.userId)))
-        .returning()
-        .catch(() => []);
-      if (!token) throw notFound('Token', id);
-      // Open subscriptions end now (here before answering, on other replicas through NOTIFY), not at the
-      // next periodic re-check.
-      await ctx.events.publishTokenRevoked(viewer.userId);
-      return token;
-    },
+    createTeam: (_parent, { name }, ctx) => createTeam(ctx, name),
+    createToken: (_parent, { name }, ctx) => createToken(ctx, name),
+    createSubscriptionTicket: (_parent, _args, ctx) => issueSubscriptionTicket(ctx),
+    revokeToken: (_parent, { id }, ctx) => revokeToken(ctx, id),
   },
 };
-

@@ -1,8 +1,5 @@
-import type { Role } from '@tuneboard/db';
-import { badUserInput, notFound } from '../services/errors';
 import type { Resolvers } from '../generated/resolvers-types';
-import { isUuid, requireTeam, requireActor } from '../services/access';
-import { acceptInvitation, createInvitation, findInvitation, InvitationError, invitationStatus, revokeInvitation, teamInvitations } from '../services/invitations';
+import { acceptInvitation, createInvitation, invitationStatus, revokeInvitation, teamInvitations } from '../services/invitations';
 import { fromRole, toRole } from './account';
 
 export const typeDefs = /* GraphQL */ `
@@ -59,10 +56,7 @@ export const typeDefs = /* GraphQL */ `
 
 export const resolvers: Resolvers = {
   Team: {
-    invitations: (team, _args, ctx) => {
-      requireTeam(ctx, team.id, 'admin', 'Team', team.id);
-      return teamInvitations(ctx.store, team.id);
-    },
+    invitations: (team, _args, ctx) => teamInvitations(ctx, team.id),
   },
   Invitation: {
     team: async (invitation, _args, ctx) => (await ctx.loaders.team.load(invitation.teamId))!,
@@ -72,30 +66,9 @@ export const resolvers: Resolvers = {
     status: (invitation) => invitationStatus(invitation),
   },
   Mutation: {
-    createInvitation: async (_parent, { teamId, role, email, expiresInHours }, ctx) => {
-      requireTeam(ctx, teamId, 'admin', 'Team', teamId);
-      try {
-        return await createInvitation(ctx.store, { teamId, role: fromRole(role), email, invitedBy: ctx.actor!.userId, expiresInHours });
-      } catch (error) {
-        if (error instanceof InvitationError) throw badUserInput(error.message, [{ path: error.path, message: error.message }]);
-        throw error;
-      }
-    },
-    acceptInvitation: async (_parent, { token }, ctx) => {
-      const viewer = requireActor(ctx);
-      const accepted = await acceptInvitation(ctx.store, token, { id: viewer.userId, email: viewer.email });
-      // One answer for every reason, and no echo of the secret.
-      if (!accepted) throw notFound('Invitation', '(this token)');
-      // Later resolvers in this request (the team's role, projects) must see the membership.
-      (viewer.roles as Map<string, Role>).set(accepted.teamId, accepted.role);
-      return (await ctx.loaders.team.load(accepted.teamId))!;
-    },
-    revokeInvitation: async (_parent, { id }, ctx) => {
-      requireActor(ctx);
-      const invitation = isUuid(id) ? await findInvitation(ctx.store, id) : null;
-      if (!invitation) throw notFound('Invitation', id);
-      requireTeam(ctx, invitation.teamId, 'admin', 'Invitation', id);
-      return (await revokeInvitation(ctx.store, id))!;
-    },
+    createInvitation: (_parent, { teamId, role, email, expiresInHours }, ctx) =>
+      createInvitation(ctx, { teamId, role: fromRole(role), email, expiresInHours }),
+    acceptInvitation: (_parent, { token }, ctx) => acceptInvitation(ctx, token),
+    revokeInvitation: (_parent, { id }, ctx) => revokeInvitation(ctx, id),
   },
 };

@@ -1,8 +1,8 @@
-import { apiTokens, memberships, teams, users, type Role, type Store, type TokenScope } from '@tuneboard/db';
-import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { accountStore, inTransaction, type ApiToken, type Handle, type Role, type Store, type Team, type TokenScope } from '@tuneboard/db';
 import { createHash, randomBytes } from 'node:crypto';
-import { unauthenticated } from './errors';
+import { isUuid, requireActor, requireTeam } from './access';
+import { conflict, DomainError, invalid, notFound, unauthenticated } from './errors';
+import type { Scope } from './scope';
 
 /** Users, teams, memberships and API tokens: shared by the resolvers, `npm start` and the CLI. */
 
@@ -23,13 +23,15 @@ function newTokenSecret(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
-export async function issueToken(store: Store, userId: string, name: string): Promise<IssuedToken> {
+export async function issueToken(handle: Handle, userId: string, name: string): Promise<IssuedToken & { apiToken: ApiToken }> {
   const token = newTokenSecret();
-  const [row] = await store.db
-    .insert(apiTokens)
-    .values({ userId, name, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) })
-    .returning({ id: apiTokens.id });
-  return { id: row!.id, name, token };
+  const apiToken = await accountStore.insertToken(handle, { userId, name, ...storedForm(token) });
+  return { id: apiToken.id, name, token, apiToken };
+}
+
+/** What is kept of a secret: its hash, and its first characters to tell tokens apart. */
+function storedForm(token: string): { tokenHash: string; prefix: string } {
+  return { tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) };
 }
 
 const lastRecordedUse = new Map<string, number>();
@@ -47,7 +49,7 @@ function recordTokenUse(store: Store, tokenId: string): void {
   if (lastRecordedUse.size >= TOKEN_USES_REMEMBERED)
     for (const [id, at] of lastRecordedUse) if (now - at >= TOKEN_USE_RESOLUTION_MS) lastRecordedUse.delete(id);
   lastRecordedUse.set(tokenId, now);
-  store.query('update api_tokens set last_used_at = now() where id = $1', [tokenId]).catch(() => {});
+  accountStore.recordTokenUse(store, tokenId).catch(() => {});
 }
 
 export interface Actor {
@@ -67,49 +69,21 @@ export interface Actor {
  */
 export type TokenUse = 'http' | 'socket-connect' | 'socket';
 
-const parentTokens = alias(apiTokens, 'parent_token');
-
 /**
  * The viewer a token belongs to, or null for an unknown, revoked or expired token, or a ticket whose parent
  * token is revoked, expired or gone. A ticket presented over HTTP is refused with a message saying why.
  */
 export async function authenticate(store: Store, token: string, use: TokenUse): Promise<Actor | null> {
-  const now = new Date();
-  const unexpired = or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now));
-  const rows = await store.db
-    .select({
-      userId: users.id,
-      email: users.email,
-      tokenId: apiTokens.id,
-      scope: apiTokens.scope,
-      teamId: memberships.teamId,
-      role: memberships.role,
-    })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .leftJoin(parentTokens, eq(parentTokens.id, apiTokens.parentId))
-    .leftJoin(memberships, eq(memberships.userId, users.id))
-    .where(
-      and(
-        eq(apiTokens.tokenHash, hashToken(token)),
-        isNull(apiTokens.revokedAt),
-        use === 'socket' ? or(eq(apiTokens.scope, 'subscribe'), unexpired) : unexpired,
-        or(
-          isNull(apiTokens.parentId),
-          and(isNull(parentTokens.revokedAt), or(isNull(parentTokens.expiresAt), gt(parentTokens.expiresAt, now))),
-        ),
-      ),
-    );
-  const first = rows[0];
-  if (!first) return null;
-  if (first.scope === 'subscribe' && use === 'http')
+  const holder = await accountStore.tokenHolder(store, hashToken(token), { expiredTicketsPass: use === 'socket' });
+  if (!holder) return null;
+  if (holder.scope === 'subscribe' && use === 'http')
     throw unauthenticated(
       'This token is a subscription ticket: it only opens WebSocket subscriptions. Send a full API token over HTTP.',
     );
-  recordTokenUse(store, first.tokenId);
+  recordTokenUse(store, holder.tokenId);
   const roles = new Map<string, Role>();
-  for (const row of rows) if (row.teamId && row.role) roles.set(row.teamId, row.role);
-  return { userId: first.userId, email: first.email, tokenId: first.tokenId, scope: first.scope, roles };
+  for (const membership of holder.memberships) roles.set(membership.teamId, membership.role);
+  return { userId: holder.userId, email: holder.email, tokenId: holder.tokenId, scope: holder.scope, roles };
 }
 
 /** How long a subscription ticket may be used to open a WebSocket. */
@@ -126,101 +100,103 @@ export interface SubscriptionTicket {
 }
 
 /**
- * A short-lived ticket that opens WebSocket subscriptions as the viewer, and nothing else: the dashboard hands
+ * A short-lived ticket that opens WebSocket subscriptions as the actor, and nothing else: the dashboard hands
  * it to the browser so the browser never holds the long-lived token. It dies with the token that minted it.
  */
-export async function issueSubscriptionTicket(store: Store, viewer: Actor): Promise<SubscriptionTicket> {
+export async function issueSubscriptionTicket(scope: Scope): Promise<SubscriptionTicket> {
+  const viewer = requireActor(scope);
   if (viewer.scope !== 'all') throw unauthenticated('Only a full API token can create subscription tickets');
   const token = newTokenSecret();
   const expiresAt = new Date(Date.now() + SUBSCRIPTION_TICKET_SECONDS * 1000);
-  await store.db.transaction(async (tx) => {
-    // Tickets are minted on every (re)connect; the dead ones go here so they do not pile up.
-    await tx
-      .delete(apiTokens)
-      .where(
-        and(
-          eq(apiTokens.userId, viewer.userId),
-          eq(apiTokens.scope, 'subscribe'),
-          lt(apiTokens.expiresAt, new Date()),
-          lt(sql`coalesce(${apiTokens.lastUsedAt}, ${apiTokens.createdAt})`, new Date(Date.now() - EXPIRED_TICKET_IDLE_SECONDS * 1000)),
-        ),
-      );
-    await tx.insert(apiTokens).values({
-      userId: viewer.userId,
-      name: 'subscription ticket',
-      tokenHash: hashToken(token),
-      prefix: token.slice(0, TOKEN_PREFIX.length + 6),
-      scope: 'subscribe',
-      expiresAt,
-      parentId: viewer.tokenId,
-    });
+  await accountStore.insertSubscriptionTicket(scope.store, {
+    userId: viewer.userId,
+    name: 'subscription ticket',
+    ...storedForm(token),
+    parentId: viewer.tokenId,
+    expiresAt,
+    idleSince: new Date(Date.now() - EXPIRED_TICKET_IDLE_SECONDS * 1000),
   });
   return { token, expiresAt };
 }
 
-/** The e-mail trimmed, or an AccountError saying it is not one. */
+/** The actor's own API tokens (never the secrets); subscription tickets are the dashboard's plumbing, left out. */
+export function listTokens(scope: Scope): Promise<ApiToken[]> {
+  return accountStore.fullTokensOfUser(scope.store, requireActor(scope).userId);
+}
+
+/** A new API token for the actor: the secret is in the answer, once. */
+export async function createToken(scope: Scope, name: string): Promise<{ token: string; apiToken: ApiToken }> {
+  const viewer = requireActor(scope);
+  if (name.trim() === '') throw invalid('A token needs a name', [{ path: 'name', message: 'must not be empty' }]);
+  const issued = await issueToken(scope.store, viewer.userId, name.trim());
+  return { token: issued.token, apiToken: issued.apiToken };
+}
+
+/** Revokes one of the actor's tokens; the subscriptions it opened end now. */
+export async function revokeToken(scope: Scope, id: string): Promise<ApiToken> {
+  const viewer = requireActor(scope);
+  const token = isUuid(id) ? await accountStore.revokeTokenOfUser(scope.store, viewer.userId, id) : null;
+  if (!token) throw notFound('Token', id);
+  // Open subscriptions end now (here before answering, on other replicas through NOTIFY), not at the
+  // next periodic re-check.
+  await scope.events.publishTokenRevoked(viewer.userId);
+  return token;
+}
+
+/** The e-mail trimmed, or BAD_USER_INPUT saying it is not one. */
 export function validateEmail(email: string): string {
   const normalized = email.trim();
-  if (!/^[^@\s]+@[^@\s]+$/.test(normalized) || normalized.length > 320) throw new AccountError(`"${email}" is not an email address`);
+  if (!/^[^@\s]+@[^@\s]+$/.test(normalized) || normalized.length > 320) {
+    const message = `"${email}" is not an email address`;
+    throw invalid(message, [{ path: 'email', message }]);
+  }
   return normalized;
-}
-
-export async function findOrCreateUser(store: Store, email: string, name?: string): Promise<{ id: string; email: string; created: boolean }> {
-  const normalized = validateEmail(email);
-  const [existing] = await store.db.select().from(users).where(sql`lower(${users.email}) = lower(${normalized})`);
-  if (existing) return { id: existing.id, email: existing.email, created: false };
-  const [created] = await store.db.insert(users).values({ email: normalized, name: name ?? null }).returning();
-  return { id: created!.id, email: created!.email, created: true };
-}
-
-/** Teams named `name` (names are not unique), oldest first. */
-export async function teamsNamed(store: Store, name: string) {
-  return store.db
-    .select({ id: teams.id, name: teams.name, createdAt: teams.createdAt, members: sql<number>`(select count(*)::int from memberships m where m.team_id = ${teams.id})` })
-    .from(teams)
-    .where(sql`lower(${teams.name}) = lower(${name.trim()})`)
-    .orderBy(teams.createdAt);
 }
 
 export function validateTeamName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 100) throw new AccountError('A team name must have 1 to 100 characters');
+  if (trimmed === '' || trimmed.length > 100)
+    throw invalid('A team name must have 1 to 100 characters', [{ path: 'name', message: 'must have 1 to 100 characters' }]);
   return trimmed;
 }
 
-/** A new team owned by `ownerId`, whatever other teams are called: names are not unique, teams are found by id. */
-export async function createTeam(store: Store, name: string, ownerId: string) {
-  const trimmed = validateTeamName(name);
-  return store.db.transaction(async (tx) => {
-    const [team] = await tx.insert(teams).values({ name: trimmed }).returning();
-    await tx.insert(memberships).values({ userId: ownerId, teamId: team!.id, role: 'owner' });
-    return team!;
-  });
+/** The actor's teams, by name. */
+export async function listTeams(scope: Scope): Promise<Team[]> {
+  const viewer = requireActor(scope);
+  const rows = await Promise.all([...viewer.roles.keys()].map((id) => scope.loaders.team.load(id)));
+  return rows.filter((team) => team !== null).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export async function addMember(store: Store, userId: string, teamId: string, role: Role): Promise<void> {
-  await store.db
-    .insert(memberships)
-    .values({ userId, teamId, role })
-    .onConflictDoUpdate({ target: [memberships.userId, memberships.teamId], set: { role } });
+/** The members of a team the actor is in, in the order they joined. */
+export async function teamMembers(scope: Scope, teamId: string): Promise<{ userId: string; role: Role }[]> {
+  requireTeam(scope, teamId, 'read', 'Team', teamId);
+  const rows = await accountStore.membersOfTeam(scope.store, teamId);
+  return rows.map((row) => ({ userId: row.userId, role: row.role }));
 }
 
-export class AccountError extends Error {
-  override name = 'AccountError';
+/** A new team owned by the actor, whatever other teams are called: names are not unique, teams are found by id. */
+export async function createTeam(scope: Scope, name: string): Promise<Team> {
+  const viewer = requireActor(scope);
+  const team = await accountStore.createTeamWithOwner(scope.store, validateTeamName(name), viewer.userId);
+  // The actor was built before the team existed; later steps of this request must see the new role.
+  (viewer.roles as Map<string, Role>).set(team.id, 'owner');
+  return team;
 }
 
 /** `--team NAME` named teams that exist already: joining one must be asked for by id, never happen silently. */
-export class TeamNameTakenError extends AccountError {
+export class TeamNameTakenError extends DomainError {
   constructor(
     readonly teamName: string,
-    readonly existing: { id: string; name: string; createdAt: Date; members: number }[],
+    readonly existing: accountStore.TeamWithMemberCount[],
   ) {
     super(
+      'CONFLICT',
       `${existing.length === 1 ? 'A team' : `${existing.length} teams`} named "${teamName}" already exist${existing.length === 1 ? 's' : ''}: ` +
         existing.map((team) => `${team.id} ("${team.name}", created ${team.createdAt.toISOString()}, ${team.members} member${team.members === 1 ? '' : 's'})`).join('; ') +
         '. Nobody joins an existing team by its name. To add the user to one of these, pass --team-id <id> instead of --team; ' +
         'to create another team with this name anyway, add --new-team.',
     );
+    this.name = 'TeamNameTakenError';
   }
 }
 
@@ -237,43 +213,89 @@ export interface NewUserInput {
   joinExisting?: boolean;
 }
 
+export interface CreatedUser {
+  user: { id: string; email: string };
+  team: { id: string; name: string };
+  token: string;
+}
+
 /**
  * A user (created when new) in a team, with a fresh token: what `tuneboard user create` prints. Whoever runs it
  * holds the database, so this is the administrator's act; still, a team is joined only when named by id (or
- * `joinExisting`), so a team squatting a name never gains a member by accident.
+ * `joinExisting`), so a team squatting a name never gains a member by accident. All or nothing: one transaction.
  */
-export async function createUserWithToken(store: Store, input: NewUserInput) {
-  validateEmail(input.email);
+export async function createUserWithToken(store: Store, input: NewUserInput): Promise<CreatedUser> {
+  return inTransaction(store, (tx) => createUserWithTokenIn(tx, input));
+}
+
+async function createUserWithTokenIn(tx: Handle, input: NewUserInput): Promise<CreatedUser> {
+  const email = validateEmail(input.email);
   let team: { id: string; name: string };
   let created = false;
   if (input.teamId !== undefined) {
-    const [found] = /^[0-9a-f-]{36}$/i.test(input.teamId) ? await store.db.select().from(teams).where(eq(teams.id, input.teamId)) : [];
-    if (!found) throw new AccountError(`No team with the id ${input.teamId}`);
+    const found = /^[0-9a-f-]{36}$/i.test(input.teamId) ? await accountStore.teamById(tx, input.teamId) : null;
+    if (!found) throw new DomainError('NOT_FOUND', `No team with the id ${input.teamId}`);
     team = found;
   } else {
     const name = validateTeamName(input.team ?? '');
-    const existing = input.newTeam ? [] : await teamsNamed(store, name);
+    const existing = input.newTeam ? [] : await accountStore.teamsNamed(tx, name);
     if (existing.length === 1 && input.joinExisting) team = existing[0]!;
     else if (existing.length > 0) throw new TeamNameTakenError(name, existing);
     else {
-      [team] = (await store.db.insert(teams).values({ name }).returning()) as [typeof teams.$inferSelect];
+      team = await accountStore.createTeam(tx, name);
       created = true;
     }
   }
-  const user = await findOrCreateUser(store, input.email);
+  const { user } = await accountStore.findOrCreateUser(tx, { email });
   // The first member of a new team owns it.
-  await addMember(store, user.id, team.id, input.role ?? (created ? 'owner' : 'member'));
-  const token = await issueToken(store, user.id, 'cli');
+  await accountStore.setMembership(tx, { userId: user.id, teamId: team.id, role: input.role ?? (created ? 'owner' : 'member') });
+  const token = await issueToken(tx, user.id, 'cli');
   return { user: { id: user.id, email: user.email }, team: { id: team.id, name: team.name }, token: token.token };
 }
 
-export async function hasAnyUser(store: Store): Promise<boolean> {
-  const [row] = await store.db.select({ id: users.id }).from(users).limit(1);
-  return row !== undefined;
+export function hasAnyUser(store: Store): Promise<boolean> {
+  return accountStore.hasAnyUser(store);
 }
 
-/** The first user, team and owner token of an empty installation; refuses when users exist. */
-export async function bootstrap(store: Store, input: { email?: string; team?: string } = {}) {
-  if (await hasAnyUser(store)) throw new AccountError('This Tuneboard already has users; use `tuneboard user create` or `tuneboard token create`.');
-  return createUserWithToken(store, { email: input.email ?? 'admin@localhost', team: input.team ?? 'default', role: 'owner' });
+/**
+ * The first user, team and owner token of an empty installation, or null when users exist. Two processes
+ * starting on the same empty database create one first user between them.
+ */
+export async function createFirstUser(store: Store, input: { email?: string; team?: string } = {}): Promise<CreatedUser | null> {
+  // The common case, every later start, without taking the lock.
+  if (await accountStore.hasAnyUser(store)) return null;
+  return inTransaction(store, async (tx) => {
+    if (!(await accountStore.claimEmptyInstallation(tx))) return null;
+    return createUserWithTokenIn(tx, { email: input.email ?? 'admin@localhost', team: input.team ?? 'default', role: 'owner' });
+  });
+}
+
+/** `tuneboard admin bootstrap`: as `createFirstUser`, but refuses when users exist. */
+export async function bootstrap(store: Store, input: { email?: string; team?: string } = {}): Promise<CreatedUser> {
+  const created = await createFirstUser(store, input);
+  if (!created) throw conflict('This Tuneboard already has users; use `tuneboard user create` or `tuneboard token create`.');
+  return created;
+}
+
+/** A new token for the user with this e-mail (`tuneboard token create`), or null when there is no such user. */
+export async function issueTokenForEmail(
+  store: Store,
+  email: string,
+  name: string,
+): Promise<{ user: { id: string; email: string }; token: string; name: string } | null> {
+  const user = await accountStore.userByEmail(store, email);
+  if (!user) return null;
+  const token = await issueToken(store, user.id, name);
+  return { user: { id: user.id, email: user.email }, token: token.token, name: token.name };
+}
+
+/**
+ * A token for the local workers `tuneboard start` runs, held by the first user; null when there is none. One
+ * per start: the previous ones of this name are revoked, so they do not pile up.
+ */
+export async function issueLocalWorkerToken(store: Store, name: string): Promise<string | null> {
+  const owner = await accountStore.firstUser(store);
+  if (!owner) return null;
+  await accountStore.revokeTokensNamed(store, owner.id, name);
+  return (await issueToken(store, owner.id, name)).token;
 }

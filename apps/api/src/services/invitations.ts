@@ -1,7 +1,9 @@
-import { invitations, type Role, type Store } from '@tuneboard/db';
-import { desc, eq } from 'drizzle-orm';
+import { invitationStore, type Invitation, type Role, type Team } from '@tuneboard/db';
 import { randomBytes } from 'node:crypto';
 import { hashToken, validateEmail } from './accounts';
+import { isUuid, requireActor, requireTeam } from './access';
+import { invalid, notFound } from './errors';
+import type { Scope } from './scope';
 
 /**
  * Membership needs the invited person's consent: an owner creates an invitation (a secret shown once, only its
@@ -12,91 +14,62 @@ import { hashToken, validateEmail } from './accounts';
 const INVITATION_PREFIX = 'tbi_';
 export const DEFAULT_INVITATION_HOURS = 72;
 export const MAX_INVITATION_HOURS = 30 * 24;
+const MAX_LISTED_INVITATIONS = 200;
 
-export type Invitation = typeof invitations.$inferSelect;
+export type { Invitation };
 
-export class InvitationError extends Error {
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-    this.name = 'InvitationError';
-  }
-}
-
+/** An invitation to a team the actor owns; the secret is in the answer, once. */
 export async function createInvitation(
-  store: Store,
-  input: { teamId: string; role: Role; email?: string | null; invitedBy: string; expiresInHours?: number | null },
+  scope: Scope,
+  input: { teamId: string; role: Role; email?: string | null; expiresInHours?: number | null },
 ): Promise<{ token: string; invitation: Invitation }> {
+  requireTeam(scope, input.teamId, 'admin', 'Team', input.teamId);
   const hours = input.expiresInHours ?? DEFAULT_INVITATION_HOURS;
-  if (!Number.isInteger(hours) || hours < 1 || hours > MAX_INVITATION_HOURS)
-    throw new InvitationError(`An invitation lasts 1 to ${MAX_INVITATION_HOURS} hours, not ${hours}`, 'expiresInHours');
-  let email: string | null = null;
-  if (input.email != null) {
-    try {
-      email = validateEmail(input.email);
-    } catch (error) {
-      throw new InvitationError((error as Error).message, 'email');
-    }
+  if (!Number.isInteger(hours) || hours < 1 || hours > MAX_INVITATION_HOURS) {
+    const message = `An invitation lasts 1 to ${MAX_INVITATION_HOURS} hours, not ${hours}`;
+    throw invalid(message, [{ path: 'expiresInHours', message }]);
   }
+  const email = input.email != null ? validateEmail(input.email) : null;
   const token = INVITATION_PREFIX + randomBytes(32).toString('base64url');
-  const [invitation] = await store.db
-    .insert(invitations)
-    .values({
-      teamId: input.teamId,
-      role: input.role,
-      email,
-      tokenHash: hashToken(token),
-      invitedBy: input.invitedBy,
-      expiresAt: new Date(Date.now() + hours * 3_600_000),
-    })
-    .returning();
-  return { token, invitation: invitation! };
+  const invitation = await invitationStore.createInvitation(scope.store, {
+    teamId: input.teamId,
+    role: input.role,
+    email,
+    tokenHash: hashToken(token),
+    invitedBy: requireActor(scope).userId,
+    expiresAt: new Date(Date.now() + hours * 3_600_000),
+  });
+  return { token, invitation };
 }
-
-const ROLE_RANK = `array['owner', 'member', 'viewer']`;
 
 /**
- * Makes the user a member of the invitation's team, once. Returns null for every invitation that cannot be
- * accepted (unknown, expired, revoked, used, or for another e-mail), so a caller cannot tell these apart. A user
- * already in the team keeps the stronger of their role and the invited one.
+ * Makes the actor a member of the invitation's team, once, and returns the team. Every invitation that cannot be
+ * accepted (unknown, expired, revoked, used, or for another e-mail) is the same NOT_FOUND, so a caller cannot
+ * tell these apart. A user already in the team keeps the stronger of their role and the invited one.
  */
-export async function acceptInvitation(store: Store, token: string, user: { id: string; email: string }): Promise<{ teamId: string; role: Role } | null> {
-  return store.transaction(async (query) => {
-    const [accepted] = await query<{ team_id: string; role: Role }>(
-      `update invitations set accepted_by = $2, accepted_at = now()
-       where token_hash = $1 and accepted_at is null and revoked_at is null and expires_at > now()
-         and (email is null or lower(email) = lower($3))
-       returning team_id, role`,
-      [hashToken(token), user.id, user.email],
-    );
-    if (!accepted) return null;
-    const [membership] = await query<{ role: Role }>(
-      `insert into memberships (user_id, team_id, role) values ($1, $2, $3)
-       on conflict (user_id, team_id) do update set role = case
-         when array_position(${ROLE_RANK}, excluded.role) < array_position(${ROLE_RANK}, memberships.role) then excluded.role
-         else memberships.role end
-       returning role`,
-      [user.id, accepted.team_id, accepted.role],
-    );
-    return { teamId: accepted.team_id, role: membership!.role };
-  });
+export async function acceptInvitation(scope: Scope, token: string): Promise<Team> {
+  const viewer = requireActor(scope);
+  const accepted = await invitationStore.acceptInvitation(scope.store, { tokenHash: hashToken(token), userId: viewer.userId, email: viewer.email });
+  // One answer for every reason, and no echo of the secret.
+  if (!accepted) throw notFound('Invitation', '(this token)');
+  // Later steps of this request (the team's role, projects) must see the membership.
+  (viewer.roles as Map<string, Role>).set(accepted.teamId, accepted.role);
+  return (await scope.loaders.team.load(accepted.teamId))!;
 }
 
-export async function findInvitation(store: Store, id: string): Promise<Invitation | null> {
-  const [invitation] = await store.db.select().from(invitations).where(eq(invitations.id, id));
-  return invitation ?? null;
+/** Revokes a pending invitation of a team the actor owns; an accepted or already revoked one is returned unchanged. */
+export async function revokeInvitation(scope: Scope, id: string): Promise<Invitation> {
+  requireActor(scope);
+  const invitation = isUuid(id) ? await invitationStore.invitationById(scope.store, id) : null;
+  if (!invitation) throw notFound('Invitation', id);
+  requireTeam(scope, invitation.teamId, 'admin', 'Invitation', id);
+  return (await invitationStore.revokeInvitation(scope.store, id))!;
 }
 
-/** Revokes a pending invitation; an accepted or already revoked one is returned unchanged. */
-export async function revokeInvitation(store: Store, id: string): Promise<Invitation | null> {
-  await store.query(`update invitations set revoked_at = now() where id = $1 and accepted_at is null and revoked_at is null`, [id]);
-  return findInvitation(store, id);
-}
-
-export async function teamInvitations(store: Store, teamId: string, limit = 200): Promise<Invitation[]> {
-  return store.db.select().from(invitations).where(eq(invitations.teamId, teamId)).orderBy(desc(invitations.createdAt)).limit(limit);
+/** The invitations of a team the actor owns, newest first. */
+export async function teamInvitations(scope: Scope, teamId: string): Promise<Invitation[]> {
+  requireTeam(scope, teamId, 'admin', 'Team', teamId);
+  return invitationStore.invitationsOfTeam(scope.store, teamId, MAX_LISTED_INVITATIONS);
 }
 
 export function invitationStatus(invitation: Invitation, now = Date.now()): 'PENDING' | 'ACCEPTED' | 'REVOKED' | 'EXPIRED' {

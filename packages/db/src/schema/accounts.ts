@@ -108,5 +108,6 @@ export const invitations = pgTable(
 
 export type User = typeof users.$inferSelect;
 export type Team = typeof teams.$inferSelect;
+export type Membership = typeof memberships.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type Invitation = typeof invitations.$inferSelect;

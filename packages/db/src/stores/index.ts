@@ -5,11 +5,13 @@
  * values, and returns rows; it knows nothing of actors, permissions or GraphQL — services do that.
  */
 export { inTransaction, type Handle } from './handle';
+export { pingStore } from './health';
 export * as accountStore from './accounts';
 export * as eventStore from './events';
 export * as findingStore from './findings';
+export * as invitationStore from './invitations';
 export * as metricStore from './metrics/index';
 export * as projectStore from './projects';
-export * as runStore from './runs';
-export { pingStore } from './health';
 export * as queueStore from './queue';
+export * as rateLimitStore from './rate-limits';
+export * as runStore from './runs';
