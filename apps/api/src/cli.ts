@@ -91,7 +91,7 @@ async function run(argv: string[]): Promise<unknown> {
       await runWorker({ client, signal: stop.signal, ...(values.name ? { name: values.name } : {}), ...(teamIds?.length ? { teamIds } : {}) });
       // Its run is handed back by now. Leave at once: the IPC channel to `tuneboard start` and the metric
       // buffer's retries of the released run would otherwise keep the process (and so the API's shutdown) waiting.
-      process.exit(0);
+      return process.exit(0);
     }
     case 'admin bootstrap':
       return withStore((store) => bootstrap(store, { email: values.email, team: single(values.team, '--team') }));

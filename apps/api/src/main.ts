@@ -6,7 +6,7 @@ import { createFirstUser, issueLocalWorkerToken } from './services/accounts';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
-import { readEnv, type Env } from './env';
+import { childEnv, readEnv, type Env } from './env';
 import { startServer, type RunningServer } from './server';
 
 /** `tuneboard start`: migrate, bootstrap an empty installation, serve. What `npm start` runs. */
@@ -98,7 +98,7 @@ async function startLocalWorkers(store: Store, apiUrl: string, count: number, lo
   const spawnWorker = (index: number) => {
     const child = spawn(process.execPath, [bin, 'worker', '--name', `local-${index}`], {
       // Registered for the owner's teams as of each worker start (a setting meant for remote workers is not inherited).
-      env: { ...process.env, TUNEBOARD_API_URL: apiUrl, TUNEBOARD_TOKEN: token, TUNEBOARD_WORKER_TEAMS: '' },
+      env: childEnv({ TUNEBOARD_API_URL: apiUrl, TUNEBOARD_TOKEN: token, TUNEBOARD_WORKER_TEAMS: '' }),
       // The IPC channel closes when this process dies, however it dies (even SIGKILL): the worker then exits.
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
