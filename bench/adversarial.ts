@@ -68,7 +68,10 @@ interface Seeded {
 async function seed(store: Store): Promise<Seeded> {
   const user = await accounts.createUserWithToken(store, { email: 'bystander@localhost', team: 'bench' });
   const attackerTokens: string[] = [];
-  for (let i = 0; i < 10; i++) attackerTokens.push((await accounts.createUserWithToken(store, { email: `attacker${i}@localhost`, team: 'bench', role: 'viewer', joinExisting: true })).token);
+  for (let i = 0; i < 10; i++)
+    attackerTokens.push(
+      (await accounts.createUserWithToken(store, { email: `attacker${i}@localhost`, team: 'bench', role: 'viewer', joinExisting: true })).token,
+    );
   const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'adversarial') returning id`, [user.team.id]);
   const projectId = project!.id;
   // Finished runs with a realistic set of hyperparameters (about 20 paths) and four metric summaries each.
@@ -86,23 +89,39 @@ async function seed(store: Store): Promise<Seeded> {
   );
   const runIds = runs.map((r) => r.id);
   for (const [i, runId] of runIds.entries())
-    await metricStore.appendMetrics(store, runId, ['test.accuracy', 'test.loss', 'train.loss', 'train.accuracy'].map((key, k) => ({ key, steps: [0, 1], values: [0.5, 0.9 - (i % 7) / 100 - k / 1000], wallTimes: null })));
+    await metricStore.appendMetrics(
+      store,
+      runId,
+      ['test.accuracy', 'test.loss', 'train.loss', 'train.accuracy'].map((key, k) => ({
+        key,
+        steps: [0, 1],
+        values: [0.5, 0.9 - (i % 7) / 100 - k / 1000],
+        wallTimes: null,
+      })),
+    );
   const [finding] = await store.query<{ id: string }>(
     `insert into findings (project_id, title, statement, rule, scope, metric_key, metric_aggregate, metric_direction, severity, status)
      values ($1, 'small batches', '', 'batchSize <= 32', '', 'test.accuracy', 'last', 'higher', 'advice', 'proposed') returning id`,
     [projectId],
   );
-  const [big] = await store.query<{ id: string }>(`insert into runs (project_id, name, config, flat_params, status) values ($1, 'long', '{}', '{}', 'running') returning id`, [projectId]);
+  const [big] = await store.query<{ id: string }>(
+    `insert into runs (project_id, name, config, flat_params, status) values ($1, 'long', '{}', '{}', 'running') returning id`,
+    [projectId],
+  );
   const steps = Int32Array.from({ length: BIG_RUN_STEPS }, (_, i) => i);
   for (let k = 0; k < BIG_RUN_KEYS; k++)
-    await metricStore.appendMetrics(store, big!.id, [{ key: `metric.${k}`, steps, values: Float64Array.from(steps, (s) => Math.sin(s / 1000 + k)), wallTimes: null }]);
+    await metricStore.appendMetrics(store, big!.id, [
+      { key: `metric.${k}`, steps, values: Float64Array.from(steps, (s) => Math.sin(s / 1000 + k)), wallTimes: null },
+    ]);
   return { token: user.token, attackerTokens, projectId, findingId: finding!.id, bigRunId: big!.id, runIds };
 }
 
 const aliases = (count: number, field: string) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
 function fragmentBomb(depth: number): string {
-  const fragments = Array.from({ length: depth }, (_, i) => (i === depth - 1 ? `fragment F${i} on Viewer { email }` : `fragment F${i} on Viewer { ...F${i + 1} ...F${i + 1} }`));
+  const fragments = Array.from({ length: depth }, (_, i) =>
+    i === depth - 1 ? `fragment F${i} on Viewer { email }` : `fragment F${i} on Viewer { ...F${i + 1} ...F${i + 1} }`,
+  );
   return `{ viewer { ...F0 } }\n${fragments.join('\n')}`;
 }
 
@@ -118,19 +137,40 @@ function attacks(s: Seeded): Attack[] {
   return [
     { name: 'fragment bomb (22 doubling fragments, anonymous)', next: () => ({ body: gql(fragmentBomb(22)) }) },
     { name: 'evidence × 1,000 aliases', next: (_i, token) => ({ body: gql(aliases(1_000, `finding(id: "${s.findingId}") { evidence { verdict } }`)), token }) },
-    { name: 'evidence × 10 aliases (largest accepted)', next: (_i, token) => ({ body: gql(aliases(10, `finding(id: "${s.findingId}") { evidence { verdict points { value } } }`)), token }) },
+    {
+      name: 'evidence × 10 aliases (largest accepted)',
+      next: (_i, token) => ({ body: gql(aliases(10, `finding(id: "${s.findingId}") { evidence { verdict points { value } } }`)), token }),
+    },
     {
       name: 'metricSeries × 12 aliases of 2M points',
-      next: (_i, token) => ({ body: gql(aliases(12, `metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values }`).replace('{', 'query($r: [ID!]!, $k: [String!]) {'), { r: [s.bigRunId], k: keys }), token }),
+      next: (_i, token) => ({
+        body: gql(aliases(12, `metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values }`).replace('{', 'query($r: [ID!]!, $k: [String!]) {'), {
+          r: [s.bigRunId],
+          k: keys,
+        }),
+        token,
+      }),
     },
     {
       name: 'metricSeries of 2M points (largest accepted)',
-      next: (_i, token) => ({ body: gql(`query($r: [ID!]!, $k: [String!]) { metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values wallTimes } }`, { r: [s.bigRunId], k: keys }), token }),
+      next: (_i, token) => ({
+        body: gql(`query($r: [ID!]!, $k: [String!]) { metricSeries(runIds: $r, keys: $k, maxPoints: 100000) { steps values wallTimes } }`, {
+          r: [s.bigRunId],
+          k: keys,
+        }),
+        token,
+      }),
     },
-    { name: 'totalCount × 1,000 aliases', next: (_i, token) => ({ body: gql(aliases(1_000, `runs(projectId: "${s.projectId}", first: 0) { totalCount }`)), token }) },
+    {
+      name: 'totalCount × 1,000 aliases',
+      next: (_i, token) => ({ body: gql(aliases(1_000, `runs(projectId: "${s.projectId}", first: 0) { totalCount }`)), token }),
+    },
     {
       name: 'totalCount × 10 aliases with a metric filter (largest accepted)',
-      next: (i, token) => ({ body: gql(aliases(10, `runs(projectId: "${s.projectId}", first: 0, filter: "batchSize <= ${32 + (i % 7)}") { totalCount }`)), token }),
+      next: (i, token) => ({
+        body: gql(aliases(10, `runs(projectId: "${s.projectId}", first: 0, filter: "batchSize <= ${32 + (i % 7)}") { totalCount }`)),
+        token,
+      }),
     },
     { name: 'invalid-token flood', next: (i) => ({ body: gql('{ viewer { email } }'), token: `tb_guess${i}` }) },
   ];
@@ -216,11 +256,20 @@ export async function benchAdversarial(kind: 'pglite' | 'postgres', scale: numbe
   const api = await startApiProcess(env);
   const results: Result[] = [];
   try {
-    const row = (figure: string, target: string, measured: number, unit: string, pass?: boolean): Result => ({ database: kind, figure, target, measured, unit, ...(pass === undefined ? {} : { pass }) });
+    const row = (figure: string, target: string, measured: number, unit: string, pass?: boolean): Result => ({
+      database: kind,
+      figure,
+      target,
+      measured,
+      unit,
+      ...(pass === undefined ? {} : { pass }),
+    });
     // Warm up (JIT, caches), then the baseline.
     await measure(api.url, seeded, null, 1);
     const baseline = await measure(api.url, seeded, null, seconds);
-    console.error(`  baseline: simple query p50 ${baseline.p50} ms, p99 ${baseline.p99} ms, /healthz failures ${baseline.healthFailures}/${baseline.healthChecks}`);
+    console.error(
+      `  baseline: simple query p50 ${baseline.p50} ms, p99 ${baseline.p99} ms, /healthz failures ${baseline.healthFailures}/${baseline.healthChecks}`,
+    );
     results.push(row('adversarial baseline: simple query p99 (no attack)', 'report', baseline.p99, 'ms'));
     for (const [index, attack] of attacks(seeded).entries()) {
       const m = await measure(api.url, seeded, { attack, index }, seconds);

@@ -17,5 +17,8 @@ const store = await openStore({
 const server = await startServer({ store, port: 0, logger: pino({ level: 'warn' }, pino.destination(2)) });
 console.log(`listening ${server.url}`);
 process.on('SIGTERM', () => {
-  void server.stop().then(() => store.close()).then(() => process.exit(0));
+  void server
+    .stop()
+    .then(() => store.close())
+    .then(() => process.exit(0));
 });

@@ -45,7 +45,14 @@ export async function benchCompare(ctx: BenchContext, runIds: string[], keys: st
     },
     { database: ctx.kind, figure: `${figure}, p95`, target: 'report', measured: timing.p95, unit: 'ms' },
     { database: ctx.kind, figure: `${figure}, with wallTimes, p50`, target: 'report', measured: timingWithWallTimes.p50, unit: 'ms' },
-    { database: ctx.kind, figure: `points returned per series (mean; spikes and dips checked)`, target: `≤ ${MAX_POINTS}`, measured: Math.round(returned / series), unit: 'points', pass: true },
+    {
+      database: ctx.kind,
+      figure: `points returned per series (mean; spikes and dips checked)`,
+      target: `≤ ${MAX_POINTS}`,
+      measured: Math.round(returned / series),
+      unit: 'points',
+      pass: true,
+    },
     { database: ctx.kind, figure: `peak RSS ${rssOf(ctx.kind)} while serving compare queries`, target: 'bounded (see docs)', measured: peakMb, unit: 'MB' },
   ];
 }

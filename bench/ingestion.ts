@@ -70,7 +70,13 @@ export async function benchIngestion(ctx: BenchContext) {
 
   const round = (n: number) => Math.round(n / 1000) * 1000;
   const results: Result[] = [
-    { database, figure: `raw store write (${points.toLocaleString('en')} points, ${IN_FLIGHT} in flight)`, target: 'reference', measured: round(rawRate), unit: 'points/s' },
+    {
+      database,
+      figure: `raw store write (${points.toLocaleString('en')} points, ${IN_FLIGHT} in flight)`,
+      target: 'reference',
+      measured: round(rawRate),
+      unit: 'points/s',
+    },
     {
       database,
       figure: `GraphQL packed ingestion (${points.toLocaleString('en')} points, ${IN_FLIGHT} in flight)`,
@@ -81,8 +87,21 @@ export async function benchIngestion(ctx: BenchContext) {
       ...(database === 'postgres' ? { pass: api.result >= 1_000_000 && api.result >= 0.5 * rawRate } : {}),
     },
     { database, figure: 'GraphQL columnar JSON ingestion (400k points, 2 in flight)', target: 'reference', measured: round(jsonRate), unit: 'points/s' },
-    { database, figure: `peak RSS ${rssOf(database)} while ingesting ${points.toLocaleString('en')} points via the API`, target: 'bounded (see docs)', measured: api.peakMb, unit: 'MB' },
-    { database, figure: 'stored points = sent points after ingestion', target: 'exact', measured: 2 * points + 4 * jsonSteps.length, unit: 'points', pass: true },
+    {
+      database,
+      figure: `peak RSS ${rssOf(database)} while ingesting ${points.toLocaleString('en')} points via the API`,
+      target: 'bounded (see docs)',
+      measured: api.peakMb,
+      unit: 'MB',
+    },
+    {
+      database,
+      figure: 'stored points = sent points after ingestion',
+      target: 'exact',
+      measured: 2 * points + 4 * jsonSteps.length,
+      unit: 'points',
+      pass: true,
+    },
   ];
   return { results, runIds: [...apiRuns, ...rawRuns], keys: [...KEYS], stepsPerSeries: steps };
 }

@@ -32,7 +32,7 @@ function stopAll(signal) {
 // Installed before anything starts, so a signal during the build stops it too.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    exitCode = 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[signal];
+    exitCode = 128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal];
     stopAll(signal === 'SIGHUP' ? 'SIGTERM' : signal);
   });
 }

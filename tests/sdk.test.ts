@@ -49,7 +49,9 @@ describe('the SDK: logging from your own training code', () => {
   });
 
   it('rejects an invalid configuration before sending anything, with every problem', async () => {
-    const error = await init({ client, project: 'my-script', hparams: { ...CONFIG, batchSize: 0, optimizer: { name: 'adam', learningRate: 0 } } }).catch((e: unknown) => e);
+    const error = await init({ client, project: 'my-script', hparams: { ...CONFIG, batchSize: 0, optimizer: { name: 'adam', learningRate: 0 } } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TuneboardError);
     expect((error as TuneboardError).code).toBe('BAD_USER_INPUT');
     expect((error as TuneboardError).problems.map((p) => p.path).sort()).toEqual(['batchSize', 'optimizer.learningRate']);
@@ -58,10 +60,18 @@ describe('the SDK: logging from your own training code', () => {
   it('tuneboardCallback logs every batch and epoch of a TF.js model.fit', async () => {
     await tf.setBackend('cpu');
     const run = await init({ client, project: 'fit', hparams: CONFIG });
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 8, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [2], units: 8, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const x = tf.randomNormal([256, 2], 0, 1, 'float32', 7);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 256 }, (_, i) => i % 2), 'int32'), 2);
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 256 }, (_, i) => i % 2),
+        'int32',
+      ),
+      2,
+    );
     await model.fit(x, y, { epochs: 3, batchSize: 64, validationSplit: 0.25, callbacks: [tuneboardCallback(run)] });
     await run.finish();
     tf.dispose([x, y]);

@@ -70,7 +70,14 @@ describe('npm start under a process supervisor', () => {
     const [apiPort, webPort] = [await freePort(), await freePort()];
     const dataDir = join(dir, 'data');
     let output = '';
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(apiPort), WEB_PORT: String(webPort), TUNEBOARD_DATA_DIR: dataDir, TUNEBOARD_WORKERS: '1', TUNEBOARD_BACKEND: 'wasm' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(apiPort),
+      WEB_PORT: String(webPort),
+      TUNEBOARD_DATA_DIR: dataDir,
+      TUNEBOARD_WORKERS: '1',
+      TUNEBOARD_BACKEND: 'wasm',
+    };
     for (const name of ['TUNEBOARD_API_URL', 'TUNEBOARD_TOKEN', 'DATABASE_URL', 'HOST']) delete env[name];
     npm = spawn('npm', ['start'], {
       cwd: ROOT,
@@ -89,16 +96,30 @@ describe('npm start under a process supervisor', () => {
     });
     const { token } = JSON.parse(readFileSync(join(dir, 'admin-token.json'), 'utf8')) as { token: string };
     const gql = async (query: string, variables?: object) => {
-      const response = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(api, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await response.json()) as { data: any; errors?: unknown };
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
     const teamId = (await gql('{ viewer { teams { id } } }')).viewer.teams[0].id;
     const projectId = (await gql('mutation($t: ID!) { createProject(teamId: $t, name: "sigterm") { id } }', { t: teamId })).createProject.id;
-    const hparams = { dataset: { name: 'spirals', trainSize: 1024, testSize: 256 }, model: { kind: 'mlp', hiddenLayers: [64] }, optimizer: { name: 'adam', learningRate: 0.01 }, batchSize: 32, epochs: 500 };
+    const hparams = {
+      dataset: { name: 'spirals', trainSize: 1024, testSize: 256 },
+      model: { kind: 'mlp', hiddenLayers: [64] },
+      optimizer: { name: 'adam', learningRate: 0.01 },
+      batchSize: 32,
+      epochs: 500,
+    };
     const runId = (await gql('mutation($i: SubmitRunInput!) { submitRun(input: $i) { run { id } } }', { i: { projectId, hparams } })).submitRun.run.id;
-    await waitFor('the worker to train the run', async () => (await gql('query($id: ID!) { run(id: $id) { status } }', { id: runId })).run.status === 'RUNNING', 60_000);
+    await waitFor(
+      'the worker to train the run',
+      async () => (await gql('query($id: ID!) { run(id: $id) { status } }', { id: runId })).run.status === 'RUNNING',
+      60_000,
+    );
 
     const tree = descendants(npm.pid!);
     expect(tree.length).toBeGreaterThanOrEqual(4); // launcher, API, worker, dashboard

@@ -33,7 +33,8 @@ function startWorker(api: TestApi, user: TestUser, name: string): ChildProcess {
   children.add(child);
   return child;
 }
-const stopWorkers = () => Promise.all([...children].map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL')))));
+const stopWorkers = () =>
+  Promise.all([...children].map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL')))));
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -67,10 +68,11 @@ for (const database of testDatabases()) {
     const submit = async (hparams: unknown, name?: string) =>
       (await alice.ok(SUBMIT_RUN, { input: { projectId, hparams, ...(name ? { name } : {}) } })).submitRun.run.id as string;
     const run = async (id: string) => (await alice.ok(RUN, { id })).run;
-    const finished = (id: string) => waitFor(`run ${id} to finish`, async () => {
-      const r = await run(id);
-      return ['SUCCEEDED', 'FAILED', 'DIVERGED', 'CANCELLED'].includes(r.status) ? r : null;
-    });
+    const finished = (id: string) =>
+      waitFor(`run ${id} to finish`, async () => {
+        const r = await run(id);
+        return ['SUCCEEDED', 'FAILED', 'DIVERGED', 'CANCELLED'].includes(r.status) ? r : null;
+      });
 
     it('trains a submitted run: metrics arrive in order with no gaps, the run succeeds and records its backend', async () => {
       const id = await submit(spirals(10));
@@ -149,7 +151,10 @@ for (const database of testDatabases()) {
     });
 
     it('marks a run diverged with the step and learning rate when its loss blows up', async () => {
-      const id = await submit({ ...spirals(2), optimizer: { name: 'sgd', learningRate: 9 }, model: { kind: 'mlp', hiddenLayers: [64, 64], activation: 'relu' } }, 'blow-up');
+      const id = await submit(
+        { ...spirals(2), optimizer: { name: 'sgd', learningRate: 9 }, model: { kind: 'mlp', hiddenLayers: [64, 64], activation: 'relu' } },
+        'blow-up',
+      );
       startWorker(api, alice, 'diverger');
       const done = await finished(id);
       expect(done.status).toBe('DIVERGED');

@@ -62,7 +62,9 @@ async function main() {
         });
         runIds.push(run.id);
       }
-  console.log(`submitted ${runIds.length} runs (${BATCH_SIZES.length} batch sizes × ${LEARNING_RATES.length} learning rates × ${SEEDS.length} seeds, ${EPOCHS} epochs); waiting for workers…`);
+  console.log(
+    `submitted ${runIds.length} runs (${BATCH_SIZES.length} batch sizes × ${LEARNING_RATES.length} learning rates × ${SEEDS.length} seeds, ${EPOCHS} epochs); waiting for workers…`,
+  );
 
   let last = '';
   for (;;) {
@@ -76,25 +78,32 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 
-  const { createFinding } = await client.request<{ createFinding: { id: string } }>(
-    `mutation($input: FindingInput!) { createFinding(input: $input) { id } }`,
-    {
-      input: {
-        projectId: project.id,
-        title: 'Keep batch size ≤ 32',
-        statement:
-          'Masters & Luschi (2018) found the best test performance for batch sizes between 2 and 32, and that large batches ' +
-          'narrow the range of stable learning rates. This finding checks the claim on our MNIST MLP at a fixed epoch budget.',
-        rule: 'batchSize <= 32',
-        scope: `tags has "${TAG}" and dataset.name = "mnist"`,
-        metric: { key: 'test.accuracy', aggregate: 'LAST', direction: 'HIGHER' },
-        citedRunIds: runIds,
-      },
+  const { createFinding } = await client.request<{ createFinding: { id: string } }>(`mutation($input: FindingInput!) { createFinding(input: $input) { id } }`, {
+    input: {
+      projectId: project.id,
+      title: 'Keep batch size ≤ 32',
+      statement:
+        'Masters & Luschi (2018) found the best test performance for batch sizes between 2 and 32, and that large batches ' +
+        'narrow the range of stable learning rates. This finding checks the claim on our MNIST MLP at a fixed epoch budget.',
+      rule: 'batchSize <= 32',
+      scope: `tags has "${TAG}" and dataset.name = "mnist"`,
+      metric: { key: 'test.accuracy', aggregate: 'LAST', direction: 'HIGHER' },
+      citedRunIds: runIds,
     },
-  );
+  });
   // The evidence is computed from the runs now; give the re-check a moment and read it back.
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const { finding } = await client.request<{ finding: { status: string; evidence: { verdict: string; satisfying: { runCount: number; median: number }; violating: { runCount: number; median: number }; confounders: { path: string; satisfying: string; violating: string }[] } } }>(
+  const { finding } = await client.request<{
+    finding: {
+      status: string;
+      evidence: {
+        verdict: string;
+        satisfying: { runCount: number; median: number };
+        violating: { runCount: number; median: number };
+        confounders: { path: string; satisfying: string; violating: string }[];
+      };
+    };
+  }>(
     `query($id: ID!) { finding(id: $id) { status evidence { verdict satisfying { runCount median } violating { runCount median } confounders { path satisfying violating } } } }`,
     { id: createFinding.id },
   );

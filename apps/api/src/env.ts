@@ -18,7 +18,12 @@ const envSchema = z.object({
   TUNEBOARD_WORKER_TEAMS: z
     .string()
     .optional()
-    .transform((value) => value?.split(',').map((id) => id.trim()).filter((id) => id !== '')),
+    .transform((value) =>
+      value
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
+    ),
   // How long a worker's claim on a run lasts without a heartbeat before the run goes to another worker.
   TUNEBOARD_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   // Largest request body the API reads, in megabytes (metric batches are the big ones).
@@ -35,7 +40,12 @@ const envSchema = z.object({
   TUNEBOARD_TRUSTED_PROXIES: z
     .string()
     .default('127.0.0.1,::1')
-    .transform((value) => value.split(',').map((address) => address.trim()).filter((address) => address !== '')),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((address) => address.trim())
+        .filter((address) => address !== ''),
+    ),
   TUNEBOARD_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(12_000),
   // Requests with an invalid token per client address and minute; past it, token-bearing requests from that
   // address get 429 without a database lookup (tokens that authenticated lately still pass).

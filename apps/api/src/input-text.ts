@@ -13,7 +13,8 @@ export function nulCharacterProblems(document: DocumentNode, variables: Record<s
   const problems: FieldProblem[] = [];
   visit(document, {
     StringValue(node, _key, parent, _path, ancestors) {
-      if (node.value.includes(NUL)) problems.push({ path: literalPath([...ancestors, ...(parent ? [parent] : []), node]), message: 'contains the NUL character (U+0000)' });
+      if (node.value.includes(NUL))
+        problems.push({ path: literalPath([...ancestors, ...(parent ? [parent] : []), node]), message: 'contains the NUL character (U+0000)' });
     },
   });
   for (const [name, value] of Object.entries(variables ?? {})) collectFromValue(value, name, problems);
@@ -24,10 +25,9 @@ export function nulCharacterProblems(document: DocumentNode, variables: Record<s
 export function nulCharacterError(document: DocumentNode, variables: Record<string, unknown> | null | undefined): GraphQLError | undefined {
   const problems = nulCharacterProblems(document, variables);
   if (problems.length === 0) return undefined;
-  return new GraphQLError(
-    `Text may not contain the NUL character (U+0000), which PostgreSQL cannot store: ${problems.map((p) => p.path).join(', ')}`,
-    { extensions: { code: 'BAD_USER_INPUT', problems, http: { status: 400 } } },
-  );
+  return new GraphQLError(`Text may not contain the NUL character (U+0000), which PostgreSQL cannot store: ${problems.map((p) => p.path).join(', ')}`, {
+    extensions: { code: 'BAD_USER_INPUT', problems, http: { status: 400 } },
+  });
 }
 
 /** Where a value sits in a variable; the path text is built only for a value at fault. */

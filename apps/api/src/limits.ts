@@ -132,10 +132,13 @@ class TooManyFields extends Error {}
  * reused wherever it is spread (a fragment's type condition fixes its parent type), so the work is linear in
  * the document however often fragments spread one another. A fragment cycle is refused, not followed.
  */
-export function measureDocument(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>): Map<OperationDefinitionNode, OperationMeasure> | { cycle: string } {
+export function measureDocument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown>,
+): Map<OperationDefinitionNode, OperationMeasure> | { cycle: string } {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions)
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const measured = new Map<string, OperationMeasure>();
   const visiting = new Set<string>();
   let visitedFields = 0;
@@ -254,7 +257,10 @@ export function queryLimitProblems(schema: GraphQLSchema, document: DocumentNode
       );
     if (cost > MAX_COST)
       problems.push(
-        tooComplex(`This query's estimated cost is ${Math.round(cost).toLocaleString('en')}; the limit is ${MAX_COST.toLocaleString('en')}. Ask for fewer items per page.`, nodes),
+        tooComplex(
+          `This query's estimated cost is ${Math.round(cost).toLocaleString('en')}; the limit is ${MAX_COST.toLocaleString('en')}. Ask for fewer items per page.`,
+          nodes,
+        ),
       );
   }
   return problems;

@@ -114,9 +114,7 @@ async function startLocalWorkers(store: Store, apiUrl: string, count: number, lo
   return {
     async stop() {
       stopping = true;
-      await Promise.all(
-        [...children].map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
-      );
+      await Promise.all([...children].map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))));
     },
   };
 }

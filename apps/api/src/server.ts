@@ -126,18 +126,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /** Every replica sweeps expired leases; the sweep is one idempotent UPDATE, so replicas do not conflict. */
 function sweepExpiredLeases({ store, events, rechecks, settings, logger }: Services): () => void {
-  const sweep = setInterval(() => {
-    requeueExpiredLeases(store)
-      .then((changed) =>
-        Promise.all(
-          changed.map(async (run) => {
-            await events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: run.status });
-            if (run.status === 'failed') rechecks.projectChanged(run.projectId);
-          }),
-        ),
-      )
-      .catch((error: unknown) => logger.warn({ err: error }, 'lease sweep failed'));
-  }, Math.max(250, (settings.leaseSeconds * 1000) / 3));
+  const sweep = setInterval(
+    () => {
+      requeueExpiredLeases(store)
+        .then((changed) =>
+          Promise.all(
+            changed.map(async (run) => {
+              await events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: run.status });
+              if (run.status === 'failed') rechecks.projectChanged(run.projectId);
+            }),
+          ),
+        )
+        .catch((error: unknown) => logger.warn({ err: error }, 'lease sweep failed'));
+    },
+    Math.max(250, (settings.leaseSeconds * 1000) / 3),
+  );
   sweep.unref();
   return () => clearInterval(sweep);
 }

@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_PROJECT, LOG_METRICS, METRIC_SERIES, MLP_CONFIG, postGraphQL, startWithProject, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
+import {
+  CREATE_PROJECT,
+  LOG_METRICS,
+  METRIC_SERIES,
+  MLP_CONFIG,
+  postGraphQL,
+  startWithProject,
+  SUBMIT_RUN,
+  testDatabases,
+  type TestApi,
+  type TestUser,
+} from './harness';
 
 for (const database of testDatabases()) {
   describe(`GraphQL API over HTTP on ${database.name}`, () => {
@@ -97,7 +108,10 @@ for (const database of testDatabases()) {
       values[12_345] = 1000;
       values[40_001] = -1000;
       for (let start = 0; start < steps.length; start += 10_000)
-        await alice.ok(LOG_METRICS, { runId: run.id, series: [{ key: 'loss', steps: steps.slice(start, start + 10_000), values: values.slice(start, start + 10_000) }] });
+        await alice.ok(LOG_METRICS, {
+          runId: run.id,
+          series: [{ key: 'loss', steps: steps.slice(start, start + 10_000), values: values.slice(start, start + 10_000) }],
+        });
       const { metricSeries } = await alice.ok(METRIC_SERIES, { runIds: [run.id], keys: ['loss'], maxPoints: 500 });
       const series = metricSeries[0];
       expect(series.downsampled).toBe(true);
@@ -144,17 +158,30 @@ for (const database of testDatabases()) {
       }`;
       const batchSizes = (data: any) => data.runs.nodes.map((n: any) => n.params.batchSize);
 
-      const small = await alice.ok(query, { p: project, f: 'batchSize <= 32 or tags has "baseline"', o: { field: 'PARAM', path: 'batchSize', direction: 'ASC' } });
+      const small = await alice.ok(query, {
+        p: project,
+        f: 'batchSize <= 32 or tags has "baseline"',
+        o: { field: 'PARAM', path: 'batchSize', direction: 'ASC' },
+      });
       expect(batchSizes(small)).toEqual([8, 16, 32, 128]);
       expect(small.runs.totalCount).toBe(4);
 
-      const byAccuracy = await alice.ok(query, { p: project, f: 'max(test.accuracy) > 0.95', o: { field: 'METRIC_MAX', metric: 'test.accuracy', direction: 'DESC' } });
+      const byAccuracy = await alice.ok(query, {
+        p: project,
+        f: 'max(test.accuracy) > 0.95',
+        o: { field: 'METRIC_MAX', metric: 'test.accuracy', direction: 'DESC' },
+      });
       expect(batchSizes(byAccuracy)).toEqual([8, 16, 32]);
 
       const page1 = await alice.ok(query, { p: project, o: { field: 'PARAM', path: 'batchSize', direction: 'DESC' }, first: 2 });
       expect(batchSizes(page1)).toEqual([128, 64]);
       expect(page1.runs.pageInfo.hasNextPage).toBe(true);
-      const page2 = await alice.ok(query, { p: project, o: { field: 'PARAM', path: 'batchSize', direction: 'DESC' }, first: 2, after: page1.runs.pageInfo.endCursor });
+      const page2 = await alice.ok(query, {
+        p: project,
+        o: { field: 'PARAM', path: 'batchSize', direction: 'DESC' },
+        first: 2,
+        after: page1.runs.pageInfo.endCursor,
+      });
       expect(batchSizes(page2)).toEqual([32, 16]);
 
       const wrong = await alice.request(query, { p: project, f: 'batchsize <= 32' });
@@ -166,14 +193,20 @@ for (const database of testDatabases()) {
       const a = await submit(MLP_CONFIG, { name: 'picked-a' });
       const b = await submit(MLP_CONFIG, { name: 'picked-b' });
       await submit(MLP_CONFIG, { name: 'not-picked' });
-      const picked = await alice.ok(`query($p: ID!, $ids: [ID!]) { runs(projectId: $p, ids: $ids, orderBy: { field: NAME, direction: ASC }) { totalCount nodes { name } } }`, {
-        p: projectId,
-        ids: [a.id, b.id, 'not-a-uuid', '00000000-0000-4000-8000-000000000000'],
-      });
+      const picked = await alice.ok(
+        `query($p: ID!, $ids: [ID!]) { runs(projectId: $p, ids: $ids, orderBy: { field: NAME, direction: ASC }) { totalCount nodes { name } } }`,
+        {
+          p: projectId,
+          ids: [a.id, b.id, 'not-a-uuid', '00000000-0000-4000-8000-000000000000'],
+        },
+      );
       expect(picked.runs).toEqual({ totalCount: 2, nodes: [{ name: 'picked-a' }, { name: 'picked-b' }] });
       // 1,000 training digits in batches of 32 = 32 steps per epoch, 1 epoch.
       await alice.ok(LOG_METRICS, { runId: a.id, series: [{ key: 'train.loss', steps: [0, 1, 2, 3, 4, 5, 6, 7], values: [1, 1, 1, 1, 1, 1, 1, 1] }] });
-      const progress = await alice.ok(`query($a: ID!, $b: ID!) { a: run(id: $a) { totalSteps progress } b: run(id: $b) { totalSteps progress } }`, { a: a.id, b: b.id });
+      const progress = await alice.ok(`query($a: ID!, $b: ID!) { a: run(id: $a) { totalSteps progress } b: run(id: $b) { totalSteps progress } }`, {
+        a: a.id,
+        b: b.id,
+      });
       expect(progress).toEqual({ a: { totalSteps: 32, progress: 0.25 }, b: { totalSteps: 32, progress: null } });
     });
 
@@ -206,19 +239,26 @@ for (const database of testDatabases()) {
 
     it('refuses oversized bodies, too-large batches, too-deep and too-costly queries with clear messages', async () => {
       const run = await submit();
-      const tooMany = await alice.request(LOG_METRICS, { runId: run.id, series: [{ key: 'x', steps: Array.from({ length: 1_000_001 }, (_, i) => i), values: new Array(1_000_001).fill(0) }] });
+      const tooMany = await alice.request(LOG_METRICS, {
+        runId: run.id,
+        series: [{ key: 'x', steps: Array.from({ length: 1_000_001 }, (_, i) => i), values: new Array(1_000_001).fill(0) }],
+      });
       expect(tooMany.errors?.[0]?.message).toContain('at most 1,000,000 points');
 
       const huge = await postGraphQL(api.server.url, alice.token, JSON.stringify({ query: '{ viewer { email } }', padding: 'x'.repeat(65 * 1024 * 1024) }));
       expect(huge.status).toBe(413);
       expect(huge.errors?.[0]?.message).toContain('larger than 64 MB');
 
-      const deep = await alice.request(`{ viewer { teams { projects { team { projects { team { projects { team { projects { team { projects { team { name } } } } } } } } } } } } }`);
+      const deep = await alice.request(
+        `{ viewer { teams { projects { team { projects { team { projects { team { projects { team { projects { team { name } } } } } } } } } } } } }`,
+      );
       expect(deep.status).toBe(400);
       expect(deep.errors?.[0]?.message).toMatch(/nested \d+ levels deep; the limit is 12/);
 
-      const costly = await alice.request(`query($p: ID!) { runs(projectId: $p, first: 500) { nodes { project { runs(first: 500) { nodes { id } } } } } }`, { p: projectId });
-      expect(costly.errors?.[0]?.message).toContain("estimated cost");
+      const costly = await alice.request(`query($p: ID!) { runs(projectId: $p, first: 500) { nodes { project { runs(first: 500) { nodes { id } } } } } }`, {
+        p: projectId,
+      });
+      expect(costly.errors?.[0]?.message).toContain('estimated cost');
       expect(costly.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     });
 

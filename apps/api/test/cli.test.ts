@@ -86,10 +86,33 @@ describe('tuneboard CLI on the embedded store', () => {
 
   it('fails fast while a server holds the data directory, and damages nothing', { timeout: 120_000 }, async () => {
     const server = await startServerProcess(env);
-    const { viewer } = await graphql(server.url, researcherToken, `{ viewer { teams { id } } }`);
-    const { createProject } = await graphql(server.url, researcherToken, `mutation ($t: ID!) { createProject(teamId: $t, name: "before") { id } }`, {
-      t: viewer.teams[0].id,
-    });
+    const { viewer } = await graphql(
+      server.url,
+      researcherToken,
+      `
+        {
+          viewer {
+            teams {
+              id
+            }
+          }
+        }
+      `,
+    );
+    const { createProject } = await graphql(
+      server.url,
+      researcherToken,
+      `
+        mutation ($t: ID!) {
+          createProject(teamId: $t, name: "before") {
+            id
+          }
+        }
+      `,
+      {
+        t: viewer.teams[0].id,
+      },
+    );
 
     const blocked = await runCli(['user', 'create', '--email', 'c@x.io', '--team', 'research'], env, 20_000);
     expect(blocked.code).toBe(1);
@@ -101,7 +124,18 @@ describe('tuneboard CLI on the embedded store', () => {
     // The server is unaffected and its data intact.
     const health = await withDeadline(fetch(new URL('/healthz', server.url)), 10_000, '/healthz');
     expect(await health.json()).toMatchObject({ status: 'ok' });
-    const { project } = await graphql(server.url, researcherToken, `query ($id: ID!) { project(id: $id) { name } }`, { id: createProject.id });
+    const { project } = await graphql(
+      server.url,
+      researcherToken,
+      `
+        query ($id: ID!) {
+          project(id: $id) {
+            name
+          }
+        }
+      `,
+      { id: createProject.id },
+    );
     expect(project).toEqual({ name: 'before' });
     await server.stop();
     expect(existsSync(join(env.TUNEBOARD_DATA_DIR, 'tuneboard.lock')), 'a graceful stop releases the lock').toBe(false);
@@ -117,7 +151,18 @@ describe('tuneboard CLI on the embedded store', () => {
     const restarted = await startServerProcess(env);
     for (const token of [created.token, issued.token])
       expect((await graphql(restarted.url, token, VIEWER)).viewer).toEqual({ email: 'c@x.io', teams: [{ name: 'research', role: 'VIEWER' }] });
-    const { project: kept } = await graphql(restarted.url, researcherToken, `query ($id: ID!) { project(id: $id) { name } }`, { id: createProject.id });
+    const { project: kept } = await graphql(
+      restarted.url,
+      researcherToken,
+      `
+        query ($id: ID!) {
+          project(id: $id) {
+            name
+          }
+        }
+      `,
+      { id: createProject.id },
+    );
     expect(kept).toEqual({ name: 'before' });
     await restarted.stop();
   });

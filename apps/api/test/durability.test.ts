@@ -44,7 +44,19 @@ async function submitRun(server: ServerProcess, token: string, projectId: string
   const data = await graphql(
     server.url,
     token,
-    `mutation ($input: SubmitRunInput!) { submitRun(input: $input) { run { id status } warnings { message } } }`,
+    `
+      mutation ($input: SubmitRunInput!) {
+        submitRun(input: $input) {
+          run {
+            id
+            status
+          }
+          warnings {
+            message
+          }
+        }
+      }
+    `,
     { input: { projectId, name, hparams: HPARAMS, tags: ['durability'] } },
   );
   const run = data.submitRun.run as { id: string; status: string };
@@ -57,7 +69,13 @@ async function logSeries(server: ServerProcess, token: string, runId: string, ke
   const data = await graphql(
     server.url,
     token,
-    `mutation ($runId: ID!, $series: [MetricSeriesInput!]) { logMetrics(runId: $runId, series: $series) { accepted } }`,
+    `
+      mutation ($runId: ID!, $series: [MetricSeriesInput!]) {
+        logMetrics(runId: $runId, series: $series) {
+          accepted
+        }
+      }
+    `,
     { runId, series: [{ key, steps, values: values.map((v) => (Number.isNaN(v) ? 'NaN' : v)) }] },
   );
   expect(data.logMetrics.accepted).toBe(steps.length);
@@ -71,7 +89,13 @@ async function logPoints(server: ServerProcess, token: string, runId: string, po
   const data = await graphql(
     server.url,
     token,
-    `mutation ($runId: ID!, $points: [MetricPointInput!]) { logMetrics(runId: $runId, points: $points) { accepted } }`,
+    `
+      mutation ($runId: ID!, $points: [MetricPointInput!]) {
+        logMetrics(runId: $runId, points: $points) {
+          accepted
+        }
+      }
+    `,
     { runId, points: points.map((p) => ({ ...p, value: Number.isNaN(p.value) ? 'NaN' : p.value })) },
   );
   expect(data.logMetrics.accepted).toBe(points.length);
@@ -100,7 +124,20 @@ async function restart(token: string): Promise<ServerProcess> {
   const server = await startServerProcess(env);
   expect(server.banner()).not.toContain('First start');
   expect(readFileSync(join(dir.path, 'admin-token.json'), 'utf8')).toBe(tokenFile);
-  const data = await graphql(server.url, token, `{ viewer { email teams { name } } }`);
+  const data = await graphql(
+    server.url,
+    token,
+    `
+      {
+        viewer {
+          email
+          teams {
+            name
+          }
+        }
+      }
+    `,
+  );
   expect(data.viewer).toEqual({ email: 'admin@localhost', teams: [{ name: 'default' }] });
   return server;
 }
@@ -111,7 +148,24 @@ async function expectAllAcknowledged(server: ServerProcess, token: string, ack: 
     const data = await graphql(
       server.url,
       token,
-      `query ($id: ID!) { run(id: $id) { id status metrics { key pointCount nonFiniteCount firstStep lastStep last min max } } }`,
+      `
+        query ($id: ID!) {
+          run(id: $id) {
+            id
+            status
+            metrics {
+              key
+              pointCount
+              nonFiniteCount
+              firstStep
+              lastStep
+              last
+              min
+              max
+            }
+          }
+        }
+      `,
       { id: runId },
     );
     expect(data.run, `run ${runId} was acknowledged`).not.toBeNull();
@@ -138,9 +192,18 @@ async function expectAllAcknowledged(server: ServerProcess, token: string, ack: 
       const read = await graphql(
         server.url,
         token,
-        `query ($runIds: [ID!]!, $keys: [String!], $maxPoints: Int) {
-           metricSeries(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key pointCount downsampled steps values }
-         }`,
+        `
+          query ($runIds: [ID!]!, $keys: [String!], $maxPoints: Int) {
+            metricSeries(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
+              runId
+              key
+              pointCount
+              downsampled
+              steps
+              values
+            }
+          }
+        `,
         { runIds: [runId], keys: [key], maxPoints: steps.length + 10 },
       );
       expect(read.metricSeries).toHaveLength(1);
@@ -161,11 +224,35 @@ describe('embedded store durability across SIGKILL', () => {
     let server = await startServerProcess(env);
     expect(server.banner()).toContain('First start');
     const token = adminToken();
-    const { viewer } = await graphql(server.url, token, `{ viewer { teams { id name } } }`);
+    const { viewer } = await graphql(
+      server.url,
+      token,
+      `
+        {
+          viewer {
+            teams {
+              id
+              name
+            }
+          }
+        }
+      `,
+    );
     const teamId = viewer.teams[0].id as string;
-    const { createProject } = await graphql(server.url, token, `mutation ($teamId: ID!) { createProject(teamId: $teamId, name: "durability") { id } }`, {
-      teamId,
-    });
+    const { createProject } = await graphql(
+      server.url,
+      token,
+      `
+        mutation ($teamId: ID!) {
+          createProject(teamId: $teamId, name: "durability") {
+            id
+          }
+        }
+      `,
+      {
+        teamId,
+      },
+    );
     const projectId = createProject.id as string;
     const first = await submitRun(server, token, projectId, 'first', ack);
     for (let batch = 0; batch < 4; batch++) {
@@ -198,7 +285,15 @@ describe('embedded store durability across SIGKILL', () => {
     const second = [...ack.keys()][1]!;
     await logSeries(server, token, second, 'train/loss', range(0, 4000), range(0, 4000).map(exactValue), ack);
     const overlap = range(2500, 3000);
-    await logSeries(server, token, second, 'train/loss', overlap, overlap.map((s) => -exactValue(s)), ack);
+    await logSeries(
+      server,
+      token,
+      second,
+      'train/loss',
+      overlap,
+      overlap.map((s) => -exactValue(s)),
+      ack,
+    );
     await logSeries(server, token, first, 'train/loss', [4999, 10_000, 10_001], [Number.NaN, 1e300, -1e300], ack);
     await killHard(server);
 

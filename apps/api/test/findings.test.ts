@@ -35,9 +35,13 @@ for (const database of testDatabases()) {
     /** A run that "trained" with this batch size and learning rate and reached this accuracy. */
     async function finishedRun(batchSize: number, accuracy: number | 'NaN', options: { lr?: number; status?: string; name?: string } = {}) {
       const hparams = { ...MLP_CONFIG, batchSize, optimizer: { name: 'adam', learningRate: options.lr ?? 0.001 } };
-      const { submitRun } = await alice.ok(SUBMIT_RUN, { input: { projectId, hparams, execution: 'EXTERNAL', name: options.name ?? `bs${batchSize}`, overrideReason: 'test fixture' } });
+      const { submitRun } = await alice.ok(SUBMIT_RUN, {
+        input: { projectId, hparams, execution: 'EXTERNAL', name: options.name ?? `bs${batchSize}`, overrideReason: 'test fixture' },
+      });
       await alice.ok(LOG_METRICS, { runId: submitRun.run.id, points: [{ key: 'test.accuracy', step: 0, value: accuracy }] });
-      await alice.ok(`mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { status } }`, { i: { runId: submitRun.run.id, status: options.status ?? 'SUCCEEDED' } });
+      await alice.ok(`mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { status } }`, {
+        i: { runId: submitRun.run.id, status: options.status ?? 'SUCCEEDED' },
+      });
       return submitRun.run.id as string;
     }
 
@@ -51,10 +55,14 @@ for (const database of testDatabases()) {
     }
 
     it('refuses a rule that does not parse or names no hyperparameter, with where and why', async () => {
-      const bad = await alice.request(CREATE_FINDING, { input: { projectId, title: 'x', rule: 'batchsize <= 32', metric: { key: 'test.accuracy', direction: 'HIGHER' } } });
+      const bad = await alice.request(CREATE_FINDING, {
+        input: { projectId, title: 'x', rule: 'batchsize <= 32', metric: { key: 'test.accuracy', direction: 'HIGHER' } },
+      });
       expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(bad.errors?.[0]?.message).toContain('did you mean "batchSize"');
-      const noParam = await alice.request(CREATE_FINDING, { input: { projectId, title: 'x', rule: 'status = "succeeded"', metric: { key: 'test.accuracy', direction: 'HIGHER' } } });
+      const noParam = await alice.request(CREATE_FINDING, {
+        input: { projectId, title: 'x', rule: 'status = "succeeded"', metric: { key: 'test.accuracy', direction: 'HIGHER' } },
+      });
       expect(noParam.errors?.[0]?.message).toBe('A rule must test at least one hyperparameter (e.g. batchSize <= 32), not only run fields or metrics');
     });
 
@@ -71,7 +79,13 @@ for (const database of testDatabases()) {
           citedRunIds: [cited],
         },
       });
-      expect(created.createFinding).toMatchObject({ status: 'PROPOSED', rule: 'batchSize <= 32', scope: 'dataset.name = "mnist"', ruleParams: ['batchSize'], severity: 'ADVICE' });
+      expect(created.createFinding).toMatchObject({
+        status: 'PROPOSED',
+        rule: 'batchSize <= 32',
+        scope: 'dataset.name = "mnist"',
+        ruleParams: ['batchSize'],
+        severity: 'ADVICE',
+      });
       const id = created.createFinding.id;
 
       await finishedRun(16, 0.96);
@@ -92,7 +106,11 @@ for (const database of testDatabases()) {
       expect(supported.evidence.interval.low).toBeGreaterThan(0);
       expect(supported.evidence.verdict).toMatch(/^Supported\. Runs with batchSize <= 32 have a mean last\(test\.accuracy\) of 0\.96 against 0\.91/);
       expect(supported.evidence.confounders[0]).toMatchObject({ path: 'optimizer.learningRate', satisfying: 'median 0.001', violating: 'median 0.01' });
-      expect(supported.evidence.points.find((p: { cited: boolean }) => p.cited)).toMatchObject({ side: 'SATISFYING', run: { name: 'bs8' }, ruleParams: { batchSize: 8 } });
+      expect(supported.evidence.points.find((p: { cited: boolean }) => p.cited)).toMatchObject({
+        side: 'SATISFYING',
+        run: { name: 'bs8' },
+        ruleParams: { batchSize: 8 },
+      });
 
       await finishedRun(768, 0.99, { name: 'big-batch-champion' });
       const contested = await waitForStatus(id, 'CONTESTED');
@@ -121,20 +139,40 @@ for (const database of testDatabases()) {
     it('warns about a violating submission, and a policy refuses it without an override reason', async () => {
       const project = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'policies' })).createProject.id;
       const advice = await alice.ok(CREATE_FINDING, {
-        input: { projectId: project, title: 'Adam above 3e-3 is unstable', rule: 'optimizer.learningRate <= 3e-3', scope: 'optimizer.name = "adam"', metric: { key: 'test.accuracy', direction: 'HIGHER' } },
+        input: {
+          projectId: project,
+          title: 'Adam above 3e-3 is unstable',
+          rule: 'optimizer.learningRate <= 3e-3',
+          scope: 'optimizer.name = "adam"',
+          metric: { key: 'test.accuracy', direction: 'HIGHER' },
+        },
       });
       await alice.ok(CREATE_FINDING, {
-        input: { projectId: project, title: 'Batch size a power of two', rule: 'batchSize in [8, 16, 32, 64, 128, 256]', metric: { key: 'test.accuracy', direction: 'HIGHER' }, severity: 'POLICY' },
+        input: {
+          projectId: project,
+          title: 'Batch size a power of two',
+          rule: 'batchSize in [8, 16, 32, 64, 128, 256]',
+          metric: { key: 'test.accuracy', direction: 'HIGHER' },
+          severity: 'POLICY',
+        },
       });
 
       const fine = await alice.ok(SUBMIT_RUN, { input: { projectId: project, hparams: MLP_CONFIG } });
       expect(fine.submitRun.warnings).toEqual([]);
 
       const risky = { ...MLP_CONFIG, optimizer: { name: 'adam', learningRate: 0.01 } };
-      const warned = await alice.ok(`mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } warnings { code message finding { id title } } } }`, { input: { projectId: project, hparams: risky } });
+      const warned = await alice.ok(
+        `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } warnings { code message finding { id title } } } }`,
+        { input: { projectId: project, hparams: risky } },
+      );
       expect(warned.submitRun.warnings).toHaveLength(1);
-      expect(warned.submitRun.warnings[0]).toMatchObject({ code: 'FINDING_VIOLATED', finding: { id: advice.createFinding.id, title: 'Adam above 3e-3 is unstable' } });
-      expect(warned.submitRun.warnings[0].message).toContain('This run (optimizer.learningRate = 0.01) breaks the finding "Adam above 3e-3 is unstable" (optimizer.learningRate <= 0.003; proposed).');
+      expect(warned.submitRun.warnings[0]).toMatchObject({
+        code: 'FINDING_VIOLATED',
+        finding: { id: advice.createFinding.id, title: 'Adam above 3e-3 is unstable' },
+      });
+      expect(warned.submitRun.warnings[0].message).toContain(
+        'This run (optimizer.learningRate = 0.01) breaks the finding "Adam above 3e-3 is unstable" (optimizer.learningRate <= 0.003; proposed).',
+      );
 
       // Out of the advice's scope (sgd), so only the policy speaks.
       const odd = { ...MLP_CONFIG, batchSize: 48, optimizer: { name: 'sgd', learningRate: 0.1 } };
@@ -146,9 +184,15 @@ for (const database of testDatabases()) {
 
       const CHECK_FIELDS = `checkRun(input: $input) { needsOverride problems { path message } warnings { code message finding { id title severity } } }`;
       const check = await alice.ok(`query($input: SubmitRunInput!) { ${CHECK_FIELDS} }`, { input: { projectId: project, hparams: odd } });
-      expect(check.checkRun).toMatchObject({ needsOverride: true, problems: [], warnings: [{ code: 'POLICY_OVERRIDDEN', finding: { title: 'Batch size a power of two', severity: 'POLICY' } }] });
+      expect(check.checkRun).toMatchObject({
+        needsOverride: true,
+        problems: [],
+        warnings: [{ code: 'POLICY_OVERRIDDEN', finding: { title: 'Batch size a power of two', severity: 'POLICY' } }],
+      });
       expect(check.checkRun.warnings[0].message).toContain('batchSize = 48');
-      const checkBad = await alice.ok(`query($input: SubmitRunInput!) { ${CHECK_FIELDS} }`, { input: { projectId: project, hparams: { ...odd, batchSize: 0 } } });
+      const checkBad = await alice.ok(`query($input: SubmitRunInput!) { ${CHECK_FIELDS} }`, {
+        input: { projectId: project, hparams: { ...odd, batchSize: 0 } },
+      });
       expect(checkBad.checkRun.problems).toEqual([{ path: 'hparams.batchSize', message: expect.any(String) }]);
       // The deprecated mutation, kept for one release, answers exactly as the query does.
       for (const hparams of [odd, { ...odd, batchSize: 0 }, risky]) {
@@ -158,9 +202,12 @@ for (const database of testDatabases()) {
       }
       expect((await alice.ok(`query($p: ID!) { runs(projectId: $p) { totalCount } }`, { p: project })).runs.totalCount).toBe(before.runs.totalCount);
 
-      const overridden = await alice.ok(`mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id policyOverride } warnings { code message } } }`, {
-        input: { projectId: project, hparams: odd, overrideReason: 'checking whether 48 fits the GPU better' },
-      });
+      const overridden = await alice.ok(
+        `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id policyOverride } warnings { code message } } }`,
+        {
+          input: { projectId: project, hparams: odd, overrideReason: 'checking whether 48 fits the GPU better' },
+        },
+      );
       expect(overridden.submitRun.warnings[0].code).toBe('POLICY_OVERRIDDEN');
       expect(overridden.submitRun.warnings[0].message).toContain('Overridden: checking whether 48 fits the GPU better');
       expect(overridden.submitRun.run.policyOverride).toMatchObject({ reason: 'checking whether 48 fits the GPU better', findingIds: [expect.any(String)] });
@@ -180,7 +227,11 @@ for (const database of testDatabases()) {
       const live: { kind: string; id: string }[] = [];
       const unsubscribe = client.subscribe(
         { query: 'subscription($p: ID!) { findingEvents(projectId: $p) { kind finding { id } } }', variables: { p: projectId } },
-        { next: (message) => live.push({ kind: (message.data as any).findingEvents.kind, id: (message.data as any).findingEvents.finding.id }), error: () => {}, complete: () => {} },
+        {
+          next: (message) => live.push({ kind: (message.data as any).findingEvents.kind, id: (message.data as any).findingEvents.finding.id }),
+          error: () => {},
+          complete: () => {},
+        },
       );
       try {
         const UPDATE = `mutation($input: UpdateFindingInput!) { updateFinding(input: $input) { rule severity citedRuns { name } history { kind changes } } }`;
@@ -219,7 +270,13 @@ for (const database of testDatabases()) {
       const home = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'shared-home' })).createProject.id;
       const other = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'shared-other' })).createProject.id;
       const shared = await alice.ok(CREATE_FINDING, {
-        input: { projectId: home, title: 'No giant batches', rule: 'batchSize <= 256', metric: { key: 'test.accuracy', direction: 'HIGHER' }, sharedWithTeam: true },
+        input: {
+          projectId: home,
+          title: 'No giant batches',
+          rule: 'batchSize <= 256',
+          metric: { key: 'test.accuracy', direction: 'HIGHER' },
+          sharedWithTeam: true,
+        },
       });
       const warned = await alice.ok(SUBMIT_RUN, { input: { projectId: other, hparams: { ...MLP_CONFIG, batchSize: 512 } } });
       expect(warned.submitRun.warnings.map((w: { message: string }) => w.message)).toEqual([expect.stringContaining('"No giant batches"')]);
@@ -230,10 +287,15 @@ for (const database of testDatabases()) {
       const id = shared.createFinding.id;
       const read = await bob.request(`query($id: ID!) { finding(id: $id) { title } }`, { id });
       expect(read.errors?.[0]).toMatchObject({ message: `Finding ${id} was not found`, extensions: { code: 'NOT_FOUND' } });
-      expect((await bob.request(`mutation($id: ID!) { commentOnFinding(findingId: $id, body: "hi") { id } }`, { id })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect((await bob.request(`mutation($id: ID!) { commentOnFinding(findingId: $id, body: "hi") { id } }`, { id })).errors?.[0]?.extensions?.code).toBe(
+        'NOT_FOUND',
+      );
       expect((await bob.request(`query($p: ID!) { findings(projectId: $p) { id } }`, { p: home })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect((await bob.request(`query($t: ID!) { findingFeed(teamId: $t) { id } }`, { t: alice.teamId })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      expect((await bob.request(CREATE_FINDING, { input: { projectId: home, title: 'x', rule: 'batchSize <= 1', metric: { key: 'a', direction: 'HIGHER' } } })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(
+        (await bob.request(CREATE_FINDING, { input: { projectId: home, title: 'x', rule: 'batchSize <= 1', metric: { key: 'a', direction: 'HIGHER' } } }))
+          .errors?.[0]?.extensions?.code,
+      ).toBe('NOT_FOUND');
 
       const feed = await alice.ok(`query($t: ID!) { findingFeed(teamId: $t, first: 3) { kind finding { title } } }`, { t: alice.teamId });
       expect(feed.findingFeed[0]).toEqual({ kind: 'created', finding: { title: 'No giant batches' } });

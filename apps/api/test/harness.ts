@@ -63,7 +63,13 @@ export async function startTestApi(database: TestDatabase, options: Omit<ServerO
           return result.data;
         },
         subscribe() {
-          const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${created.token}` }, lazy: false, retryAttempts: 0 });
+          const client = createClient({
+            url: server.wsUrl,
+            webSocketImpl: WebSocket,
+            connectionParams: { authorization: `Bearer ${created.token}` },
+            lazy: false,
+            retryAttempts: 0,
+          });
           clients.push(client);
           return client;
         },
@@ -96,27 +102,50 @@ export const MLP_CONFIG = {
 export const SUBMIT_RUN = /* GraphQL */ `
   mutation Submit($input: SubmitRunInput!) {
     submitRun(input: $input) {
-      run { id name status tags params hparams }
-      warnings { code message }
+      run {
+        id
+        name
+        status
+        tags
+        params
+        hparams
+      }
+      warnings {
+        code
+        message
+      }
     }
   }
 `;
 
 export const CREATE_PROJECT = /* GraphQL */ `
   mutation CreateProject($teamId: ID!, $name: String!) {
-    createProject(teamId: $teamId, name: $name) { id name }
+    createProject(teamId: $teamId, name: $name) {
+      id
+      name
+    }
   }
 `;
 
 export const LOG_METRICS = /* GraphQL */ `
   mutation Log($runId: ID!, $points: [MetricPointInput!], $series: [MetricSeriesInput!]) {
-    logMetrics(runId: $runId, points: $points, series: $series) { accepted }
+    logMetrics(runId: $runId, points: $points, series: $series) {
+      accepted
+    }
   }
 `;
 
 export const METRIC_SERIES = /* GraphQL */ `
   query Series($runIds: [ID!]!, $keys: [String!], $maxPoints: Int) {
-    metricSeries(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key pointCount downsampled steps values wallTimes }
+    metricSeries(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
+      runId
+      key
+      pointCount
+      downsampled
+      steps
+      values
+      wallTimes
+    }
   }
 `;
 

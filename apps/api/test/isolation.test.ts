@@ -40,7 +40,7 @@ for (const database of testDatabases()) {
       expect((await bob.ok(METRIC_SERIES, { runIds: [runA] })).metricSeries).toEqual([]);
     });
 
-    it("cannot write to team A: submit, log metrics, change status, annotate, create projects", async () => {
+    it('cannot write to team A: submit, log metrics, change status, annotate, create projects', async () => {
       expectNotFound(await bob.request(SUBMIT_RUN, { input: { projectId: projectA, hparams: MLP_CONFIG } }), 'Project', projectA);
       expectNotFound(await bob.request(LOG_METRICS, { runId: runA, points: [{ key: 'loss', step: 1, value: 9 }] }), 'Run', runA);
       expectNotFound(await bob.request(`mutation($id: ID!) { setRunStatus(input: { runId: $id, status: CANCELLED }) { id } }`, { id: runA }), 'Run', runA);

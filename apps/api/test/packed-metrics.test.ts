@@ -3,7 +3,9 @@ import { CREATE_PROJECT, METRIC_SERIES, MLP_CONFIG, startTestApi, SUBMIT_RUN, te
 
 const LOG_PACKED = /* GraphQL */ `
   mutation LogPacked($runId: ID!, $packed: [PackedMetricSeriesInput!]) {
-    logMetrics(runId: $runId, packed: $packed) { accepted }
+    logMetrics(runId: $runId, packed: $packed) {
+      accepted
+    }
   }
 `;
 
@@ -54,10 +56,16 @@ for (const database of testDatabases()) {
         expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       }
       // Unaligned small decodes (from Node's shared buffer pool) still come out right.
-      const odd = await alice.ok(LOG_PACKED, { runId, packed: [{ key: 'odd', steps: pack(Int32Array.of(1, 2, 3)), values: pack(Float64Array.of(0.5, -1, 7)) }] });
+      const odd = await alice.ok(LOG_PACKED, {
+        runId,
+        packed: [{ key: 'odd', steps: pack(Int32Array.of(1, 2, 3)), values: pack(Float64Array.of(0.5, -1, 7)) }],
+      });
       expect(odd.logMetrics.accepted).toBe(3);
       const [series] = (await alice.ok(METRIC_SERIES, { runIds: [runId], keys: ['odd'] })).metricSeries;
-      expect([series.steps, series.values]).toEqual([[1, 2, 3], [0.5, -1, 7]]);
+      expect([series.steps, series.values]).toEqual([
+        [1, 2, 3],
+        [0.5, -1, 7],
+      ]);
       const short = await alice.request(LOG_PACKED, { runId, packed: [{ key: 'x', steps: pack(new Int32Array(2)), values: pack(new Float64Array(1)) }] });
       expect(short.errors?.[0]?.message).toContain('has 2 steps but 1 values');
       const negative = await alice.request(LOG_PACKED, { runId, packed: [{ key: 'x', steps: pack(Int32Array.of(-5)), values: pack(new Float64Array(1)) }] });

@@ -177,7 +177,9 @@ export async function startServerProcess(env: ChildEnv, timeoutMs = 60_000): Pro
 /** SIGKILLs every child still running and waits for them to go; for afterEach/afterAll. */
 export async function killAllChildren(): Promise<void> {
   const running = [...children];
-  const gone = running.map((child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()))));
+  const gone = running.map(
+    (child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()))),
+  );
   for (const child of running) child.kill('SIGKILL');
   await withDeadline(Promise.all(gone), 10_000, `${running.length} child process(es) to die`);
 }

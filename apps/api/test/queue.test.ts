@@ -125,7 +125,8 @@ for (const database of testDatabases()) {
       expect(late.errors?.[0]?.extensions?.code).toBe('CONFLICT');
       expect((await log(second.leaseToken, 50, 0.1)).errors).toBeUndefined();
       await alice.ok(FINISH, { i: { runId, leaseToken: second.leaseToken, outcome: 'DIVERGED', divergedAtStep: 49 } });
-      const metric = (await alice.ok(`query($id: ID!) { run(id: $id) { metric(key: "test.accuracy") { pointCount lastStep last } } }`, { id: runId })).run.metric;
+      const metric = (await alice.ok(`query($id: ID!) { run(id: $id) { metric(key: "test.accuracy") { pointCount lastStep last } } }`, { id: runId })).run
+        .metric;
       expect(metric).toEqual({ pointCount: 50, lastStep: 49, last: 0.1 });
     });
 
@@ -135,7 +136,10 @@ for (const database of testDatabases()) {
       const worker = await register('restarting');
       const lease = (await alice.ok(CLAIM, { w: worker })).claimRun;
       await alice.ok(LOG, { r: runId, s: [{ key: 'train.loss', steps: [0, 1], values: [2, 1] }], l: lease.leaseToken });
-      const released = await alice.ok(`mutation($r: ID!, $l: ID!) { releaseRun(runId: $r, leaseToken: $l) { status attempt metrics { key } } }`, { r: runId, l: lease.leaseToken });
+      const released = await alice.ok(`mutation($r: ID!, $l: ID!) { releaseRun(runId: $r, leaseToken: $l) { status attempt metrics { key } } }`, {
+        r: runId,
+        l: lease.leaseToken,
+      });
       expect(released.releaseRun).toEqual({ status: 'QUEUED', attempt: 0, metrics: [] });
       // With maxAttempts 1, the next worker still gets its one attempt.
       const again = (await alice.ok(CLAIM, { w: worker })).claimRun;

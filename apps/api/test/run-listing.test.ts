@@ -22,7 +22,8 @@ for (const database of testDatabases()) {
       for (const batchSize of [8, 16, 32, 64, 128, 256]) {
         ids[batchSize] = (await alice.ok(SUBMIT_RUN, { input: { projectId: project, hparams: { ...MLP_CONFIG, batchSize } } })).submitRun.run.id;
         const value = accuracy[batchSize];
-        if (value !== null) await alice.ok(LOG_METRICS, { runId: ids[batchSize], points: [{ key: 'acc', step: 0, value: Number.isNaN(value) ? 'NaN' : value }] });
+        if (value !== null)
+          await alice.ok(LOG_METRICS, { runId: ids[batchSize], points: [{ key: 'acc', step: 0, value: Number.isNaN(value) ? 'NaN' : value }] });
       }
     });
     afterAll(() => api?.close());
@@ -51,7 +52,12 @@ for (const database of testDatabases()) {
 
     it('starts the runs without the metric at the right place when a cursor points past the ranked ones', async () => {
       const firstPage: any = await alice.ok(RUNS, { p: project, o: { field: 'METRIC_MIN', metric: 'acc', direction: 'DESC' }, first: 4 });
-      const rest: any = await alice.ok(RUNS, { p: project, o: { field: 'METRIC_MIN', metric: 'acc', direction: 'DESC' }, first: 4, after: firstPage.runs.pageInfo.endCursor });
+      const rest: any = await alice.ok(RUNS, {
+        p: project,
+        o: { field: 'METRIC_MIN', metric: 'acc', direction: 'DESC' },
+        first: 4,
+        after: firstPage.runs.pageInfo.endCursor,
+      });
       expect(rest.runs.nodes.map((n: any) => n.params.batchSize)).toEqual([128, 32]);
       expect(rest.runs.pageInfo.hasNextPage).toBe(false);
     });

@@ -2,8 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_METRICS, MLP_CONFIG, startWithProject, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
 const RUN_EVENTS = /* GraphQL */ `
-  subscription($id: ID!) {
-    runEvents(runId: $id) { kind run { status backend } metrics { key steps values } }
+  subscription ($id: ID!) {
+    runEvents(runId: $id) {
+      kind
+      run {
+        status
+        backend
+      }
+      metrics {
+        key
+        steps
+        values
+      }
+    }
   }
 `;
 
@@ -53,11 +64,21 @@ for (const database of testDatabases()) {
       expected = 3;
       await alice.ok(`mutation($id: ID!) { setRunStatus(input: { runId: $id, status: RUNNING, backend: "wasm" }) { id } }`, { id: runId });
       await alice.ok(LOG_METRICS, { runId, series: [{ key: 'train.loss', steps: [0, 1, 2], values: [2.3, 'NaN', 1.9] }] });
-      await alice.ok(LOG_METRICS, { runId, points: [{ key: 'train.loss', step: 3, value: 1.7 }, { key: 'lr', step: 3, value: 0.001 }] });
+      await alice.ok(LOG_METRICS, {
+        runId,
+        points: [
+          { key: 'train.loss', step: 3, value: 1.7 },
+          { key: 'lr', step: 3, value: 0.001 },
+        ],
+      });
       await done;
       unsubscribe();
       expect(events[0]).toEqual({ kind: 'STATUS_CHANGED', run: { status: 'RUNNING', backend: 'wasm' }, metrics: [] });
-      expect(events[1]).toEqual({ kind: 'METRICS_APPENDED', run: { status: 'RUNNING', backend: 'wasm' }, metrics: [{ key: 'train.loss', steps: [0, 1, 2], values: [2.3, 'NaN', 1.9] }] });
+      expect(events[1]).toEqual({
+        kind: 'METRICS_APPENDED',
+        run: { status: 'RUNNING', backend: 'wasm' },
+        metrics: [{ key: 'train.loss', steps: [0, 1, 2], values: [2.3, 'NaN', 1.9] }],
+      });
       // Only the appended points, not the history.
       expect(events[2].metrics).toEqual([
         { key: 'lr', steps: [3], values: [0.001] },
@@ -70,7 +91,10 @@ for (const database of testDatabases()) {
       const { default: WebSocket } = await import('ws');
       const client = createClient({ url: api.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer nope' }, retryAttempts: 0 });
       const outcome = await new Promise<unknown>((resolve) => {
-        client.subscribe({ query: `subscription { runEvents(runId: "x") { kind } }` }, { next: () => resolve('event'), error: resolve, complete: () => resolve('complete') });
+        client.subscribe(
+          { query: `subscription { runEvents(runId: "x") { kind } }` },
+          { next: () => resolve('event'), error: resolve, complete: () => resolve('complete') },
+        );
       });
       await client.dispose();
       expect((outcome as { code?: number }).code).toBe(4403);

@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     const filtered = await measure(REPEATS, async () => {
       await page.goto('about:blank');
       const started = performance.now();
-      await page.goto(`${stack.webUrl}/projects/${projectId}?q=${encodeURIComponent('batchSize <= 32 and optimizer.name = "adam"')}&sort=param%3Aoptimizer.learningRate&dir=asc`);
+      await page.goto(
+        `${stack.webUrl}/projects/${projectId}?q=${encodeURIComponent('batchSize <= 32 and optimizer.name = "adam"')}&sort=param%3Aoptimizer.learningRate&dir=asc`,
+      );
       await page.locator('[role="row"][data-run-id]').first().waitFor();
       return performance.now() - started;
     });
@@ -75,14 +77,13 @@ async function measure(times: number, once: () => Promise<number>) {
 /** 10,000 queued runs with varied hyperparameters and a few metric points each; full curves for the compared ones. */
 async function seed(stack: Stack): Promise<{ projectId: string; runIds: string[] }> {
   const started = performance.now();
-  const { createProject } = await stack.gql<{ createProject: { id: string } }>(
-    'mutation($team: ID!) { createProject(teamId: $team, name: "bench") { id } }',
-    { team: stack.teamId },
-  );
+  const { createProject } = await stack.gql<{ createProject: { id: string } }>('mutation($team: ID!) { createProject(teamId: $team, name: "bench") { id } }', {
+    team: stack.teamId,
+  });
   const projectId = createProject.id;
   const runIds: string[] = [];
   let random = 42;
-  const next = () => ((random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let offset = 0; offset < RUN_COUNT; offset += SUBMITS_PER_REQUEST) {
     const count = Math.min(SUBMITS_PER_REQUEST, RUN_COUNT - offset);
     const inputs = Array.from({ length: count }, (_, i) => ({
@@ -117,7 +118,11 @@ async function seed(stack: Stack): Promise<{ projectId: string; runIds: string[]
       r: id,
       s: [
         { key: 'train.loss', steps, values: steps.map((s) => 2.3 * Math.exp(-s / (1500 * scale)) + 0.1 * next()) },
-        { key: 'test.accuracy', steps: steps.filter((s) => s % 500 === 0), values: steps.filter((s) => s % 500 === 0).map((s) => 1 - Math.exp(-s / 2000) * scale * 0.5) },
+        {
+          key: 'test.accuracy',
+          steps: steps.filter((s) => s % 500 === 0),
+          values: steps.filter((s) => s % 500 === 0).map((s) => 1 - Math.exp(-s / 2000) * scale * 0.5),
+        },
       ],
     });
   }

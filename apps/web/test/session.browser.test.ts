@@ -22,12 +22,20 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the session in the browse
     // No trainer: the run stays queued until the test cancels it.
     stack = await startStack({ workers: 0 });
     page = await stack.browser.newPage();
-    projectId = (await stack.gql<{ createProject: { id: string } }>(`mutation($t: ID!) { createProject(teamId: $t, name: "spirals") { id } }`, { t: stack.teamId })).createProject.id;
+    projectId = (
+      await stack.gql<{ createProject: { id: string } }>(`mutation($t: ID!) { createProject(teamId: $t, name: "spirals") { id } }`, { t: stack.teamId })
+    ).createProject.id;
     runId = (
       await stack.gql<{ submitRun: { run: { id: string } } }>(`mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`, {
         input: {
           projectId,
-          hparams: { dataset: { name: 'spirals', trainSize: 400, testSize: 100 }, model: { kind: 'mlp', hiddenLayers: [8] }, optimizer: { name: 'adam', learningRate: 0.01 }, batchSize: 32, epochs: 1 },
+          hparams: {
+            dataset: { name: 'spirals', trainSize: 400, testSize: 100 },
+            model: { kind: 'mlp', hiddenLayers: [8] },
+            optimizer: { name: 'adam', learningRate: 0.01 },
+            batchSize: 32,
+            epochs: 1,
+          },
         },
       })
     ).submitRun.run.id;
@@ -40,8 +48,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the session in the browse
   /** `postedNext` replaces the form's hidden `next`, as a hand-made post to the action would. */
   async function signIn(token: string, next?: string, postedNext?: string): Promise<void> {
     await page.goto(`${stack.webUrl}/sign-in${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`);
-    if (postedNext !== undefined)
-      await page.locator('input[name="next"]').evaluate((input, value) => ((input as HTMLInputElement).value = value), postedNext);
+    if (postedNext !== undefined) await page.locator('input[name="next"]').evaluate((input, value) => ((input as HTMLInputElement).value = value), postedNext);
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
@@ -56,13 +63,22 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the session in the browse
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
 
     // The HTML and the RSC payload of every signed-in page, as the browser gets them.
-    for (const path of ['/projects', `/projects/${projectId}`, `/projects/${projectId}/submit`, `/projects/${projectId}/compare?runs=${runId}`, `/projects/${projectId}/findings`, `/runs/${runId}`, '/tokens']) {
+    for (const path of [
+      '/projects',
+      `/projects/${projectId}`,
+      `/projects/${projectId}/submit`,
+      `/projects/${projectId}/compare?runs=${runId}`,
+      `/projects/${projectId}/findings`,
+      `/runs/${runId}`,
+      '/tokens',
+    ]) {
       for (const rsc of [false, true]) {
         const headers = asSession(rsc ? { rsc: '1' } : {});
         let response = await fetch(`${stack.webUrl}${path}`, { headers, redirect: 'manual' });
         // Next answers an RSC request without its cache-busting `_rsc` parameter with a redirect to the URL with it.
         const location = response.headers.get('location');
-        if (rsc && response.status === 307 && location && !location.startsWith('/sign-in')) response = await fetch(new URL(location, stack.webUrl), { headers, redirect: 'manual' });
+        if (rsc && response.status === 307 && location && !location.startsWith('/sign-in'))
+          response = await fetch(new URL(location, stack.webUrl), { headers, redirect: 'manual' });
         const body = await response.text();
         expect(response.status, `${path} rsc=${rsc} → ${response.headers.get('location')}`).toBe(200);
         expect(body, `${path} rsc=${rsc}`).toContain('Sign out');
@@ -94,7 +110,9 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the session in the browse
     expect(connectionInits[0]).not.toContain(stack.token);
 
     // Nothing the page's JavaScript can read holds it.
-    const readable = await page.evaluate(() => document.cookie + document.documentElement.outerHTML + JSON.stringify(localStorage) + JSON.stringify(sessionStorage));
+    const readable = await page.evaluate(
+      () => document.cookie + document.documentElement.outerHTML + JSON.stringify(localStorage) + JSON.stringify(sessionStorage),
+    );
     expect(readable.includes(stack.token)).toBe(false);
   });
 
@@ -124,14 +142,19 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the session in the browse
     expect(overHttp.status).toBe(401);
 
     // A ticket dies with the token it was minted from.
-    const session = (await stack.gql<{ createToken: { token: string; apiToken: { id: string } } }>(`mutation { createToken(name: "laptop") { token apiToken { id } } }`)).createToken;
+    const session = (
+      await stack.gql<{ createToken: { token: string; apiToken: { id: string } } }>(`mutation { createToken(name: "laptop") { token apiToken { id } } }`)
+    ).createToken;
     const minted2 = await post('/api/subscription-ticket', { ...json, cookie: `${SESSION_COOKIE}=${session.token}` }, '{}');
     const orphan = ((await minted2.json()) as { data: { createSubscriptionTicket: { token: string } } }).data.createSubscriptionTicket.token;
     await stack.gql(`mutation($id: ID!) { revokeToken(id: $id) { id } }`, { id: session.apiToken.id });
     const wsUrl = stack.apiUrl.replace(/^http/, 'ws');
     const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${orphan}` }, retryAttempts: 0 });
     const outcome = await new Promise<unknown>((resolveOutcome) =>
-      client.subscribe({ query: `subscription($id: ID!) { runEvents(runId: $id) { kind } }`, variables: { id: runId } }, { next: () => resolveOutcome('event'), error: resolveOutcome, complete: () => resolveOutcome('complete') }),
+      client.subscribe(
+        { query: `subscription($id: ID!) { runEvents(runId: $id) { kind } }`, variables: { id: runId } },
+        { next: () => resolveOutcome('event'), error: resolveOutcome, complete: () => resolveOutcome('complete') },
+      ),
     );
     await client.dispose();
     expect((outcome as { code?: number }).code).toBe(4403);

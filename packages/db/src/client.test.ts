@@ -11,7 +11,9 @@ describe.skipIf(!serverUrl)('openStore on PostgreSQL', () => {
       const stores = await Promise.all(Array.from({ length: 3 }, () => openStore({ databaseUrl: database.url, poolSize: 2 })));
       const [first] = stores;
       const applied = await first!.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
-      const tables = await first!.query<{ n: number }>(`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name = 'runs'`);
+      const tables = await first!.query<{ n: number }>(
+        `select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name = 'runs'`,
+      );
       expect(tables[0]!.n).toBe(1);
       expect(applied[0]!.n).toBeGreaterThan(0);
       await Promise.all(stores.map((store) => store.close()));

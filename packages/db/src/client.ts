@@ -128,8 +128,7 @@ async function openPglite(dataDir: string): Promise<Store> {
     // One process owns the directory (see the lock above), so nothing else can migrate concurrently.
     migrate: (folder) => migratePglite(db as never, { migrationsFolder: folder }),
     arrayParam: (_type, values) => Array.from(values),
-    transaction: (work) =>
-      client.transaction(async (tx) => work(async (text, params) => (await tx.query(text, params as unknown[])).rows as never)),
+    transaction: (work) => client.transaction(async (tx) => work(async (text, params) => (await tx.query(text, params as unknown[])).rows as never)),
     async listen(channel, onPayload) {
       const unlisten = await client.listen(channel, onPayload);
       return async () => unlisten();

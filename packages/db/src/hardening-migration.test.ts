@@ -19,7 +19,12 @@ for (const database of migrationDatabases) {
         const [user] = await store.query<{ id: string }>(`insert into users (email) values ('w@x.io') returning id`);
         const teams = await store.query<{ id: string; name: string }>(`insert into teams (name) values ('own'), ('join'), ('look') returning id, name`);
         const id = (name: string) => teams.find((team) => team.name === name)!.id;
-        await store.query(`insert into memberships (user_id, team_id, role) values ($1, $2, 'owner'), ($1, $3, 'member'), ($1, $4, 'viewer')`, [user!.id, id('own'), id('join'), id('look')]);
+        await store.query(`insert into memberships (user_id, team_id, role) values ($1, $2, 'owner'), ($1, $3, 'member'), ($1, $4, 'viewer')`, [
+          user!.id,
+          id('own'),
+          id('join'),
+          id('look'),
+        ]);
         await store.query(`insert into workers (user_id, name, capabilities) values ($1, 'gpu-1', '{}')`, [user!.id]);
         await migrateStore(store);
         const [worker] = await store.query<{ team_ids: string[] | string }>(`select team_ids::text[] as team_ids from workers`);

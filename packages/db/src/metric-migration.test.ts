@@ -27,7 +27,11 @@ for (const database of databases) {
       const [team] = await store.query<{ id: string }>(`insert into teams (name) values ('ml') returning id`);
       const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'p') returning id`, [team!.id]);
       const newRun = async () =>
-        (await store!.query<{ id: string }>(`insert into runs (project_id, name, config, flat_params) values ($1, 'r', '{}', '{}') returning id`, [project!.id]))[0]!.id;
+        (
+          await store!.query<{ id: string }>(`insert into runs (project_id, name, config, flat_params) values ($1, 'r', '{}', '{}') returning id`, [
+            project!.id,
+          ])
+        )[0]!.id;
       const before = await newRun();
       // The chunk layout of migrations 0000–0001, written as the old writer did (chunks of 1,000 points).
       const [series] = await store.query<{ id: number }>(
@@ -87,7 +91,11 @@ for (const database of databases) {
       const [team] = await store.query<{ id: string }>(`insert into teams (name) values ('ml') returning id`);
       const [project] = await store.query<{ id: string }>(`insert into projects (team_id, name) values ($1, 'p') returning id`, [team!.id]);
       const newRun = async () =>
-        (await store!.query<{ id: string }>(`insert into runs (project_id, name, config, flat_params) values ($1, 'r', '{}', '{}') returning id`, [project!.id]))[0]!.id;
+        (
+          await store!.query<{ id: string }>(`insert into runs (project_id, name, config, flat_params) values ($1, 'r', '{}', '{}') returning id`, [
+            project!.id,
+          ])
+        )[0]!.id;
       const runId = await newRun();
       // Written as the writer of migrations 0002–0005 did: a summary row and its chunk in metric_series.
       const [before] = await store.query<{ id: number }>(
@@ -104,7 +112,9 @@ for (const database of databases) {
 
       await migrateStore(store);
 
-      expect(await store.query(`select to_regclass('metric_series') as old, to_regclass('metric_summaries') as new`)).toEqual([{ old: null, new: 'metric_summaries' }]);
+      expect(await store.query(`select to_regclass('metric_series') as old, to_regclass('metric_summaries') as new`)).toEqual([
+        { old: null, new: 'metric_summaries' },
+      ]);
       expect(await summariesOfRuns(store, [runId])).toMatchObject([
         { id: before!.id, key: 'loss', pointCount: 3, firstStep: 0, lastStep: 2, lastValue: 0.5, minValue: 0.5, maxValue: 2 },
       ]);
@@ -136,7 +146,9 @@ for (const database of databases) {
         `select conname as name from pg_constraint where conrelid = 'metric_summaries'::regclass and contype <> 'n' order by 1`,
       );
       expect(constraints.map((c) => c.name)).toEqual(['metric_summaries_pkey', 'metric_summaries_run_id_runs_id_fk']);
-      const [chunkLink] = await store.query<{ name: string }>(`select conname as name from pg_constraint where conrelid = 'metric_chunks'::regclass and contype = 'f'`);
+      const [chunkLink] = await store.query<{ name: string }>(
+        `select conname as name from pg_constraint where conrelid = 'metric_chunks'::regclass and contype = 'f'`,
+      );
       expect(chunkLink!.name).toBe('metric_chunks_series_id_metric_summaries_id_fk');
       const stale = await store.query(`select conname from pg_constraint where conname like 'metric\\_series%'`);
       expect(stale).toEqual([]);

@@ -85,10 +85,9 @@ const runArb: fc.Arbitrary<GeneratedRun> = fc
     tags: fc.uniqueArray(fc.constantFrom(...TAGS), { maxLength: 3 }),
     backend: fc.option(fc.constantFrom(...WORKERS)),
     device: fc.option(fc.constantFrom(...WORKERS)),
-    metrics: fc.record(
-      Object.fromEntries(METRIC_KEYS.map((key) => [key, fc.record({ last: metricValueArb, min: metricValueArb, max: metricValueArb })])),
-      { requiredKeys: [] },
-    ),
+    metrics: fc.record(Object.fromEntries(METRIC_KEYS.map((key) => [key, fc.record({ last: metricValueArb, min: metricValueArb, max: metricValueArb })])), {
+      requiredKeys: [],
+    }),
   })
   // Plain objects, as a run read from the database is (fc.record makes null-prototype ones).
   .map(({ params, metrics, ...rest }) => {
@@ -142,7 +141,10 @@ const leafArb: fc.Arbitrary<LeafExpr> = fc.oneof(
       .tuple(fc.uniqueArray(fc.constantFrom(...RUN_STATUSES), { minLength: 1, maxLength: 3 }), fc.boolean())
       .map(([vs, n]) => inList(statusField, vs, n)),
   },
-  { weight: 2, arbitrary: fc.constantFrom(...TAGS).map((value): LeafExpr => ({ type: 'has', field: { kind: 'run', name: 'tags' }, value, valueSpan: span, ...leafSpans })) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(...TAGS).map((value): LeafExpr => ({ type: 'has', field: { kind: 'run', name: 'tags' }, value, valueSpan: span, ...leafSpans })),
+  },
   { weight: 3, arbitrary: fc.tuple(metricField, fc.constantFrom(...OPS), numberArb).map(([f, op, v]) => compare(f, op, v)) },
   { weight: 1, arbitrary: fc.tuple(metricField, fc.array(numberArb, { minLength: 1, maxLength: 3 }), fc.boolean()).map(([f, vs, n]) => inList(f, vs, n)) },
 );
@@ -152,7 +154,12 @@ const treeArb: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     { weight: 3, arbitrary: leafArb },
     { weight: 1, arbitrary: tie('expr').map((expr): Expr => ({ type: 'not', expr, span })) },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom<'and' | 'or'>('and', 'or'), tie('expr'), tie('expr')).map(([type, left, right]): Expr => ({ type, left, right, span })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom<'and' | 'or'>('and', 'or'), tie('expr'), tie('expr'))
+        .map(([type, left, right]): Expr => ({ type, left, right, span })),
+    },
   ),
 })).expr;
 
@@ -216,13 +223,20 @@ for (const database of testDatabases()) {
             const ids = await storeRuns(generated);
             for (const { text, ast } of expressions) {
               const expected = ids.filter((_, i) => evaluate(ast, generated[i]!.record)).sort();
-              const selected = (await store.db.select({ id: runs.id }).from(runs).where(and(eq(runs.projectId, projectId), runFilterSql(ast))))
+              const selected = (
+                await store.db
+                  .select({ id: runs.id })
+                  .from(runs)
+                  .where(and(eq(runs.projectId, projectId), runFilterSql(ast)))
+              )
                 .map((r) => r.id)
                 .sort();
               cases++;
               if (JSON.stringify(selected) !== JSON.stringify(expected)) {
                 const differing = ids.flatMap((id, i) =>
-                  expected.includes(id) === selected.includes(id) ? [] : [{ evaluate: expected.includes(id), sql: selected.includes(id), run: generated[i]!.record }],
+                  expected.includes(id) === selected.includes(id)
+                    ? []
+                    : [{ evaluate: expected.includes(id), sql: selected.includes(id), run: generated[i]!.record }],
                 );
                 const showNonFinite = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
                 throw new Error(`${text}\nselects differently:\n${JSON.stringify(differing, showNonFinite, 1)}`);

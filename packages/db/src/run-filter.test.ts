@@ -16,7 +16,16 @@ const leaf = (path: string, values: Literal[], negated = false): LeafExpr => ({
   opSpan: span,
   valueSpans: values.map(() => span),
 });
-const eq = (path: string, value: Literal): LeafExpr => ({ type: 'compare', field: { kind: 'param', path }, op: '=', value, span, fieldSpan: span, opSpan: span, valueSpan: span });
+const eq = (path: string, value: Literal): LeafExpr => ({
+  type: 'compare',
+  field: { kind: 'param', path },
+  op: '=',
+  value,
+  span,
+  fieldSpan: span,
+  opSpan: span,
+  valueSpan: span,
+});
 const chain = (type: 'and' | 'or', operands: Expr[]): Expr => operands.reduce((left, right) => ({ type, left, right, span }));
 const compiled = (ast: Expr) => new PgDialect().sqlToQuery(runFilterSql(ast)!);
 
@@ -33,7 +42,12 @@ describe('runFilterSql', () => {
     const depth = (length: number) => {
       let deepest = 0;
       let open = 0;
-      for (const ch of compiled(chain('or', Array.from({ length }, (_, i) => eq('a', i)))).sql) {
+      for (const ch of compiled(
+        chain(
+          'or',
+          Array.from({ length }, (_, i) => eq('a', i)),
+        ),
+      ).sql) {
         open += ch === '(' ? 1 : ch === ')' ? -1 : 0;
         deepest = Math.max(deepest, open);
       }
@@ -54,7 +68,7 @@ for (const database of testDatabases()) {
       const [project] = await store.db.insert(projects).values({ teamId: team!.id, name: 'mnist' }).returning();
       await store.db.insert(runs).values([
         { projectId: project!.id, name: 'small', config: {}, flatParams: { batchSize: 32, 'optimizer.name': 'adam', 'model.bias': true } },
-        { projectId: project!.id, name: 'large', config: {}, flatParams: { batchSize: 512, 'optimizer.name': "o'brien\"s {x}", 'model.bias': false } },
+        { projectId: project!.id, name: 'large', config: {}, flatParams: { batchSize: 512, 'optimizer.name': 'o\'brien"s {x}', 'model.bias': false } },
       ]);
     });
     afterAll(() => store?.destroy());
@@ -69,7 +83,7 @@ for (const database of testDatabases()) {
     });
 
     it('matches text with quotes and braces, and booleans, as in lists', async () => {
-      expect(await names(leaf('optimizer.name', ['sgd', "o'brien\"s {x}"]))).toEqual(['large']);
+      expect(await names(leaf('optimizer.name', ['sgd', 'o\'brien"s {x}']))).toEqual(['large']);
       expect(await names(leaf('model.bias', [true]))).toEqual(['small']);
       // A missing hyperparameter matches neither in nor not in, as in evaluate().
       expect(await names(leaf('model.missing', [1], true))).toEqual([]);
@@ -100,7 +114,10 @@ for (const database of testDatabases()) {
     });
 
     it('runs a chain of 1,000 tests', async () => {
-      const ast = chain('or', Array.from({ length: 1_000 }, (_, i) => eq('batchSize', i * 1_000 + 32)));
+      const ast = chain(
+        'or',
+        Array.from({ length: 1_000 }, (_, i) => eq('batchSize', i * 1_000 + 32)),
+      );
       expect(await names(ast)).toEqual(['small']);
     });
   });

@@ -121,9 +121,7 @@ function leaf(node: LeafExpr): SQL {
     case 'in': {
       // One array parameter however long the list: PostgreSQL allows at most 65,535 bind parameters a query.
       const list = sql`${sql.param(node.values)}::${sql.raw(ARRAY_TYPES[kind])}`;
-      return node.negated
-        ? differs(node, kind, sql`(${fieldSql(node.field, kind)} <> all(${list}))`)
-        : sql`(${fieldSql(node.field, kind)} = any(${list}))`;
+      return node.negated ? differs(node, kind, sql`(${fieldSql(node.field, kind)} <> all(${list}))`) : sql`(${fieldSql(node.field, kind)} = any(${list}))`;
     }
     case 'has':
       return sql`(${node.value}::text = any(${runs.tags}))`;

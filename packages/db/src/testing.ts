@@ -71,7 +71,9 @@ async function openPostgresTestStore(serverUrl: string): Promise<TestStore> {
  * A plain connection to a server's `postgres` database, for fault injection in tests (terminating another
  * database's connections, creating a database on a private cluster): things no store offers on purpose.
  */
-export async function connectAsAdmin(serverOrDatabaseUrl: string): Promise<{ query: (text: string, params?: unknown[]) => Promise<{ rowCount: number }>; end(): Promise<void> }> {
+export async function connectAsAdmin(
+  serverOrDatabaseUrl: string,
+): Promise<{ query: (text: string, params?: unknown[]) => Promise<{ rowCount: number }>; end(): Promise<void> }> {
   const client = new pg.Client({ connectionString: serverOrDatabaseUrl.replace(/\/[^/]*$/, '/postgres') });
   // A terminated or restarted server must fail the next query, not crash the test process.
   client.on('error', () => {});

@@ -14,10 +14,7 @@ export type RunFieldName = (typeof RUN_FIELDS)[number];
 export const METRIC_AGGREGATES = ['last', 'min', 'max'] as const;
 export type MetricAggregate = (typeof METRIC_AGGREGATES)[number];
 
-export type FieldRef =
-  | { kind: 'param'; path: string }
-  | { kind: 'run'; name: RunFieldName }
-  | { kind: 'metric'; key: string; agg: MetricAggregate };
+export type FieldRef = { kind: 'param'; path: string } | { kind: 'run'; name: RunFieldName } | { kind: 'metric'; key: string; agg: MetricAggregate };
 
 export type Literal = number | string | boolean;
 

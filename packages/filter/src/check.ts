@@ -1,14 +1,4 @@
-import {
-  leavesOf,
-  RUN_STATUSES,
-  type Expr,
-  type FieldRef,
-  type FilterError,
-  type LeafExpr,
-  type Literal,
-  type ParseResult,
-  type Span,
-} from './ast';
+import { leavesOf, RUN_STATUSES, type Expr, type FieldRef, type FilterError, type LeafExpr, type Literal, type ParseResult, type Span } from './ast';
 import { formatField, formatLiteral } from './format';
 import { parseExpression } from './parser';
 
@@ -52,9 +42,7 @@ function checkTest(leaf: LeafExpr, vocabulary: Vocabulary): FilterError[] {
   const opText = leaf.type === 'has' ? 'has' : leaf.type === 'contains' ? '~' : leaf.type === 'in' ? null : leaf.op;
 
   if (leaf.field.kind === 'run' && leaf.field.name === 'tags') {
-    return leaf.type === 'has'
-      ? []
-      : [error('tags is a list of labels; test it with has, e.g. tags has "baseline"', leaf.opSpan)];
+    return leaf.type === 'has' ? [] : [error('tags is a list of labels; test it with has, e.g. tags has "baseline"', leaf.opSpan)];
   }
   if (leaf.type === 'has') return [error('"has" only applies to tags', leaf.opSpan)];
 
@@ -62,17 +50,13 @@ function checkTest(leaf: LeafExpr, vocabulary: Vocabulary): FilterError[] {
   if (description === undefined) return [unknownParam(leaf.field, vocabulary, leaf.fieldSpan)];
 
   if (leaf.type === 'contains') {
-    return description.type === 'string'
-      ? []
-      : [error(`"~" needs text; ${label} is a ${description.type}`, leaf.opSpan)];
+    return description.type === 'string' ? [] : [error(`"~" needs text; ${label} is a ${description.type}`, leaf.opSpan)];
   }
   if (opText !== null && ORDERING_OPS.has(opText) && description.type !== 'number') {
     return [error(`"${opText}" needs a number; ${label} is a ${description.type}`, leaf.opSpan)];
   }
   const values: Array<[Literal, Span]> =
-    leaf.type === 'in'
-      ? leaf.values.map((value, i) => [value, leaf.valueSpans[i] ?? leaf.span])
-      : [[leaf.value, leaf.valueSpan]];
+    leaf.type === 'in' ? leaf.values.map((value, i) => [value, leaf.valueSpans[i] ?? leaf.span]) : [[leaf.value, leaf.valueSpan]];
   return values.flatMap(([value, span]) => checkValue(label, description, value, span));
 }
 

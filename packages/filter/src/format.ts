@@ -60,8 +60,6 @@ export function formatLiteral(value: Literal): string {
 }
 
 function quote(text: string): string {
-  const escaped = text.replace(/[\\"\n\r\t]/g, (ch) =>
-    ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\${ch}`,
-  );
+  const escaped = text.replace(/[\\"\n\r\t]/g, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\${ch}`));
   return `"${escaped}"`;
 }

@@ -115,11 +115,7 @@ class Lexer {
         return { ...token, start, end: this.pos, text: symbol };
       }
     }
-    throw new LexError(
-      `Unexpected character "${ch}" at ${describePosition(this.text, start)}`,
-      start,
-      start + ch.length,
-    );
+    throw new LexError(`Unexpected character "${ch}" at ${describePosition(this.text, start)}`, start, start + ch.length);
   }
 
   private string(): Token {
@@ -130,11 +126,7 @@ class Lexer {
     for (;;) {
       const ch = this.text[i];
       if (ch === undefined) {
-        throw new LexError(
-          `Unterminated string starting at ${describePosition(this.text, start)}`,
-          start,
-          this.text.length,
-        );
+        throw new LexError(`Unterminated string starting at ${describePosition(this.text, start)}`, start, this.text.length);
       }
       if (ch === quote) break;
       if (ch === '\\') {
@@ -160,11 +152,7 @@ class Lexer {
     const tail = matchAt(NUMBER_TAIL, this.text, start + literal.length) ?? '';
     const text = this.text.slice(start, start + literal.length + tail.length);
     if (literal === '' || tail !== '') {
-      throw new LexError(
-        `Malformed number "${text}" at ${describePosition(this.text, start)}`,
-        start,
-        start + text.length,
-      );
+      throw new LexError(`Malformed number "${text}" at ${describePosition(this.text, start)}`, start, start + text.length);
     }
     const value = Number(literal);
     if (!Number.isFinite(value)) {
@@ -233,11 +221,7 @@ class Lexer {
     }
     const close = this.skipSpaceFrom(keyEnd);
     if (this.text[close] !== ')') {
-      throw new LexError(
-        `Expected ")" to close "${agg}(" at ${describePosition(this.text, close)}`,
-        close,
-        Math.min(close + 1, this.text.length),
-      );
+      throw new LexError(`Expected ")" to close "${agg}(" at ${describePosition(this.text, close)}`, close, Math.min(close + 1, this.text.length));
     }
     this.pos = close + 1;
     return { kind: 'metric', agg, key, start, end: this.pos, text: this.text.slice(start, this.pos) };

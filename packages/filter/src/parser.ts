@@ -1,14 +1,4 @@
-import {
-  RUN_FIELDS,
-  type Expr,
-  type FieldRef,
-  type FilterError,
-  type LeafExpr,
-  type Literal,
-  type ParseResult,
-  type RunFieldName,
-  type Span,
-} from './ast';
+import { RUN_FIELDS, type Expr, type FieldRef, type FilterError, type LeafExpr, type Literal, type ParseResult, type RunFieldName, type Span } from './ast';
 import { describePosition, tokenize, type Keyword, type Token } from './lexer';
 
 /**
@@ -140,7 +130,11 @@ class Parser {
   /** One test: `field op value`, `field [not] in [...]`, `field has "x"`, `field ~ "x"`. */
   private test(): LeafExpr {
     if (this.tests >= FILTER_LIMITS.maxTests) {
-      this.limit(this.peek(), 'Too many tests', `an expression may hold at most ${count(FILTER_LIMITS.maxTests)} tests (use "in [...]" for many values of one field)`);
+      this.limit(
+        this.peek(),
+        'Too many tests',
+        `an expression may hold at most ${count(FILTER_LIMITS.maxTests)} tests (use "in [...]" for many values of one field)`,
+      );
     }
     this.tests += 1;
     const fieldToken = this.advance();
@@ -257,8 +251,7 @@ class Parser {
   }
 
   private fail(token: Token, expected: string): never {
-    const what =
-      token.kind === 'eof' ? 'end of expression' : token.kind === 'string' ? `text ${token.text}` : `"${token.text}"`;
+    const what = token.kind === 'eof' ? 'end of expression' : token.kind === 'string' ? `text ${token.text}` : `"${token.text}"`;
     throw new ParseError({
       message: `Unexpected ${what} at ${describePosition(this.text, token.start)}: ${expected}`,
       start: token.start,

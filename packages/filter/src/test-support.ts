@@ -47,7 +47,5 @@ export function parse(text: string): Expr | null {
 
 /** The tree without source positions, to compare structure. */
 export function shape(ast: Expr | null): unknown {
-  return JSON.parse(JSON.stringify(ast), (key, value: unknown) =>
-    key === 'span' || key.endsWith('Span') || key === 'valueSpans' ? undefined : value,
-  );
+  return JSON.parse(JSON.stringify(ast), (key, value: unknown) => (key === 'span' || key.endsWith('Span') || key === 'valueSpans' ? undefined : value));
 }

@@ -74,7 +74,12 @@ describe('computeEvidence', () => {
   it('excludes and counts runs whose metric is NaN (diverged) or missing, and ignores unfinished and out-of-scope runs', () => {
     const diverged = run(512, Number.NaN, { status: 'diverged' });
     const runs = [
-      run(8, 0.97), run(16, 0.96), run(32, 0.95), run(64, 0.92), run(128, 0.91), run(256, 0.9),
+      run(8, 0.97),
+      run(16, 0.96),
+      run(32, 0.95),
+      run(64, 0.92),
+      run(128, 0.91),
+      run(256, 0.9),
       diverged,
       run(1024, null), // never logged the metric
       run(8, 0.5, { status: 'running' }),
@@ -86,12 +91,15 @@ describe('computeEvidence', () => {
     expect(evidence.violating).toMatchObject({ runCount: 3, excludedNonFinite: 1, excludedMissing: 1 });
     expect(evidence.notFinished).toBe(2);
     expect(evidence.points).toHaveLength(6);
-    expect(evidence.verdict).toContain('Excluded: 1 run whose last(test.accuracy) is NaN or infinite (0 satisfying, 1 violating); 1 run that never logged test.accuracy.');
+    expect(evidence.verdict).toContain(
+      'Excluded: 1 run whose last(test.accuracy) is NaN or infinite (0 satisfying, 1 violating); 1 run that never logged test.accuracy.',
+    );
   });
 
   it('leaves out runs that lack a hyperparameter the rule reads (neither following nor breaking it)', () => {
     const kernelRule: FindingSpec = { ...smallBatches, rule: expr('model.convLayers[0].kernelSize <= 3'), scope: null };
-    const cnn = (kernelSize: number, accuracy: number) => run(32, accuracy, { params: { batchSize: 32, 'model.kind': 'cnn', 'model.convLayers[0].kernelSize': kernelSize } });
+    const cnn = (kernelSize: number, accuracy: number) =>
+      run(32, accuracy, { params: { batchSize: 32, 'model.kind': 'cnn', 'model.convLayers[0].kernelSize': kernelSize } });
     const mlp = run(32, 0.99, { params: { batchSize: 32, 'model.kind': 'mlp' } });
     const evidence = computeEvidence(kernelRule, [cnn(3, 0.97), cnn(3, 0.96), cnn(5, 0.9), mlp]);
     expect(evidence.satisfying.runCount).toBe(2);
@@ -115,17 +123,26 @@ describe('computeEvidence', () => {
   });
 
   it('does not report a setting shared by every run, however the groups are sized', () => {
-    const runs = [...Array.from({ length: 18 }, (_, i) => run(8 + (i % 3) * 8, 0.9 + i / 1000)), ...Array.from({ length: 24 }, (_, i) => run(64 * (1 + (i % 3)), 0.8 + i / 1000))];
+    const runs = [
+      ...Array.from({ length: 18 }, (_, i) => run(8 + (i % 3) * 8, 0.9 + i / 1000)),
+      ...Array.from({ length: 24 }, (_, i) => run(64 * (1 + (i % 3)), 0.8 + i / 1000)),
+    ];
     expect(computeEvidence(smallBatches, runs).confounders).toEqual([]);
   });
 
   it('points at other hyperparameters that also differ between the groups', () => {
     const runs = [
-      run(8, 0.97, { lr: 0.001 }), run(16, 0.96, { lr: 0.001 }), run(32, 0.95, { lr: 0.002 }),
-      run(64, 0.92, { lr: 0.01 }), run(128, 0.91, { lr: 0.01 }), run(256, 0.9, { lr: 0.02 }),
+      run(8, 0.97, { lr: 0.001 }),
+      run(16, 0.96, { lr: 0.001 }),
+      run(32, 0.95, { lr: 0.002 }),
+      run(64, 0.92, { lr: 0.01 }),
+      run(128, 0.91, { lr: 0.01 }),
+      run(256, 0.9, { lr: 0.02 }),
     ];
     const evidence = computeEvidence(smallBatches, runs);
-    expect(evidence.confounders).toEqual([{ path: 'optimizer.learningRate', satisfying: 'median 0.001', violating: 'median 0.01', strength: expect.closeTo(0.009 / 0.019, 12) }]);
+    expect(evidence.confounders).toEqual([
+      { path: 'optimizer.learningRate', satisfying: 'median 0.001', violating: 'median 0.01', strength: expect.closeTo(0.009 / 0.019, 12) },
+    ]);
     expect(evidence.points[0]).toMatchObject({ group: 'satisfying', ruleParams: { batchSize: 8 } });
   });
 });

@@ -109,7 +109,8 @@ function summarise(points: EvidencePoint[], metric: FindingMetric, excludedNonFi
   };
 }
 
-const formatNumber = (value: number) => (Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : String(Number(value.toPrecision(3))));
+const formatNumber = (value: number) =>
+  Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : String(Number(value.toPrecision(3)));
 
 export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun[], options: { seed?: number } = {}): Evidence {
   const cited = new Set(finding.citedRunIds ?? []);
@@ -157,9 +158,7 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
     : null;
   // Orient the interval like the difference: positive = on the finding's side.
   const interval = raw ? (sign > 0 ? { low: raw.low, high: raw.high, level } : { low: -raw.high, high: -raw.low, level }) : null;
-  const contestingRunIds = satisfying.best
-    ? groups.violating.filter((p) => better(finding.metric)(p.value, satisfying.best!.value)).map((p) => p.runId)
-    : [];
+  const contestingRunIds = satisfying.best ? groups.violating.filter((p) => better(finding.metric)(p.value, satisfying.best!.value)).map((p) => p.runId) : [];
 
   const enough = groups.satisfying.length >= MIN_RUNS_PER_GROUP && groups.violating.length >= MIN_RUNS_PER_GROUP;
   const status: ComputedStatus = !enough ? 'proposed' : contestingRunIds.length > 0 || interval!.low <= 0 ? 'contested' : 'supported';
@@ -170,7 +169,10 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
     const nonFinite = excluded.satisfying.nonFinite + excluded.violating.nonFinite;
     const missing = excluded.satisfying.missing + excluded.violating.missing;
     const parts = [];
-    if (nonFinite) parts.push(`${nonFinite} run${nonFinite > 1 ? 's' : ''} whose ${metricName} is NaN or infinite (${excluded.satisfying.nonFinite} satisfying, ${excluded.violating.nonFinite} violating)`);
+    if (nonFinite)
+      parts.push(
+        `${nonFinite} run${nonFinite > 1 ? 's' : ''} whose ${metricName} is NaN or infinite (${excluded.satisfying.nonFinite} satisfying, ${excluded.violating.nonFinite} violating)`,
+      );
     if (missing) parts.push(`${missing} run${missing > 1 ? 's' : ''} that never logged ${finding.metric.key}`);
     return parts.length ? ` Excluded: ${parts.join('; ')}.` : '';
   })();
@@ -178,7 +180,8 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
   if (!enough) {
     verdict =
       `Not enough evidence yet: ${groups.satisfying.length} finished run${groups.satisfying.length === 1 ? '' : 's'} satisfy ${rule} and ` +
-      `${groups.violating.length} violate it; each side needs ${MIN_RUNS_PER_GROUP}.` + excludedNote;
+      `${groups.violating.length} violate it; each side needs ${MIN_RUNS_PER_GROUP}.` +
+      excludedNote;
   } else {
     const direction = finding.metric.direction === 'higher' ? 'higher' : 'lower';
     const diff = sign * difference!; // raw mean difference, satisfying − violating
@@ -230,7 +233,12 @@ export function findConfounders(members: { group: Group; run: EvidenceRun }[], r
       if (a === b) continue;
       const all = [...values.satisfying, ...values.violating] as number[];
       const spread = Math.max(...all) - Math.min(...all);
-      confounders.push({ path, satisfying: `median ${formatNumber(a)}`, violating: `median ${formatNumber(b)}`, strength: spread > 0 ? Math.abs(a - b) / spread : 0 });
+      confounders.push({
+        path,
+        satisfying: `median ${formatNumber(a)}`,
+        violating: `median ${formatNumber(b)}`,
+        strength: spread > 0 ? Math.abs(a - b) / spread : 0,
+      });
     } else {
       // Categorical: total variation distance between the two groups' value frequencies.
       const frequencies = (list: (number | string | boolean)[]) => {
@@ -246,7 +254,10 @@ export function findConfounders(members: { group: Group; run: EvidenceRun }[], r
       for (const key of new Set([...fa.keys(), ...fb.keys()])) distance += Math.abs((fa.get(key) ?? 0) - (fb.get(key) ?? 0)) / 2;
       if (distance < 1e-9) continue;
       const describe = (f: Map<string, number>) =>
-        [...f].sort((x, y) => y[1] - x[1]).map(([value, share]) => `${value} ${Math.round(share * 100)}%`).join(', ');
+        [...f]
+          .sort((x, y) => y[1] - x[1])
+          .map(([value, share]) => `${value} ${Math.round(share * 100)}%`)
+          .join(', ');
       confounders.push({ path, satisfying: describe(fa), violating: describe(fb), strength: distance });
     }
   }

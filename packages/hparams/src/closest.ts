@@ -5,9 +5,7 @@ export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
   // rows[i][j] = distance between the first i letters of s and the first j of t.
-  const rows: number[][] = Array.from({ length: s.length + 1 }, (_, i) =>
-    Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  const rows: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   const at = (i: number, j: number) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
   for (let i = 1; i <= s.length; i++) {
     const row = rows[i] ?? [];
@@ -32,11 +30,7 @@ export function typoTolerance(word: string): number {
 }
 
 /** The candidate nearest to `word` within `maxDistance` edits; the first wins a tie. */
-export function closestMatch(
-  word: string,
-  candidates: Iterable<string>,
-  maxDistance = typoTolerance(word),
-): string | undefined {
+export function closestMatch(word: string, candidates: Iterable<string>, maxDistance = typoTolerance(word)): string | undefined {
   let best: string | undefined;
   let bestDistance = maxDistance + 1;
   for (const candidate of candidates) {

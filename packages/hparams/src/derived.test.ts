@@ -124,7 +124,15 @@ describe('CNN parameter counts (conv = (k·k·inChannels + 1) · filters)', () =
 
   it('names layers by kind and order, the last one output', () => {
     const facts = deriveFacts(
-      parse(cnnInput({ convLayers: [{ filters: 2, kernelSize: 3 }, { filters: 2, kernelSize: 3 }], dense: [4] })),
+      parse(
+        cnnInput({
+          convLayers: [
+            { filters: 2, kernelSize: 3 },
+            { filters: 2, kernelSize: 3 },
+          ],
+          dense: [4],
+        }),
+      ),
     );
     expect(facts.layers.map((layer) => layer.name)).toEqual(['conv2d_1', 'conv2d_2', 'flatten_1', 'dense_1', 'output']);
   });

@@ -37,9 +37,7 @@ export type ShapeProblem =
       input: [number, number];
     };
 
-export type LayerTrace =
-  | { ok: true; layers: LayerFact[]; flopsPerSample: number }
-  | { ok: false; problem: ShapeProblem };
+export type LayerTrace = { ok: true; layers: LayerFact[]; flopsPerSample: number } | { ok: false; problem: ShapeProblem };
 
 /**
  * Walks the layer stack the trainer builds:
@@ -103,12 +101,7 @@ export function plannedSteps(config: Pick<RunConfig, 'dataset' | 'batchSize' | '
 }
 
 /** TF.js output size along one axis: 'same' = ceil(in / stride), 'valid' = floor((in - window) / stride) + 1. */
-export function convOutputSize(
-  input: number,
-  window: number,
-  stride: number,
-  padding: 'same' | 'valid',
-): number {
+export function convOutputSize(input: number, window: number, stride: number, padding: 'same' | 'valid'): number {
   return padding === 'same' ? Math.ceil(input / stride) : Math.floor((input - window) / stride) + 1;
 }
 
@@ -140,14 +133,7 @@ function addConvolutions(stack: LayerStack, model: CnnConfig): ShapeProblem | un
   return undefined;
 }
 
-function windowTooLarge(
-  path: string,
-  window: 'kernel' | 'pool',
-  layer: number,
-  value: number,
-  height: number,
-  width: number,
-): ShapeProblem {
+function windowTooLarge(path: string, window: 'kernel' | 'pool', layer: number, value: number, height: number, width: number): ShapeProblem {
   return { kind: 'windowTooLarge', path, window, layer, value, input: [height, width] };
 }
 

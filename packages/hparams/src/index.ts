@@ -22,16 +22,7 @@ export {
   type ScheduleKind,
 } from './schema';
 export { validateRunConfig, type ValidationIssue, type ValidationResult } from './validate';
-export {
-  convOutputSize,
-  deriveFacts,
-  plannedSteps,
-  stepsPerEpoch,
-  totalSteps,
-  type DerivedFacts,
-  type LayerFact,
-  type LayerKind,
-} from './derived';
+export { convOutputSize, deriveFacts, plannedSteps, stepsPerEpoch, totalSteps, type DerivedFacts, type LayerFact, type LayerKind } from './derived';
 export {
   cosineRate,
   exponentialDecayRate,
@@ -44,14 +35,5 @@ export {
   warmupCosineRate,
   type LearningRatePoint,
 } from './schedules';
-export {
-  describePath,
-  flattenConfig,
-  knownPaths,
-  paramAt,
-  suggestPath,
-  type HparamPathInfo,
-  type HparamPathType,
-  type HparamValue,
-} from './paths';
+export { describePath, flattenConfig, knownPaths, paramAt, suggestPath, type HparamPathInfo, type HparamPathType, type HparamValue } from './paths';
 export * from './open';

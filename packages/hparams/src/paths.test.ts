@@ -71,7 +71,9 @@ describe('describePath', () => {
         { optimizer: { name: 'rmsprop', learningRate: 0.01 }, schedule: { kind: 'oneCycle' } },
       ),
     ),
-    parse(mlpInput({}, { dataset: { name: 'spirals', trainSize: 100, testSize: 100 }, schedule: { kind: 'warmupCosine', warmupSteps: 3, minLearningRate: 0 } })),
+    parse(
+      mlpInput({}, { dataset: { name: 'spirals', trainSize: 100, testSize: 100 }, schedule: { kind: 'warmupCosine', warmupSteps: 3, minLearningRate: 0 } }),
+    ),
     parse(mlpInput({}, { schedule: { kind: 'step', stepSize: 10, gamma: 0.5 } })),
   ];
 

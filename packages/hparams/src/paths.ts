@@ -104,8 +104,7 @@ export function flattenConfig(config: RunConfig): Record<string, HparamValue> {
   const facts = deriveFacts(config);
   flat.params = facts.parameterCount;
   flat.flopsPerSample = facts.flopsPerSample;
-  const widths =
-    config.model.kind === 'mlp' ? config.model.hiddenLayers : config.model.convLayers.map((layer) => layer.filters);
+  const widths = config.model.kind === 'mlp' ? config.model.hiddenLayers : config.model.convLayers.map((layer) => layer.filters);
   flat['model.depth'] = widths.length;
   flat['model.width'] = Math.max(0, ...widths);
   return flat;
@@ -217,8 +216,7 @@ function walkSchema(
 ): void {
   // Wrappers carry the description (`.default(0).describe(…)`), so the outermost one wins.
   description = description ?? schema.description;
-  const child = (inner: z.ZodType, childPath: string, childVariant = variant) =>
-    walkSchema(inner, childPath, undefined, childVariant, entries, optionCounts);
+  const child = (inner: z.ZodType, childPath: string, childVariant = variant) => walkSchema(inner, childPath, undefined, childVariant, entries, optionCounts);
 
   if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) {
     walkSchema(schema.unwrap() as z.ZodType, path, description, variant, entries, optionCounts);
@@ -258,12 +256,7 @@ function leafInfo(schema: z.ZodType, description: string): HparamPathInfo {
 }
 
 /** The same path in several union options merges: enum values and variant values add up. */
-function addLeaf(
-  entries: Map<string, VocabularyEntry>,
-  path: string,
-  info: HparamPathInfo,
-  variant: VocabularyEntry['variant'],
-): void {
+function addLeaf(entries: Map<string, VocabularyEntry>, path: string, info: HparamPathInfo, variant: VocabularyEntry['variant']): void {
   const existing = entries.get(path);
   if (!existing) {
     entries.set(path, { ...info, ...(variant ? { variant: { ...variant, values: [...variant.values] } } : {}) });

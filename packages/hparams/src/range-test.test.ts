@@ -25,8 +25,7 @@ describe('lrRangeTest', () => {
     expect(issuesOf(mlpInput({}, { lrRangeTest: { startLearningRate: 0.1, endLearningRate: 0.01 } }))).toEqual([
       {
         path: 'lrRangeTest.endLearningRate',
-        message:
-          'lrRangeTest.endLearningRate 0.01 must be above lrRangeTest.startLearningRate 0.1: the range test raises the learning rate',
+        message: 'lrRangeTest.endLearningRate 0.01 must be above lrRangeTest.startLearningRate 0.1: the range test raises the learning rate',
       },
     ]);
   });
@@ -49,17 +48,13 @@ describe('lrRangeTest', () => {
   });
 
   it('is part of the path vocabulary', () => {
-    expect(knownPaths()).toEqual(
-      expect.arrayContaining(['lrRangeTest.startLearningRate', 'lrRangeTest.endLearningRate', 'lrRangeTest.steps']),
-    );
+    expect(knownPaths()).toEqual(expect.arrayContaining(['lrRangeTest.startLearningRate', 'lrRangeTest.endLearningRate', 'lrRangeTest.steps']));
     expect(describePath('lrRangeTest.steps')).toEqual({
       type: 'number',
       integer: true,
       description: 'Optimizer steps of the range test (it stops early once the loss diverges)',
     });
-    expect(describePath('lrRangeTest.endLearningRate')?.description).toBe(
-      'Learning rate the range test rises to at its last step',
-    );
+    expect(describePath('lrRangeTest.endLearningRate')?.description).toBe('Learning rate the range test rises to at its last step');
     expect(suggestPath('lrRangeTest.stpes')).toBe('lrRangeTest.steps');
   });
 

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cosineRate,
-  exponentialDecayRate,
-  learningRateAt,
-  learningRateCurve,
-  oneCycleRate,
-  stepDecayRate,
-  warmupCosineRate,
-  type RunConfig,
-} from './index';
+import { cosineRate, exponentialDecayRate, learningRateAt, learningRateCurve, oneCycleRate, stepDecayRate, warmupCosineRate, type RunConfig } from './index';
 
 function withSchedule(schedule: RunConfig['schedule'], learningRate = 0.1): Pick<RunConfig, 'optimizer' | 'schedule'> {
   return { optimizer: { name: 'sgd', learningRate, weightDecay: 0 }, schedule };

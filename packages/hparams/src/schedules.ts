@@ -16,38 +16,20 @@ export function stepDecayRate(learningRate: number, params: ScheduleParams<'step
 }
 
 /** lr · gamma^step */
-export function exponentialDecayRate(
-  learningRate: number,
-  params: ScheduleParams<'exponential'>,
-  step: number,
-): number {
+export function exponentialDecayRate(learningRate: number, params: ScheduleParams<'exponential'>, step: number): number {
   return learningRate * params.gamma ** Math.max(0, step);
 }
 
 /** Half a cosine from lr at step 0 down to minLearningRate at totalSteps. */
-export function cosineRate(
-  learningRate: number,
-  params: ScheduleParams<'cosine'>,
-  step: number,
-  totalSteps: number,
-): number {
+export function cosineRate(learningRate: number, params: ScheduleParams<'cosine'>, step: number, totalSteps: number): number {
   return cosineAnneal(learningRate, params.minLearningRate, fraction(step, totalSteps));
 }
 
 /** Linear from 0 to lr over warmupSteps, then a cosine down to minLearningRate at totalSteps. */
-export function warmupCosineRate(
-  learningRate: number,
-  params: ScheduleParams<'warmupCosine'>,
-  step: number,
-  totalSteps: number,
-): number {
+export function warmupCosineRate(learningRate: number, params: ScheduleParams<'warmupCosine'>, step: number, totalSteps: number): number {
   const t = clamp(step, 0, totalSteps);
   if (t < params.warmupSteps) return (learningRate * t) / params.warmupSteps;
-  return cosineAnneal(
-    learningRate,
-    params.minLearningRate,
-    fraction(t - params.warmupSteps, totalSteps - params.warmupSteps),
-  );
+  return cosineAnneal(learningRate, params.minLearningRate, fraction(t - params.warmupSteps, totalSteps - params.warmupSteps));
 }
 
 /**
@@ -56,12 +38,7 @@ export function warmupCosineRate(
  * end at steps pctStart·T − 1 and T − 1, the peak is at pctStart·T and the
  * final value at T, like the other schedules here; the curves differ by one step.
  */
-export function oneCycleRate(
-  learningRate: number,
-  params: ScheduleParams<'oneCycle'>,
-  step: number,
-  totalSteps: number,
-): number {
+export function oneCycleRate(learningRate: number, params: ScheduleParams<'oneCycle'>, step: number, totalSteps: number): number {
   const initial = learningRate / params.divFactor;
   const final = initial / params.finalDivFactor;
   const t = clamp(step, 0, totalSteps);
@@ -70,11 +47,7 @@ export function oneCycleRate(
   return cosineAnneal(learningRate, final, fraction(t - peakStep, totalSteps - peakStep));
 }
 
-export function learningRateAt(
-  config: Pick<RunConfig, 'optimizer' | 'schedule'>,
-  step: number,
-  totalSteps: number,
-): number {
+export function learningRateAt(config: Pick<RunConfig, 'optimizer' | 'schedule'>, step: number, totalSteps: number): number {
   const lr = config.optimizer.learningRate;
   const schedule = config.schedule;
   const t = clamp(step, 0, totalSteps);
@@ -109,11 +82,7 @@ export function rangeTestCurve(test: LrRangeTestConfig, points = 200): LearningR
 }
 
 /** Evenly spaced whole steps from 0 to totalSteps (both included), for previews. */
-export function learningRateCurve(
-  config: Pick<RunConfig, 'optimizer' | 'schedule'>,
-  totalSteps: number,
-  points = 200,
-): LearningRatePoint[] {
+export function learningRateCurve(config: Pick<RunConfig, 'optimizer' | 'schedule'>, totalSteps: number, points = 200): LearningRatePoint[] {
   const last = Math.max(0, Math.floor(totalSteps));
   const count = Math.max(2, Math.floor(points));
   const steps = new Set<number>();

@@ -38,9 +38,7 @@ export const datasetSchema = z.strictObject({
 });
 
 const activation = z.enum(ACTIVATIONS).default('relu').describe('Activation of every hidden layer');
-const dropout = fractionBelowOne()
-  .default(0)
-  .describe('Dropout rate applied before every dense layer fed by learned features (0 = none)');
+const dropout = fractionBelowOne().default(0).describe('Dropout rate applied before every dense layer fed by learned features (0 = none)');
 
 export const mlpSchema = z.strictObject({
   kind: z.literal('mlp').describe('Model architecture'),
@@ -64,32 +62,21 @@ export const convLayerSchema = z.strictObject({
   filters: positiveInt().max(LIMITS.maxFilters).describe('Filters (output channels) of a convolution'),
   kernelSize: positiveInt().describe('Side of the square convolution kernel'),
   stride: positiveInt().default(1).describe('Convolution stride'),
-  padding: z
-    .enum(['same', 'valid'])
-    .default('valid')
-    .describe('Convolution padding: same keeps the size (before stride), valid shrinks it'),
+  padding: z.enum(['same', 'valid']).default('valid').describe('Convolution padding: same keeps the size (before stride), valid shrinks it'),
   pool: poolSchema.optional(),
 });
 
 export const cnnSchema = z.strictObject({
   kind: z.literal('cnn').describe('Model architecture'),
   convLayers: z.array(convLayerSchema).min(1).max(LIMITS.maxConvLayers),
-  dense: z
-    .array(units())
-    .max(LIMITS.maxDenseLayers)
-    .default([])
-    .describe('Units of a hidden dense layer after flatten (none by default)'),
+  dense: z.array(units()).max(LIMITS.maxDenseLayers).default([]).describe('Units of a hidden dense layer after flatten (none by default)'),
   activation,
   dropout,
 });
 
 export const modelSchema = z.discriminatedUnion('kind', [mlpSchema, cnnSchema]);
 
-const learningRate = z
-  .number()
-  .gt(0)
-  .max(LIMITS.maxLearningRate)
-  .describe('Base (peak) learning rate');
+const learningRate = z.number().gt(0).max(LIMITS.maxLearningRate).describe('Base (peak) learning rate');
 const weightDecay = z.number().min(0).default(0).describe('L2 weight decay');
 const epsilon = z.number().gt(0).default(1e-7).describe('Term added to the denominator for stability');
 
@@ -125,11 +112,7 @@ export const optimizerSchema = z.discriminatedUnion('name', [
 ]);
 
 const gamma = z.number().gt(0).max(1).describe('Multiplicative decay factor');
-const minLearningRate = z
-  .number()
-  .min(0)
-  .default(0)
-  .describe('Learning rate at the end of the cosine');
+const minLearningRate = z.number().min(0).default(0).describe('Learning rate at the end of the cosine');
 
 export const scheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('constant').describe('Learning-rate schedule') }),
@@ -149,11 +132,7 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
     kind: z.literal('oneCycle').describe('Learning-rate schedule'),
     pctStart: z.number().gt(0).lt(1).default(0.3).describe('Fraction of the run spent rising'),
     divFactor: z.number().min(1).default(25).describe('Initial learning rate = learningRate / divFactor'),
-    finalDivFactor: z
-      .number()
-      .min(1)
-      .default(1e4)
-      .describe('Final learning rate = initial learning rate / finalDivFactor'),
+    finalDivFactor: z.number().min(1).default(1e4).describe('Final learning rate = initial learning rate / finalDivFactor'),
   }),
 ]);
 
@@ -163,24 +142,9 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
  * still trains stably.
  */
 export const lrRangeTestSchema = z.strictObject({
-  startLearningRate: z
-    .number()
-    .gt(0)
-    .max(LIMITS.maxLearningRate)
-    .default(1e-7)
-    .describe('Learning rate of the first step of the range test'),
-  endLearningRate: z
-    .number()
-    .gt(0)
-    .max(LIMITS.maxLearningRate)
-    .default(10)
-    .describe('Learning rate the range test rises to at its last step'),
-  steps: z
-    .int()
-    .min(2)
-    .max(LIMITS.maxRangeTestSteps)
-    .default(100)
-    .describe('Optimizer steps of the range test (it stops early once the loss diverges)'),
+  startLearningRate: z.number().gt(0).max(LIMITS.maxLearningRate).default(1e-7).describe('Learning rate of the first step of the range test'),
+  endLearningRate: z.number().gt(0).max(LIMITS.maxLearningRate).default(10).describe('Learning rate the range test rises to at its last step'),
+  steps: z.int().min(2).max(LIMITS.maxRangeTestSteps).default(100).describe('Optimizer steps of the range test (it stops early once the loss diverges)'),
 });
 
 export const runConfigSchema = z.strictObject({

@@ -49,9 +49,7 @@ describe('valid configs', () => {
   });
 
   it('accepts an MLP without hidden layers (logistic regression) on spirals', () => {
-    const config = parse(
-      mlpInput({ hiddenLayers: [] }, { dataset: { name: 'spirals', trainSize: 50_000, testSize: 50_000 } }),
-    );
+    const config = parse(mlpInput({ hiddenLayers: [] }, { dataset: { name: 'spirals', trainSize: 50_000, testSize: 50_000 } }));
     expect(config.model).toMatchObject({ kind: 'mlp', hiddenLayers: [] });
   });
 
@@ -104,9 +102,7 @@ describe('field errors', () => {
     expect(issueAt(mlpInput({}, { optimizer: { name: 'sgd', learningRate: -0.1 } }), 'optimizer.learningRate')).toBe(
       'optimizer.learningRate must be greater than 0, got -0.1',
     );
-    expect(issueAt(mlpInput({}, { optimizer: { name: 'sgd', learningRate: 0 } }), 'optimizer.learningRate')).toContain(
-      'greater than 0, got 0',
-    );
+    expect(issueAt(mlpInput({}, { optimizer: { name: 'sgd', learningRate: 0 } }), 'optimizer.learningRate')).toContain('greater than 0, got 0');
   });
 
   it('rejects NaN and Infinity', () => {
@@ -120,12 +116,10 @@ describe('field errors', () => {
     expect(issueAt(cnnInput({ convLayers: [{ filters: 0, kernelSize: 3 }] }), 'model.convLayers[0].filters')).toBe(
       'model.convLayers[0].filters must be greater than 0, got 0',
     );
-    expect(issueAt(mlpInput({ hiddenLayers: [64, -8] }), 'model.hiddenLayers[1]')).toBe(
-      'model.hiddenLayers[1] must be greater than 0, got -8',
+    expect(issueAt(mlpInput({ hiddenLayers: [64, -8] }), 'model.hiddenLayers[1]')).toBe('model.hiddenLayers[1] must be greater than 0, got -8');
+    expect(issueAt(mlpInput({}, { dataset: { name: 'mnist', trainSize: 100, testSize: 0 } }), 'dataset.testSize')).toBe(
+      'dataset.testSize must be greater than 0, got 0',
     );
-    expect(
-      issueAt(mlpInput({}, { dataset: { name: 'mnist', trainSize: 100, testSize: 0 } }), 'dataset.testSize'),
-    ).toBe('dataset.testSize must be greater than 0, got 0');
   });
 
   it('rejects absurd learning rates and epochs', () => {
@@ -140,27 +134,21 @@ describe('field errors', () => {
     expect(issueAt(mlpInput({}, { optimizer: { name: 'adam', learningRate: 0.1, beta2: 1 } }), 'optimizer.beta2')).toBe(
       'optimizer.beta2 must be less than 1, got 1',
     );
-    expect(issueAt(mlpInput({}, { schedule: { kind: 'exponential', gamma: 0 } }), 'schedule.gamma')).toContain(
-      'greater than 0',
-    );
+    expect(issueAt(mlpInput({}, { schedule: { kind: 'exponential', gamma: 0 } }), 'schedule.gamma')).toContain('greater than 0');
   });
 
   it('names missing fields', () => {
-    expect(issueAt(mlpInput({}, { optimizer: { name: 'sgd' } }), 'optimizer.learningRate')).toBe(
-      'optimizer.learningRate is required',
-    );
+    expect(issueAt(mlpInput({}, { optimizer: { name: 'sgd' } }), 'optimizer.learningRate')).toBe('optimizer.learningRate is required');
   });
 
   it('rejects a CNN without conv layers', () => {
-    expect(issueAt(cnnInput({ convLayers: [] }), 'model.convLayers')).toBe(
-      'model.convLayers needs at least 1 entry, got none',
-    );
+    expect(issueAt(cnnInput({ convLayers: [] }), 'model.convLayers')).toBe('model.convLayers needs at least 1 entry, got none');
   });
 
   it('rejects a wrongly typed boolean and enum', () => {
-    expect(
-      issueAt(mlpInput({}, { optimizer: { name: 'momentum', learningRate: 0.1, nesterov: 'yes' } }), 'optimizer.nesterov'),
-    ).toBe('optimizer.nesterov must be true or false, got "yes"');
+    expect(issueAt(mlpInput({}, { optimizer: { name: 'momentum', learningRate: 0.1, nesterov: 'yes' } }), 'optimizer.nesterov')).toBe(
+      'optimizer.nesterov must be true or false, got "yes"',
+    );
     expect(issueAt(mlpInput({ activation: 'swish' }), 'model.activation')).toBe(
       'model.activation "swish" is not allowed; use one of: relu, tanh, sigmoid, elu, gelu',
     );
@@ -232,15 +220,11 @@ describe('unknown keys', () => {
   });
 
   it('points a setting written in the wrong section to where it belongs', () => {
-    expect(issueAt(mlpInput({}, { learningRate: 0.1 }), 'learningRate')).toBe(
-      'learningRate is not a known setting; did you mean optimizer.learningRate?',
-    );
+    expect(issueAt(mlpInput({}, { learningRate: 0.1 }), 'learningRate')).toBe('learningRate is not a known setting; did you mean optimizer.learningRate?');
   });
 
   it('says which variant a key of another variant belongs to', () => {
-    expect(issueAt(mlpInput({ convLayers: [] }), 'model.convLayers')).toBe(
-      'model.convLayers only applies when model.kind is cnn, not "mlp"',
-    );
+    expect(issueAt(mlpInput({ convLayers: [] }), 'model.convLayers')).toBe('model.convLayers only applies when model.kind is cnn, not "mlp"');
     expect(issueAt(mlpInput({}, { optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0.9 } }), 'optimizer.momentum')).toBe(
       'optimizer.momentum only applies when optimizer.name is momentum or rmsprop, not "sgd"',
     );
@@ -254,9 +238,9 @@ describe('cross-field checks', () => {
   });
 
   it('rejects a split larger than the dataset', () => {
-    expect(
-      issueAt(mlpInput({}, { dataset: { name: 'mnist', trainSize: 9000, testSize: 2000 } }), 'dataset.trainSize'),
-    ).toBe('dataset.trainSize 9000 + dataset.testSize 2000 = 11000 is more than the 10,000 samples mnist has');
+    expect(issueAt(mlpInput({}, { dataset: { name: 'mnist', trainSize: 9000, testSize: 2000 } }), 'dataset.trainSize')).toBe(
+      'dataset.trainSize 9000 + dataset.testSize 2000 = 11000 is more than the 10,000 samples mnist has',
+    );
   });
 
   it('reports a kernel larger than the shape reaching it, explaining what shrank it', () => {
@@ -270,8 +254,7 @@ describe('cross-field checks', () => {
     expect(issuesOf(input)).toEqual([
       {
         path: 'model.convLayers[2].kernelSize',
-        message:
-          'model.convLayers[2].kernelSize 5 is larger than its 3×3 input (after kernel 3 with valid padding, stride 2 and max pooling 4 in layer 1)',
+        message: 'model.convLayers[2].kernelSize 5 is larger than its 3×3 input (after kernel 3 with valid padding, stride 2 and max pooling 4 in layer 1)',
       },
     ]);
   });
@@ -309,24 +292,18 @@ describe('cross-field checks', () => {
 
   it('rejects a CNN on a dataset without images', () => {
     const input = cnnInput({}, { dataset: { name: 'spirals', trainSize: 1000, testSize: 100 } });
-    expect(issueAt(input, 'model.kind')).toBe(
-      'model.kind cnn needs image input (height × width × channels), but spirals samples have shape [2]; use mlp',
-    );
+    expect(issueAt(input, 'model.kind')).toBe('model.kind cnn needs image input (height × width × channels), but spirals samples have shape [2]; use mlp');
   });
 
   it('rejects a model above a billion parameters', () => {
     // 785·50,000 + 50,001·50,000 + 50,001·10 = 39,250,000 + 2,500,050,000 + 500,010 = 2,539,800,010
-    expect(issueAt(mlpInput({ hiddenLayers: [50_000, 50_000] }), 'model')).toBe(
-      'model has 2,539,800,010 parameters, more than the limit of 1,000,000,000',
-    );
+    expect(issueAt(mlpInput({ hiddenLayers: [50_000, 50_000] }), 'model')).toBe('model has 2,539,800,010 parameters, more than the limit of 1,000,000,000');
   });
 
   it('rejects a warmup longer than the run', () => {
     // 8000 / 32 = 250 steps per epoch, 5 epochs
     const input = mlpInput({}, { schedule: { kind: 'warmupCosine', warmupSteps: 5000, minLearningRate: 0 } });
-    expect(issueAt(input, 'schedule.warmupSteps')).toBe(
-      'schedule.warmupSteps 5000 is longer than the whole run (1250 steps: 5 epochs × 250 steps per epoch)',
-    );
+    expect(issueAt(input, 'schedule.warmupSteps')).toBe('schedule.warmupSteps 5000 is longer than the whole run (1250 steps: 5 epochs × 250 steps per epoch)');
   });
 
   it('rejects a cosine floor above the learning rate', () => {
@@ -373,11 +350,7 @@ describe('several problems', () => {
       { convLayers: [{ filters: 8, kernelSize: 40 }] },
       { dataset: { name: 'mnist', trainSize: 9000, testSize: 5000 }, batchSize: 10_000 },
     );
-    expect(issuesOf(input).map((issue) => issue.path)).toEqual([
-      'dataset.trainSize',
-      'batchSize',
-      'model.convLayers[0].kernelSize',
-    ]);
+    expect(issuesOf(input).map((issue) => issue.path)).toEqual(['dataset.trainSize', 'batchSize', 'model.convLayers[0].kernelSize']);
   });
 });
 
@@ -387,8 +360,12 @@ describe('size limits', () => {
 
   it(`allows ${LIMITS.maxHiddenLayers} hidden layers and refuses more, however many`, () => {
     expect(validateRunConfig(mlpInput({ hiddenLayers: layers(LIMITS.maxHiddenLayers) })).ok).toBe(true);
-    expect(issueAt(mlpInput({ hiddenLayers: layers(LIMITS.maxHiddenLayers + 1) }), 'model.hiddenLayers')).toBe('model.hiddenLayers allows at most 32 entries, got 33');
-    expect(issuesOf(mlpInput({ hiddenLayers: layers(100_000, 1) }))).toEqual([{ path: 'model.hiddenLayers', message: 'model.hiddenLayers allows at most 32 entries, got 100000' }]);
+    expect(issueAt(mlpInput({ hiddenLayers: layers(LIMITS.maxHiddenLayers + 1) }), 'model.hiddenLayers')).toBe(
+      'model.hiddenLayers allows at most 32 entries, got 33',
+    );
+    expect(issuesOf(mlpInput({ hiddenLayers: layers(100_000, 1) }))).toEqual([
+      { path: 'model.hiddenLayers', message: 'model.hiddenLayers allows at most 32 entries, got 100000' },
+    ]);
   });
 
   it(`allows ${LIMITS.maxConvLayers} conv layers and ${LIMITS.maxDenseLayers} dense layers, and no more`, () => {

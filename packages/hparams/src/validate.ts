@@ -46,7 +46,12 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ValidationIssue
     case 'too_small':
       if (issue.origin === 'array') {
         const count = Array.isArray(value) ? value.length : 0;
-        return [{ path, message: `${label} needs at least ${issue.minimum} ${plural(Number(issue.minimum), 'entry', 'entries')}, ${count === 0 ? 'got none' : `got ${count}`}` }];
+        return [
+          {
+            path,
+            message: `${label} needs at least ${issue.minimum} ${plural(Number(issue.minimum), 'entry', 'entries')}, ${count === 0 ? 'got none' : `got ${count}`}`,
+          },
+        ];
       }
       return [{ path, message: `${label} must be ${issue.inclusive ? 'at least' : 'greater than'} ${issue.minimum}, ${got}` }];
     case 'too_big':
@@ -62,9 +67,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ValidationIssue
       if (value === undefined) return [{ path, message: `${label} is required${oneOf(path, allowed)}` }];
       const noun = CHOICE_NOUNS[path];
       const known = allowed.map(String).join(', ');
-      const message = noun
-        ? `${label} ${show(value)} is not a known ${noun}; known: ${known}`
-        : `${label} ${show(value)} is not allowed; use one of: ${known}`;
+      const message = noun ? `${label} ${show(value)} is not a known ${noun}; known: ${known}` : `${label} ${show(value)} is not allowed; use one of: ${known}`;
       return [{ path, message }];
     }
     case 'unrecognized_keys':
@@ -178,12 +181,7 @@ function shapeIssue(problem: ShapeProblem, config: RunConfig): ValidationIssue {
   const shrinkingLayer = problem.window === 'kernel' ? problem.layer - 1 : problem.layer;
   const shrinkingConv = layers[shrinkingLayer];
   const steps = shrinkingConv ? shrinkSteps(shrinkingConv, problem.window === 'kernel') : [];
-  const cause =
-    shrinkingLayer < 0
-      ? ` (${config.dataset.name} images)`
-      : steps.length > 0
-        ? ` (after ${listOf(steps)} in layer ${shrinkingLayer})`
-        : '';
+  const cause = shrinkingLayer < 0 ? ` (${config.dataset.name} images)` : steps.length > 0 ? ` (after ${listOf(steps)} in layer ${shrinkingLayer})` : '';
   return {
     path: problem.path,
     message: `${problem.path} ${problem.value} is larger than its ${height}×${width} input${cause}`,
@@ -228,9 +226,7 @@ function firstPerPath(issues: ValidationIssue[]): ValidationIssue[] {
 
 /** ['model', 'convLayers', 2, 'kernelSize'] → 'model.convLayers[2].kernelSize' */
 function formatPath(segments: readonly PropertyKey[]): string {
-  return segments
-    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`))
-    .join('');
+  return segments.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`)).join('');
 }
 
 function valueAt(input: unknown, segments: readonly PropertyKey[]): unknown {

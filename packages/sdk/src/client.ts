@@ -109,22 +109,35 @@ export class TuneboardClient {
     try {
       body = (await response.json()) as typeof body;
     } catch {
-      throw new TuneboardError(`Tuneboard answered HTTP ${response.status} without a GraphQL body`, `HTTP_${response.status}`, [], response.status >= 500 || response.status === 429);
+      throw new TuneboardError(
+        `Tuneboard answered HTTP ${response.status} without a GraphQL body`,
+        `HTTP_${response.status}`,
+        [],
+        response.status >= 500 || response.status === 429,
+      );
     }
     const error = body.errors?.[0];
     if (error) {
       const code = error.extensions?.code ?? `HTTP_${response.status}`;
       // A rate limit (429) passes: worth retrying after a pause, like a server error.
-      throw new TuneboardError(error.message, code, error.extensions?.problems ?? [], response.status >= 500 || response.status === 429 || code === 'INTERNAL_SERVER_ERROR');
+      throw new TuneboardError(
+        error.message,
+        code,
+        error.extensions?.problems ?? [],
+        response.status >= 500 || response.status === 429 || code === 'INTERNAL_SERVER_ERROR',
+      );
     }
-    if (!response.ok || body.data === undefined) throw new TuneboardError(`Tuneboard answered HTTP ${response.status}`, `HTTP_${response.status}`, [], response.status >= 500);
+    if (!response.ok || body.data === undefined)
+      throw new TuneboardError(`Tuneboard answered HTTP ${response.status}`, `HTTP_${response.status}`, [], response.status >= 500);
     return body.data;
   }
 
   async viewer() {
-    return (await this.request<{ viewer: { id: string; email: string; teams: { id: string; name: string; role: string }[] } }>(
-      `{ viewer { id email teams { id name role } } }`,
-    )).viewer;
+    return (
+      await this.request<{ viewer: { id: string; email: string; teams: { id: string; name: string; role: string }[] } }>(
+        `{ viewer { id email teams { id name role } } }`,
+      )
+    ).viewer;
   }
 
   /** The project of that name in the team (the viewer's first team when omitted), created if missing. */
@@ -132,12 +145,18 @@ export class TuneboardClient {
     const viewer = await this.viewer();
     const chosen = team ? viewer.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase()) : viewer.teams[0];
     if (!chosen) throw new TuneboardError(team ? `You are not in a team "${team}"` : 'Your user belongs to no team', 'NOT_FOUND');
-    const { projects } = await this.request<{ projects: { id: string; name: string }[] }>(`query($t: ID) { projects(teamId: $t) { id name } }`, { t: chosen.id });
+    const { projects } = await this.request<{ projects: { id: string; name: string }[] }>(`query($t: ID) { projects(teamId: $t) { id name } }`, {
+      t: chosen.id,
+    });
     // A project may be named or given by id.
     const existing = projects.find((p) => p.id === name) ?? projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
     if (existing) return existing;
-    return (await this.request<{ createProject: { id: string; name: string } }>(`mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n) { id name } }`, { t: chosen.id, n: name }))
-      .createProject;
+    return (
+      await this.request<{ createProject: { id: string; name: string } }>(
+        `mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n) { id name } }`,
+        { t: chosen.id, n: name },
+      )
+    ).createProject;
   }
 
   async submitRun(input: {
@@ -152,69 +171,105 @@ export class TuneboardClient {
     /** Required when the run breaks a policy finding; recorded on the run. */
     overrideReason?: string;
   }) {
-    return (await this.request<{ submitRun: { run: { id: string; name: string; status: string }; warnings: { code: string; message: string }[] } }>(
-      `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id name status } warnings { code message } } }`,
-      { input },
-    )).submitRun;
+    return (
+      await this.request<{ submitRun: { run: { id: string; name: string; status: string }; warnings: { code: string; message: string }[] } }>(
+        `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id name status } warnings { code message } } }`,
+        { input },
+      )
+    ).submitRun;
   }
 
   /** Stores points (idempotent per run, key and step), sent in the API's packed binary form. */
   async logMetrics(runId: string, series: MetricColumnsInput[], options: { leaseToken?: string } = {}): Promise<number> {
-    return (await this.request<{ logMetrics: { accepted: number } }>(
-      `mutation($r: ID!, $p: [PackedMetricSeriesInput!], $l: ID) { logMetrics(runId: $r, packed: $p, leaseToken: $l) { accepted } }`,
-      { r: runId, p: series.map(packSeries), l: options.leaseToken ?? null },
-    )).logMetrics.accepted;
+    return (
+      await this.request<{ logMetrics: { accepted: number } }>(
+        `mutation($r: ID!, $p: [PackedMetricSeriesInput!], $l: ID) { logMetrics(runId: $r, packed: $p, leaseToken: $l) { accepted } }`,
+        { r: runId, p: series.map(packSeries), l: options.leaseToken ?? null },
+      )
+    ).logMetrics.accepted;
   }
 
-  async setRunStatus(runId: string, status: Exclude<RunStatus, 'QUEUED'>, extra: { error?: string; backend?: string; device?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}) {
-    return (await this.request<{ setRunStatus: { id: string; status: string } }>(
-      `mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { id status } }`,
-      { i: { runId, status, ...extra } },
-    )).setRunStatus;
+  async setRunStatus(
+    runId: string,
+    status: Exclude<RunStatus, 'QUEUED'>,
+    extra: { error?: string; backend?: string; device?: string; divergedAtStep?: number; divergedLearningRate?: number } = {},
+  ) {
+    return (
+      await this.request<{ setRunStatus: { id: string; status: string } }>(`mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { id status } }`, {
+        i: { runId, status, ...extra },
+      })
+    ).setRunStatus;
   }
 
   async run(id: string) {
-    return (await this.request<{ run: { id: string; name: string; status: string; attempt: number; results: unknown; error: string | null } | null }>(
-      `query($id: ID!) { run(id: $id) { id name status attempt results error } }`,
-      { id },
-    )).run;
+    return (
+      await this.request<{ run: { id: string; name: string; status: string; attempt: number; results: unknown; error: string | null } | null }>(
+        `query($id: ID!) { run(id: $id) { id name status attempt results error } }`,
+        { id },
+      )
+    ).run;
   }
 
   /** Hands a leased run back to the queue without counting the attempt (a worker stopping on purpose). */
   async releaseRun(runId: string, leaseToken: string) {
-    return (await this.request<{ releaseRun: { id: string; status: string } }>(`mutation($r: ID!, $l: ID!) { releaseRun(runId: $r, leaseToken: $l) { id status } }`, { r: runId, l: leaseToken })).releaseRun;
+    return (
+      await this.request<{ releaseRun: { id: string; status: string } }>(`mutation($r: ID!, $l: ID!) { releaseRun(runId: $r, leaseToken: $l) { id status } }`, {
+        r: runId,
+        l: leaseToken,
+      })
+    ).releaseRun;
   }
 
   async cancelRun(runId: string) {
-    return (await this.request<{ cancelRun: { id: string; status: string } }>(`mutation($r: ID!) { cancelRun(runId: $r) { id status } }`, { r: runId })).cancelRun;
+    return (await this.request<{ cancelRun: { id: string; status: string } }>(`mutation($r: ID!) { cancelRun(runId: $r) { id status } }`, { r: runId }))
+      .cancelRun;
   }
 
   /** `teamIds`: the teams whose runs the worker trains; omitted, every team its user may train for now. */
-  async registerWorker(name: string, capabilities: { backend: string; device: string; gpu: boolean; memoryMb?: number; hostname?: string }, teamIds?: readonly string[]) {
-    return (await this.request<{ registerWorker: { id: string; teamIds: string[] } }>(
-      `mutation($n: String!, $c: WorkerCapabilitiesInput!, $t: [ID!]) { registerWorker(name: $n, capabilities: $c, teamIds: $t) { id teamIds } }`,
-      { n: name, c: capabilities, t: teamIds ?? null },
-    )).registerWorker;
+  async registerWorker(
+    name: string,
+    capabilities: { backend: string; device: string; gpu: boolean; memoryMb?: number; hostname?: string },
+    teamIds?: readonly string[],
+  ) {
+    return (
+      await this.request<{ registerWorker: { id: string; teamIds: string[] } }>(
+        `mutation($n: String!, $c: WorkerCapabilitiesInput!, $t: [ID!]) { registerWorker(name: $n, capabilities: $c, teamIds: $t) { id teamIds } }`,
+        { n: name, c: capabilities, t: teamIds ?? null },
+      )
+    ).registerWorker;
   }
 
   async claimRun(workerId: string): Promise<RunLease | null> {
-    const { claimRun } = await this.request<{ claimRun: (Omit<RunLease, 'run'> & { run: { id: string; name: string; hparams: unknown; project: { id: string } } }) | null }>(
-      `mutation($w: ID!) { claimRun(workerId: $w) { leaseToken leaseExpiresAt leaseSeconds attempt run { id name hparams project { id } } } }`,
-      { w: workerId },
-    );
+    const { claimRun } = await this.request<{
+      claimRun: (Omit<RunLease, 'run'> & { run: { id: string; name: string; hparams: unknown; project: { id: string } } }) | null;
+    }>(`mutation($w: ID!) { claimRun(workerId: $w) { leaseToken leaseExpiresAt leaseSeconds attempt run { id name hparams project { id } } } }`, {
+      w: workerId,
+    });
     if (!claimRun) return null;
     const { project, ...run } = claimRun.run;
     return { ...claimRun, run: { ...run, projectId: project.id } };
   }
 
   async heartbeatRun(runId: string, leaseToken: string) {
-    return (await this.request<{ heartbeatRun: { cancelled: boolean; leaseExpiresAt: string | null } }>(
-      `mutation($r: ID!, $l: ID!) { heartbeatRun(runId: $r, leaseToken: $l) { cancelled leaseExpiresAt } }`,
-      { r: runId, l: leaseToken },
-    )).heartbeatRun;
+    return (
+      await this.request<{ heartbeatRun: { cancelled: boolean; leaseExpiresAt: string | null } }>(
+        `mutation($r: ID!, $l: ID!) { heartbeatRun(runId: $r, leaseToken: $l) { cancelled leaseExpiresAt } }`,
+        { r: runId, l: leaseToken },
+      )
+    ).heartbeatRun;
   }
 
-  async finishRun(input: { runId: string; leaseToken: string; outcome: RunOutcome; error?: string; divergedAtStep?: number; divergedLearningRate?: number; results?: unknown }) {
-    return (await this.request<{ finishRun: { id: string; status: string } }>(`mutation($i: FinishRunInput!) { finishRun(input: $i) { id status } }`, { i: input })).finishRun;
+  async finishRun(input: {
+    runId: string;
+    leaseToken: string;
+    outcome: RunOutcome;
+    error?: string;
+    divergedAtStep?: number;
+    divergedLearningRate?: number;
+    results?: unknown;
+  }) {
+    return (
+      await this.request<{ finishRun: { id: string; status: string } }>(`mutation($i: FinishRunInput!) { finishRun(input: $i) { id status } }`, { i: input })
+    ).finishRun;
   }
 }

@@ -22,7 +22,16 @@ function recorder(behaviour: (call: number) => void = () => {}) {
       concurrent--;
     }
   };
-  return { send, batches, get calls() { return calls; }, get maxConcurrent() { return maxConcurrent; } };
+  return {
+    send,
+    batches,
+    get calls() {
+      return calls;
+    },
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+  };
 }
 
 describe('MetricBuffer', () => {

@@ -61,7 +61,10 @@ export class Run {
   }
 
   /** Flushes and marks the run finished. */
-  async finish(status: Exclude<RunStatus, 'QUEUED' | 'RUNNING'> = 'SUCCEEDED', details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}): Promise<void> {
+  async finish(
+    status: Exclude<RunStatus, 'QUEUED' | 'RUNNING'> = 'SUCCEEDED',
+    details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {},
+  ): Promise<void> {
     if (this.finished) return;
     await this.buffer.flush();
     this.finished = true;
@@ -72,8 +75,7 @@ export class Run {
 /** Like wandb.init: validates the configuration, finds or creates the project, creates a running run. */
 export async function init(options: InitOptions): Promise<Run> {
   const checked = validateRunConfig(options.hparams);
-  if (!checked.ok)
-    throw new TuneboardError(`Invalid hyperparameters: ${checked.issues.map((i) => i.message).join('; ')}`, 'BAD_USER_INPUT', checked.issues);
+  if (!checked.ok) throw new TuneboardError(`Invalid hyperparameters: ${checked.issues.map((i) => i.message).join('; ')}`, 'BAD_USER_INPUT', checked.issues);
   const client = options.client ?? new TuneboardClient(options);
   const project = await client.findOrCreateProject(options.project, options.team);
   const { run, warnings } = await client.submitRun({

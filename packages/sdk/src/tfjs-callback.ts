@@ -21,7 +21,11 @@ export function tuneboardCallback(run: Run, options: { every?: number } = {}): F
   return {
     async onBatchEnd(_batch, logs) {
       step++;
-      if (step % every === 0) run.log(numbers(logs, (key) => `train.${key === 'acc' ? 'accuracy' : key}`), step);
+      if (step % every === 0)
+        run.log(
+          numbers(logs, (key) => `train.${key === 'acc' ? 'accuracy' : key}`),
+          step,
+        );
     },
     async onEpochEnd(epoch, logs) {
       const metrics = numbers(logs, (key) => {

@@ -62,7 +62,9 @@ const results = new Map<string, number>();
 const key = (backend: BackendName, model: ModelName, batch: number) => `${backend}|${model}|${batch}`;
 const benchStarted = performance.now();
 
-console.log(`trainer bench ${new Date().toISOString().slice(0, 10)} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} · Node ${process.version}`);
+console.log(
+  `trainer bench ${new Date().toISOString().slice(0, 10)} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} · Node ${process.version}`,
+);
 for (const name of BACKEND_NAMES) {
   let backend: TrainingBackend;
   try {

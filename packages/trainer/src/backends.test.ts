@@ -46,9 +46,7 @@ describe('selectBackend', () => {
 
   it('rejects an unknown TUNEBOARD_BACKEND with the names it accepts', async () => {
     process.env.TUNEBOARD_BACKEND = 'gpu';
-    await expect(selectBackend()).rejects.toThrow(
-      'TUNEBOARD_BACKEND "gpu" is not a backend; use one of: tensorflow-gpu, tensorflow, wasm, cpu',
-    );
+    await expect(selectBackend()).rejects.toThrow('TUNEBOARD_BACKEND "gpu" is not a backend; use one of: tensorflow-gpu, tensorflow, wasm, cpu');
     expect(parseBackendName(' wasm ')).toBe('wasm');
     expect(parseBackendName('')).toBeUndefined();
   });
@@ -66,8 +64,6 @@ describe('selectBackend', () => {
       (backend) => backend.name,
       (error: unknown) => (error as Error).message,
     );
-    expect(['tensorflow-gpu', 'Backend tensorflow-gpu is not available: no CUDA GPU found (nvidia-smi lists none)']).toContain(
-      outcome,
-    );
+    expect(['tensorflow-gpu', 'Backend tensorflow-gpu is not available: no CUDA GPU found (nvidia-smi lists none)']).toContain(outcome);
   });
 });

@@ -19,14 +19,7 @@ export function epochOrder(trainSize: number, seed: number, epoch: number): Uint
 }
 
 /** Samples order[start … end) of `split` as tensors; the caller disposes them (disposeBatch). */
-export function makeBatch(
-  tf: Tf,
-  dataset: Dataset,
-  split: DataSplit,
-  order: Uint32Array | undefined,
-  start: number,
-  end: number,
-): Batch {
+export function makeBatch(tf: Tf, dataset: Dataset, split: DataSplit, order: Uint32Array | undefined, start: number, end: number): Batch {
   const size = end - start;
   const features = split.inputs.length / split.size;
   const inputs = new Float32Array(size * features);

@@ -49,13 +49,7 @@ export async function loadDataset(config: DatasetConfig): Promise<Dataset> {
   };
 }
 
-function takeSamples(
-  source: SampleSource,
-  features: number,
-  order: Uint32Array | undefined,
-  start: number,
-  size: number,
-): DataSplit {
+function takeSamples(source: SampleSource, features: number, order: Uint32Array | undefined, start: number, size: number): DataSplit {
   const inputs = new Float32Array(size * features);
   const labels = new Uint8Array(size);
   for (let i = 0; i < size; i++) {

@@ -42,9 +42,9 @@ describe('buildModel', () => {
       const { model } = buildModel(tf, config);
       try {
         expect(model.countParams()).toBe(facts.parameterCount);
-        expect(
-          model.layers.map((layer) => ({ name: layer.name, outputShape: (layer.outputShape as number[]).slice(1) })),
-        ).toEqual(facts.layers.map((layer) => ({ name: layer.name, outputShape: layer.outputShape })));
+        expect(model.layers.map((layer) => ({ name: layer.name, outputShape: (layer.outputShape as number[]).slice(1) }))).toEqual(
+          facts.layers.map((layer) => ({ name: layer.name, outputShape: layer.outputShape })),
+        );
         expect(model.layers.map((layer) => layer.countParams())).toEqual(facts.layers.map((layer) => layer.params));
       } finally {
         model.dispose();

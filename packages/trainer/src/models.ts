@@ -25,9 +25,7 @@ export function buildModel(tf: Tf, config: RunConfig): RunModel {
   }
   // LayerVariable.read() is typed as a Tensor but returns the tf.Variable the optimizer updates.
   const variable = (weight: { read(): tfTypes.Tensor }) => weight.read() as tfTypes.Variable;
-  const kernels = model.layers.flatMap((layer) =>
-    layer.trainableWeights.filter((weight) => weight.originalName.endsWith('/kernel')).map(variable),
-  );
+  const kernels = model.layers.flatMap((layer) => layer.trainableWeights.filter((weight) => weight.originalName.endsWith('/kernel')).map(variable));
   return { model, kernels, trainable: model.trainableWeights.map(variable) };
 }
 

@@ -75,9 +75,7 @@ describe('trainRun with lrRangeTest', () => {
 
     const series = (key: string) => points.filter((point) => point.key === key);
     expect(series('lr_range.learning_rate').map((point) => point.value)).toEqual(test.learningRates);
-    expect(series('lr_range.loss').map((point) => point.step)).toEqual(
-      test.losses.flatMap((loss, step) => (Number.isFinite(loss) ? [step] : [])),
-    );
+    expect(series('lr_range.loss').map((point) => point.step)).toEqual(test.losses.flatMap((loss, step) => (Number.isFinite(loss) ? [step] : [])));
     expect(series('train.loss')).toHaveLength(0);
   });
 

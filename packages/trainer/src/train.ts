@@ -78,12 +78,7 @@ export async function trainRun(config: RunConfig, options: TrainOptions): Promis
   }
 }
 
-async function trainEpochs(
-  session: TrainingSession,
-  dataset: Dataset,
-  config: RunConfig,
-  options: TrainOptions,
-): Promise<TrainResult> {
+async function trainEpochs(session: TrainingSession, dataset: Dataset, config: RunConfig, options: TrainOptions): Promise<TrainResult> {
   const { tf } = options.backend;
   const metrics = new MetricRecorder(options.onMetrics ?? (() => {}));
   const perEpoch = stepsPerEpoch(config);

@@ -20,7 +20,10 @@ async function on(backend: 'cpu' | 'wasm', compute: () => tf.Tensor[]): Promise<
 function randomTensor(shape: number[], seed: number, offset = -0.5): tf.Tensor {
   const random = seededRandom(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => random() + offset), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => random() + offset),
+    shape,
+  );
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array, tolerance: number): void {
@@ -44,7 +47,10 @@ describe('wasm Conv2D gradients', () => {
         const x = randomTensor([...testCase.x], 1);
         const filter = randomTensor([...testCase.filter], 2);
         const f = (input: tf.Tensor, kernel: tf.Tensor) =>
-          tf.conv2d(input as tf.Tensor4D, kernel as tf.Tensor4D, testCase.stride, testCase.pad).square().sum();
+          tf
+            .conv2d(input as tf.Tensor4D, kernel as tf.Tensor4D, testCase.stride, testCase.pad)
+            .square()
+            .sum();
         const [dx, dFilter] = tf.grads(f)([x, filter]);
         return [dx!, dFilter!];
       };
@@ -59,7 +65,11 @@ describe('wasm Conv2D gradients', () => {
     const compute = () => {
       const x = randomTensor([7, 10, 10, 2], 3);
       const dy = randomTensor([7, 8, 8, 3], 4);
-      const loss = (kernel: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'valid').mul(dy).sum();
+      const loss = (kernel: tf.Tensor) =>
+        tf
+          .conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'valid')
+          .mul(dy)
+          .sum();
       return [tf.grad(loss)(tf.zeros([3, 3, 2, 3]))];
     };
     const [cpu] = await on('cpu', compute);
@@ -86,13 +96,24 @@ describe('wasm pooling gradients', () => {
   });
 
   for (const pool of ['max', 'avg'] as const) {
-    for (const [size, stride, pad] of [[2, 2, 'valid'], [3, 2, 'valid'], [3, 1, 'same'], [2, 3, 'valid']] as const) {
+    for (const [size, stride, pad] of [
+      [2, 2, 'valid'],
+      [3, 2, 'valid'],
+      [3, 1, 'same'],
+      [2, 3, 'valid'],
+    ] as const) {
       it(`${pool}Pool gradient matches cpu (size ${size}, stride ${stride}, ${pad}) on mixed-sign input`, async () => {
         const compute = () => {
           const x = randomTensor([3, 9, 10, 4], 5);
           const weights = randomTensor([3, ...tf.maxPool(x as tf.Tensor4D, size, stride, pad).shape.slice(1)], 6);
           const poolFn = pool === 'max' ? tf.maxPool : tf.avgPool;
-          return [tf.grad((input: tf.Tensor) => poolFn(input as tf.Tensor4D, size, stride, pad).mul(weights).sum())(x)];
+          return [
+            tf.grad((input: tf.Tensor) =>
+              poolFn(input as tf.Tensor4D, size, stride, pad)
+                .mul(weights)
+                .sum(),
+            )(x),
+          ];
         };
         const [cpu] = await on('cpu', compute);
         const [wasm] = await on('wasm', compute);

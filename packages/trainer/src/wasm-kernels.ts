@@ -51,16 +51,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
   const x = inputs.x as Tensor4DInfo;
   const dy = inputs.dy as Tensor4DInfo;
   if (attrs.dataFormat !== 'NHWC') throw new Error('wasm Conv2DBackpropFilter supports NHWC only');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape,
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
   const positionsPerSample = info.outHeight * info.outWidth;
   const samplesPerBlock = Math.max(1, Math.floor(wasmKernelLimits.maxIm2colFloats / (rows * positionsPerSample)));
@@ -94,13 +85,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
  * Patches of samples [first, first + count) as a [fh·fw·cin, count·oh·ow] matrix in
  * wasm memory: row (ky, kx, c), column (n, oy, ox); zero where the window is in the padding.
  */
-function im2col(
-  backend: BackendWasm,
-  x: Tensor4DInfo,
-  info: tf.backend_util.Conv2DInfo,
-  first: number,
-  count: number,
-): tf.TensorInfo {
+function im2col(backend: BackendWasm, x: Tensor4DInfo, info: tf.backend_util.Conv2DInfo, first: number, count: number): tf.TensorInfo {
   const { inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const rows = info.filterHeight * info.filterWidth * inChannels;
   const columnCount = count * outHeight * outWidth;

@@ -14,7 +14,13 @@ const lease: RunLease = {
     id: 'run-1',
     name: 'tiny',
     projectId: 'project-1',
-    hparams: { dataset: { name: 'spirals', trainSize: 200, testSize: 100 }, model: { kind: 'mlp', hiddenLayers: [8] }, optimizer: { name: 'adam', learningRate: 0.01 }, batchSize: 32, epochs: 1 },
+    hparams: {
+      dataset: { name: 'spirals', trainSize: 200, testSize: 100 },
+      model: { kind: 'mlp', hiddenLayers: [8] },
+      optimizer: { name: 'adam', learningRate: 0.01 },
+      batchSize: 32,
+      epochs: 1,
+    },
   },
 };
 const quiet: ProgressReporter = { log() {}, start() {}, update() {}, done() {} };

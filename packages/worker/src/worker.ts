@@ -45,13 +45,17 @@ export async function runWorker(options: WorkerOptions): Promise<{ runs: number 
   const progress = options.progress ?? createProgressReporter();
   const backend = options.backend ?? (await selectBackend());
   const name = options.name ?? `${hostname()}-${process.pid}`;
-  const worker = await client.registerWorker(name, {
-    backend: backend.name,
-    device: backend.device,
-    gpu: backend.name === 'tensorflow-gpu',
-    memoryMb: Math.round(totalmem() / 1024 / 1024),
-    hostname: hostname(),
-  }, options.teamIds);
+  const worker = await client.registerWorker(
+    name,
+    {
+      backend: backend.name,
+      device: backend.device,
+      gpu: backend.name === 'tensorflow-gpu',
+      memoryMb: Math.round(totalmem() / 1024 / 1024),
+      hostname: hostname(),
+    },
+    options.teamIds,
+  );
   progress.log(`worker ${name} (${backend.name} on ${backend.device}) is waiting for runs of ${worker.teamIds.length} team(s) at ${client.url}`);
   const basePoll = options.pollMs ?? 1_000;
   let idle = basePoll;
@@ -103,10 +107,10 @@ export async function trainLeasedRun(
     client
       .heartbeatRun(runId, lease.leaseToken)
       .then((answer) => {
-        if (answer.cancelled) (cancelled = true), stop.abort();
+        if (answer.cancelled) ((cancelled = true), stop.abort());
       })
       .catch((error: unknown) => {
-        if (error instanceof TuneboardError && error.code === 'CONFLICT') (leaseLost = true), stop.abort();
+        if (error instanceof TuneboardError && error.code === 'CONFLICT') ((leaseLost = true), stop.abort());
       });
   }, beatMs);
 
@@ -146,7 +150,10 @@ export async function trainLeasedRun(
     // A run whose history has holes is not a success, whatever the training loop said.
     trained =
       metrics.dropped > 0
-        ? { outcome: 'FAILED' as const, error: `${metrics.dropped} metric points could not be stored: ${(metricError as Error | null)?.message ?? 'unknown error'}` }
+        ? {
+            outcome: 'FAILED' as const,
+            error: `${metrics.dropped} metric points could not be stored: ${(metricError as Error | null)?.message ?? 'unknown error'}`,
+          }
         : {
             outcome: result.status === 'diverged' ? ('DIVERGED' as const) : ('SUCCEEDED' as const),
             ...(result.divergedAtStep !== undefined ? { divergedAtStep: result.divergedAtStep } : {}),
@@ -168,7 +175,9 @@ export async function trainLeasedRun(
   for (let attempt = 1; ; attempt++) {
     try {
       await client.finishRun({ runId, leaseToken: lease.leaseToken, ...report });
-      progress.done(report.outcome === 'SUCCEEDED' ? 'succeeded' : report.outcome === 'DIVERGED' ? `diverged at step ${report.divergedAtStep}` : `failed: ${report.error}`);
+      progress.done(
+        report.outcome === 'SUCCEEDED' ? 'succeeded' : report.outcome === 'DIVERGED' ? `diverged at step ${report.divergedAtStep}` : `failed: ${report.error}`,
+      );
       return;
     } catch (error) {
       if (!(error instanceof TuneboardError && error.retryable) || attempt >= 8) {

@@ -290,7 +290,8 @@ export const resolvers: Resolvers = {
   },
   FindingEvidence: {
     status: (evidence) => upper(evidence.status),
-    contestingRuns: async (evidence, _args, ctx) => (await Promise.all(evidence.contestingRunIds.map((id) => ctx.loaders.run.load(id)))).filter((r) => r !== null),
+    contestingRuns: async (evidence, _args, ctx) =>
+      (await Promise.all(evidence.contestingRunIds.map((id) => ctx.loaders.run.load(id)))).filter((r) => r !== null),
   },
   EvidenceGroup: {
     best: async (group, _args, ctx) => {

@@ -66,8 +66,7 @@ export const resolvers: Resolvers = {
     status: (invitation) => invitationStatus(invitation),
   },
   Mutation: {
-    createInvitation: (_parent, { teamId, role, email, expiresInHours }, ctx) =>
-      createInvitation(ctx, { teamId, role: fromRole(role), email, expiresInHours }),
+    createInvitation: (_parent, { teamId, role, email, expiresInHours }, ctx) => createInvitation(ctx, { teamId, role: fromRole(role), email, expiresInHours }),
     acceptInvitation: (_parent, { token }, ctx) => acceptInvitation(ctx, token),
     revokeInvitation: (_parent, { id }, ctx) => revokeInvitation(ctx, id),
   },

@@ -109,13 +109,7 @@ export const typeDefs = /* GraphQL */ `
     duplicates them. At most 1,000,000 points per call and a 64 MB request body. A worker passes its
     leaseToken: once its lease is lost (the run went to another worker) its late batches are refused.
     """
-    logMetrics(
-      runId: ID!
-      points: [MetricPointInput!]
-      series: [MetricSeriesInput!]
-      packed: [PackedMetricSeriesInput!]
-      leaseToken: ID
-    ): LogMetricsPayload!
+    logMetrics(runId: ID!, points: [MetricPointInput!], series: [MetricSeriesInput!], packed: [PackedMetricSeriesInput!], leaseToken: ID): LogMetricsPayload!
   }
 
   extend type Subscription {
@@ -153,7 +147,8 @@ export const resolvers: Resolvers = {
   },
   Query: {
     // A compare chart plots steps and values: wall times are a third of the bytes, read only when asked for.
-    metricSeries: (_parent, { runIds, keys, maxPoints }, ctx, info) => readSeries(ctx, { runIds, keys, maxPoints, wallTimes: selects(info, ['wallTimes', 'points']) }),
+    metricSeries: (_parent, { runIds, keys, maxPoints }, ctx, info) =>
+      readSeries(ctx, { runIds, keys, maxPoints, wallTimes: selects(info, ['wallTimes', 'points']) }),
   },
   Mutation: {
     logMetrics: (_parent, { runId, points, series, packed, leaseToken }, ctx) =>

@@ -1,4 +1,16 @@
-import type { apiTokens, invitations, findingComments, findingEvents, findings, projects, runAnnotations, runs, SeriesPoints, teams, workers } from '@tuneboard/db';
+import type {
+  apiTokens,
+  invitations,
+  findingComments,
+  findingEvents,
+  findings,
+  projects,
+  runAnnotations,
+  runs,
+  SeriesPoints,
+  teams,
+  workers,
+} from '@tuneboard/db';
 import type { Evidence, EvidencePoint, GroupSummary } from '@tuneboard/findings';
 import type { DerivedFacts } from '@tuneboard/hparams';
 import type { MetricSummaryRow, Role } from '@tuneboard/db';

@@ -77,9 +77,7 @@ export async function authenticate(store: Store, token: string, use: TokenUse): 
   const holder = await accountStore.tokenHolder(store, hashToken(token), { expiredTicketsPass: use === 'socket' });
   if (!holder) return null;
   if (holder.scope === 'subscribe' && use === 'http')
-    throw unauthenticated(
-      'This token is a subscription ticket: it only opens WebSocket subscriptions. Send a full API token over HTTP.',
-    );
+    throw unauthenticated('This token is a subscription ticket: it only opens WebSocket subscriptions. Send a full API token over HTTP.');
   recordTokenUse(store, holder.tokenId);
   const roles = new Map<string, Role>();
   for (const membership of holder.memberships) roles.set(membership.teamId, membership.role);
@@ -192,7 +190,9 @@ export class TeamNameTakenError extends DomainError {
     super(
       'CONFLICT',
       `${existing.length === 1 ? 'A team' : `${existing.length} teams`} named "${teamName}" already exist${existing.length === 1 ? 's' : ''}: ` +
-        existing.map((team) => `${team.id} ("${team.name}", created ${team.createdAt.toISOString()}, ${team.members} member${team.members === 1 ? '' : 's'})`).join('; ') +
+        existing
+          .map((team) => `${team.id} ("${team.name}", created ${team.createdAt.toISOString()}, ${team.members} member${team.members === 1 ? '' : 's'})`)
+          .join('; ') +
         '. Nobody joins an existing team by its name. To add the user to one of these, pass --team-id <id> instead of --team; ' +
         'to create another team with this name anyway, add --new-team.',
     );

@@ -8,14 +8,7 @@ export interface FieldProblem {
   message: string;
 }
 
-export type DomainErrorCode =
-  | 'NOT_FOUND'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_USER_INPUT'
-  | 'CONFLICT'
-  | 'POLICY_VIOLATION'
-  | 'EVENTS_INTERRUPTED';
+export type DomainErrorCode = 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONFLICT' | 'POLICY_VIOLATION' | 'EVENTS_INTERRUPTED';
 
 export class DomainError extends Error {
   constructor(

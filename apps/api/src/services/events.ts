@@ -11,8 +11,7 @@ import { eventsInterrupted } from './errors';
  */
 
 export type RunEventMessage =
-  | { kind: 'STATUS_CHANGED'; runId: string; status: string }
-  | { kind: 'METRICS_APPENDED'; runId: string; keys: string[]; fromStep: number; toStep: number };
+  { kind: 'STATUS_CHANGED'; runId: string; status: string } | { kind: 'METRICS_APPENDED'; runId: string; keys: string[]; fromStep: number; toStep: number };
 export type FindingEventMessage = { kind: 'FINDING_CHANGED'; projectId: string; findingId: string; eventId: string };
 /** A user's token was revoked: every replica re-authenticates that user's open sockets at once. */
 export type TokenRevokedMessage = { kind: 'TOKEN_REVOKED'; userId: string };
@@ -21,8 +20,7 @@ export type EventMessage = RunEventMessage | FindingEventMessage | TokenRevokedM
 /** Subscribers listen to a topic: one run's events, or one project's finding events. */
 export const runTopic = (runId: string) => `run:${runId}`;
 export const projectTopic = (projectId: string) => `project:${projectId}`;
-const topicOf = (event: RunEventMessage | FindingEventMessage) =>
-  event.kind === 'FINDING_CHANGED' ? projectTopic(event.projectId) : runTopic(event.runId);
+const topicOf = (event: RunEventMessage | FindingEventMessage) => (event.kind === 'FINDING_CHANGED' ? projectTopic(event.projectId) : runTopic(event.runId));
 
 const CHANNEL = 'tuneboard_run_events';
 /** NOTIFY refuses payloads of 8000 bytes or more; stay clearly below, counting bytes, not characters. */
@@ -189,7 +187,8 @@ export class EventBus {
       );
       if (missed.length >= FINDING_CATCH_UP_LIMIT) throw new Error(`more than ${FINDING_CATCH_UP_LIMIT} finding events were missed`);
       for (const event of missed)
-        if (!cursor.delivered.has(event.id)) subscriber.deliver({ kind: 'FINDING_CHANGED', projectId: cursor.projectId, findingId: event.findingId, eventId: event.id });
+        if (!cursor.delivered.has(event.id))
+          subscriber.deliver({ kind: 'FINDING_CHANGED', projectId: cursor.projectId, findingId: event.findingId, eventId: event.id });
       cursor.since = now;
       subscriber.checkpoint = null;
     } catch (error) {
@@ -233,7 +232,9 @@ export class EventBus {
         waiting?.reject(error);
       },
     };
-    subscriber.ready = this.readStart(subscriber.cursor).catch((error: unknown) => this.logger.warn({ err: error, topic }, 'could not read where a subscription starts'));
+    subscriber.ready = this.readStart(subscriber.cursor).catch((error: unknown) =>
+      this.logger.warn({ err: error, topic }, 'could not read where a subscription starts'),
+    );
     set.add(subscriber);
     const finish = () => {
       done = true;

@@ -1,4 +1,13 @@
-import { findingStore, type Finding, type FindingComment, type FindingEvent, type FindingSeverity, type FindingStatus, type NewFinding, type Run } from '@tuneboard/db';
+import {
+  findingStore,
+  type Finding,
+  type FindingComment,
+  type FindingEvent,
+  type FindingSeverity,
+  type FindingStatus,
+  type NewFinding,
+  type Run,
+} from '@tuneboard/db';
 import { formatExpression } from '@tuneboard/filter';
 import { canonicalId, isUuid, loadProject, requireActor, requireTeam, type Access } from './access';
 import { badUserInput, notFound } from './errors';
@@ -140,7 +149,10 @@ export async function retireFinding(scope: Scope, id: string, reason?: string | 
   const finding = await loadFinding(scope, id, 'write');
   if (reason != null) boundedText(reason, 'reason', TEXT_LIMITS.reason);
   if (finding.status === 'retired') return finding;
-  const retired = await findingStore.retireFinding(scope.store, finding.id, { actorId: scope.actor!.userId, changes: { from: finding.status, reason: reason ?? null } });
+  const retired = await findingStore.retireFinding(scope.store, finding.id, {
+    actorId: scope.actor!.userId,
+    changes: { from: finding.status, reason: reason ?? null },
+  });
   // Retired meanwhile by someone else: theirs is the retirement on record.
   if (!retired) return (await findingStore.findingById(scope.store, finding.id)) ?? finding;
   await announce(scope, retired.finding, retired.eventId);
@@ -162,13 +174,15 @@ function announce(scope: Scope, finding: Finding, eventId: string): Promise<void
 
 function validateFindingText(title: string | null | undefined, path = 'title'): string {
   const trimmed = (title ?? '').trim();
-  if (trimmed === '' || trimmed.length > 200) throw badUserInput('A finding needs a title of 1 to 200 characters', [{ path, message: 'must have 1 to 200 characters' }]);
+  if (trimmed === '' || trimmed.length > 200)
+    throw badUserInput('A finding needs a title of 1 to 200 characters', [{ path, message: 'must have 1 to 200 characters' }]);
   return trimmed;
 }
 
 function validateMetric(metric: NonNullable<FindingFields['metric']>) {
   const key = metric.key.trim();
-  if (key === '' || key.length > 200) throw badUserInput('metric.key must name a metric, e.g. test.accuracy', [{ path: 'metric.key', message: 'must not be empty' }]);
+  if (key === '' || key.length > 200)
+    throw badUserInput('metric.key must name a metric, e.g. test.accuracy', [{ path: 'metric.key', message: 'must not be empty' }]);
   return { metricKey: key, metricAggregate: metric.aggregate ?? 'last', metricDirection: metric.direction };
 }
 

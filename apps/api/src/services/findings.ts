@@ -87,8 +87,7 @@ export async function recheckFinding(store: Store, events: EventBus, finding: Fi
   const recorded = await findingStore.recordEvidence(store, finding, { status: next, evidence: evidenceSummary(evidence), verdict: evidence.verdict });
   // Changed meanwhile (an edit or a retirement wins, and an edit schedules its own re-check): return it as it is now.
   if (!recorded) return (await findingStore.findingById(store, finding.id)) ?? finding;
-  if (recorded.eventId)
-    await events.publish({ kind: 'FINDING_CHANGED', projectId: finding.projectId, findingId: finding.id, eventId: recorded.eventId });
+  if (recorded.eventId) await events.publish({ kind: 'FINDING_CHANGED', projectId: finding.projectId, findingId: finding.id, eventId: recorded.eventId });
   return recorded.finding;
 }
 
@@ -176,7 +175,9 @@ export async function findingViolations(
     const spec = findingSpec(finding);
     if (!findingCovers(spec, record) || evaluate(spec.rule, record)) continue;
     const summary = (finding.evidence as EvidenceSummary | null)?.verdict ?? 'No evidence computed yet.';
-    const used = referencedParamPaths(spec.rule).map((path) => `${path} = ${JSON.stringify(candidate.params[path] ?? null)}`).join(', ');
+    const used = referencedParamPaths(spec.rule)
+      .map((path) => `${path} = ${JSON.stringify(candidate.params[path] ?? null)}`)
+      .join(', ');
     violations.push({
       finding,
       message:

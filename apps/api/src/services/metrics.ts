@@ -1,4 +1,13 @@
-import { eventStore, MetricBatchError, MetricReadTooLargeError, metricStore, RunHeldError, type MetricColumns, type Run, type SeriesPoints } from '@tuneboard/db';
+import {
+  eventStore,
+  MetricBatchError,
+  MetricReadTooLargeError,
+  metricStore,
+  RunHeldError,
+  type MetricColumns,
+  type Run,
+  type SeriesPoints,
+} from '@tuneboard/db';
 import { loadRun, readableRunIds } from './access';
 import { badUserInput, conflict, notFound } from './errors';
 import { runTopic, type RunEventMessage } from './events';
@@ -60,9 +69,10 @@ export async function readSeries(
     return await read;
   } catch (error) {
     if (error instanceof MetricReadTooLargeError)
-      throw badUserInput(`${error.message} (a request reads at most ${MAX_POINTS_PER_QUERY.toLocaleString('en')} points, all its metricSeries fields together)`, [
-        { path: 'maxPoints', message: 'too many points for one query' },
-      ]);
+      throw badUserInput(
+        `${error.message} (a request reads at most ${MAX_POINTS_PER_QUERY.toLocaleString('en')} points, all its metricSeries fields together)`,
+        [{ path: 'maxPoints', message: 'too many points for one query' }],
+      );
     throw error;
   }
 }
@@ -79,9 +89,10 @@ export async function logMetrics(
   const series = input.series ?? [];
   const total = (input.points?.length ?? 0) + series.reduce((sum, s) => sum + s.steps.length, 0);
   if (total > MAX_POINTS_PER_BATCH)
-    throw badUserInput(`A metric batch holds at most ${MAX_POINTS_PER_BATCH.toLocaleString('en')} points; this one has ${total.toLocaleString('en')}. Split it into several calls.`, [
-      { path: 'points', message: 'too many points' },
-    ]);
+    throw badUserInput(
+      `A metric batch holds at most ${MAX_POINTS_PER_BATCH.toLocaleString('en')} points; this one has ${total.toLocaleString('en')}. Split it into several calls.`,
+      [{ path: 'points', message: 'too many points' }],
+    );
   const columns = toColumns(input.points, series);
   let accepted;
   try {

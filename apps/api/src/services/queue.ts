@@ -46,13 +46,14 @@ export async function registerWorker(
   } else {
     chosen = [...new Set(teamIds.map((id) => id.toLowerCase()))];
     if (chosen.length === 0 || chosen.length > MAX_WORKER_TEAMS)
-      throw badUserInput(`A worker trains for 1 to ${MAX_WORKER_TEAMS} teams; omit teamIds for all of yours`, [{ path: 'teamIds', message: `must name 1 to ${MAX_WORKER_TEAMS} teams` }]);
+      throw badUserInput(`A worker trains for 1 to ${MAX_WORKER_TEAMS} teams; omit teamIds for all of yours`, [
+        { path: 'teamIds', message: `must name 1 to ${MAX_WORKER_TEAMS} teams` },
+      ]);
     // A team the user is not in is unknown to them, exactly as everywhere else; a viewer may not train.
     chosen.forEach((teamId) => {
       const role = viewer.roles.get(teamId);
       if (!role || !isUuid(teamId)) throw notFound('Team', teamId);
-      if (!TRAINING_ROLES.includes(role))
-        throw forbidden(`Your role in team ${teamId} is ${role}; only an owner or member may train its runs`);
+      if (!TRAINING_ROLES.includes(role)) throw forbidden(`Your role in team ${teamId} is ${role}; only an owner or member may train its runs`);
     });
   }
   return queueStore.registerWorker(ctx.store, { userId: viewer.userId, name, capabilities, teamIds: chosen });

@@ -44,7 +44,10 @@ export function validateHparams(hparams: unknown): RunConfig {
 
 /** A readable default name: what a person would write in a lab notebook. */
 export function defaultRunName(config: RunConfig): string {
-  const lr = config.optimizer.learningRate.toExponential().replace('e+0', '').replace(/\.?0*e/, 'e');
+  const lr = config.optimizer.learningRate
+    .toExponential()
+    .replace('e+0', '')
+    .replace(/\.?0*e/, 'e');
   return `${config.dataset.name}-${config.model.kind}-${config.optimizer.name}-lr${lr}-bs${config.batchSize}`;
 }
 
@@ -117,9 +120,15 @@ export async function checkRun(
   }
   const tags = validateTags(input.tags ?? []);
   const name = input.name ? validateName(input.name) : defaultRunName(config);
-  const { warnings, needsOverride } = await judgeAgainstFindings(ctx, input.projectId, { params: flattenConfig(config), name, tags }, input.overrideReason ?? null, {
-    dryRun: true,
-  });
+  const { warnings, needsOverride } = await judgeAgainstFindings(
+    ctx,
+    input.projectId,
+    { params: flattenConfig(config), name, tags },
+    input.overrideReason ?? null,
+    {
+      dryRun: true,
+    },
+  );
   return { problems: [], warnings, needsOverride };
 }
 
@@ -226,10 +235,7 @@ export async function setRunStatus(ctx: Scope, before: Run, change: StatusChange
     );
   if (current !== change.status && !TRANSITIONS[current].includes(change.status)) {
     const allowed = TRANSITIONS[current];
-    throw conflict(
-      `A ${current} run cannot become ${change.status}` +
-        (allowed.length ? `; it can become ${allowed.join(', ')}` : `; ${current} is final`),
-    );
+    throw conflict(`A ${current} run cannot become ${change.status}` + (allowed.length ? `; it can become ${allowed.join(', ')}` : `; ${current} is final`));
   }
   const now = new Date();
   // Only from the status and lease we checked: a worker claiming or finishing the run meanwhile wins.

@@ -126,7 +126,11 @@ export function createGraphQLHandler(options: HttpHandlerOptions) {
 }
 
 /** The operation a GraphQL-over-HTTP request carries (POST body or GET parameters), when it names one by text. */
-function requestedOperation(method: string | undefined, body: unknown, url: URL): { query: string; variables?: Record<string, unknown>; operationName?: string } | null {
+function requestedOperation(
+  method: string | undefined,
+  body: unknown,
+  url: URL,
+): { query: string; variables?: Record<string, unknown>; operationName?: string } | null {
   if (method === 'GET') {
     const query = url.searchParams.get('query');
     if (!query) return null;

@@ -7,7 +7,9 @@ import { LOG_METRICS, MLP_CONFIG, postGraphQL, startWithProject, SUBMIT_RUN, tes
 
 /** `depth` fragments on `type`, each spreading the next one twice: 2^depth spreads from a few hundred bytes. */
 function fragmentBomb(depth: number, root = '{ viewer { ...F0 } }', type = 'Viewer', leaf = 'email'): string {
-  const fragments = Array.from({ length: depth }, (_, i) => (i === depth - 1 ? `fragment F${i} on ${type} { ${leaf} }` : `fragment F${i} on ${type} { ...F${i + 1} ...F${i + 1} }`));
+  const fragments = Array.from({ length: depth }, (_, i) =>
+    i === depth - 1 ? `fragment F${i} on ${type} { ${leaf} }` : `fragment F${i} on ${type} { ...F${i + 1} ...F${i + 1} }`,
+  );
   return `${root}\n${fragments.join('\n')}`;
 }
 
@@ -29,7 +31,10 @@ async function healthDuring<T>(server: RunningServer, work: () => Promise<T>): P
   const poll = (async () => {
     while (!done) {
       const start = performance.now();
-      const ok = await fetch(health, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+      const ok = await fetch(health, { signal: AbortSignal.timeout(2_000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       slowestMs = Math.max(slowestMs, performance.now() - start);
       if (!ok) failures++;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -64,10 +69,14 @@ async function holdDatabase(store: Store, tables: string[]): Promise<() => Promi
 }
 
 /** A server of its own beside the suite's, with other settings, on the same database. */
-async function sideServer(api: TestApi, options: Omit<ServerOptions, 'store'> & { statementTimeoutMs?: number }): Promise<{ server: RunningServer; stop(): Promise<void> }> {
+async function sideServer(
+  api: TestApi,
+  options: Omit<ServerOptions, 'store'> & { statementTimeoutMs?: number },
+): Promise<{ server: RunningServer; stop(): Promise<void> }> {
   const { statementTimeoutMs, ...serverOptions } = options;
   // PostgreSQL: a second pool (a replica); PGlite: one process owns the store, so the same one.
-  const store = api.store.kind === 'postgres' ? await openStore({ databaseUrl: api.store.databaseUrl, migrate: false, poolSize: 4, statementTimeoutMs }) : api.store;
+  const store =
+    api.store.kind === 'postgres' ? await openStore({ databaseUrl: api.store.databaseUrl, migrate: false, poolSize: 4, statementTimeoutMs }) : api.store;
   const server = await startServer({ store, port: 0, logger: pino({ level: 'silent' }), ...serverOptions });
   return {
     server,
@@ -120,7 +129,12 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
   it('#2 refuses fragment bombs (22 and 40 doubling fragments, cycles, repeated fields) at once, before authentication, while /healthz answers', async () => {
     const { result, slowestMs, failures } = await healthDuring(api.server, async () => {
       const answers = [];
-      for (const body of [fragmentBomb(22), fragmentBomb(40), `{ viewer { ...A } } fragment A on Viewer { ...B } fragment B on Viewer { email ...A }`, `{ viewer { ${'email '.repeat(20_000)} } }`])
+      for (const body of [
+        fragmentBomb(22),
+        fragmentBomb(40),
+        `{ viewer { ...A } } fragment A on Viewer { ...B } fragment B on Viewer { email ...A }`,
+        `{ viewer { ${'email '.repeat(20_000)} } }`,
+      ])
         for (const token of [alice.token, null]) answers.push(await timed(() => postGraphQL(api.server.url, token, { query: body })));
       return answers;
     });
@@ -160,17 +174,25 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     await refused(`{ findings(projectId: "${projectId}") { evidence { verdict } } }`);
     // What the dashboard asks for still passes: a finding page, the runs table, a 100-run compare.
     expect((await alice.ok(aliases(10, `finding(id: "${findingId}") { evidence { verdict } }`))).a9.evidence.verdict).toBeTypeOf('string');
-    await alice.ok(`query($p: ID!) { runs(projectId: $p, first: 500) { totalCount pageInfo { hasNextPage } nodes { id name params metrics { key last } } } }`, { p: projectId });
+    await alice.ok(`query($p: ID!) { runs(projectId: $p, first: 500) { totalCount pageInfo { hasNextPage } nodes { id name params metrics { key last } } } }`, {
+      p: projectId,
+    });
     const hundred = Array.from({ length: 100 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-    await alice.ok(`query($r: [ID!]!) { metricSeries(runIds: $r, maxPoints: 1000) { runId key steps values wallTimes run { id name params metrics { key last min max } } } }`, { r: hundred });
+    await alice.ok(
+      `query($r: [ID!]!) { metricSeries(runIds: $r, maxPoints: 1000) { runId key steps values wallTimes run { id name params metrics { key last min max } } } }`,
+      { r: hundred },
+    );
 
     // At run time, all metricSeries fields of a request share one budget of 2,000,000 points: a run with 15
     // metrics read twice at 100,000 points each passes the estimate (2 keys assumed) but not the budget.
     const { submitRun } = await alice.ok(SUBMIT_RUN, { input: { projectId, hparams: MLP_CONFIG, execution: 'EXTERNAL' } });
     await alice.ok(LOG_METRICS, { runId: submitRun.run.id, series: Array.from({ length: 15 }, (_, i) => ({ key: `m${i}`, steps: [0], values: [1] })) });
-    const twice = await alice.request(`query($r: [ID!]!) { a: metricSeries(runIds: $r, maxPoints: 100000) { key } b: metricSeries(runIds: $r, maxPoints: 100000) { key } }`, {
-      r: [submitRun.run.id],
-    });
+    const twice = await alice.request(
+      `query($r: [ID!]!) { a: metricSeries(runIds: $r, maxPoints: 100000) { key } b: metricSeries(runIds: $r, maxPoints: 100000) { key } }`,
+      {
+        r: [submitRun.run.id],
+      },
+    );
     expect(twice.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(twice.errors?.[0]?.message).toContain('at most 2,000,000 points, all its metricSeries fields together');
     expect((twice.errors?.[0] as { path?: string[] }).path).toEqual(['b']);
@@ -182,7 +204,9 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       const { submitRun } = await alice.ok(SUBMIT_RUN, { input: { projectId, hparams: MLP_CONFIG, execution: 'EXTERNAL' } });
       const steps = Array.from({ length: 5_000 }, (_, i) => i);
       await alice.ok(LOG_METRICS, { runId: submitRun.run.id, series: [{ key: 'loss', steps, values: steps.map((s) => 1 / (s + 1)) }] });
-      const big = await postGraphQL(side.server.url, alice.token, { query: `{ metricSeries(runIds: ["${submitRun.run.id}"], maxPoints: 5000) { steps values wallTimes } }` });
+      const big = await postGraphQL(side.server.url, alice.token, {
+        query: `{ metricSeries(runIds: ["${submitRun.run.id}"], maxPoints: 5000) { steps values wallTimes } }`,
+      });
       expect(big.errors?.[0]?.extensions?.code).toBe('RESPONSE_TOO_LARGE');
       expect(big.errors?.[0]?.message).toMatch(/larger than 0 MB|larger than/);
       const small = await postGraphQL(side.server.url, alice.token, { query: `{ metricSeries(runIds: ["${submitRun.run.id}"], maxPoints: 100) { steps } }` });
@@ -197,14 +221,18 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     const side = await sideServer(api, { operationTimeoutMs: 300, statementTimeoutMs: 300 });
     const release = await holdDatabase(api.store, ['runs', 'projects']);
     try {
-      const { result, ms } = await timed(() => postGraphQL(side.server.url, alice.token, { query: `query Slow($p: ID!) { runs(projectId: $p) { nodes { id } } }`, variables: { p: projectId } }));
+      const { result, ms } = await timed(() =>
+        postGraphQL(side.server.url, alice.token, { query: `query Slow($p: ID!) { runs(projectId: $p) { nodes { id } } }`, variables: { p: projectId } }),
+      );
       expect(result.status).toBe(503);
       expect(result.errors?.[0]?.extensions?.code).toBe('OPERATION_TIMEOUT');
       expect(ms).toBeLessThan(2_000);
       if (api.store.kind === 'postgres') {
         // The statement waiting for the lock was cancelled by the server, not left to run after the answer.
         await new Promise((resolve) => setTimeout(resolve, 500));
-        const [waiting] = await api.store.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        const [waiting] = await api.store.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
         expect(waiting!.n).toBe(0);
       }
     } finally {
@@ -224,7 +252,11 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       const bob = await createUserWithToken(api.store, { email: 'bob@example.com', team: 'vision', role: 'member', joinExisting: true });
       const query = { query: '{ viewer { email } }' };
       for (let i = 0; i < 5; i++) expect((await postGraphQL((i % 2 ? two : one).server.url, bob.token, query)).data?.viewer.email).toBe('bob@example.com');
-      const response = await fetch(two.server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bob.token}` }, body: JSON.stringify(query) });
+      const response = await fetch(two.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bob.token}` },
+        body: JSON.stringify(query),
+      });
       expect(response.status).toBe(429);
       const retryAfter = Number(response.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -242,7 +274,8 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     const perAddress = await sideServer(api, { rateLimits: { tokenRequestsPerMinute: 0, addressRequestsPerMinute: 6, authFailuresPerMinute: 0 } });
     try {
       // Any mix of tokens (or none) from one address counts.
-      for (const token of [alice.token, null, alice.token, null, alice.token, null]) expect((await postGraphQL(perAddress.server.url, token, { query: '{ __typename }' })).status).toBe(200);
+      for (const token of [alice.token, null, alice.token, null, alice.token, null])
+        expect((await postGraphQL(perAddress.server.url, token, { query: '{ __typename }' })).status).toBe(200);
       const refused = await postGraphQL(perAddress.server.url, null, { query: '{ __typename }' });
       expect(refused.status).toBe(429);
       expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
@@ -259,7 +292,13 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     const WebSocket = (await import('ws')).default;
     // A token of its own, used only here (on PostgreSQL every server counts each token in one table).
     const dave = await createUserWithToken(api.store, { email: 'dave@example.com', team: 'vision', role: 'viewer', joinExisting: true });
-    const client = createClient({ url: side.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${dave.token}` }, lazy: false, retryAttempts: 0 });
+    const client = createClient({
+      url: side.server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${dave.token}` },
+      lazy: false,
+      retryAttempts: 0,
+    });
     const firstError = (query: string) =>
       new Promise<{ message: string; extensions?: { code?: string } }>((resolve) => {
         const timer = setTimeout(() => resolve({ message: 'no error within 3 s' }), 3_000);
@@ -300,7 +339,11 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       // Alice's token is known to this replica before the flood.
       expect((await postGraphQL(side.server.url, alice.token, query)).data?.viewer.email).toBe('alice@example.com');
       for (let i = 0; i < 20; i++) expect((await postGraphQL(side.server.url, `tb_guess${i}`, query)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      const response = await fetch(side.server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer tb_guess20' }, body: JSON.stringify(query) });
+      const response = await fetch(side.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer tb_guess20' },
+        body: JSON.stringify(query),
+      });
       expect(response.status).toBe(429);
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('RATE_LIMITED');
@@ -347,4 +390,3 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     }
   });
 });
-

@@ -81,7 +81,16 @@ for (const database of testDatabases()) {
         {
           name: 'metric key',
           literal: `mutation { logMetrics(runId: "${runId}", points: [{ key: "ok", step: 0, value: 1 }, { key: "VALUE", step: 0, value: 1 }]) { accepted } }`,
-          variable: [LOG_METRICS, { runId, points: [{ key: 'ok', step: 0, value: 1 }, { key: 'a\u0000b', step: 0, value: 1 }] }],
+          variable: [
+            LOG_METRICS,
+            {
+              runId,
+              points: [
+                { key: 'ok', step: 0, value: 1 },
+                { key: 'a\u0000b', step: 0, value: 1 },
+              ],
+            },
+          ],
           path: 'logMetrics.points[1].key',
         },
         {
@@ -93,7 +102,10 @@ for (const database of testDatabases()) {
         {
           name: 'finding rule',
           literal: `mutation { createFinding(input: { projectId: "${projectId}", title: "t", rule: "batchSize <= 32 and name = \\"VALUE\\"", metric: { key: "a", direction: HIGHER } }) { id } }`,
-          variable: [CREATE_FINDING, { input: { projectId, title: 't', rule: 'batchSize <= 32 and name = "a\u0000b"', metric: { key: 'a', direction: 'HIGHER' } } }],
+          variable: [
+            CREATE_FINDING,
+            { input: { projectId, title: 't', rule: 'batchSize <= 32 and name = "a\u0000b"', metric: { key: 'a', direction: 'HIGHER' } } },
+          ],
           path: 'createFinding.input.rule',
         },
       ];
@@ -149,7 +161,9 @@ for (const database of testDatabases()) {
         expect(listed.errors?.[0]?.message).toMatch(message);
         const rule = await alice.request(CREATE_FINDING, { input: { projectId, title: 't', rule: filter, metric: { key: 'a', direction: 'HIGHER' } } });
         expect(codeOf(rule)).toBe('BAD_USER_INPUT');
-        const scope = await alice.request(CREATE_FINDING, { input: { projectId, title: 't', rule: 'batchSize <= 32', scope: filter, metric: { key: 'a', direction: 'HIGHER' } } });
+        const scope = await alice.request(CREATE_FINDING, {
+          input: { projectId, title: 't', rule: 'batchSize <= 32', scope: filter, metric: { key: 'a', direction: 'HIGHER' } },
+        });
         expect(codeOf(scope)).toBe('BAD_USER_INPUT');
       }
     });
@@ -189,7 +203,9 @@ for (const database of testDatabases()) {
       const conv = (count: number) => ({ kind: 'cnn', convLayers: Array.from({ length: count }, () => ({ filters: 1, kernelSize: 1 })) });
       const deepCnn = await alice.request(SUBMIT_RUN, { input: { projectId, hparams: { ...cnn, model: conv(17) } } });
       expect(problems(deepCnn)?.[0]).toEqual({ path: 'hparams.model.convLayers', message: 'model.convLayers allows at most 16 entries, got 17' });
-      const manyDense = await alice.request(SUBMIT_RUN, { input: { projectId, hparams: { ...cnn, model: { ...conv(1), dense: Array.from({ length: 9 }, () => 4) } } } });
+      const manyDense = await alice.request(SUBMIT_RUN, {
+        input: { projectId, hparams: { ...cnn, model: { ...conv(1), dense: Array.from({ length: 9 }, () => 4) } } },
+      });
       expect(problems(manyDense)?.[0]?.path).toBe('hparams.model.dense');
     });
 
@@ -199,9 +215,15 @@ for (const database of testDatabases()) {
       expect(notes.errors?.[0]?.message).toBe('notes has 100,001 characters; the limit is 100,000');
       const update = await alice.request(`mutation($i: UpdateRunInput!) { updateRun(input: $i) { id } }`, { i: { id: runId, notes: 'x'.repeat(100_001) } });
       expect(codeOf(update)).toBe('BAD_USER_INPUT');
-      const annotation = await alice.request(`mutation($id: ID!, $b: String!) { annotateRun(runId: $id, body: $b) { id } }`, { id: runId, b: 'x'.repeat(20_001) });
+      const annotation = await alice.request(`mutation($id: ID!, $b: String!) { annotateRun(runId: $id, body: $b) { id } }`, {
+        id: runId,
+        b: 'x'.repeat(20_001),
+      });
       expect(codeOf(annotation)).toBe('BAD_USER_INPUT');
-      const comment = await alice.request(`mutation($id: ID!, $b: String!) { commentOnFinding(findingId: $id, body: $b) { id } }`, { id: findingId, b: 'x'.repeat(20_001) });
+      const comment = await alice.request(`mutation($id: ID!, $b: String!) { commentOnFinding(findingId: $id, body: $b) { id } }`, {
+        id: findingId,
+        b: 'x'.repeat(20_001),
+      });
       expect(codeOf(comment)).toBe('BAD_USER_INPUT');
       const tags = await alice.request(SUBMIT_RUN, { input: { projectId, hparams: MLP_CONFIG, tags: Array.from({ length: 51 }, (_, i) => `t${i}`) } });
       expect(codeOf(tags)).toBe('BAD_USER_INPUT');
@@ -255,7 +277,7 @@ for (const database of testDatabases()) {
       }
     });
 
-    it('#17 answers persisted queries (a hash mismatch included) with the protocol\'s PERSISTED_QUERY_NOT_SUPPORTED, not an internal error', async () => {
+    it("#17 answers persisted queries (a hash mismatch included) with the protocol's PERSISTED_QUERY_NOT_SUPPORTED, not an internal error", async () => {
       // Automatic persisted queries are off: a hash-only request would skip the shape limits and the time budget
       // that run before authentication. APQ clients answered this way fall back to sending the query text.
       const query = '{ viewer { email } }';

@@ -108,7 +108,10 @@ for (const database of testDatabases()) {
         [used.invitation.id]: 'ACCEPTED',
         [forSomeoneElse.invitation.id]: 'PENDING',
       });
-      expect((await alice.ok(MEMBERS)).teams.find((t: { id: string }) => t.id === alice.teamId).members).toContainEqual({ user: { email: 'carol@example.com' }, role: 'MEMBER' });
+      expect((await alice.ok(MEMBERS)).teams.find((t: { id: string }) => t.id === alice.teamId).members).toContainEqual({
+        user: { email: 'carol@example.com' },
+        role: 'MEMBER',
+      });
       expect(code(await alice.request(INVITE, { t: alice.teamId, r: 'MEMBER', h: 24 * 365 }))).toBe('BAD_USER_INPUT');
     });
 
@@ -183,7 +186,9 @@ for (const database of testDatabases()) {
         // Nothing was written: the newcomer does not exist yet.
         expect((await runCli(['token', 'create', '--email', 'newcomer@corp.io'], env)).stderr).toContain('No user with the email');
 
-        const own = cliJson<{ team: { id: string; name: string } }>(await runCli(['user', 'create', '--email', 'newcomer@corp.io', '--team', 'Research', '--new-team'], env));
+        const own = cliJson<{ team: { id: string; name: string } }>(
+          await runCli(['user', 'create', '--email', 'newcomer@corp.io', '--team', 'Research', '--new-team'], env),
+        );
         expect(own.team.name).toBe('Research');
         expect(own.team.id).not.toBe(squatterTeamId);
         const joined = cliJson<{ team: { id: string } }>(await runCli(['user', 'create', '--email', 'helper@corp.io', '--team-id', own.team.id], env));
@@ -279,7 +284,10 @@ for (const database of testDatabases()) {
       expect(Object.keys(existing)).toEqual(Object.keys(unknown));
       expect(await countUsers()).toBe(before);
       // Bob accepts with his stored e-mail in another case: the invitation matches case-insensitively.
-      expect((await bob.ok(ACCEPT, { token: (await alice.ok(INVITE, { t: alice.teamId, r: 'VIEWER', e: 'BOB@example.COM' })).createInvitation.token })).acceptInvitation.role).toBe('VIEWER');
+      expect(
+        (await bob.ok(ACCEPT, { token: (await alice.ok(INVITE, { t: alice.teamId, r: 'VIEWER', e: 'BOB@example.COM' })).createInvitation.token }))
+          .acceptInvitation.role,
+      ).toBe('VIEWER');
       expect(code(await postGraphQL(api.server.url, null, { query: ACCEPT, variables: { token: 'tbi_x' } }))).toBe('UNAUTHENTICATED');
     });
   });

@@ -21,8 +21,17 @@ import { killAllChildren, makeTempDir, startServerProcess, withDeadline, type Se
  */
 
 const RUN_EVENTS = /* GraphQL */ `
-  subscription($id: ID!) {
-    runEvents(runId: $id) { kind run { status } metrics { key steps } }
+  subscription ($id: ID!) {
+    runEvents(runId: $id) {
+      kind
+      run {
+        status
+      }
+      metrics {
+        key
+        steps
+      }
+    }
   }
 `;
 
@@ -132,7 +141,7 @@ function subscribeToRun(url: string, token: string, runId: string) {
         // An event whose reads failed would be lost to the client: count them.
         if (message.errors) eventErrors.push(...message.errors);
         for (const series of (message.data?.runEvents as { metrics: { key: string; steps: number[] }[] } | undefined)?.metrics ?? [])
-          for (const step of series.steps) steps.add(step), points.add(`${series.key}@${step}`);
+          for (const step of series.steps) (steps.add(step), points.add(`${series.key}@${step}`));
       },
       error: (error) => (outcome.error = error),
       complete: () => (outcome.completed = true),
@@ -184,7 +193,9 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
       await waitFor(() => live.steps.size > 0, 30_000, 'the subscription to deliver a first event');
       let terminated = 0;
       for (let i = 0; i < 12; i++) {
-        const { rowCount } = await admin!.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+        const { rowCount } = await admin!.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [
+          database,
+        ]);
         terminated += rowCount ?? 0;
         await sleep(400);
         expect(isAlive(server.pid), `the API died after termination ${i + 1}:\n${server.output().stderr}`).toBe(true);
@@ -270,7 +281,9 @@ describe('#1 the API survives losing its PostgreSQL connections', () => {
       expect(live.outcome.error).toBeUndefined();
       expect(live.eventErrors).toEqual([]);
       expect(server.output().stdout + server.output().stderr).toMatch(/event channel \(LISTEN\) re-established/);
-      console.info(`restart took ${Math.round(restartMs)} ms; /healthz answered 200 after ${Math.round(recoveredMs)} ms; ${ingestion.acknowledged.size} points, none lost`);
+      console.info(
+        `restart took ${Math.round(restartMs)} ms; /healthz answered 200 after ${Math.round(recoveredMs)} ms; ${ingestion.acknowledged.size} points, none lost`,
+      );
       await live.client.dispose();
       await server.stop();
     } finally {
@@ -308,7 +321,8 @@ for (const database of testDatabases()) {
           expect(result.errors).toBeUndefined();
           return result.data;
         };
-        const projectId = (await request(CREATE_PROJECT, { teamId: (await request('{ viewer { teams { id } } }', {})).viewer.teams[0].id, name: 'gap' })).createProject.id;
+        const projectId = (await request(CREATE_PROJECT, { teamId: (await request('{ viewer { teams { id } } }', {})).viewer.teams[0].id, name: 'gap' }))
+          .createProject.id;
         const runId = (await request(SUBMIT_RUN, { input: { projectId, hparams: MLP_CONFIG } })).submitRun.run.id;
         const runs = subscribeToRun(server.url, token, runId);
         const findingKinds: string[] = [];
@@ -426,7 +440,10 @@ for (const database of testDatabases()) {
           expect(code, replica).toBe(4401);
           expect(at - revokedAt, replica).toBeLessThan(1_000);
           console.info(`${database.name}: the socket on ${replica} closed ${Math.round(at - revokedAt)} ms after revokeToken answered`);
-          expect([...live.steps].filter((s) => s >= firstAfter), `events delivered on ${replica} after the revocation`).toEqual([]);
+          expect(
+            [...live.steps].filter((s) => s >= firstAfter),
+            `events delivered on ${replica} after the revocation`,
+          ).toEqual([]);
           await live.client.dispose();
         }
       } finally {

@@ -5,8 +5,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LOG_METRICS, MLP_CONFIG, postGraphQL, startWithProject, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from '../harness';
 
-const CREATE_TICKET = /* GraphQL */ `mutation { createSubscriptionTicket { token expiresAt } }`;
-const RUN_EVENTS = /* GraphQL */ `subscription($id: ID!) { runEvents(runId: $id) { kind metrics { key steps } } }`;
+const CREATE_TICKET = /* GraphQL */ `
+  mutation {
+    createSubscriptionTicket {
+      token
+      expiresAt
+    }
+  }
+`;
+const RUN_EVENTS = /* GraphQL */ `
+  subscription ($id: ID!) {
+    runEvents(runId: $id) {
+      kind
+      metrics {
+        key
+        steps
+      }
+    }
+  }
+`;
 
 for (const database of testDatabases()) {
   describe(`subscription tickets on ${database.name}`, () => {
@@ -29,7 +46,13 @@ for (const database of testDatabases()) {
       return result.data.createSubscriptionTicket as { token: string; expiresAt: string };
     };
     const socketWith = (token: string, lazy = true) => {
-      const client = createClient({ url: api.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy });
+      const client = createClient({
+        url: api.server.wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy,
+      });
       clients.push(client);
       return client;
     };
@@ -104,7 +127,9 @@ for (const database of testDatabases()) {
       expect(await firstEvent(open, runId)).toBe('live');
 
       // Expired tickets no socket has used for ten minutes go when the next ticket is minted.
-      await api.store.query(`update api_tokens set last_used_at = now() - interval '11 minutes', created_at = now() - interval '11 minutes' where scope = 'subscribe'`);
+      await api.store.query(
+        `update api_tokens set last_used_at = now() - interval '11 minutes', created_at = now() - interval '11 minutes' where scope = 'subscribe'`,
+      );
       await ticketFor(alice.token);
       const [tickets] = await api.store.query<{ count: string | number }>(`select count(*) as count from api_tokens where scope = 'subscribe'`);
       expect(Number(tickets!.count)).toBe(1);

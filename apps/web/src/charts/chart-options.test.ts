@@ -8,8 +8,25 @@ describe('chart option builders', () => {
       xName: 'step',
       logY: true,
       series: [
-        { name: 'a', points: { data: [[0, 1], [1, 0.5]] } },
-        { name: 'b', points: { data: [[0, 1], [1, null]], firstNonFinite: { x: 1, label: 'NaN' } } },
+        {
+          name: 'a',
+          points: {
+            data: [
+              [0, 1],
+              [1, 0.5],
+            ],
+          },
+        },
+        {
+          name: 'b',
+          points: {
+            data: [
+              [0, 1],
+              [1, null],
+            ],
+            firstNonFinite: { x: 1, label: 'NaN' },
+          },
+        },
       ],
     });
     const series = option.series as { type: string; sampling: string; markLine?: { data: { xAxis: number; name: string }[] } }[];

@@ -105,9 +105,7 @@ export function buildScatterOption(input: {
   boundary?: readonly BoundaryLine[];
 }): EChartsOption {
   // A log axis cannot place 0 or negatives; they are left out rather than drawn at a wrong place.
-  const drawable = input.points.filter(
-    (p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!input.logX || p.x > 0) && (!input.logY || p.y > 0),
-  );
+  const drawable = input.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!input.logX || p.x > 0) && (!input.logY || p.y > 0));
   return {
     animation: false,
     tooltip: {

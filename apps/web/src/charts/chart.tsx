@@ -35,13 +35,7 @@ echarts.use([
 export function Chart({ option, label, height = 280 }: { option: EChartsOption; label: string; height?: number }) {
   const series = Array.isArray(option.series) ? option.series : [];
   return (
-    <figure
-      className="chart"
-      aria-label={label}
-      data-chart={label}
-      data-series-count={series.length}
-      data-point-count={countPoints(option)}
-    >
+    <figure className="chart" aria-label={label} data-chart={label} data-series-count={series.length} data-point-count={countPoints(option)}>
       <ReactEChartsCore echarts={echarts} option={option} notMerge lazyUpdate style={{ height, width: '100%' }} />
     </figure>
   );

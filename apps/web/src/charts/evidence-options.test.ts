@@ -14,7 +14,13 @@ describe('the evidence chart', () => {
   ];
 
   it('colours runs by side, marks cited runs and draws the rule boundary on a log axis', () => {
-    const option = buildEvidenceOption({ xName: 'batchSize', yName: 'max(test.accuracy)', logX: true, points, boundary: [{ x: 32, label: '← batchSize ≤ 32' }] });
+    const option = buildEvidenceOption({
+      xName: 'batchSize',
+      yName: 'max(test.accuracy)',
+      logX: true,
+      points,
+      boundary: [{ x: 32, label: '← batchSize ≤ 32' }],
+    });
     const series = option.series as Series[];
     expect(series.map((s) => [s.name, s.itemStyle.color])).toEqual([
       ['follows the rule (2)', SIDE_COLORS.SATISFYING],
@@ -31,7 +37,12 @@ describe('the evidence chart', () => {
   });
 
   it('falls back to a linear axis when a value cannot sit on a log one', () => {
-    const option = buildEvidenceOption({ xName: 'model.dropout', yName: 'y', logX: true, points: [{ runName: 'z', side: 'SATISFYING', x: 0, y: 1, cited: false }] });
+    const option = buildEvidenceOption({
+      xName: 'model.dropout',
+      yName: 'y',
+      logX: true,
+      points: [{ runName: 'z', side: 'SATISFYING', x: 0, y: 1, cited: false }],
+    });
     expect((option.xAxis as { type: string }).type).toBe('value');
   });
 

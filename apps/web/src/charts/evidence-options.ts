@@ -59,7 +59,14 @@ export function buildEvidenceOption(input: EvidenceChartInput): EChartsOption {
     legend: { bottom: 0 },
     grid: { left: 64, right: 32, top: 32, bottom: 64 },
     xAxis: numeric
-      ? { type: logX ? 'log' : 'value', name: input.xName, nameLocation: 'middle', nameGap: 28, scale: !logX, axisLabel: { formatter: (v: number) => formatMetric(v) } }
+      ? {
+          type: logX ? 'log' : 'value',
+          name: input.xName,
+          nameLocation: 'middle',
+          nameGap: 28,
+          scale: !logX,
+          axisLabel: { formatter: (v: number) => formatMetric(v) },
+        }
       : { type: 'category', data: categories, name: input.xName, nameLocation: 'middle', nameGap: 28 },
     yAxis: { type: 'value', name: input.yName, scale: true, axisLabel: { formatter: (v: number) => formatMetric(v) } },
     series,

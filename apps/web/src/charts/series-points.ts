@@ -53,11 +53,7 @@ export function smoothValues(values: readonly number[], weight: number): number[
   });
 }
 
-export function toChartPoints(
-  series: RawSeries,
-  x: XAxisSettings,
-  options: { smoothing?: number; logY?: boolean } = {},
-): ChartPoints {
+export function toChartPoints(series: RawSeries, x: XAxisSettings, options: { smoothing?: number; logY?: boolean } = {}): ChartPoints {
   const numbers = series.values.map((value) => metricNumber(value) ?? Number.NaN);
   const smoothed = smoothValues(numbers, options.smoothing ?? 0);
   const points: ChartPoints = { data: [] };

@@ -59,14 +59,10 @@ export function summarizeApiError(error: unknown): ApiErrorSummary {
 
 function asProblems(value: unknown): FieldProblem[] {
   if (!Array.isArray(value)) return [];
-  return value.filter(
-    (p): p is FieldProblem => typeof p === 'object' && p !== null && typeof p.path === 'string' && typeof p.message === 'string',
-  );
+  return value.filter((p): p is FieldProblem => typeof p === 'object' && p !== null && typeof p.path === 'string' && typeof p.message === 'string');
 }
 
 function asPolicyFindings(value: unknown): PolicyFinding[] {
   if (!Array.isArray(value)) return [];
-  return value.filter(
-    (f): f is PolicyFinding => typeof f === 'object' && f !== null && typeof f.id === 'string' && typeof f.title === 'string',
-  );
+  return value.filter((f): f is PolicyFinding => typeof f === 'object' && f !== null && typeof f.id === 'string' && typeof f.title === 'string');
 }

@@ -7,7 +7,10 @@ import { headers } from 'next/headers';
  * socket when the request has none; a reverse proxy in front appends what it saw), or nothing.
  */
 export async function forwardedForHeader(): Promise<Record<string, string>> {
-  const hops = ((await headers()).get('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter((hop) => hop !== '');
+  const hops = ((await headers()).get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
   const nearest = hops.at(-1);
   return nearest ? { 'x-forwarded-for': nearest } : {};
 }

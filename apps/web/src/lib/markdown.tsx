@@ -23,7 +23,9 @@ function renderBlocks(text: string): ReactNode[] {
     if (heading) {
       const level = heading[1]!.length;
       const content = renderInline(heading[2]!);
-      blocks.push(level === 1 ? <h3 key={blocks.length}>{content}</h3> : level === 2 ? <h4 key={blocks.length}>{content}</h4> : <h5 key={blocks.length}>{content}</h5>);
+      blocks.push(
+        level === 1 ? <h3 key={blocks.length}>{content}</h3> : level === 2 ? <h4 key={blocks.length}>{content}</h4> : <h5 key={blocks.length}>{content}</h5>,
+      );
       i++;
       continue;
     }

@@ -28,7 +28,9 @@ export const findings = pgTable(
     rule: text('rule').notNull(),
     scope: text('scope').notNull().default(''),
     metricKey: text('metric_key').notNull(),
-    metricAggregate: text('metric_aggregate', { enum: ['last', 'min', 'max'] }).notNull().default('last'),
+    metricAggregate: text('metric_aggregate', { enum: ['last', 'min', 'max'] })
+      .notNull()
+      .default('last'),
     metricDirection: text('metric_direction', { enum: ['higher', 'lower'] }).notNull(),
     severity: text('severity', { enum: FINDING_SEVERITIES }).notNull().default('advice'),
     status: text('status', { enum: FINDING_STATUSES }).notNull().default('proposed'),

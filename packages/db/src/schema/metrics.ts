@@ -75,10 +75,7 @@ export const metricChunks = pgTable(
     coarseValues: doublePrecision('coarse_values').array().notNull(),
     coarseWallTimes: doublePrecision('coarse_wall_times').array().notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.seriesId, t.firstStep] }),
-    check('metric_chunks_range_check', sql`${t.firstStep} <= ${t.lastStep}`),
-  ],
+  (t) => [primaryKey({ columns: [t.seriesId, t.firstStep] }), check('metric_chunks_range_check', sql`${t.firstStep} <= ${t.lastStep}`)],
 );
 
 export type MetricSummaryRow = typeof metricSummaries.$inferSelect;

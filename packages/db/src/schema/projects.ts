@@ -16,7 +16,9 @@ export const projects = pgTable(
     deletedAt: timestampColumn('deleted_at'),
   },
   (t) => [
-    uniqueIndex('projects_team_name_idx').on(t.teamId, sql`lower(${t.name})`).where(sql`${t.deletedAt} is null`),
+    uniqueIndex('projects_team_name_idx')
+      .on(t.teamId, sql`lower(${t.name})`)
+      .where(sql`${t.deletedAt} is null`),
     index('projects_team_idx').on(t.teamId),
   ],
 );

@@ -5,7 +5,6 @@ import { createdAt, id, timestampColumn } from './columns';
 import { projects } from './projects';
 import { RUN_STATUSES } from './run-status';
 
-
 export const runs = pgTable(
   'runs',
   {
@@ -20,7 +19,10 @@ export const runs = pgTable(
     // The same configuration flattened to the hparams path vocabulary (plus derived facts such as `params`),
     // so filters, table columns and findings address every hyperparameter as one typed JSON value.
     flatParams: jsonb('flat_params').notNull(),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     notes: text('notes').notNull().default(''),
     backend: text('backend'),
     device: text('device'),
@@ -50,8 +52,12 @@ export const runs = pgTable(
   (t) => [
     index('runs_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id),
     // The queue: workers claim the oldest queued run; the lease sweep looks at running runs.
-    index('runs_queue_idx').on(t.createdAt).where(sql`${t.status} = 'queued' and ${t.deletedAt} is null`),
-    index('runs_lease_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+    index('runs_queue_idx')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'queued' and ${t.deletedAt} is null`),
+    index('runs_lease_idx')
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'running'`),
     check('runs_status_check', sql`${t.status} in (${sql.raw(RUN_STATUSES.map((status) => `'${status}'`).join(', '))})`),
   ],
 );
@@ -64,7 +70,10 @@ export const workers = pgTable('workers', {
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
-  teamIds: uuid('team_ids').array().notNull().default(sql`'{}'::uuid[]`),
+  teamIds: uuid('team_ids')
+    .array()
+    .notNull()
+    .default(sql`'{}'::uuid[]`),
   // What it offers: backend, device, gpu, memory, hostname.
   capabilities: jsonb('capabilities').notNull(),
   createdAt: createdAt(),

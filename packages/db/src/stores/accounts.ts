@@ -22,7 +22,10 @@ export async function usersByIds(handle: Handle, ids: readonly string[]): Promis
 
 export async function teamsByIds(handle: Handle, ids: readonly string[]): Promise<Team[]> {
   if (ids.length === 0) return [];
-  return handle.db.select().from(teams).where(inArray(teams.id, [...ids]));
+  return handle.db
+    .select()
+    .from(teams)
+    .where(inArray(teams.id, [...ids]));
 }
 
 // ---- users ----
@@ -49,7 +52,10 @@ export async function firstUser(handle: Handle): Promise<User | null> {
 
 /** E-mails are unique case-insensitively. */
 export async function userByEmail(handle: Handle, email: string): Promise<User | null> {
-  const [user] = await handle.db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+  const [user] = await handle.db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${email})`);
   return user ?? null;
 }
 
@@ -207,10 +213,7 @@ export async function tokenHolder(handle: Handle, tokenHash: string, options: { 
         eq(apiTokens.tokenHash, tokenHash),
         isNull(apiTokens.revokedAt),
         options.expiredTicketsPass ? or(eq(apiTokens.scope, 'subscribe'), unexpired) : unexpired,
-        or(
-          isNull(apiTokens.parentId),
-          and(isNull(parentTokens.revokedAt), or(isNull(parentTokens.expiresAt), gt(parentTokens.expiresAt, now))),
-        ),
+        or(isNull(apiTokens.parentId), and(isNull(parentTokens.revokedAt), or(isNull(parentTokens.expiresAt), gt(parentTokens.expiresAt, now)))),
       ),
     );
   const first = rows[0];
@@ -225,10 +228,7 @@ export async function tokenHolder(handle: Handle, tokenHash: string, options: { 
  * that expired and have not been used since `idleSince`: tickets are minted on every (re)connect, so the dead
  * ones go here rather than pile up.
  */
-export async function insertSubscriptionTicket(
-  handle: Handle,
-  values: NewToken & { parentId: string; expiresAt: Date; idleSince: Date },
-): Promise<ApiToken> {
+export async function insertSubscriptionTicket(handle: Handle, values: NewToken & { parentId: string; expiresAt: Date; idleSince: Date }): Promise<ApiToken> {
   const { idleSince, ...ticket } = values;
   return handle.db.transaction(async (db) => {
     await db

@@ -15,7 +15,10 @@ for (const database of testDatabases()) {
 
     beforeAll(async () => {
       store = await database.open();
-      const [team, otherTeam] = await store.db.insert(teams).values([{ name: 'ml' }, { name: 'other' }]).returning();
+      const [team, otherTeam] = await store.db
+        .insert(teams)
+        .values([{ name: 'ml' }, { name: 'other' }])
+        .returning();
       teamId = team!.id;
       const rows = await store.db
         .insert(projects)

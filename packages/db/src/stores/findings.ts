@@ -25,7 +25,10 @@ import { inTransaction, type Handle } from './handle';
 
 export async function findingsByIds(handle: Handle, ids: readonly string[]): Promise<Finding[]> {
   if (ids.length === 0) return [];
-  return handle.db.select().from(findings).where(inArray(findings.id, [...ids]));
+  return handle.db
+    .select()
+    .from(findings)
+    .where(inArray(findings.id, [...ids]));
 }
 
 export async function findingById(handle: Handle, id: string): Promise<Finding | null> {
@@ -156,7 +159,13 @@ export async function evidenceRuns(handle: Handle, finding: Pick<Finding, 'proje
   // The ids as one array parameter: a team may have more runs than a statement has parameters.
   const ids = rows.map((r) => r.id);
   const metrics = await handle.db
-    .select({ runId: metricSummaries.runId, key: metricSummaries.key, last: metricSummaries.lastValue, min: metricSummaries.minValue, max: metricSummaries.maxValue })
+    .select({
+      runId: metricSummaries.runId,
+      key: metricSummaries.key,
+      last: metricSummaries.lastValue,
+      min: metricSummaries.minValue,
+      max: metricSummaries.maxValue,
+    })
     .from(metricSummaries)
     .where(sql`${metricSummaries.runId} = any(${sql.param(ids)}::uuid[])`);
   const byRun = new Map<string, Record<string, MetricSummaryValues>>();

@@ -28,7 +28,10 @@ for (const database of testDatabases()) {
       claimNextRun(store, { workerId, teamIds: [teamId], gpu: false, backend: 'cpu', device: 'cpu', leaseSeconds: 30, ...overrides });
 
     async function newRun(values: { requirements?: unknown; maxAttempts?: number } = {}) {
-      const [run] = await store.db.insert(runs).values({ projectId, name: 'r', config: {}, flatParams: {}, ...values }).returning();
+      const [run] = await store.db
+        .insert(runs)
+        .values({ projectId, name: 'r', config: {}, flatParams: {}, ...values })
+        .returning();
       return run!;
     }
     const summaries = async (runId: string) => store.db.select().from(metricSummaries).where(eq(metricSummaries.runId, runId));
@@ -56,7 +59,9 @@ for (const database of testDatabases()) {
       const run = (await claim())!;
       expect(await renewLease(store, run.id, crypto.randomUUID(), 30)).toBeNull();
       expect(await renewLease(store, run.id, run.leaseToken!, 60)).toBeInstanceOf(Date);
-      expect(await finishLeasedRun(store, run.id, crypto.randomUUID(), { status: 'succeeded', error: null, divergedAtStep: null, divergedLearningRate: null })).toBeNull();
+      expect(
+        await finishLeasedRun(store, run.id, crypto.randomUUID(), { status: 'succeeded', error: null, divergedAtStep: null, divergedLearningRate: null }),
+      ).toBeNull();
       const finished = await finishLeasedRun(store, run.id, run.leaseToken!, {
         status: 'succeeded',
         error: null,
@@ -73,14 +78,20 @@ for (const database of testDatabases()) {
       const { id } = await newRun({ maxAttempts: 2 });
       const first = (await claim())!;
       await appendMetrics(store, id, [{ key: 'loss', steps: [0, 1], values: [1, 0.5] }]);
-      await store.db.update(runs).set({ leaseExpiresAt: new Date(Date.now() - 1000) }).where(eq(runs.id, id));
+      await store.db
+        .update(runs)
+        .set({ leaseExpiresAt: new Date(Date.now() - 1000) })
+        .where(eq(runs.id, id));
       expect(await requeueExpiredLeases(store)).toEqual([{ id, status: 'queued', projectId }]);
       expect(await summaries(id)).toHaveLength(1);
       const second = (await claim())!;
       expect(second.attempt).toBe(2);
       expect(second.leaseToken).not.toBe(first.leaseToken);
       expect(await summaries(id)).toHaveLength(0);
-      await store.db.update(runs).set({ leaseExpiresAt: new Date(Date.now() - 1000) }).where(eq(runs.id, id));
+      await store.db
+        .update(runs)
+        .set({ leaseExpiresAt: new Date(Date.now() - 1000) })
+        .where(eq(runs.id, id));
       expect(await requeueExpiredLeases(store)).toEqual([{ id, status: 'failed', projectId }]);
       const [failed] = await store.db.select().from(runs).where(eq(runs.id, id));
       expect(failed).toMatchObject({ status: 'failed', error: 'Its worker stopped responding (lease expired) on each of 2 attempts', leaseToken: null });

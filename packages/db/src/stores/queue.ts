@@ -12,10 +12,7 @@ import type { Handle } from './handle';
  * only move runs between queued, running (leased) and finished.
  */
 
-export async function registerWorker(
-  handle: Handle,
-  values: { userId: string; name: string; capabilities: unknown; teamIds: string[] },
-): Promise<Worker> {
+export async function registerWorker(handle: Handle, values: { userId: string; name: string; capabilities: unknown; teamIds: string[] }): Promise<Worker> {
   const [worker] = await handle.db.insert(workers).values(values).returning();
   return worker!;
 }

@@ -41,7 +41,21 @@ export type NewRun = typeof runs.$inferInsert;
 
 /** The columns a status change may set; the service decides which, from the change and the run's state. */
 export type RunStatusPatch = Partial<
-  Pick<NewRun, 'status' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'error' | 'backend' | 'device' | 'divergedAtStep' | 'divergedLearningRate' | 'workerId' | 'leaseToken' | 'leaseExpiresAt'>
+  Pick<
+    NewRun,
+    | 'status'
+    | 'updatedAt'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'error'
+    | 'backend'
+    | 'device'
+    | 'divergedAtStep'
+    | 'divergedLearningRate'
+    | 'workerId'
+    | 'leaseToken'
+    | 'leaseExpiresAt'
+  >
 >;
 
 /** The run by id, deleted or not (to report what a run became after a change lost a race). */
@@ -101,7 +115,10 @@ export async function annotationsOfRun(handle: Handle, runId: string): Promise<R
   return handle.db.select().from(runAnnotations).where(eq(runAnnotations.runId, runId)).orderBy(asc(runAnnotations.createdAt));
 }
 
-export async function addAnnotation(handle: Handle, values: { runId: string; body: string; step?: number | null; authorId: string | null }): Promise<RunAnnotation> {
+export async function addAnnotation(
+  handle: Handle,
+  values: { runId: string; body: string; step?: number | null; authorId: string | null },
+): Promise<RunAnnotation> {
   const [annotation] = await handle.db.insert(runAnnotations).values(values).returning();
   return annotation!;
 }
@@ -138,7 +155,11 @@ function selectionSql(selection: RunSelection): SQL | undefined {
  * Sorting by a metric reads the runs that have it through the summaries' (key, value) index, only as far as
  * the page needs, and puts the runs without it last, newest first.
  */
-export async function listRuns(handle: Handle, selection: RunSelection, page: { orderBy?: RunListOrder | null; limit: number; offset: number }): Promise<Run[]> {
+export async function listRuns(
+  handle: Handle,
+  selection: RunSelection,
+  page: { orderBy?: RunListOrder | null; limit: number; offset: number },
+): Promise<Run[]> {
   const where = selectionSql(selection);
   const field = page.orderBy?.field;
   if (field === 'METRIC_LAST' || field === 'METRIC_MIN' || field === 'METRIC_MAX')

@@ -121,20 +121,62 @@ describe('compileDeclaredSchema', () => {
         $defs: { Node: { type: 'object', properties: { child: { $ref: '#/$defs/Node' } } } },
       }),
     ).toEqual([
-      { path: 'properties.env.patternProperties', message: 'properties.env.patternProperties (hyperparameter env): Tuneboard cannot flatten patternProperties: keys matched by a pattern have no fixed paths; list each key under properties' },
-      { path: 'properties.bag', message: 'properties.bag (hyperparameter bag): an object without properties accepts any keys, which have no declared types; list them under properties' },
-      { path: 'properties.map.additionalProperties', message: 'properties.map.additionalProperties (hyperparameter map): an object whose keys are not listed has no fixed paths; list each key under properties (or set additionalProperties to false)' },
-      { path: 'properties.either.oneOf', message: 'properties.either.oneOf (hyperparameter either): oneOf of several types cannot be one typed path; use one type (and null, if it may be empty), or an enum' },
-      { path: 'properties.remote["$ref"]', message: 'properties.remote["$ref"] (hyperparameter remote): $ref "https://example.com/schemas/opt.json" points outside this schema; Tuneboard only follows references inside it, such as #/$defs/Optimizer' },
-      { path: '["$defs"].Node.properties.child["$ref"]', message: '["$defs"].Node.properties.child["$ref"] (hyperparameter loop.child): $ref "#/$defs/Node" refers back to itself; recursive schemas have no fixed paths' },
-      { path: 'properties.tuple.prefixItems', message: 'properties.tuple.prefixItems (hyperparameter tuple): Tuneboard cannot flatten prefixItems: lists whose entries have different types are not supported; use items with one schema for every entry' },
+      {
+        path: 'properties.env.patternProperties',
+        message:
+          'properties.env.patternProperties (hyperparameter env): Tuneboard cannot flatten patternProperties: keys matched by a pattern have no fixed paths; list each key under properties',
+      },
+      {
+        path: 'properties.bag',
+        message: 'properties.bag (hyperparameter bag): an object without properties accepts any keys, which have no declared types; list them under properties',
+      },
+      {
+        path: 'properties.map.additionalProperties',
+        message:
+          'properties.map.additionalProperties (hyperparameter map): an object whose keys are not listed has no fixed paths; list each key under properties (or set additionalProperties to false)',
+      },
+      {
+        path: 'properties.either.oneOf',
+        message:
+          'properties.either.oneOf (hyperparameter either): oneOf of several types cannot be one typed path; use one type (and null, if it may be empty), or an enum',
+      },
+      {
+        path: 'properties.remote["$ref"]',
+        message:
+          'properties.remote["$ref"] (hyperparameter remote): $ref "https://example.com/schemas/opt.json" points outside this schema; Tuneboard only follows references inside it, such as #/$defs/Optimizer',
+      },
+      {
+        path: '["$defs"].Node.properties.child["$ref"]',
+        message:
+          '["$defs"].Node.properties.child["$ref"] (hyperparameter loop.child): $ref "#/$defs/Node" refers back to itself; recursive schemas have no fixed paths',
+      },
+      {
+        path: 'properties.tuple.prefixItems',
+        message:
+          'properties.tuple.prefixItems (hyperparameter tuple): Tuneboard cannot flatten prefixItems: lists whose entries have different types are not supported; use items with one schema for every entry',
+      },
       { path: 'properties.anything', message: 'properties.anything (hyperparameter anything): true allows any value, so the path has no type; give it a type' },
-      { path: 'properties.untyped', message: 'properties.untyped (hyperparameter untyped): says nothing about the type of this path; add "type", such as "number"' },
-      { path: 'properties.list', message: 'properties.list (hyperparameter list): a list must say what its entries are with items, such as {"type": "integer"}' },
-      { path: 'properties.lr.minimun', message: 'properties.lr.minimun (hyperparameter lr): minimun is not a JSON Schema keyword Tuneboard knows; did you mean minimum?' },
-      { path: 'properties.scale["x-scale"]', message: 'properties.scale["x-scale"] (hyperparameter scale): x-scale applies to numbers, but this path is a string' },
+      {
+        path: 'properties.untyped',
+        message: 'properties.untyped (hyperparameter untyped): says nothing about the type of this path; add "type", such as "number"',
+      },
+      {
+        path: 'properties.list',
+        message: 'properties.list (hyperparameter list): a list must say what its entries are with items, such as {"type": "integer"}',
+      },
+      {
+        path: 'properties.lr.minimun',
+        message: 'properties.lr.minimun (hyperparameter lr): minimun is not a JSON Schema keyword Tuneboard knows; did you mean minimum?',
+      },
+      {
+        path: 'properties.scale["x-scale"]',
+        message: 'properties.scale["x-scale"] (hyperparameter scale): x-scale applies to numbers, but this path is a string',
+      },
       { path: 'properties.mixed.enum', message: 'properties.mixed.enum (hyperparameter mixed): a path must have one type, not string or integer' },
-      { path: 'properties.neg["x-scale"]', message: 'properties.neg["x-scale"] (hyperparameter neg): x-scale log needs positive values; add "exclusiveMinimum": 0 or a minimum above 0' },
+      {
+        path: 'properties.neg["x-scale"]',
+        message: 'properties.neg["x-scale"] (hyperparameter neg): x-scale log needs positive values; add "exclusiveMinimum": 0 or a minimum above 0',
+      },
       { path: 'properties.badDefault.default', message: 'properties.badDefault.default (hyperparameter badDefault): default 0 is below the minimum 1' },
       { path: 'properties.two.type', message: 'properties.two.type (hyperparameter two): a path must have one type, not integer or string' },
     ]);
@@ -146,7 +188,9 @@ describe('compileDeclaredSchema', () => {
       { path: 'properties.n.minimum', message: 'properties.n.minimum must be a number, got "0"' },
       { path: 'required', message: 'required must be a list, got "lr"' },
     ]);
-    expect(problems({ type: 'number' })).toEqual([{ path: '', message: 'The schema: a config is an object of hyperparameters; use "type": "object" with properties' }]);
+    expect(problems({ type: 'number' })).toEqual([
+      { path: '', message: 'The schema: a config is an object of hyperparameters; use "type": "object" with properties' },
+    ]);
     expect(problems([])).toEqual([{ path: '', message: 'The schema must be a JSON Schema object such as {"type": "object", "properties": {…}}, got a list' }]);
     expect(problems({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' })[0]!.message).toContain('draft 2020-12');
   });
@@ -265,7 +309,10 @@ describe('DeclaredSchema.validate', () => {
 
   it('refuses a whole float too large to be an exact integer', () => {
     const result = schema.validate(text('{"optimizer": {"lr": 0.01}, "model": {"d_model": 64}, "batch_size": 1e20}'));
-    expect(result).toEqual({ ok: false, issues: [{ path: 'batch_size', message: 'batch_size must be a whole number between ±9007199254740991, got 100000000000000000000' }] });
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: 'batch_size', message: 'batch_size must be a whole number between ±9007199254740991, got 100000000000000000000' }],
+    });
   });
 
   it('applies the path limits too', () => {

@@ -60,11 +60,45 @@ function getAjv(): Ajv2020 {
 
 /** Keywords Tuneboard reads or that only annotate. */
 const KNOWN_KEYWORDS: ReadonlySet<string> = new Set([
-  '$schema', '$id', '$defs', 'definitions', '$ref', '$comment', 'title', 'description', 'default', 'examples',
-  'deprecated', 'readOnly', 'writeOnly', 'format', 'type', 'enum', 'const', 'properties', 'required',
-  'additionalProperties', 'items', 'minItems', 'maxItems', 'uniqueItems', 'minimum', 'maximum', 'exclusiveMinimum',
-  'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern', 'anyOf', 'oneOf', 'allOf',
-  'minProperties', 'maxProperties', 'contentMediaType', 'contentEncoding',
+  '$schema',
+  '$id',
+  '$defs',
+  'definitions',
+  '$ref',
+  '$comment',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'format',
+  'type',
+  'enum',
+  'const',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'minProperties',
+  'maxProperties',
+  'contentMediaType',
+  'contentEncoding',
 ]);
 
 /** Valid JSON Schema whose configs have no fixed, typed paths — and what to write instead. */
@@ -95,14 +129,22 @@ const SCALES = ['log', 'linear'] as const;
 /** Checks a JSON Schema document and, when Tuneboard can flatten it, compiles it. Every problem is reported at once. */
 export function compileDeclaredSchema(doc: unknown): CompileResult {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    return { ok: false, issues: [{ path: '', message: `The schema must be a JSON Schema object such as {"type": "object", "properties": {…}}, got ${describeValue(doc)}` }] };
+    return {
+      ok: false,
+      issues: [{ path: '', message: `The schema must be a JSON Schema object such as {"type": "object", "properties": {…}}, got ${describeValue(doc)}` }],
+    };
   }
   const document = doc as Record<string, unknown>;
   const declared = document.$schema;
   if (declared !== undefined && !(typeof declared === 'string' && /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/.test(declared))) {
     return {
       ok: false,
-      issues: [{ path: '$schema', message: `$schema ${describeValue(declared)} is not supported; Tuneboard reads JSON Schema draft 2020-12 (${DRAFT_2020_12}), or leave $schema out` }],
+      issues: [
+        {
+          path: '$schema',
+          message: `$schema ${describeValue(declared)} is not supported; Tuneboard reads JSON Schema draft 2020-12 (${DRAFT_2020_12}), or leave $schema out`,
+        },
+      ],
     };
   }
   const ajv = getAjv();
@@ -189,7 +231,11 @@ class SchemaWalker {
       if (reason) this.problem([...at, key], config, `Tuneboard cannot flatten ${key}: ${reason}`);
       else {
         const near = closestMatch(key, [...KNOWN_KEYWORDS, 'x-unit', 'x-scale']);
-        this.problem([...at, key], config, `${key} is not a JSON Schema keyword Tuneboard knows; ${near ? `did you mean ${near}?` : 'use an x- prefix for your own annotations'}`);
+        this.problem(
+          [...at, key],
+          config,
+          `${key} is not a JSON Schema keyword Tuneboard knows; ${near ? `did you mean ${near}?` : 'use an x- prefix for your own annotations'}`,
+        );
       }
     }
     if (!ok) return;
@@ -197,7 +243,11 @@ class SchemaWalker {
     if (typeof schema.$ref === 'string') {
       const ref = schema.$ref;
       if (!ref.startsWith('#')) {
-        this.problem([...at, '$ref'], config, `$ref ${JSON.stringify(ref)} points outside this schema; Tuneboard only follows references inside it, such as #/$defs/Optimizer`);
+        this.problem(
+          [...at, '$ref'],
+          config,
+          `$ref ${JSON.stringify(ref)} points outside this schema; Tuneboard only follows references inside it, such as #/$defs/Optimizer`,
+        );
         return;
       }
       if (refs.has(ref)) {
@@ -265,7 +315,11 @@ class SchemaWalker {
     const properties = (schema.properties ?? {}) as Record<string, unknown>;
     const extra = schema.additionalProperties;
     if (typeof extra === 'object' && extra !== null) {
-      this.problem([...at, 'additionalProperties'], config, 'an object whose keys are not listed has no fixed paths; list each key under properties (or set additionalProperties to false)');
+      this.problem(
+        [...at, 'additionalProperties'],
+        config,
+        'an object whose keys are not listed has no fixed paths; list each key under properties (or set additionalProperties to false)',
+      );
       return;
     }
     if (Object.keys(properties).length === 0) {
@@ -294,7 +348,11 @@ class SchemaWalker {
     if (Array.isArray(values)) {
       const bad = values.find((value) => value !== null && !fitsType(value, type));
       if (bad !== undefined) {
-        this.problem([...at, schema.enum ? 'enum' : 'const'], config, `${describeValue(bad)} is not a ${typeNoun(type)}; every value of one path must have the same type`);
+        this.problem(
+          [...at, schema.enum ? 'enum' : 'const'],
+          config,
+          `${describeValue(bad)} is not a ${typeNoun(type)}; every value of one path must have the same type`,
+        );
         return;
       }
       entry.values = values as DeclaredPath['values'];
@@ -331,7 +389,11 @@ class SchemaWalker {
   }
 
   /** The JSON type a schema describes, from `type`, else from `enum`/`const`, `properties` or `items`. */
-  private kindOf(schema: Record<string, unknown>, at: PathSegment[], config: PathSegment[]): { type: OpenType | 'object' | 'array'; nullable: boolean } | undefined {
+  private kindOf(
+    schema: Record<string, unknown>,
+    at: PathSegment[],
+    config: PathSegment[],
+  ): { type: OpenType | 'object' | 'array'; nullable: boolean } | undefined {
     let types: string[];
     if (schema.type !== undefined) types = Array.isArray(schema.type) ? [...(schema.type as string[])] : [schema.type as string];
     else if (schema.enum !== undefined || schema.const !== undefined) {
@@ -476,17 +538,24 @@ function configIssue(error: ErrorObject, plain: unknown, original: unknown): Ope
     case 'multipleOf':
       return [{ path, message: `${label} must be a multiple of ${params.multipleOf}, ${got}` }];
     case 'enum':
-      return [{ path, message: `${label} ${describeValue(error.data)} is not allowed; use one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}` }];
+      return [
+        { path, message: `${label} ${describeValue(error.data)} is not allowed; use one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}` },
+      ];
     case 'const':
       return [{ path, message: `${label} must be ${describeValue(params.allowedValue)}, ${got}` }];
     case 'minItems':
     case 'maxItems': {
       const n = Array.isArray(error.data) ? error.data.length : 0;
       const entries = `${limit} ${limit === 1 ? 'entry' : 'entries'}`;
-      return [{
-        path,
-        message: error.keyword === 'minItems' ? `${label} needs at least ${entries}, ${n === 0 ? 'got none' : `got ${n}`}` : `${label} allows at most ${entries}, got ${n}`,
-      }];
+      return [
+        {
+          path,
+          message:
+            error.keyword === 'minItems'
+              ? `${label} needs at least ${entries}, ${n === 0 ? 'got none' : `got ${n}`}`
+              : `${label} allows at most ${entries}, got ${n}`,
+        },
+      ];
     }
     case 'minLength':
       return [{ path, message: `${label} must be at least ${count(Number(limit))} characters long, ${got}` }];
@@ -513,7 +582,10 @@ function expectedKinds(types: string): string {
     array: 'a list',
     null: 'null',
   };
-  return types.split(',').map((type) => words[type] ?? `a ${type}`).join(' or ');
+  return types
+    .split(',')
+    .map((type) => words[type] ?? `a ${type}`)
+    .join(' or ');
 }
 
 function valueAtSegments(value: unknown, segments: readonly PathSegment[]): unknown {

@@ -45,7 +45,10 @@ describe('path syntax', () => {
       const parsed = parseOpenPath(bad);
       expect(parsed.ok, bad).toBe(false);
     }
-    expect(parseOpenPath('a..b')).toEqual({ ok: false, message: '"a..b" is not a valid path: expected a key (letters, digits and _, or quoted as ["…"]) at character 3' });
+    expect(parseOpenPath('a..b')).toEqual({
+      ok: false,
+      message: '"a..b" is not a valid path: expected a key (letters, digits and _, or quoted as ["…"]) at character 3',
+    });
   });
 });
 
@@ -82,7 +85,7 @@ describe('flattenOpenConfig', () => {
     const config = {
       metrics: { 'a.b': 1, 'c[0]': 2, 'say "hi"': 3, 'back\\slash': 4, '': 5, '3': 6, 'new\nline': 7 },
       学习率: 0.1,
-      'ünïcödé': { ключ: 'значение' },
+      ünïcödé: { ключ: 'значение' },
       in: { and: true },
       __proto__x: 1,
       list: [[1, 2], [{ 'k.k': 'v' }]],
@@ -134,13 +137,18 @@ describe('flattenOpenConfig', () => {
     const deep = segments.reduceRight<unknown>((inner, key) => ({ [key]: inner }), 1);
     expect(Object.keys(flat(deep))).toEqual([segments.join('.')]);
     expect(Object.keys(flat({ ['k'.repeat(OPEN_LIMITS.maxPathLength)]: 1 }))).toHaveLength(1);
-    expect(Object.keys(flat(Object.fromEntries(Array.from({ length: OPEN_LIMITS.maxPaths }, (_, i) => [`p${i}`, i])))))
-      .toHaveLength(OPEN_LIMITS.maxPaths);
+    expect(Object.keys(flat(Object.fromEntries(Array.from({ length: OPEN_LIMITS.maxPaths }, (_, i) => [`p${i}`, i]))))).toHaveLength(OPEN_LIMITS.maxPaths);
   });
 
   it('needs an object at the top', () => {
-    expect(flattenOpenConfig([1])).toEqual({ ok: false, issues: [{ path: '', message: 'The config must be a JSON object such as {"lr": 0.001}, got a list' }] });
-    expect(flattenOpenConfig(fromText('3'))).toEqual({ ok: false, issues: [{ path: '', message: 'The config must be a JSON object such as {"lr": 0.001}, got 3' }] });
+    expect(flattenOpenConfig([1])).toEqual({
+      ok: false,
+      issues: [{ path: '', message: 'The config must be a JSON object such as {"lr": 0.001}, got a list' }],
+    });
+    expect(flattenOpenConfig(fromText('3'))).toEqual({
+      ok: false,
+      issues: [{ path: '', message: 'The config must be a JSON object such as {"lr": 0.001}, got 3' }],
+    });
   });
 
   it('survives a cyclic object by the depth limit', () => {
@@ -156,7 +164,10 @@ describe('readConfigText', () => {
   it('parses and flattens, or gives every problem of both', () => {
     const read = readConfigText('{"eta": 1.0, "max_depth": 6}');
     expect(read.ok && read.flat).toEqual({ eta: { type: 'float', value: 1 }, max_depth: { type: 'integer', value: 6 } });
-    expect(readConfigText('{"a": 1, "a": 2}')).toEqual({ ok: false, issues: [{ path: 'a', message: 'a is given twice (line 1, column 2 and line 1, column 10); keep one' }] });
+    expect(readConfigText('{"a": 1, "a": 2}')).toEqual({
+      ok: false,
+      issues: [{ path: 'a', message: 'a is given twice (line 1, column 2 and line 1, column 10); keep one' }],
+    });
     const deep = readConfigText(`{"a": ${'{"b": '.repeat(17)}1${'}'.repeat(17)}, "c": 1e999}`);
     expect(deep.ok).toBe(false);
     if (!deep.ok) expect(deep.issues.map((issue) => issue.path)).toEqual(['c', `a${'.b'.repeat(16)}`]);

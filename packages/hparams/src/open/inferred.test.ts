@@ -127,7 +127,16 @@ describe('promoteToDeclared', () => {
     }
     // The promoted schema types the same paths the inferred one learned.
     expect(compiled.schema.paths.map((entry) => entry.path).sort()).toEqual(
-      ['optimizer.name', 'optimizer.lr', 'optimizer.weight_decay', 'model.layers[].heads', 'model.layers[].dropout', '["metrics[\\"a.b\\"]"]', '["学习率"]', 'seed'].sort(),
+      [
+        'optimizer.name',
+        'optimizer.lr',
+        'optimizer.weight_decay',
+        'model.layers[].heads',
+        'model.layers[].dropout',
+        '["metrics[\\"a.b\\"]"]',
+        '["学习率"]',
+        'seed',
+      ].sort(),
     );
   });
 

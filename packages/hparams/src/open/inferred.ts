@@ -176,7 +176,10 @@ function emit(node: TreeNode, segments: PathSegment[], totalRuns: number, notes:
   const path = formatOpenPath(segments);
   const isObject = node.keys !== undefined && node.keys.size > 0;
   if ((isObject || node.items) && node.leaf) {
-    notes.push({ path: node.leafPath ?? path, message: `${node.leafPath ?? path} was ${node.leaf.type === 'integer' ? 'an' : 'a'} ${node.leaf.type} in some runs and ${isObject ? 'an object' : 'a list'} in others; promoted as ${isObject ? 'an object' : 'a list'}` });
+    notes.push({
+      path: node.leafPath ?? path,
+      message: `${node.leafPath ?? path} was ${node.leaf.type === 'integer' ? 'an' : 'a'} ${node.leaf.type} in some runs and ${isObject ? 'an object' : 'a list'} in others; promoted as ${isObject ? 'an object' : 'a list'}`,
+    });
   }
   if (isObject) {
     if (node.items) notes.push({ path, message: `${path} was a list in some runs and an object in others; promoted as an object` });

@@ -44,7 +44,9 @@ describe('parseConfigText', () => {
   });
 
   it('refuses integers that cannot be exact, every one of them, naming the path', () => {
-    const result = parseConfigText('{"seed": 12345678901234567890, "ok": 9007199254740991, "ids": [1, -9007199254740993], "big": 1e400, "f": 12345678901234567890.0}');
+    const result = parseConfigText(
+      '{"seed": 12345678901234567890, "ok": 9007199254740991, "ids": [1, -9007199254740993], "big": 1e400, "f": 12345678901234567890.0}',
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((issue) => issue.path)).toEqual(['seed', 'ids[1]', 'big']);
@@ -133,7 +135,8 @@ describe('parseConfigText against JSON.parse', () => {
     if (kind === 3) return pick([-3, 42, 1.5]);
     if (kind === 4) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
     const object: Record<string, unknown> = {};
-    for (let i = Math.floor(random() * 4); i > 0; i--) Object.defineProperty(object, pick(KEYS), { value: value(depth + 1), enumerable: true, configurable: true, writable: true });
+    for (let i = Math.floor(random() * 4); i > 0; i--)
+      Object.defineProperty(object, pick(KEYS), { value: value(depth + 1), enumerable: true, configurable: true, writable: true });
     return object;
   };
 

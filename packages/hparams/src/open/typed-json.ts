@@ -119,7 +119,11 @@ class Parser {
     if (ch === '[') return this.array();
     if (ch === '"') return this.string();
     if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return this.number();
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.text.startsWith(word, this.pos)) {
         this.pos += word.length;
         return value;
@@ -256,7 +260,8 @@ class Parser {
     if (!match) this.fail('malformed number');
     const literal = match![0];
     const next = this.text[this.pos + literal.length];
-    if (next !== undefined && /[0-9A-Za-z.+-]/.test(next)) this.fail(`malformed number ${JSON.stringify(this.text.slice(this.pos, this.pos + literal.length + 1))}`);
+    if (next !== undefined && /[0-9A-Za-z.+-]/.test(next))
+      this.fail(`malformed number ${JSON.stringify(this.text.slice(this.pos, this.pos + literal.length + 1))}`);
     this.pos += literal.length;
     const value = Number(literal);
     const path = formatOpenPath(this.segments);

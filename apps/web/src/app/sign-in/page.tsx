@@ -11,8 +11,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="page narrow">
       <h1>Sign in to Tuneboard</h1>
       <p className="muted">
-        Use an API token: <code>npm start</code> prints the owner&apos;s and saves it to{' '}
-        <code>.tuneboard/admin-token.json</code>. Password sign-in comes later.
+        Use an API token: <code>npm start</code> prints the owner&apos;s and saves it to <code>.tuneboard/admin-token.json</code>. Password sign-in comes later.
       </p>
       <SignInForm next={next} />
     </main>

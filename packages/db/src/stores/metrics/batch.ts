@@ -59,7 +59,15 @@ export function prepareBatch(batch: readonly MetricColumns[], now = Date.now()):
         values: Float64Array.from(values),
         wallTimes: wallTimes ? Float64Array.from(wallTimes) : new Float64Array(total).fill(now),
       });
-    } else result.push(sortAndDeduplicate(key, entries.map((e) => e.columns), total, now));
+    } else
+      result.push(
+        sortAndDeduplicate(
+          key,
+          entries.map((e) => e.columns),
+          total,
+          now,
+        ),
+      );
   }
   return result;
 }

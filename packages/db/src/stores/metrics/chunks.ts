@@ -181,8 +181,8 @@ export function summarise(values: ArrayLike<number>, start: number, end: number)
       e.firstNonFiniteIndex ??= i - start + 1;
       continue;
     }
-    if (e.minValue === null || v < e.minValue) (e.minValue = v), (e.minIndex = i - start + 1);
-    if (e.maxValue === null || v > e.maxValue) (e.maxValue = v), (e.maxIndex = i - start + 1);
+    if (e.minValue === null || v < e.minValue) ((e.minValue = v), (e.minIndex = i - start + 1));
+    if (e.maxValue === null || v > e.maxValue) ((e.maxValue = v), (e.maxIndex = i - start + 1));
   }
   return e;
 }

@@ -76,7 +76,11 @@ export async function appendMetrics(
   await store.transaction(async (query) => {
     if (writer) await lockRunForWriter(query, runId, writer);
     // Also locks the series' summary rows until commit, so two writers to one series take turns.
-    const rows = await ensureSummaryRows(query, runId, series.map((s) => s.key));
+    const rows = await ensureSummaryRows(
+      query,
+      runId,
+      series.map((s) => s.key),
+    );
     const byKey = new Map(rows.map((row) => [row.key, row]));
     const chunks = new ChunkRows();
     const appended: { id: number; s: SortedSeries }[] = [];

@@ -38,10 +38,7 @@ for (const database of testDatabases()) {
     afterAll(() => store?.destroy());
 
     async function newRun(): Promise<string> {
-      const [run] = await store.db
-        .insert(runs)
-        .values({ projectId, name: 'r', config: {}, flatParams: {} })
-        .returning({ id: runs.id });
+      const [run] = await store.db.insert(runs).values({ projectId, name: 'r', config: {}, flatParams: {} }).returning({ id: runs.id });
       return run!.id;
     }
 
@@ -53,7 +50,11 @@ for (const database of testDatabases()) {
     it('reads many series in slices of statements and returns each whole, downsampled ones too', async () => {
       const runId = await newRun();
       const steps = Array.from({ length: 3_000 }, (_, i) => i);
-      await appendMetrics(store, runId, Array.from({ length: 7 }, (_, k) => ({ key: `m${k}`, steps, values: steps.map((s) => s * (k + 1)) })));
+      await appendMetrics(
+        store,
+        runId,
+        Array.from({ length: 7 }, (_, k) => ({ key: `m${k}`, steps, values: steps.map((s) => s * (k + 1)) })),
+      );
       // 60,000 points per series: one series per statement (7 statements) for the whole copies…
       const whole = await readMetricSeries(store, { runIds: [runId], maxPoints: 60_000 });
       expect(whole.map((s) => [s.key, s.steps.length, s.values[2_999]])).toEqual(Array.from({ length: 7 }, (_, k) => [`m${k}`, 3_000, 2_999 * (k + 1)]));

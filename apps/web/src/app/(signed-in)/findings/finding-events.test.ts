@@ -4,11 +4,15 @@ import { findingDraftIssues, findingUpdateFields, isDraftValid, likelyDirection 
 
 describe('finding history in words', () => {
   it('says who did what', () => {
-    expect(describeFindingEvent({ kind: 'created', changes: { title: 'Keep batch ≤ 32', rule: 'batchSize <= 32' } })).toBe('recorded it with the rule batchSize <= 32');
-    expect(
-      describeFindingEvent({ kind: 'updated', changes: { severity: { from: 'advice', to: 'policy' }, statement: { from: 'a', to: 'b' } } }),
-    ).toBe('changed severity from advice to policy; statement');
-    expect(describeFindingEvent({ kind: 'status_changed', changes: { from: 'proposed', to: 'supported' } })).toBe('re-checked the evidence: proposed → supported');
+    expect(describeFindingEvent({ kind: 'created', changes: { title: 'Keep batch ≤ 32', rule: 'batchSize <= 32' } })).toBe(
+      'recorded it with the rule batchSize <= 32',
+    );
+    expect(describeFindingEvent({ kind: 'updated', changes: { severity: { from: 'advice', to: 'policy' }, statement: { from: 'a', to: 'b' } } })).toBe(
+      'changed severity from advice to policy; statement',
+    );
+    expect(describeFindingEvent({ kind: 'status_changed', changes: { from: 'proposed', to: 'supported' } })).toBe(
+      're-checked the evidence: proposed → supported',
+    );
     expect(describeFindingEvent({ kind: 'retired', changes: { from: 'contested', reason: 'superseded' } })).toBe('retired it: superseded');
     expect(actorName({ kind: 'status_changed', changes: {}, actor: null })).toBe('Tuneboard');
     expect(actorName({ kind: 'commented', changes: {}, actor: { email: 'a@b' } })).toBe('a@b');

@@ -55,7 +55,10 @@ export function findingInputFields(draft: FindingDraft) {
  * updateFinding's input: every field, except the cited runs when they are the same set (the API records a
  * citation change in the history whenever they are sent).
  */
-export function findingUpdateFields(before: FindingDraft, after: FindingDraft): Omit<ReturnType<typeof findingInputFields>, 'citedRunIds'> & { citedRunIds?: string[] } {
+export function findingUpdateFields(
+  before: FindingDraft,
+  after: FindingDraft,
+): Omit<ReturnType<typeof findingInputFields>, 'citedRunIds'> & { citedRunIds?: string[] } {
   const { citedRunIds, ...fields } = findingInputFields(after);
   const sameCitations = before.citedRunIds.length === citedRunIds.length && citedRunIds.every((id) => before.citedRunIds.includes(id));
   return sameCitations ? fields : { ...fields, citedRunIds };

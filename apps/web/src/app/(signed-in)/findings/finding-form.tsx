@@ -49,7 +49,14 @@ export function FindingForm({
         <span className="field-label">Statement (markdown)</span>
         <textarea name="statement" rows={3} value={draft.statement} onChange={(e) => set('statement', e.target.value)} />
       </label>
-      <ExpressionField label="Rule (what runs should do)" name="rule" value={draft.rule} errors={issues.rule} onChange={(v) => set('rule', v)} placeholder="batchSize <= 32" />
+      <ExpressionField
+        label="Rule (what runs should do)"
+        name="rule"
+        value={draft.rule}
+        errors={issues.rule}
+        onChange={(v) => set('rule', v)}
+        placeholder="batchSize <= 32"
+      />
       <ExpressionField
         label="Scope (which runs it speaks about; empty = the whole project)"
         name="scope"

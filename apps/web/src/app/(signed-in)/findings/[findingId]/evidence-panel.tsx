@@ -78,7 +78,9 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
             : `${evidence.difference >= 0 ? '+' : ''}${formatMetric(evidence.difference)} (positive favours the finding; ${finding.metric.direction.toLowerCase()} is better)`}
         </dd>
         <dt>{evidence.interval ? `${Math.round(evidence.interval.level * 100)}% interval` : 'Interval'}</dt>
-        <dd>{evidence.interval ? `${formatMetric(evidence.interval.low)} to ${formatMetric(evidence.interval.high)} (bootstrap)` : 'needs runs on both sides'}</dd>
+        <dd>
+          {evidence.interval ? `${formatMetric(evidence.interval.low)} to ${formatMetric(evidence.interval.high)} (bootstrap)` : 'needs runs on both sides'}
+        </dd>
         <dt>Not counted</dt>
         <dd>
           {evidence.notFinished} in-scope {evidence.notFinished === 1 ? 'run' : 'runs'} not finished, failed or cancelled

@@ -55,11 +55,7 @@ export function FindingView({ findingId }: { findingId: string }) {
         {finding.updatedAt !== finding.createdAt && ` · changed ${new Date(finding.updatedAt).toLocaleString('en-GB')}`}
       </p>
 
-      {editing ? (
-        <EditFinding finding={finding} onDone={() => setEditing(false)} />
-      ) : (
-        <FindingDefinition finding={finding} onEdit={() => setEditing(true)} />
-      )}
+      {editing ? <EditFinding finding={finding} onDone={() => setEditing(false)} /> : <FindingDefinition finding={finding} onEdit={() => setEditing(true)} />}
       <EvidencePanel finding={finding} />
       <div className="two-columns">
         <Comments finding={finding} />
@@ -80,7 +76,13 @@ function FindingDefinition({ finding, onEdit }: { finding: Finding; onEdit: () =
           <code data-testid="finding-rule">{finding.rule}</code>
         </dd>
         <dt>Scope</dt>
-        <dd>{finding.scope ? <code>{finding.scope}</code> : <span className="muted">every run of the project{finding.sharedWithTeam ? ' and of the team' : ''}</span>}</dd>
+        <dd>
+          {finding.scope ? (
+            <code>{finding.scope}</code>
+          ) : (
+            <span className="muted">every run of the project{finding.sharedWithTeam ? ' and of the team' : ''}</span>
+          )}
+        </dd>
         <dt>Metric</dt>
         <dd>
           <code>
@@ -162,7 +164,13 @@ function RetireFinding({ findingId }: { findingId: string }) {
         void retireFinding({ variables: { id: findingId, reason: reason.trim() || null } }).catch(() => undefined);
       }}
     >
-      <input aria-label="Reason to retire" placeholder="why it no longer holds (optional)" value={reason} onChange={(e) => setReason(e.target.value)} size={40} />
+      <input
+        aria-label="Reason to retire"
+        placeholder="why it no longer holds (optional)"
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        size={40}
+      />
       <button type="submit" className="danger" disabled={retirement.loading}>
         Retire the finding
       </button>
@@ -201,7 +209,13 @@ function Comments({ finding }: { finding: Finding }) {
             .catch(() => undefined);
         }}
       >
-        <textarea aria-label="Comment (markdown)" rows={3} value={body} onChange={(e) => setBody(e.target.value)} placeholder="What you saw, a run to look at, a doubt…" />
+        <textarea
+          aria-label="Comment (markdown)"
+          rows={3}
+          value={body}
+          onChange={(e) => setBody(e.target.value)}
+          placeholder="What you saw, a run to look at, a doubt…"
+        />
         <div className="row">
           <button type="submit" disabled={body.trim() === '' || commenting.loading}>
             Add comment
@@ -220,8 +234,8 @@ function History({ finding }: { finding: Finding }) {
       <ol className="history" data-testid="finding-history">
         {[...finding.history].reverse().map((event) => (
           <li key={event.id}>
-            <span className="muted small">{new Date(event.createdAt).toLocaleString('en-GB')}</span>{' '}
-            <strong>{actorName(event)}</strong> {describeFindingEvent(event)}
+            <span className="muted small">{new Date(event.createdAt).toLocaleString('en-GB')}</span> <strong>{actorName(event)}</strong>{' '}
+            {describeFindingEvent(event)}
           </li>
         ))}
       </ol>

@@ -16,8 +16,7 @@ export function ColumnChooser({
   const [search, setSearch] = useState('');
   const visible = useMemo(() => new Set(visibleIds), [visibleIds]);
   const matching = columns.filter((column) => column.label.toLowerCase().includes(search.toLowerCase()));
-  const toggle = (id: string) =>
-    onChange(visible.has(id) ? visibleIds.filter((v) => v !== id) : [...visibleIds, id]);
+  const toggle = (id: string) => onChange(visible.has(id) ? visibleIds.filter((v) => v !== id) : [...visibleIds, id]);
 
   return (
     <details className="column-chooser">

@@ -9,15 +9,7 @@ const EXAMPLE = 'batchSize <= 32 and optimizer.name = "adam" or tags has "baseli
  * The expression is checked as it is typed (same language and vocabulary as the API) and applied on Enter;
  * the API's own rejection, if any, is shown the same way.
  */
-export function FilterBar({
-  applied,
-  serverError,
-  onApply,
-}: {
-  applied: string;
-  serverError?: string;
-  onApply: (filter: string) => void;
-}) {
+export function FilterBar({ applied, serverError, onApply }: { applied: string; serverError?: string; onApply: (filter: string) => void }) {
   const [draft, setDraft] = useState(applied);
   useEffect(() => setDraft(applied), [applied]);
   const errors = useMemo(() => checkFilterText(draft), [draft]);

@@ -20,10 +20,7 @@ export function parseRunsTableState(params: SearchParams): RunsTableState {
   const columnIds = listParam(params, 'cols');
   return {
     filter: firstParam(params, 'q') ?? '',
-    sort:
-      sortColumn && columnById(sortColumn)?.order
-        ? { columnId: sortColumn, direction: firstParam(params, 'dir') === 'asc' ? 'ASC' : 'DESC' }
-        : null,
+    sort: sortColumn && columnById(sortColumn)?.order ? { columnId: sortColumn, direction: firstParam(params, 'dir') === 'asc' ? 'ASC' : 'DESC' } : null,
     columnIds: columnIds.length > 0 ? columnIds : DEFAULT_COLUMN_IDS,
     selectedRunIds: listParam(params, 'sel'),
   };

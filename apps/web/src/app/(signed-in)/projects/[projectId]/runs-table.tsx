@@ -27,8 +27,7 @@ export function RunsTable({ projectId }: { projectId: string }) {
   const searchParams = useSearchParams();
   const state = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams)), [searchParams]);
   const update = useCallback(
-    (patch: Partial<RunsTableState>) =>
-      router.replace(`${pathname}${runsTableQueryString({ ...state, ...patch })}`, { scroll: false }),
+    (patch: Partial<RunsTableState>) => router.replace(`${pathname}${runsTableQueryString({ ...state, ...patch })}`, { scroll: false }),
     [router, pathname, state],
   );
 
@@ -48,7 +47,10 @@ export function RunsTable({ projectId }: { projectId: string }) {
   // look the findings up again for every one of the 200 rows of a page.
   const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
   const withChecks = useCallback(
-    (row: RunsTableQuery['runs']['nodes'][number]): RunRow => ({ ...row, findingChecks: checkRunAgainstFindings(findingsQuery.data?.findings ?? [], { ...row, params: paramsOf(row) }) }),
+    (row: RunsTableQuery['runs']['nodes'][number]): RunRow => ({
+      ...row,
+      findingChecks: checkRunAgainstFindings(findingsQuery.data?.findings ?? [], { ...row, params: paramsOf(row) }),
+    }),
     [findingsQuery.data],
   );
   const rows = useMemo(() => (connection?.nodes ?? []).map(withChecks), [connection?.nodes, withChecks]);
@@ -93,7 +95,10 @@ export function RunsTable({ projectId }: { projectId: string }) {
         if (!result.data.runs.pageInfo.hasNextPage) break;
         after = result.data.runs.pageInfo.endCursor;
       }
-      const csv = toCsv(['id', ...columns.map((c) => c.label)], all.map((row) => [row.id, ...columns.map((c) => c.value(row))]));
+      const csv = toCsv(
+        ['id', ...columns.map((c) => c.label)],
+        all.map((row) => [row.id, ...columns.map((c) => c.value(row))]),
+      );
       downloadText(csv, `runs-${projectId}.csv`, 'text/csv');
       setExporting(null);
     } catch (exportError) {
@@ -101,15 +106,18 @@ export function RunsTable({ projectId }: { projectId: string }) {
     }
   };
 
-  const toggleRun = (id: string) =>
-    update({ selectedRunIds: selected.has(id) ? state.selectedRunIds.filter((s) => s !== id) : [...state.selectedRunIds, id] });
+  const toggleRun = (id: string) => update({ selectedRunIds: selected.has(id) ? state.selectedRunIds.filter((s) => s !== id) : [...state.selectedRunIds, id] });
   const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
   const gridTemplate = `36px ${columns.map(columnWidth).join(' ')}`;
   const compareHref = `/projects/${projectId}/compare?runs=${state.selectedRunIds.join(',')}`;
 
   return (
     <section className="runs" aria-label="Runs">
-      <FilterBar applied={state.filter} serverError={filterError?.problems.length || error ? filterError?.message : undefined} onApply={(filter) => update({ filter })} />
+      <FilterBar
+        applied={state.filter}
+        serverError={filterError?.problems.length || error ? filterError?.message : undefined}
+        onApply={(filter) => update({ filter })}
+      />
       <div className="toolbar">
         <span className="count" data-testid="run-count">
           {connection ? `${connection.totalCount.toLocaleString('en-GB')} ${connection.totalCount === 1 ? 'run' : 'runs'}` : ''}
@@ -143,13 +151,13 @@ export function RunsTable({ projectId }: { projectId: string }) {
 
       {error && !connection && <ErrorNotice error={error} retry={() => void refetch()} />}
       {!connection && !error && <Loading what="runs" />}
-      {connection && connection.totalCount === 0 && (
-        state.filter ? (
+      {connection &&
+        connection.totalCount === 0 &&
+        (state.filter ? (
           <Empty>No run matches this filter.</Empty>
         ) : (
           <Empty action={{ href: `/projects/${projectId}/submit`, label: 'Submit the first run' }}>This project has no runs yet.</Empty>
-        )
-      )}
+        ))}
       {connection && connection.totalCount > 0 && (
         <div className="grid-table" role="table" aria-label="Runs table" aria-rowcount={connection.totalCount + 1} aria-busy={loading}>
           <div className="grid-row header" role="row" style={{ gridTemplateColumns: gridTemplate }}>
@@ -158,9 +166,7 @@ export function RunsTable({ projectId }: { projectId: string }) {
                 type="checkbox"
                 aria-label="Select all loaded runs"
                 checked={allLoadedSelected}
-                onChange={() =>
-                  update({ selectedRunIds: allLoadedSelected ? [] : [...new Set([...state.selectedRunIds, ...rows.map((r) => r.id)])] })
-                }
+                onChange={() => update({ selectedRunIds: allLoadedSelected ? [] : [...new Set([...state.selectedRunIds, ...rows.map((r) => r.id)])] })}
               />
             </span>
             {columns.map((column) => (
@@ -208,7 +214,8 @@ export function RunsTable({ projectId }: { projectId: string }) {
           </div>
           {(fetchingMore || (connection.pageInfo.hasNextPage && rows.length < connection.totalCount)) && (
             <p className="muted small">
-              {rows.length.toLocaleString('en-GB')} of {connection.totalCount.toLocaleString('en-GB')} loaded{fetchingMore ? ', loading more…' : '; scroll for more'}
+              {rows.length.toLocaleString('en-GB')} of {connection.totalCount.toLocaleString('en-GB')} loaded
+              {fetchingMore ? ', loading more…' : '; scroll for more'}
             </p>
           )}
         </div>
@@ -251,7 +258,12 @@ function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
     );
   }
   const value = column.value(row);
-  const text = column.id === 'createdAt' && typeof value === 'string' ? new Date(value).toLocaleString('en-GB') : typeof value === 'number' ? formatMetric(value) : String(value ?? '');
+  const text =
+    column.id === 'createdAt' && typeof value === 'string'
+      ? new Date(value).toLocaleString('en-GB')
+      : typeof value === 'number'
+        ? formatMetric(value)
+        : String(value ?? '');
   return (
     <span role="cell" className={typeof value === 'number' ? 'numeric' : undefined} title={String(value ?? '')}>
       {text}

@@ -65,9 +65,7 @@ const RANGE_TEST_KEYS = new Set(['lr_range.loss', 'lr_range.learning_rate']);
 export function chartGroupsFor(keys: Iterable<string>): { title: string; keys: string[] }[] {
   const present = new Set(keys);
   const grouped = new Set(RUN_CHART_GROUPS.flatMap((group) => group.keys));
-  const groups = RUN_CHART_GROUPS.map((group) => ({ ...group, keys: group.keys.filter((key) => present.has(key)) })).filter(
-    (group) => group.keys.length > 0,
-  );
+  const groups = RUN_CHART_GROUPS.map((group) => ({ ...group, keys: group.keys.filter((key) => present.has(key)) })).filter((group) => group.keys.length > 0);
   const others = [...present].filter((key) => !grouped.has(key) && !RANGE_TEST_KEYS.has(key)).sort();
   return [...groups, ...others.map((key) => ({ title: key, keys: [key] }))];
 }

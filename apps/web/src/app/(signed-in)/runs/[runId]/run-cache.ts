@@ -2,13 +2,7 @@
 // summaries) is written onto the normalized Run, and its appended points are merged into the series the run page
 // already holds. Nothing is refetched; the page re-renders from the cache.
 import type { ApolloCache } from '@apollo/client';
-import {
-  RunLiveFragmentDoc,
-  RunPageDocument,
-  type RunEventsSubscription,
-  type RunPageQuery,
-  type RunPageQueryVariables,
-} from '@/graphql/generated/graphql';
+import { RunLiveFragmentDoc, RunPageDocument, type RunEventsSubscription, type RunPageQuery, type RunPageQueryVariables } from '@/graphql/generated/graphql';
 import { appendPoints, seriesByKey, type SeriesData } from './live-series';
 
 export type RunEvent = RunEventsSubscription['runEvents'];
@@ -19,17 +13,15 @@ export function mergeSeries(page: RunPageQuery, runId: string, batch: readonly S
   if (batch.length === 0) return page;
   const merged = appendPoints(seriesByKey(page.metricSeries), batch);
   const held = new Map(page.metricSeries.map((row) => [row.key, row]));
-  const metricSeries = [...merged.values()].map(
-    (s): SeriesRow => ({
-      // Keeps __typename (which the cache added) for rows it held; new rows name it themselves.
-      ...(held.get(s.key) ?? ({ __typename: 'MetricSeries' } as unknown as SeriesRow)),
-      runId,
-      key: s.key,
-      steps: s.steps,
-      values: s.values,
-      wallTimes: s.wallTimes,
-    }),
-  );
+  const metricSeries = [...merged.values()].map((s): SeriesRow => ({
+    // Keeps __typename (which the cache added) for rows it held; new rows name it themselves.
+    ...(held.get(s.key) ?? ({ __typename: 'MetricSeries' } as unknown as SeriesRow)),
+    runId,
+    key: s.key,
+    steps: s.steps,
+    values: s.values,
+    wallTimes: s.wallTimes,
+  }));
   return { ...page, metricSeries };
 }
 

@@ -60,7 +60,13 @@ export function TagsEditor({ run }: { run: RunDetailFragment }) {
       {run.tags.map((tag) => (
         <span key={tag} className="tag">
           {tag}
-          <button type="button" className="link" aria-label={`Remove tag ${tag}`} disabled={loading} onClick={() => saveTags(run.tags.filter((t) => t !== tag))}>
+          <button
+            type="button"
+            className="link"
+            aria-label={`Remove tag ${tag}`}
+            disabled={loading}
+            onClick={() => saveTags(run.tags.filter((t) => t !== tag))}
+          >
             ×
           </button>
         </span>

@@ -66,17 +66,7 @@ export function RunView({ runId }: { runId: string }) {
   return <RunDetails run={run} series={series} live={!finished && !subscription.error} subscriptionError={subscription.error} />;
 }
 
-function RunDetails({
-  run,
-  series,
-  live,
-  subscriptionError,
-}: {
-  run: RunDetailFragment;
-  series: SeriesByKey;
-  live: boolean;
-  subscriptionError: unknown;
-}) {
+function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFragment; series: SeriesByKey; live: boolean; subscriptionError: unknown }) {
   const config = useMemo(() => {
     const result = validateRunConfig(run.hparams);
     return result.ok ? result.config : undefined;
@@ -165,9 +155,7 @@ function RunDetails({
       )}
 
       <section aria-label="Charts" className="chart-grid">
-        {groups.length === 0 && (
-          <p className="muted">{run.status === 'QUEUED' ? 'Waiting for a worker to start this run…' : 'No metrics logged yet.'}</p>
-        )}
+        {groups.length === 0 && <p className="muted">{run.status === 'QUEUED' ? 'Waiting for a worker to start this run…' : 'No metrics logged yet.'}</p>}
         {groups.map((group) => (
           <Chart
             key={group.title}

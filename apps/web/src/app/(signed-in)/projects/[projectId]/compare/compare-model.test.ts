@@ -2,8 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { parallelInput, scatterPoints, varyingParams, type ComparedRun } from './compare-model';
 
 const runs: ComparedRun[] = [
-  { id: 'a', name: 'a', status: 'SUCCEEDED', tags: [], params: { batchSize: 32, 'optimizer.name': 'adam', epochs: 3 }, metrics: [{ key: 'test.accuracy', last: 0.8, min: 0.5, max: 0.9 }] },
-  { id: 'b', name: 'b', status: 'SUCCEEDED', tags: [], params: { batchSize: 64, 'optimizer.name': 'sgd', epochs: 3 }, metrics: [{ key: 'test.accuracy', last: 'NaN', min: null, max: null }] },
+  {
+    id: 'a',
+    name: 'a',
+    status: 'SUCCEEDED',
+    tags: [],
+    params: { batchSize: 32, 'optimizer.name': 'adam', epochs: 3 },
+    metrics: [{ key: 'test.accuracy', last: 0.8, min: 0.5, max: 0.9 }],
+  },
+  {
+    id: 'b',
+    name: 'b',
+    status: 'SUCCEEDED',
+    tags: [],
+    params: { batchSize: 64, 'optimizer.name': 'sgd', epochs: 3 },
+    metrics: [{ key: 'test.accuracy', last: 'NaN', min: null, max: null }],
+  },
 ];
 
 describe('compare model', () => {

@@ -23,9 +23,7 @@ export function metricSummaryValue(run: ComparedRun, key: string, aggregate: Met
 /** Hyperparameter paths whose value differs between the runs: the axes worth drawing. */
 export function varyingParams(runs: readonly ComparedRun[]): string[] {
   const paths = new Set(runs.flatMap((run) => Object.keys(run.params)));
-  return [...paths]
-    .filter((path) => new Set(runs.map((run) => JSON.stringify(run.params[path] ?? null))).size > 1)
-    .sort();
+  return [...paths].filter((path) => new Set(runs.map((run) => JSON.stringify(run.params[path] ?? null))).size > 1).sort();
 }
 
 export function parallelInput(
@@ -55,11 +53,7 @@ export function parallelInput(
   return { dimensions, rows };
 }
 
-export function scatterPoints(
-  runs: readonly ComparedRun[],
-  path: string,
-  target: { key: string; aggregate: MetricAggregate },
-): ScatterPoint[] {
+export function scatterPoints(runs: readonly ComparedRun[], path: string, target: { key: string; aggregate: MetricAggregate }): ScatterPoint[] {
   return runs.flatMap((run) => {
     const x = run.params[path];
     const y = metricSummaryValue(run, target.key, target.aggregate);

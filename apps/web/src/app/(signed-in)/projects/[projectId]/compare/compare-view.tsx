@@ -26,8 +26,7 @@ export function CompareView({ projectId }: { projectId: string }) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const state = useMemo(() => parseCompareState(Object.fromEntries(searchParams)), [searchParams]);
-  const update = (patch: Partial<CompareState>) =>
-    router.replace(`${pathname}${compareQueryString({ ...state, ...patch })}`, { scroll: false });
+  const update = (patch: Partial<CompareState>) => router.replace(`${pathname}${compareQueryString({ ...state, ...patch })}`, { scroll: false });
 
   const { data, error, refetch } = useQuery(CompareRunsDocument, {
     variables: { runIds: [...state.runIds], maxPoints: MAX_POINTS },
@@ -207,7 +206,10 @@ export function CompareView({ projectId }: { projectId: string }) {
             option={buildScatterOption({
               xName: state.scatterParam,
               yName: target,
-              logX: prefersLogAxis(state.scatterParam, scatter.map((p) => p.x)),
+              logX: prefersLogAxis(
+                state.scatterParam,
+                scatter.map((p) => p.x),
+              ),
               logY: false,
               points: scatter,
               boundary: boundary ? boundaryLines(boundary) : undefined,
@@ -240,7 +242,14 @@ function compareModel(all: readonly Series[], runIds: readonly string[]): Compar
     series.set(`${s.runId}\u0000${s.key}`, s);
     if (s.wallTimes.length > 0) startTime.set(s.runId, Math.min(startTime.get(s.runId) ?? Infinity, s.wallTimes[0]!));
     if (!runs.has(s.runId)) {
-      runs.set(s.runId, { id: s.run.id, name: s.run.name, status: s.run.status, tags: s.run.tags, params: (s.run.params ?? {}) as Record<string, unknown>, metrics: s.run.metrics });
+      runs.set(s.runId, {
+        id: s.run.id,
+        name: s.run.name,
+        status: s.run.status,
+        tags: s.run.tags,
+        params: (s.run.params ?? {}) as Record<string, unknown>,
+        metrics: s.run.metrics,
+      });
       const config = validateRunConfig(s.run.hparams);
       if (config.ok) perEpoch.set(s.runId, stepsPerEpoch(config.config));
     }

@@ -35,7 +35,9 @@ export function sharedScope(runs: readonly ComparedRun[]): string {
   return SCOPE_PATHS.flatMap((path) => {
     const values = new Set(runs.map((run) => run.params[path]));
     const [value] = values;
-    return values.size === 1 && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') ? [`${path} = ${formatLiteral(value)}`] : [];
+    return values.size === 1 && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      ? [`${path} = ${formatLiteral(value)}`]
+      : [];
   }).join(' and ');
 }
 

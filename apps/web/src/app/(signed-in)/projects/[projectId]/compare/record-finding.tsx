@@ -9,7 +9,17 @@ import type { ComparedRun } from './compare-model';
 import type { CompareState } from './compare-state';
 import { findingDraftFromCompare } from './finding-draft';
 
-export function RecordFinding({ projectId, runs, state, onClose }: { projectId: string; runs: readonly ComparedRun[]; state: CompareState; onClose: () => void }) {
+export function RecordFinding({
+  projectId,
+  runs,
+  state,
+  onClose,
+}: {
+  projectId: string;
+  runs: readonly ComparedRun[];
+  state: CompareState;
+  onClose: () => void;
+}) {
   const router = useRouter();
   const [createFinding, creation] = useMutation(CreateFindingDocument);
   return (

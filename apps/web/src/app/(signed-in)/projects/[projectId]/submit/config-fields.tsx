@@ -144,7 +144,17 @@ export function UnitsListEditor({ path, title }: { path: string; title: string }
               value={inputFromValue(value)}
               onChange={(event) => setField(itemPath, numberFromInput(event.target.value) ?? '')}
             />
-            <button type="button" className="small secondary" aria-label={`Remove ${title} ${index + 1}`} onClick={() => setField(path, units.filter((_, i) => i !== index))}>
+            <button
+              type="button"
+              className="small secondary"
+              aria-label={`Remove ${title} ${index + 1}`}
+              onClick={() =>
+                setField(
+                  path,
+                  units.filter((_, i) => i !== index),
+                )
+              }
+            >
               ×
             </button>
             <FieldIssues path={itemPath} />
@@ -173,7 +183,16 @@ export function ConvLayersEditor() {
           <div key={index} className="conv-layer">
             <div className="row">
               <strong>conv {index + 1}</strong>
-              <button type="button" className="small secondary" onClick={() => setField(path, layers.filter((_, i) => i !== index))}>
+              <button
+                type="button"
+                className="small secondary"
+                onClick={() =>
+                  setField(
+                    path,
+                    layers.filter((_, i) => i !== index),
+                  )
+                }
+              >
                 Remove
               </button>
             </div>

@@ -4,13 +4,7 @@ import { RunFormPage } from './run-form';
 
 export const metadata: Metadata = { title: 'Submit a run' };
 
-export default async function SubmitRunPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ projectId: string }>;
-  searchParams: Promise<{ from?: string }>;
-}) {
+export default async function SubmitRunPage({ params, searchParams }: { params: Promise<{ projectId: string }>; searchParams: Promise<{ from?: string }> }) {
   const [{ projectId }, { from }] = await Promise.all([params, searchParams]);
   return (
     <main className="page wide">

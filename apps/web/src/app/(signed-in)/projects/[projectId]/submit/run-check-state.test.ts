@@ -39,7 +39,11 @@ describe('the run check shown beside the submit button', () => {
   });
 
   it('leaves out the placeholder override reason checkRun puts in a policy warning', () => {
-    const warning = { code: 'POLICY_OVERRIDDEN', message: 'This run breaks the policy "P". Not enough evidence yet. Overridden: (an override reason)', finding: null };
+    const warning = {
+      code: 'POLICY_OVERRIDDEN',
+      message: 'This run breaks the policy "P". Not enough evidence yet. Overridden: (an override reason)',
+      finding: null,
+    };
     expect(checkWarningMessage(warning)).toBe('This run breaks the policy "P". Not enough evidence yet.');
     expect(checkWarningMessage({ ...warning, code: 'FINDING_VIOLATED', message: 'x' })).toBe('x');
   });

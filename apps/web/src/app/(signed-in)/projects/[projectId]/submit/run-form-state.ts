@@ -127,5 +127,12 @@ export function withModelKind(config: ConfigDraft, kind: 'mlp' | 'cnn'): ConfigD
 }
 
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(/[,\s]+/).map((tag) => tag.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[,\s]+/)
+        .map((tag) => tag.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -64,7 +64,13 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
     [validation.ok, projectId, config, name, tags],
   );
   const check = useRunCheck(checkInput);
-  const checkView = runCheckView({ configValid: validation.ok, currentKey: check.currentKey, answered: check.answered, failure: check.failure, refusedByPolicy });
+  const checkView = runCheckView({
+    configValid: validation.ok,
+    currentKey: check.currentKey,
+    answered: check.answered,
+    failure: check.failure,
+    refusedByPolicy,
+  });
   const overrideRequired = needsOverrideReason(checkView, refusedByPolicy);
   const checkProblems = check.answered?.key === check.currentKey ? check.answered.result.problems : [];
 
@@ -142,19 +148,10 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
           <ScheduleSection replace={replace} />
           <TrainingSection />
 
-          <SubmitFeedback
-            issues={issues}
-            apiError={apiError}
-            submissionError={submission.error}
-            refusedByPolicy={refusedByPolicy}
-            checkView={checkView}
-          />
+          <SubmitFeedback issues={issues} apiError={apiError} submissionError={submission.error} refusedByPolicy={refusedByPolicy} checkView={checkView} />
           {overrideRequired && <OverrideReasonField value={overrideReason} onChange={setOverrideReason} />}
           <div className="row">
-            <button
-              type="submit"
-              disabled={!canSubmitRun({ configValid: validation.ok, submitting: submission.loading, overrideRequired, overrideReason })}
-            >
+            <button type="submit" disabled={!canSubmitRun({ configValid: validation.ok, submitting: submission.loading, overrideRequired, overrideReason })}>
               {submission.loading ? 'Submitting…' : 'Submit run'}
             </button>
             <Link href={`/projects/${projectId}`}>Cancel</Link>
