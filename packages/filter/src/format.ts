@@ -1,6 +1,7 @@
-import type { Expr, FieldRef, Literal } from './ast';
+import { RUN_FIELDS, type Expr, type FieldRef, type Literal } from './ast';
 
 const BARE_METRIC_KEY = /^[A-Za-z0-9_./-]+$/;
+const RUN_FIELD_NAMES: ReadonlySet<string> = new Set(RUN_FIELDS);
 
 /** Binding strength; a child weaker than its slot requires gets parentheses. */
 const STRENGTH = { or: 1, and: 2, not: 3, leaf: 4 } as const;
@@ -47,7 +48,8 @@ function formatChild(child: Expr, required: number): string {
 export function formatField(field: FieldRef): string {
   switch (field.kind) {
     case 'param':
-      return field.path;
+      // A hyperparameter named like a run field (`status`) is written quoted, as the parser reads it back.
+      return RUN_FIELD_NAMES.has(field.path.toLowerCase()) ? `[${JSON.stringify(field.path)}]` : field.path;
     case 'run':
       return field.name;
     case 'metric':
@@ -59,7 +61,7 @@ export function formatLiteral(value: Literal): string {
   return typeof value === 'string' ? quote(value) : String(value);
 }
 
+/** A JSON string: the lexer reads back every escape it writes (\n, \", \u0001, a lone surrogate as \ud800). */
 function quote(text: string): string {
-  const escaped = text.replace(/[\\"\n\r\t]/g, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\${ch}`));
-  return `"${escaped}"`;
+  return JSON.stringify(text);
 }

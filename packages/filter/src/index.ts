@@ -23,4 +23,5 @@ export {
 export { FILTER_LIMITS, parseExpression } from './parser';
 export { checkExpression, compileFilter, type FieldDescription, type Vocabulary } from './check';
 export { evaluate, type MetricSummary, type RunRecord } from './evaluate';
-export { formatExpression, formatLiteral } from './format';
+export { formatExpression, formatField, formatLiteral } from './format';
+export { formatPathKey } from './lexer';

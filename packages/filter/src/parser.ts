@@ -178,9 +178,9 @@ class Parser {
   private field(token: Token): FieldRef {
     if (token.kind === 'metric') return { kind: 'metric', key: token.key, agg: token.agg };
     if (token.kind === 'path') {
-      // Run fields are language words, so like keywords they ignore case.
+      // Run fields are language words, so like keywords they ignore case; `["status"]` is the hyperparameter.
       const lower = token.path.toLowerCase();
-      if (RUN_FIELD_NAMES.has(lower)) return { kind: 'run', name: lower as RunFieldName };
+      if (RUN_FIELD_NAMES.has(lower) && !token.text.startsWith('[')) return { kind: 'run', name: lower as RunFieldName };
       return { kind: 'param', path: token.path };
     }
     return this.fail(token, 'expected a field such as batchSize, status or max(test.accuracy)');
