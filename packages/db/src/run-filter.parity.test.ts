@@ -2,6 +2,7 @@ import {
   evaluate,
   formatExpression,
   parseExpression,
+  referencedParamPaths,
   RUN_STATUSES,
   type CompareOp,
   type Expr,
@@ -12,6 +13,7 @@ import {
   type MetricSummary,
   type RunRecord,
 } from '@tuneboard/filter';
+import { formatOpenPath } from '@tuneboard/hparams';
 import { and, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +27,8 @@ import { testDatabases, type TestStore } from './testing';
  * select exactly the same runs. Expressions are generated as trees, printed with formatExpression and parsed
  * back, so each case is also text a user could type (and the counterexample is printed as such).
  *
- * Scope: hyperparameter tests take literals of any type, as the evaluator accepts (a string path against a
+ * Scope: hyperparameter paths include open configs' keys with any characters (written quoted, `cfg["a.b"][0]`);
+ * hyperparameter tests take literals of any type, as the evaluator accepts (a string path against a
  * number, a number path against a string, a path only some runs have, one no run has), with every operator.
  * Run fields, tags and metrics take literals of their own column's type only (the checker refuses `name = 3`
  * or `last(loss) = "x"` before any SQL is written, and PostgreSQL would refuse to compare text with float8);
@@ -38,14 +41,54 @@ const SEED = 20261201;
 
 // Values chosen to collide between runs and literals often, plus arbitrary ones.
 const NUMBERS = [0, 1, -1, 2, 32, 64, 0.5, -0.25, 3e-3, 1e-7, 1e6, 2 ** 53 + 2, 0.1 + 0.2];
-const STRINGS = ['adam', 'Adam', 'sgd', '', 'a b', 'o\'brien"s {x}', '32', 'true', '%', '_', '\\', 'Über', 'über', 'ß', 'ẞ', 'İ', 'i', 'ı', 'οδοσ', 'ς'];
+const STRINGS = [
+  'adam',
+  'Adam',
+  'sgd',
+  '',
+  'a b',
+  'o\'brien"s {x}',
+  '32',
+  'true',
+  '%',
+  '_',
+  '\\',
+  'Über',
+  'über',
+  'ß',
+  'ẞ',
+  'İ',
+  'i',
+  'ı',
+  'οδοσ',
+  'ς',
+  '\u0001\b',
+];
 const TAGS = ['baseline', 'Baseline', 'mnist', 'broken', 'a,b', '"q"', '{x}', 'NULL', ''];
 const NAMES = ['sweep-1', 'LR-Sweep-3', 'cnn_big', 'Über-run', 'ÜBER', 'STRASSE', 'İzmir', 'ΟΔΟΣ', '50%', 'x_y', ''];
 const WORKERS = ['wasm', 'cpu', 'CPU', 'tensorflow', 'gpu:0'];
 const METRIC_KEYS = ['test.accuracy', 'train.loss', 'val loss'];
 const METRIC_VALUES = [0, 0.5, 1, -1, 0.1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
 // Paths with a type of their own, one present on some runs only, one whose type varies from run to run.
-const PARAM_PATHS = ['batchSize', 'optimizer.learningRate', 'optimizer.name', 'training.shuffle', 'model.convLayers[0].stride', 'mixed'];
+const BUILT_IN_PATHS = ['batchSize', 'optimizer.learningRate', 'optimizer.name', 'training.shuffle', 'model.convLayers[0].stride', 'mixed'];
+// Keys of open configs, which the filter writes quoted (`cfg["a.b"]`, `["学习率"]`, `["status"]`): characters that end a
+// path segment, a JSON string or a SQL literal, Unicode, a keyword, a run field's name, and a few arbitrary keys.
+// (Not U+0000, which a jsonb string cannot hold, nor lone surrogates.)
+const OPEN_KEYS = [
+  'a.b"c\'d]e',
+  '学习率',
+  'in',
+  'status',
+  '',
+  '[0]',
+  '\\ é\t',
+  ...fc.sample(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 5 }).filter((key) => !key.includes('\u0000') && !/\p{Cs}/u.test(key)),
+    { seed: SEED, numRuns: 3 },
+  ),
+];
+const OPEN_PATHS = OPEN_KEYS.map((key, i) => formatOpenPath(i % 2 === 0 ? [key] : ['cfg', key, 0]));
+const PARAM_PATHS = [...BUILT_IN_PATHS, ...OPEN_PATHS];
 const ABSENT_PATH = 'model.never';
 const ABSENT_METRIC = 'never.logged';
 
@@ -70,6 +113,7 @@ const paramValueArb: Record<string, fc.Arbitrary<Param>> = {
   'training.shuffle': fc.boolean(),
   'model.convLayers[0].stride': fc.constantFrom(1, 2, 3),
   mixed: literalArb,
+  ...Object.fromEntries(OPEN_PATHS.map((path) => [path, literalArb])),
 };
 
 interface GeneratedRun {
@@ -171,6 +215,9 @@ function asTyped(tree: Expr): { text: string; ast: Expr } {
   const text = formatExpression(tree);
   const parsed = parseExpression(text);
   if (!parsed.ok || parsed.ast === null) throw new Error(`formatted text does not parse back: ${text}`);
+  // Both sides below read the parsed tree; a quoted key read back wrong would look up another key in both.
+  const paths = JSON.stringify(referencedParamPaths(parsed.ast));
+  if (paths !== JSON.stringify(referencedParamPaths(tree))) throw new Error(`formatted text reads other paths: ${text} → ${paths}`);
   return { text, ast: parsed.ast };
 }
 

@@ -28,6 +28,9 @@ const eq = (path: string, value: Literal): LeafExpr => ({
 });
 const chain = (type: 'and' | 'or', operands: Expr[]): Expr => operands.reduce((left, right) => ({ type, left, right, span }));
 const compiled = (ast: Expr) => new PgDialect().sqlToQuery(runFilterSql(ast)!);
+// A key with every character that could end a path segment, a JSON string or a SQL literal, and Unicode.
+const ODD_KEY = 'a.b"c\'d]e[0] 学习率 \\ é';
+const ODD_PATH = `cfg[${JSON.stringify(ODD_KEY)}]`;
 
 describe('runFilterSql', () => {
   it('binds an in list as one array parameter, however long', () => {
@@ -36,6 +39,15 @@ describe('runFilterSql', () => {
     expect(params).toEqual(['batchSize', 'batchSize', values]);
     expect(sql).toContain('= any($3::float8[])');
     expect(compiled(leaf('optimizer.name', ['adam'], true)).sql).toMatch(/<> all\(\$\d+::text\[\]\)/);
+  });
+
+  it('binds a quoted path as a parameter, never as SQL text', () => {
+    const parsed = parseExpression(`cfg[${JSON.stringify(ODD_KEY)}] = 1 and cfg[${JSON.stringify(ODD_KEY)}] ~ "x"`);
+    if (!parsed.ok || parsed.ast === null) throw new Error('does not parse');
+    const { sql, params } = new PgDialect().sqlToQuery(runFilterSql(parsed.ast)!);
+    expect(params).toContain(ODD_PATH);
+    expect(sql).not.toContain(ODD_KEY);
+    expect(sql).not.toContain('学习');
   });
 
   it('writes a chain of and/or as one flat list, not nested parentheses', () => {
@@ -67,8 +79,18 @@ for (const database of testDatabases()) {
       const [team] = await store.db.insert(teams).values({ name: 'ml' }).returning();
       const [project] = await store.db.insert(projects).values({ teamId: team!.id, name: 'mnist' }).returning();
       await store.db.insert(runs).values([
-        { projectId: project!.id, name: 'small', config: {}, flatParams: { batchSize: 32, 'optimizer.name': 'adam', 'model.bias': true } },
-        { projectId: project!.id, name: 'large', config: {}, flatParams: { batchSize: 512, 'optimizer.name': 'o\'brien"s {x}', 'model.bias': false } },
+        {
+          projectId: project!.id,
+          name: 'small',
+          config: {},
+          flatParams: { batchSize: 32, 'optimizer.name': 'adam', 'model.bias': true, [ODD_PATH]: 1, '["学习率"]': 0.001, '["in"]': 'x' },
+        },
+        {
+          projectId: project!.id,
+          name: 'large',
+          config: {},
+          flatParams: { batchSize: 512, 'optimizer.name': 'o\'brien"s {x}', 'model.bias': false, [ODD_PATH]: 'xyz', status: 7 },
+        },
       ]);
     });
     afterAll(() => store?.destroy());
@@ -108,6 +130,22 @@ for (const database of testDatabases()) {
       ['name < "z"', []],
       ['not name < "z"', ['large', 'small']],
     ])('%s selects %j, as evaluate() does', async (text, expected) => {
+      const parsed = parseExpression(text);
+      if (!parsed.ok || parsed.ast === null) throw new Error(`${text} does not parse`);
+      expect(await names(parsed.ast)).toEqual(expected);
+    });
+
+    it.each([
+      [`cfg[${JSON.stringify(ODD_KEY)}] = 1`, ['small']],
+      [`cfg[${JSON.stringify(ODD_KEY)}] ~ "Y"`, ['large']],
+      [`cfg[${JSON.stringify(ODD_KEY)}] != 1`, ['large']],
+      ['["学习率"] <= 0.001', ['small']],
+      ['["\\u5b66\\u4e60\\u7387"] > 0', ['small']],
+      ['["in"] in ["x"]', ['small']],
+      // The quoted run field name is the hyperparameter; the bare one is the run's status.
+      ['["status"] = 7', ['large']],
+      ['status = "queued"', ['large', 'small']],
+    ])('looks the quoted path of %s up in flat params, selecting %j', async (text, expected) => {
       const parsed = parseExpression(text);
       if (!parsed.ok || parsed.ast === null) throw new Error(`${text} does not parse`);
       expect(await names(parsed.ast)).toEqual(expected);
