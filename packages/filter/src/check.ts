@@ -83,10 +83,11 @@ function describeField(field: FieldRef, vocabulary: Vocabulary): FieldDescriptio
 }
 
 function unknownParam(field: FieldRef, vocabulary: Vocabulary, span: Span): FilterError {
-  const path = formatField(field);
+  // The vocabulary speaks canonical paths; the message shows them as the filter is typed (`["status"]`).
+  const path = field.kind === 'param' ? field.path : formatField(field);
   const suggestion = vocabulary.suggest?.(path);
-  const hint = suggestion !== undefined && suggestion !== path ? ` — did you mean "${suggestion}"?` : '';
-  return error(`Unknown hyperparameter "${path}"${hint}`, span);
+  const hint = suggestion !== undefined && suggestion !== path ? ` — did you mean "${formatField({ kind: 'param', path: suggestion })}"?` : '';
+  return error(`Unknown hyperparameter "${formatField(field)}"${hint}`, span);
 }
 
 function error(message: string, span: Span): FilterError {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkExpression } from './check';
 import { evaluate, type RunRecord } from './evaluate';
 import { formatExpression, formatLiteral } from './format';
 import { formatPathKey } from './lexer';
@@ -93,6 +94,22 @@ describe('quoted keys in paths', () => {
       '["é"]',
     ]);
     expect(formatPathKey('in', false)).toBe('.in');
+  });
+
+  it('checks the canonical path against the vocabulary and names it as typed', () => {
+    const known = new Set(['status', 'metrics["a.b"]']);
+    const seen: string[] = [];
+    const vocabulary = {
+      describe: (path: string) => (known.has(path) ? { type: 'number' as const } : undefined),
+      suggest: (path: string) => (seen.push(path), path === 'Status' ? 'status' : undefined),
+    };
+    expect(checkExpression(parse('["status"] = 1 and metrics["a.b"] = 2 and metrics["a"] = 3'), vocabulary)).toEqual([
+      { message: 'Unknown hyperparameter "metrics.a"', start: 42, end: 54 },
+    ]);
+    expect(checkExpression(parse('["Status"] = 1'), vocabulary).map((e) => e.message)).toEqual([
+      'Unknown hyperparameter "["Status"]" — did you mean "["status"]"?',
+    ]);
+    expect(seen).toEqual(['metrics.a', 'Status']);
   });
 
   it('looks a quoted path up by its canonical key in flat params', () => {
