@@ -26,6 +26,10 @@ describe('a finding drafted from the compare view', () => {
     expect(suggestRule([], 'batchSize', 'HIGHER')).toBe('');
   });
 
+  it('writes a hyperparameter named like a run field quoted, so the rule tests the hyperparameter', () => {
+    expect(suggestRule([{ x: 3, y: 1 }], 'status', 'HIGHER')).toBe('["status"] <= 3');
+  });
+
   it('scopes to the dataset and model kind the runs share', () => {
     expect(sharedScope([run('a', 16, 0.9), run('b', 64, 0.8)])).toBe('dataset.name = "mnist" and model.kind = "cnn"');
     expect(sharedScope([run('a', 16, 0.9), run('b', 64, 0.8, { 'model.kind': 'mlp' })])).toBe('dataset.name = "mnist"');

@@ -1,6 +1,6 @@
 // "Record a finding" starts from what the compare view shows: its metric, a rule on the scatter's
 // hyperparameter split where the compared runs differ most, the scope they share, and the runs as citations.
-import { formatLiteral } from '@tuneboard/filter';
+import { formatField, formatLiteral } from '@tuneboard/filter';
 import { likelyDirection, type FindingDraft } from '../../../findings/finding-form-state';
 import { scatterPoints, type ComparedRun } from './compare-model';
 import type { CompareState } from './compare-state';
@@ -12,7 +12,9 @@ const SCOPE_PATHS = ['dataset.name', 'model.kind'];
  * A threshold rule on `path`: of every split of the runs' values into ≤ t and > t, the one whose sides'
  * mean metric differ most, written so the better side satisfies it (`batchSize <= 32`, `epochs >= 5`).
  */
-export function suggestRule(points: readonly { x: number; y: number }[], path: string, direction: 'HIGHER' | 'LOWER'): string {
+export function suggestRule(points: readonly { x: number; y: number }[], paramPath: string, direction: 'HIGHER' | 'LOWER'): string {
+  // Written as the filter language spells it, so a key such as `status` or `a.b` reads back as the same path.
+  const path = formatField({ kind: 'param', path: paramPath });
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
   if (xs.length === 0) return '';
   if (xs.length === 1) return `${path} <= ${formatLiteral(xs[0]!)}`;
