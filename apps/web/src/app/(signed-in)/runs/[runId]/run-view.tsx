@@ -150,8 +150,8 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
       {run.status === 'LOST' && (
         <div className="notice warning">
           Lost: the script reporting this run has not been heard from
-          {run.lastSeenAt ? ` since ${formatTime(run.lastSeenAt)}` : ''} (no heartbeat or metrics). It probably crashed
-          or lost the network; if it reports again, the run is running again. Cancel it if it will not.
+          {run.lastSeenAt ? ` since ${formatTime(run.lastSeenAt)}` : ''} (no heartbeat or metrics). It probably crashed or lost the network; if it reports
+          again, the run is running again. Cancel it if it will not.
         </div>
       )}
       {run.divergedAtStep !== null && (
