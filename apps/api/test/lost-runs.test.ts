@@ -58,11 +58,15 @@ for (const database of testDatabases()) {
       await sleep(2_500);
       expect(await status(runId)).toBe('LOST');
       expect((await alice.ok(RUN, { id: runId })).run.finishedAt).toBeNull();
-      unsubscribe();
-      expect(statuses).toContain('LOST');
+      expect(statuses).toEqual(['LOST']);
       // The filter language knows the status.
       const lost = await alice.ok(`query($p: ID!) { runs(projectId: $p, filter: "status = \\"lost\\"") { nodes { id } } }`, { p: projectId });
       expect(lost.runs.nodes.map((n: { id: string }) => n.id)).toContain(runId);
+      // It reports again: subscribers see it running.
+      await alice.ok(LOG_METRICS, { runId, points: [{ key: 'train.loss', step: 0, value: 0.5 }] });
+      for (let i = 0; i < 50 && statuses.length < 2; i++) await sleep(50);
+      unsubscribe();
+      expect(statuses.slice(0, 2)).toEqual(['LOST', 'RUNNING']);
     });
 
     it('keeps a run RUNNING while its script heart-beats (touchRun), and through the SDK’s background heartbeat', async () => {

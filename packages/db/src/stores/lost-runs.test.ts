@@ -47,6 +47,10 @@ for (const database of testDatabases()) {
 
       const again = await touchExternalRun(store, lost.id);
       expect(again?.previousStatus).toBe('running');
+      // Seen a moment ago: a touch within skipWithinSeconds leaves the row alone, unless the run is lost.
+      expect(await touchExternalRun(store, lost.id, { skipWithinSeconds: 60 })).toBeNull();
+      await markLostExternalRuns(store, 0);
+      expect((await touchExternalRun(store, lost.id, { skipWithinSeconds: 60 }))?.run.status).toBe('running');
     });
 
     it('does not touch finished, queued or worker-held runs', async () => {

@@ -117,16 +117,22 @@ const externalAndAlive = sql`${runs.leaseToken} is null and ${runs.lastSeenAt} i
 
 /**
  * Records that an EXTERNAL run was heard from (a heartbeat or a metric batch): a lost one is running again. Returns
- * the run with its status before the touch, or null when the run is not an external one still running or lost
- * (finished, queued, held by a worker, or unknown). One UPDATE that locks the row, so a concurrent sweep or finish
- * is seen either before or after.
+ * the run with its status before the touch, or null when nothing changed: the run is not an external one still
+ * running or lost (finished, queued, held by a worker, or unknown), or it is running and was already seen within
+ * `skipWithinSeconds` (so a script logging many batches a second does not rewrite its run row for each).
+ * One UPDATE that locks the row, so a concurrent sweep or finish is seen either before or after.
  */
-export async function touchExternalRun(handle: Handle, runId: string): Promise<{ run: Run; previousStatus: RunStatus } | null> {
+export async function touchExternalRun(
+  handle: Handle,
+  runId: string,
+  options: { skipWithinSeconds?: number } = {},
+): Promise<{ run: Run; previousStatus: RunStatus } | null> {
+  const stale = sql`(${runs.status} = 'lost' or ${runs.lastSeenAt} <= now() - make_interval(secs => ${options.skipWithinSeconds ?? 0}::float8))`;
   const before = handle.db.$with('before').as(
     handle.db
       .select({ id: runs.id, previousStatus: sql<RunStatus>`${runs.status}`.as('previous_status') })
       .from(runs)
-      .where(and(eq(runs.id, runId), externalAndAlive))
+      .where(and(eq(runs.id, runId), externalAndAlive, stale))
       .for('update'),
   );
   const [row] = await handle.db
