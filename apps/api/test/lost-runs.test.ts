@@ -104,6 +104,14 @@ for (const database of testDatabases()) {
       expect((await alice.ok(`mutation($r: ID!) { cancelRun(runId: $r) { status } }`, { r: b })).cancelRun.status).toBe('CANCELLED');
     });
 
+    it('watches a queued run set RUNNING by hand (no worker holds it) like an EXTERNAL one', async () => {
+      const runId = (await alice.ok(SUBMIT_RUN, { input: { projectId, hparams: MLP_CONFIG } })).submitRun.run.id;
+      expect((await alice.ok(RUN, { id: runId })).run.lastSeenAt).toBeNull();
+      await alice.ok(SET_STATUS, { r: runId, s: 'RUNNING' });
+      await sleep(2_500);
+      expect(await status(runId)).toBe('LOST');
+    });
+
     it('answers touchRun on another team’s run or an unknown id NOT_FOUND, and on a queued run CONFLICT', async () => {
       const runId = await external();
       const foreign = await mallory.request(TOUCH, { r: runId });

@@ -252,8 +252,9 @@ export async function setRunStatus(ctx: Scope, before: Run, change: StatusChange
       status: change.status,
       updatedAt: now,
       ...(change.status === 'running' && current === 'queued' ? { startedAt: now } : {}),
-      // A lost run reporting again is alive: it gets a full timeout from now.
-      ...(current === 'lost' ? { lastSeenAt: now } : {}),
+      // A run set running by hand (no worker lease) is reported by someone's script, like an EXTERNAL one; a lost run
+      // reporting again is alive. Either way it gets a full timeout from now.
+      ...(change.status === 'running' || current === 'lost' ? { lastSeenAt: now } : {}),
       ...(isTerminalRunStatus(change.status) ? { finishedAt: now } : {}),
       ...(change.error !== undefined ? { error: change.error } : {}),
       ...(change.backend != null ? { backend: change.backend } : {}),
