@@ -26,6 +26,9 @@ const envSchema = z.object({
     ),
   // How long a worker's claim on a run lasts without a heartbeat before the run goes to another worker.
   TUNEBOARD_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  // How long a run your own script reports (SDK, EXTERNAL) may stay RUNNING with no heartbeat or metric batch
+  // before it is marked lost (the SDK heart-beats every 30 s; a lost run that reports again is running again).
+  TUNEBOARD_EXTERNAL_RUN_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(604_800).default(300),
   // Largest request body the API reads, in megabytes (metric batches are the big ones).
   TUNEBOARD_MAX_BODY_MB: z.coerce.number().positive().default(64),
   // Largest response the API sends, in megabytes of JSON; a larger one is answered RESPONSE_TOO_LARGE.

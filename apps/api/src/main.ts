@@ -47,6 +47,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
     logger,
     maxBodyBytes: env.TUNEBOARD_MAX_BODY_MB * 1024 * 1024,
     leaseSeconds: env.TUNEBOARD_LEASE_SECONDS,
+    externalRunTimeoutSeconds: env.TUNEBOARD_EXTERNAL_RUN_TIMEOUT_SECONDS,
     maxResponseBytes: env.TUNEBOARD_MAX_RESPONSE_MB * 1024 * 1024,
     operationTimeoutMs: env.TUNEBOARD_OPERATION_TIMEOUT_MS,
     trustedProxies: env.TUNEBOARD_TRUSTED_PROXIES,

@@ -10,6 +10,7 @@ import { buildSchema } from './schema/index';
 import { EventBus } from './services/events';
 import { FindingRechecks } from './services/findings';
 import { requeueExpiredLeases } from './services/queue';
+import { markLostRuns } from './services/runs';
 import { Admission } from './transport/admission';
 import { createApollo } from './transport/apollo';
 import { createGraphQLHandler, graphQLErrorBody, sendJson } from './transport/http';
@@ -29,6 +30,8 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** How long a worker's lease on a run lasts without a heartbeat (default 30 s). */
   leaseSeconds?: number;
+  /** How long an EXTERNAL run may stay RUNNING without a heartbeat or metric batch before it is marked lost (default 300 s). */
+  externalRunTimeoutSeconds?: number;
   /** Largest response sent, in bytes of JSON (default 128 MB); a larger one is answered RESPONSE_TOO_LARGE. */
   maxResponseBytes?: number;
   /**
@@ -64,10 +67,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const events = new EventBus(options.store, logger);
   await events.start();
-  const settings = { leaseSeconds: options.leaseSeconds ?? 30 };
+  const settings = { leaseSeconds: options.leaseSeconds ?? 30, externalRunTimeoutSeconds: options.externalRunTimeoutSeconds ?? 300 };
   const rechecks = new FindingRechecks(options.store, events, logger);
   const services: Services = { store: options.store, events, logger, settings, rechecks };
-  const stopSweeping = sweepExpiredLeases(services);
+  const stopSweepingLeases = sweepExpiredLeases(services);
+  const stopSweepingLost = sweepLostRuns(services);
   const schema = buildSchema();
   const admission = new Admission(services, new RateLimits(options.store, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, logger));
 
@@ -116,7 +120,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     httpServer,
     async stop() {
-      stopSweeping();
+      stopSweepingLeases();
+      stopSweepingLost();
       rechecks.stop();
       await apollo.stop();
       await events.stop();
@@ -140,6 +145,30 @@ function sweepExpiredLeases({ store, events, rechecks, settings, logger }: Servi
         .catch((error: unknown) => logger.warn({ err: error }, 'lease sweep failed'));
     },
     Math.max(250, (settings.leaseSeconds * 1000) / 3),
+  );
+  sweep.unref();
+  return () => clearInterval(sweep);
+}
+
+/**
+ * Every replica marks EXTERNAL runs unheard from past the timeout as lost (one idempotent UPDATE, like the lease
+ * sweep), checking a few times per timeout and at least every 30 s.
+ */
+function sweepLostRuns({ store, events, rechecks, settings, logger }: Services): () => void {
+  const sweep = setInterval(
+    () => {
+      markLostRuns(store, settings.externalRunTimeoutSeconds)
+        .then((changed) =>
+          Promise.all(
+            changed.map(async (run) => {
+              await events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: run.status });
+              rechecks.projectChanged(run.projectId);
+            }),
+          ),
+        )
+        .catch((error: unknown) => logger.warn({ err: error }, 'lost-run sweep failed'));
+    },
+    Math.min(30_000, Math.max(250, (settings.externalRunTimeoutSeconds * 1000) / 4)),
   );
   sweep.unref();
   return () => clearInterval(sweep);

@@ -201,6 +201,11 @@ export class TuneboardClient {
     ).setRunStatus;
   }
 
+  /** Heartbeat of an EXTERNAL run: it stays RUNNING (a LOST one is RUNNING again). A finished run is left as it is. */
+  async touchRun(runId: string) {
+    return (await this.request<{ touchRun: { id: string; status: string } }>(`mutation($r: ID!) { touchRun(runId: $r) { id status } }`, { r: runId })).touchRun;
+  }
+
   async run(id: string) {
     return (
       await this.request<{ run: { id: string; name: string; status: string; attempt: number; results: unknown; error: string | null } | null }>(

@@ -1,6 +1,7 @@
 import { validateRunConfig } from '@tuneboard/hparams';
 import { TuneboardClient, type ClientOptions } from './client';
 import { TuneboardError } from './errors';
+import { Heartbeat } from './heartbeat';
 import { MetricBuffer, type MetricBufferOptions } from './metric-buffer';
 import type { RunStatus } from './run-status';
 
@@ -18,11 +19,19 @@ export interface InitOptions extends ClientOptions {
   overrideReason?: string;
   client?: TuneboardClient;
   buffer?: MetricBufferOptions;
+  /**
+   * How often the run tells the API the script is alive, in ms (default 30 000; 0: never, then only metric batches
+   * do). A run unheard from past the server's timeout (default 5 min) is marked LOST until it reports again.
+   */
+  heartbeatIntervalMs?: number;
 }
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 
 /** A run your own script trains and reports — created RUNNING (EXTERNAL), so no worker claims it. */
 export class Run {
   private readonly buffer: MetricBuffer;
+  private readonly heartbeat: Heartbeat;
   private lastStep = -1;
   private finished = false;
 
@@ -33,8 +42,15 @@ export class Run {
     /** What the API said about the configuration (e.g. findings it contradicts). */
     readonly warnings: readonly { code: string; message: string }[],
     bufferOptions: MetricBufferOptions = {},
+    heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS,
   ) {
     this.buffer = new MetricBuffer((series) => client.logMetrics(id, series), bufferOptions);
+    this.heartbeat = new Heartbeat(() => client.touchRun(id), heartbeatIntervalMs);
+  }
+
+  /** Whether the background heartbeat is on (from init until finish). */
+  get heartbeating(): boolean {
+    return this.heartbeat.running;
   }
 
   /**
@@ -62,12 +78,13 @@ export class Run {
 
   /** Flushes and marks the run finished. */
   async finish(
-    status: Exclude<RunStatus, 'QUEUED' | 'RUNNING'> = 'SUCCEEDED',
+    status: Exclude<RunStatus, 'QUEUED' | 'RUNNING' | 'LOST'> = 'SUCCEEDED',
     details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {},
   ): Promise<void> {
     if (this.finished) return;
     await this.buffer.flush();
     this.finished = true;
+    this.heartbeat.stop();
     await this.client.setRunStatus(this.id, status, details);
   }
 }
@@ -87,5 +104,5 @@ export async function init(options: InitOptions): Promise<Run> {
     ...(options.notes ? { notes: options.notes } : {}),
     ...(options.overrideReason ? { overrideReason: options.overrideReason } : {}),
   });
-  return new Run(client, run.id, run.name, warnings, options.buffer);
+  return new Run(client, run.id, run.name, warnings, options.buffer, options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
 }

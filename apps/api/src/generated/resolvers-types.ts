@@ -424,6 +424,12 @@ export type Mutation = {
   setRunStatus: Run;
   /** Queues a run. The configuration is validated; every problem comes back as BAD_USER_INPUT with its path. */
   submitRun: SubmitRunPayload;
+  /**
+   * Heartbeat of a run your own script reports (EXTERNAL; the SDK sends one every 30 s): it stays RUNNING, and a
+   * LOST one is RUNNING again. Metric batches count as heartbeats too. A finished run is returned unchanged; a run
+   * a worker trains heart-beats through its lease (CONFLICT).
+   */
+  touchRun: Run;
   updateFinding: Finding;
   updateRun: Run;
 };
@@ -548,6 +554,11 @@ export type MutationSetRunStatusArgs = {
 
 export type MutationSubmitRunArgs = {
   input: SubmitRunInput;
+};
+
+
+export type MutationTouchRunArgs = {
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -712,6 +723,8 @@ export type Run = {
   /** The validated configuration, defaults applied (packages/hparams RunConfig). */
   hparams: Scalars['JSON']['output'];
   id: Scalars['ID']['output'];
+  /** When the script reporting an EXTERNAL run was last heard from (a heartbeat or metrics); null for runs a worker trains. */
+  lastSeenAt?: Maybe<Scalars['DateTime']['output']>;
   metric?: Maybe<MetricSummary>;
   /** Latest, minimum and maximum of every metric the run logged. */
   metrics: Array<MetricSummary>;
@@ -846,6 +859,12 @@ export type RunStatus =
   | 'CANCELLED'
   | 'DIVERGED'
   | 'FAILED'
+  /**
+   * A run your own script reports (EXTERNAL) that sent no heartbeat or metrics for longer than the server's timeout
+   * (TUNEBOARD_EXTERNAL_RUN_TIMEOUT_SECONDS): its script probably crashed or lost the network. Not final: when the
+   * script reports again the run is RUNNING again, or ends with the status it reports.
+   */
+  | 'LOST'
   | 'QUEUED'
   | 'RUNNING'
   | 'SUCCEEDED';
@@ -1460,6 +1479,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   revokeToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeTokenArgs, 'id'>>;
   setRunStatus?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationSetRunStatusArgs, 'input'>>;
   submitRun?: Resolver<ResolversTypes['SubmitRunPayload'], ParentType, ContextType, RequireFields<MutationSubmitRunArgs, 'input'>>;
+  touchRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationTouchRunArgs, 'runId'>>;
   updateFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationUpdateFindingArgs, 'input'>>;
   updateRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationUpdateRunArgs, 'input'>>;
 };
@@ -1516,6 +1536,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   hparams?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   metric?: Resolver<Maybe<ResolversTypes['MetricSummary']>, ParentType, ContextType, RequireFields<RunMetricArgs, 'key'>>;
   metrics?: Resolver<Array<ResolversTypes['MetricSummary']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

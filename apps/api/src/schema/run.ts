@@ -3,7 +3,7 @@ import { BACKEND_NAMES, deriveFacts, paramAt, plannedSteps, type RunConfig } fro
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun } from '../services/access';
 import { listProjectRuns } from '../services/run-listing';
-import { annotateRun, annotationsOf, changeRunStatus, submitRun, updateRun } from '../services/runs';
+import { annotateRun, annotationsOf, changeRunStatus, submitRun, touchRun, updateRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   enum RunStatus {
@@ -13,6 +13,12 @@ export const typeDefs = /* GraphQL */ `
     FAILED
     CANCELLED
     DIVERGED
+    """
+    A run your own script reports (EXTERNAL) that sent no heartbeat or metrics for longer than the server's timeout
+    (TUNEBOARD_EXTERNAL_RUN_TIMEOUT_SECONDS): its script probably crashed or lost the network. Not final: when the
+    script reports again the run is RUNNING again, or ends with the status it reports.
+    """
+    LOST
   }
 
   type Run {
@@ -42,6 +48,8 @@ export const typeDefs = /* GraphQL */ `
     createdAt: DateTime!
     startedAt: DateTime
     finishedAt: DateTime
+    "When the script reporting an EXTERNAL run was last heard from (a heartbeat or metrics); null for runs a worker trains."
+    lastSeenAt: DateTime
     error: String
     divergedAtStep: Int
     divergedLearningRate: Float
@@ -197,6 +205,12 @@ export const typeDefs = /* GraphQL */ `
     setRunStatus(input: SetRunStatusInput!): Run!
     updateRun(input: UpdateRunInput!): Run!
     annotateRun(runId: ID!, body: String!, step: Int): RunAnnotation!
+    """
+    Heartbeat of a run your own script reports (EXTERNAL; the SDK sends one every 30 s): it stays RUNNING, and a
+    LOST one is RUNNING again. Metric batches count as heartbeats too. A finished run is returned unchanged; a run
+    a worker trains heart-beats through its lease (CONFLICT).
+    """
+    touchRun(runId: ID!): Run!
   }
 `;
 
@@ -235,5 +249,6 @@ export const resolvers: Resolvers = {
     setRunStatus: (_parent, { input }, ctx) => changeRunStatus(ctx, { ...input, status: fromGraphQLRunStatus(input.status) }),
     updateRun: (_parent, { input }, ctx) => updateRun(ctx, input),
     annotateRun: (_parent, { runId, body, step }, ctx) => annotateRun(ctx, { runId, body, step }),
+    touchRun: (_parent, { runId }, ctx) => touchRun(ctx, runId),
   },
 };

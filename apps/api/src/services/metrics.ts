@@ -12,6 +12,7 @@ import { loadRun, readableRunIds } from './access';
 import { badUserInput, conflict, notFound } from './errors';
 import { runTopic, type RunEventMessage } from './events';
 import { oneAtATime } from './fairness';
+import { heardFrom } from './runs';
 import type { Scope } from './scope';
 
 /**
@@ -112,7 +113,9 @@ export async function logMetrics(
       }
     await scope.events.publish({ kind: 'METRICS_APPENDED', runId: run.id, keys: accepted.keys, fromStep, toStep });
   }
-  return { accepted: accepted.points, run };
+  // A batch from an EXTERNAL run's script is a heartbeat too (and brings a lost run back).
+  const now = input.leaseToken == null ? await heardFrom(scope, run) : null;
+  return { accepted: accepted.points, run: now ?? run };
 }
 
 /** The three input shapes, as columns per key for the store. */

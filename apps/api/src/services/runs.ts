@@ -1,4 +1,4 @@
-import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Run, type RunAnnotation, type RunStatus } from '@tuneboard/db';
+import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Run, type RunAnnotation, type RunStatus, type Store } from '@tuneboard/db';
 import { BACKEND_NAMES, flattenConfig, isBackendName, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
 import type { Scope } from './scope';
 import { badUserInput, conflict, policyViolation, problemsOf } from './errors';
@@ -90,7 +90,8 @@ export async function submitRun(
     requirements,
     maxAttempts,
     policyOverride,
-    ...(external ? { status: 'running' as const, startedAt: new Date() } : {}),
+    // Its script heart-beats (touchRun, metric batches); silent past the timeout, the run becomes lost.
+    ...(external ? { status: 'running' as const, startedAt: new Date(), lastSeenAt: new Date() } : {}),
   });
   return { run, warnings };
 }
@@ -182,10 +183,14 @@ function validateRequirements(input: { gpu?: boolean | null; backends?: readonly
   return requirements;
 }
 
-/** Which status may follow which. `running → queued` is a worker's lease expiring before a retry. */
+/**
+ * Which status may follow which. `running → queued` is a worker's lease expiring before a retry. Only the sweep
+ * makes a run `lost`; a lost run whose script reports again comes back to running, or ends as it reports.
+ */
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   queued: ['running', 'cancelled', 'failed'],
   running: ['succeeded', 'failed', 'cancelled', 'diverged', 'queued'],
+  lost: ['running', 'succeeded', 'failed', 'cancelled', 'diverged'],
   succeeded: [],
   failed: [],
   cancelled: [],
@@ -246,7 +251,10 @@ export async function setRunStatus(ctx: Scope, before: Run, change: StatusChange
     {
       status: change.status,
       updatedAt: now,
-      ...(change.status === 'running' && current !== 'running' ? { startedAt: now } : {}),
+      ...(change.status === 'running' && current === 'queued' ? { startedAt: now } : {}),
+      // A run set running by hand (no worker lease) is reported by someone's script, like an EXTERNAL one; a lost run
+      // reporting again is alive. Either way it gets a full timeout from now.
+      ...(change.status === 'running' || current === 'lost' ? { lastSeenAt: now } : {}),
       ...(isTerminalRunStatus(change.status) ? { finishedAt: now } : {}),
       ...(change.error !== undefined ? { error: change.error } : {}),
       ...(change.backend != null ? { backend: change.backend } : {}),
@@ -300,6 +308,49 @@ export async function updateRun(ctx: Scope, input: { id: string; name?: string |
   // A finding's scope may test tags or the name.
   if (input.tags != null || input.name != null) ctx.rechecks.projectChanged(run!.projectId);
   return run!;
+}
+
+/**
+ * A heartbeat of an EXTERNAL run's script: the run stays running (a lost one is running again). A heartbeat that
+ * arrives after the run finished changes nothing (the script's timer may race its own finish); a run a worker
+ * trains heart-beats through its lease, so touching it is a CONFLICT.
+ */
+export async function touchRun(ctx: Scope, runId: string): Promise<Run> {
+  const run = await loadRun(ctx, runId, 'write');
+  if (isTerminalRunStatus(run.status)) return run;
+  if (run.leaseToken !== null || run.status === 'queued')
+    throw conflict(
+      run.status === 'queued'
+        ? 'The run is queued for a worker; only runs your own script reports (EXTERNAL) take heartbeats'
+        : 'The run is trained by a worker, which heart-beats through its lease; only runs your own script reports (EXTERNAL) take heartbeats',
+    );
+  return (await heardFrom(ctx, run)) ?? run;
+}
+
+/**
+ * Records that an EXTERNAL run's script was heard from (a heartbeat, a metric batch) and, when that brings a lost
+ * run back, says so to subscribers. Returns the run as it is now, or null when nothing changed (not an external
+ * run still running or lost, or one heard from a moment ago).
+ */
+export async function heardFrom(ctx: Pick<Scope, 'store' | 'events' | 'logger' | 'settings'>, run: Run): Promise<Run | null> {
+  if (run.leaseToken !== null || isTerminalRunStatus(run.status)) return null;
+  // Rewriting the run row for every batch of a busy script buys nothing: a tenth of the timeout (≤ 5 s) is precise enough.
+  const skipWithinSeconds = Math.min(5, ctx.settings.externalRunTimeoutSeconds / 10);
+  const touched = await runStore.touchExternalRun(ctx.store, run.id, { skipWithinSeconds });
+  if (!touched) return null;
+  if (touched.previousStatus !== touched.run.status) {
+    ctx.logger.info({ runId: run.id }, 'a lost run reported again and is running');
+    await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: touched.run.status });
+  }
+  return touched.run;
+}
+
+/**
+ * Marks RUNNING external runs unheard from for more than `timeoutSeconds` as lost (a crashed script never says
+ * so). Idempotent, so every API replica may run it on a timer; returns the runs it changed.
+ */
+export async function markLostRuns(store: Store, timeoutSeconds: number): Promise<{ id: string; status: RunStatus; projectId: string }[]> {
+  return runStore.markLostExternalRuns(store, timeoutSeconds);
 }
 
 /** Pins a note to a run, optionally at a step of its metric history. */

@@ -19,6 +19,8 @@ export interface Scope extends Services {
 export interface Settings {
   /** How long a worker's claim on a run lasts without a heartbeat. */
   leaseSeconds: number;
+  /** How long an EXTERNAL run (reported by a script) may stay RUNNING unheard from before it is marked lost. */
+  externalRunTimeoutSeconds: number;
 }
 
 /** The long-lived dependencies of the services, built once per process. */

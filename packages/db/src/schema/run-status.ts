@@ -3,15 +3,18 @@
  * built from this list); GraphQL's RunStatus enum spells the same names in upper case, and the two helpers
  * below are the only place that converts between the casings.
  */
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged'] as const;
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged', 'lost'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Statuses a run never leaves on its own: it has finished, one way or another. */
 export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'diverged'] as const satisfies readonly RunStatus[];
 export type TerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number];
 
-/** Statuses of a run not finished yet: waiting for a worker, or training. */
-export const UNFINISHED_RUN_STATUSES = ['queued', 'running'] as const satisfies readonly RunStatus[];
+/**
+ * Statuses of a run not finished yet: waiting for a worker, training, or lost (an EXTERNAL run whose script went
+ * silent past the timeout; it comes back to running when it reports again, so it is not final).
+ */
+export const UNFINISHED_RUN_STATUSES = ['queued', 'running', 'lost'] as const satisfies readonly RunStatus[];
 
 export const isTerminalRunStatus = (status: RunStatus): status is TerminalRunStatus => (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(status);
 

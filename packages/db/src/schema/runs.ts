@@ -44,6 +44,9 @@ export const runs = pgTable(
     leaseExpiresAt: timestampColumn('lease_expires_at'),
     // A policy finding was overridden at submission: why, and which findings (recorded on the run).
     policyOverride: jsonb('policy_override'),
+    // When an EXTERNAL run (no worker lease) was last heard from: set at creation, on every metric batch and on a
+    // heartbeat (touchRun). Null for runs a worker trains; those have leases. Unseen past the timeout → `lost`.
+    lastSeenAt: timestampColumn('last_seen_at'),
     attempt: integer('attempt').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull().default(3),
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
@@ -58,6 +61,10 @@ export const runs = pgTable(
     index('runs_lease_idx')
       .on(t.leaseExpiresAt)
       .where(sql`${t.status} = 'running'`),
+    // The lost-run sweep looks at running runs nobody leases, by when they were last heard from.
+    index('runs_external_seen_idx')
+      .on(t.lastSeenAt)
+      .where(sql`${t.status} = 'running' and ${t.leaseToken} is null`),
     check('runs_status_check', sql`${t.status} in (${sql.raw(RUN_STATUSES.map((status) => `'${status}'`).join(', '))})`),
   ],
 );

@@ -55,6 +55,7 @@ export type RunStatusPatch = Partial<
     | 'workerId'
     | 'leaseToken'
     | 'leaseExpiresAt'
+    | 'lastSeenAt'
   >
 >;
 
@@ -109,6 +110,55 @@ export async function cancelUnfinishedRun(handle: Handle, runId: string): Promis
     .where(and(eq(runs.id, runId), inArray(runs.status, [...UNFINISHED_RUN_STATUSES])))
     .returning();
   return run ?? null;
+}
+
+/** Runs nobody leases (EXTERNAL: a script reports them) that are running, or lost and may come back. */
+const externalAndAlive = sql`${runs.leaseToken} is null and ${runs.lastSeenAt} is not null and ${runs.status} in ('running', 'lost')`;
+
+/**
+ * Records that an EXTERNAL run was heard from (a heartbeat or a metric batch): a lost one is running again. Returns
+ * the run with its status before the touch, or null when nothing changed: the run is not an external one still
+ * running or lost (finished, queued, held by a worker, or unknown), or it is running and was already seen within
+ * `skipWithinSeconds` (so a script logging many batches a second does not rewrite its run row for each).
+ * One UPDATE that locks the row, so a concurrent sweep or finish is seen either before or after.
+ */
+export async function touchExternalRun(
+  handle: Handle,
+  runId: string,
+  options: { skipWithinSeconds?: number } = {},
+): Promise<{ run: Run; previousStatus: RunStatus } | null> {
+  const stale = sql`(${runs.status} = 'lost' or ${runs.lastSeenAt} <= now() - make_interval(secs => ${options.skipWithinSeconds ?? 0}::float8))`;
+  const before = handle.db.$with('before').as(
+    handle.db
+      .select({ id: runs.id, previousStatus: sql<RunStatus>`${runs.status}`.as('previous_status') })
+      .from(runs)
+      .where(and(eq(runs.id, runId), externalAndAlive, stale))
+      .for('update'),
+  );
+  const [row] = await handle.db
+    .with(before)
+    .update(runs)
+    .set({
+      lastSeenAt: sql`now()`,
+      status: sql`case when ${runs.status} = 'lost' then 'running' else ${runs.status} end`,
+      updatedAt: sql`case when ${runs.status} = 'lost' then now() else ${runs.updatedAt} end`,
+    })
+    .from(before)
+    .where(and(eq(runs.id, before.id), externalAndAlive))
+    .returning({ run: getTableColumns(runs), previousStatus: before.previousStatus });
+  return row ? { run: row.run as Run, previousStatus: row.previousStatus } : null;
+}
+
+/**
+ * Marks RUNNING external runs (no worker lease) not heard from for more than `timeoutSeconds` as lost. One
+ * idempotent UPDATE, so every API replica may run it on a timer; returns the runs it changed.
+ */
+export async function markLostExternalRuns(handle: Handle, timeoutSeconds: number): Promise<{ id: string; status: RunStatus; projectId: string }[]> {
+  return handle.db
+    .update(runs)
+    .set({ status: 'lost', updatedAt: sql`now()` })
+    .where(and(eq(runs.status, 'running'), isNull(runs.leaseToken), sql`${runs.lastSeenAt} < now() - make_interval(secs => ${timeoutSeconds}::float8)`))
+    .returning({ id: runs.id, status: runs.status, projectId: runs.projectId });
 }
 
 export async function annotationsOfRun(handle: Handle, runId: string): Promise<RunAnnotation[]> {

@@ -10,7 +10,7 @@ import { FindingCheckBadges } from '../../findings/finding-badges';
 import { summarizeApiError } from '@/lib/api-error';
 import { toCsv } from '@/lib/csv';
 import { formatMetric } from '@/lib/metric-value';
-import { runStatusLabel } from '@/lib/run-status';
+import { runStatusExplanation, runStatusLabel } from '@/lib/run-status';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
@@ -228,7 +228,9 @@ function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
   if (column.id === 'status') {
     return (
       <span role="cell">
-        <span className={`status status-${runStatusLabel(row.status)}`}>{runStatusLabel(row.status)}</span>
+        <span className={`status status-${runStatusLabel(row.status)}`} title={runStatusExplanation(row.status)}>
+          {runStatusLabel(row.status)}
+        </span>
       </span>
     );
   }

@@ -8,7 +8,7 @@ import { buildLineChartOption } from '@/charts/chart-options';
 import { toChartPoints } from '@/charts/series-points';
 import { RunEventsDocument, RunPageDocument, RunSeriesDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
 import { formatMetric } from '@/lib/metric-value';
-import { isRunFinished } from '@/lib/run-status';
+import { isRunFinished, runStatusExplanation } from '@/lib/run-status';
 import { ErrorNotice, Loading } from '../../../status-views';
 import { chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
 import { lrRangeTestOf, rangeTestChartOption } from './range-test';
@@ -86,7 +86,7 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
       </nav>
       <div className="row run-title">
         <h1>{run.name}</h1>
-        <span className={`status status-${run.status.toLowerCase()}`} data-testid="run-status">
+        <span className={`status status-${run.status.toLowerCase()}`} data-testid="run-status" title={runStatusExplanation(run.status)}>
           {run.status.toLowerCase()}
         </span>
         {live && (
@@ -145,6 +145,13 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
       {run.error && (
         <div className="notice error" role="alert">
           <strong>Error:</strong> {run.error}
+        </div>
+      )}
+      {run.status === 'LOST' && (
+        <div className="notice warning">
+          Lost: the script reporting this run has not been heard from
+          {run.lastSeenAt ? ` since ${formatTime(run.lastSeenAt)}` : ''} (no heartbeat or metrics). It probably crashed or lost the network; if it reports
+          again, the run is running again. Cancel it if it will not.
         </div>
       )}
       {run.divergedAtStep !== null && (
