@@ -1,3 +1,4 @@
+import { init, TuneboardClient } from '@tuneboard/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
@@ -387,6 +388,21 @@ for (const database of testDatabases()) {
         const longKey = await submit(alice, { projectId: project, hparams: { ['k'.repeat(201)]: 1 } });
         expect(longKey.errors?.[0]?.extensions?.problems?.[0]?.message).toMatch(/characters long/);
       });
+    });
+
+    it('logs a run of any config through the SDK: init({ project, config }) creates an inferred project', async () => {
+      const client = new TuneboardClient({ url: api.server.url, token: alice.token });
+      const run = await init({ client, project: 'sdk-rl', config: { env: 'HalfCheetah-v4', gamma: 0.99, steps: 1_000_000, layers: [256, 256] } });
+      run.log({ 'episode/return': 12.5 });
+      await run.finish();
+      const { run: stored } = await alice.ok(RUN, { id: run.id });
+      expect(stored.paramTypes).toEqual({ env: 'string', gamma: 'float', steps: 'integer', 'layers[0]': 'integer', 'layers[1]': 'integer' });
+      const projects = await alice.ok(`{ projects { name hparamSchema { kind } } }`);
+      expect(projects.projects).toContainEqual({ name: 'sdk-rl', hparamSchema: { kind: 'INFERRED' } });
+      // A declared project validates what the SDK sends.
+      const xgb = await init({ client, project: 'xgb', config: { max_depth: 4, eta: 0.2 } });
+      await xgb.finish();
+      await expect(init({ client, project: 'xgb', config: { max_depth: 0.5, eta: 2 } })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     });
 
     it('refuses a declared project without a schema, and a schema for another kind', async () => {
