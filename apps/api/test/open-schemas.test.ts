@@ -220,6 +220,14 @@ for (const database of testDatabases()) {
         );
       });
 
+      it('checkRun reports the same problems without storing anything', async () => {
+        const check = `query($input: SubmitRunInput!) { checkRun(input: $input) { problems { path message } warnings { code } } }`;
+        const bad = await alice.ok(check, { input: { projectId: project, execution: 'EXTERNAL', hparamsText: '{"model": {"d_model": 8, "layers": []}}' } });
+        expect(bad.checkRun.problems.map((p: any) => p.path).sort()).toEqual(['hparams.model.d_model', 'hparams.optimizer']);
+        const good = await alice.ok(check, { input: { projectId: project, execution: 'EXTERNAL', hparams: TRANSFORMER_CONFIG } });
+        expect(good.checkRun).toEqual({ problems: [], warnings: [] });
+      });
+
       it('refuses a QUEUE run: workers train only the built-in schema', async () => {
         const { errors } = await alice.request(SUBMIT_RUN, { input: { projectId: project, hparams: TRANSFORMER_CONFIG } });
         expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -301,6 +309,18 @@ for (const database of testDatabases()) {
         expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
         const schema = (await alice.ok(SCHEMA, { id: project })).project.hparamSchema;
         expect(schema.paths.find((p: any) => p.path === 'max_depth')).toMatchObject({ type: 'integer', runs: 4 });
+
+        // A finding over the open paths: written against the project's vocabulary, judged on every new run.
+        const finding = await alice.ok(`mutation($input: FindingInput!) { createFinding(input: $input) { id rule ruleParams } }`, {
+          input: { projectId: project, title: 'Shallow trees generalise', rule: 'max_depth <= 6', metric: { key: 'valid/auc', direction: 'HIGHER' } },
+        });
+        expect(finding.createFinding).toMatchObject({ rule: 'max_depth <= 6', ruleParams: ['max_depth'] });
+        const deep = await alice.ok(SUBMIT_RUN, { input: { projectId: project, execution: 'EXTERNAL', hparams: { max_depth: 16, eta: 0.1 } } });
+        expect(deep.submitRun.warnings).toEqual([expect.objectContaining({ code: 'FINDING_VIOLATED', message: expect.stringContaining('max_depth = 16') })]);
+        const typo = await alice.request(`mutation($input: FindingInput!) { createFinding(input: $input) { id } }`, {
+          input: { projectId: project, title: 'x', rule: 'batchSize <= 6', metric: { key: 'valid/auc', direction: 'HIGHER' } },
+        });
+        expect(typo.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       });
     });
 

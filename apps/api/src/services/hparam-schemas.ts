@@ -161,15 +161,11 @@ const NO_FACTS = { runs: null, min: null, max: null, categories: null, descripti
 /** What a project's schema says, the same shape for every kind (the caller has already read the project). */
 export async function hparamSchemaOf(scope: Scope, project: Project): Promise<HparamSchemaView> {
   if (project.schemaKind === 'builtin') {
-    const paths = knownPaths().map((path) => {
-      const info = describePath(path.replaceAll('[]', '[0]'))!;
-      return {
-        ...NO_FACTS,
-        path,
-        type: info.type === 'number' ? (info.integer ? 'integer' : 'float') : info.type,
-        categories: info.values ?? null,
-        description: info.description,
-      };
+    const paths = knownPaths().flatMap((path) => {
+      const info = describePath(path.replaceAll('[]', '[0]'));
+      if (!info) return [];
+      const type = info.type === 'number' ? (info.integer ? 'integer' : 'float') : info.type;
+      return [{ ...NO_FACTS, path, type, categories: info.values ?? null, description: info.description }];
     });
     return { kind: 'builtin', version: null, document: null, paths };
   }
