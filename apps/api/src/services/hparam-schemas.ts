@@ -18,7 +18,7 @@ import {
   type OpenType,
 } from '@tuneboard/hparams';
 import { loadProject } from './access';
-import { invalid } from './errors';
+import { invalid, notFound } from './errors';
 import type { Scope } from './scope';
 
 /**
@@ -121,7 +121,7 @@ export async function setProjectSchema(scope: Scope, projectId: string, input: {
     ...(input.document != null ? { document: input.document } : {}),
     createdById: scope.actor?.userId ?? null,
   });
-  if (!result) throw invalid(`Project ${projectId} was deleted`);
+  if (!result) throw notFound('Project', projectId);
   scope.loaders.project.clear(project.id).prime(project.id, result.project);
   return result.project;
 }

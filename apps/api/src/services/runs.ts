@@ -1,7 +1,7 @@
 import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Project, type Run, type RunAnnotation, type RunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES, flattenConfig, inferSchema, isBackendName, plainOf, validateRunConfig, type FlatOpenConfig, type RunConfig } from '@tuneboard/hparams';
 import type { Scope } from './scope';
-import { badUserInput, conflict, invalid, policyViolation, problemsOf } from './errors';
+import { badUserInput, conflict, invalid, notFound, policyViolation, problemsOf } from './errors';
 import { loadProject, loadRun, requireTeam } from './access';
 import { configProblems, currentDeclaredSchema, inferredStateOf, readOpenConfig, splitFlat } from './hparam-schemas';
 import { findingViolations } from './findings';
@@ -174,11 +174,19 @@ async function submitOpenRun(ctx: Scope, project: Project, input: SubmitInput): 
       const result = inferSchema(inferredStateOf({ inferredSchema: state }), flat);
       learned.length = 0;
       if (project.schemaKind === 'inferred')
-        learned.push(...result.warnings.map((w) => ({ code: 'TYPE_CONTRADICTS' as const, message: w.message, findingId: null, path: w.path })));
+        learned.push(
+          ...result.warnings.map((w) => ({
+            // A warning without a path: the project's schema is full and new paths of this run were not learned.
+            code: w.path === '' ? ('PATHS_NOT_LEARNED' as const) : ('TYPE_CONTRADICTS' as const),
+            message: w.message,
+            findingId: null,
+            path: w.path,
+          })),
+        );
       return result.schema;
     },
   );
-  if (!run) throw invalid(`Project ${project.id} was deleted`);
+  if (!run) throw notFound('Project', project.id);
   return { run, warnings: [...learned, ...warnings] };
 }
 
@@ -243,7 +251,7 @@ export async function checkRun(
 }
 
 export interface RunWarning {
-  code: 'FINDING_VIOLATED' | 'POLICY_OVERRIDDEN' | 'TYPE_CONTRADICTS';
+  code: 'FINDING_VIOLATED' | 'POLICY_OVERRIDDEN' | 'TYPE_CONTRADICTS' | 'PATHS_NOT_LEARNED';
   message: string;
   /** The finding it contradicts (FINDING_VIOLATED, POLICY_OVERRIDDEN). */
   findingId: string | null;
