@@ -140,8 +140,8 @@ export class TuneboardClient {
     ).viewer;
   }
 
-  /** The project of that name in the team (the viewer's first team when omitted), created if missing. */
-  async findOrCreateProject(name: string, team?: string): Promise<{ id: string; name: string }> {
+  /** The project of that name in the team (the viewer's first team when omitted), created if missing (with that schema kind). */
+  async findOrCreateProject(name: string, team?: string, schemaKind?: 'BUILTIN' | 'INFERRED'): Promise<{ id: string; name: string }> {
     const viewer = await this.viewer();
     const chosen = team ? viewer.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase()) : viewer.teams[0];
     if (!chosen) throw new TuneboardError(team ? `You are not in a team "${team}"` : 'Your user belongs to no team', 'NOT_FOUND');
@@ -153,15 +153,20 @@ export class TuneboardClient {
     if (existing) return existing;
     return (
       await this.request<{ createProject: { id: string; name: string } }>(
-        `mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n) { id name } }`,
-        { t: chosen.id, n: name },
+        schemaKind
+          ? `mutation($t: ID!, $n: String!, $k: HparamSchemaKind) { createProject(teamId: $t, name: $n, schemaKind: $k) { id name } }`
+          : `mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n) { id name } }`,
+        schemaKind ? { t: chosen.id, n: name, k: schemaKind } : { t: chosen.id, n: name },
       )
     ).createProject;
   }
 
   async submitRun(input: {
     projectId: string;
-    hparams: unknown;
+    /** A configuration as JSON (give it or hparamsText). */
+    hparams?: unknown;
+    /** The configuration as JSON text, which keeps 2.0 (float) apart from 2 (integer). */
+    hparamsText?: string;
     name?: string;
     tags?: string[];
     notes?: string;

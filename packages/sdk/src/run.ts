@@ -11,8 +11,13 @@ export interface InitOptions extends ClientOptions {
   /** Team name or id; default the first of the token's teams. */
   team?: string;
   name?: string;
-  /** The run's configuration (packages/hparams RunConfig), validated here before anything is sent. */
-  hparams: unknown;
+  /** A built-in run's configuration (packages/hparams RunConfig), validated here before anything is sent. Give it or `config`. */
+  hparams?: unknown;
+  /**
+   * Any JSON config, for a project with a declared or inferred schema (the API validates it against the declared
+   * version). Sent as JSON text. A project created here for it gets an inferred schema.
+   */
+  config?: Record<string, unknown>;
   tags?: string[];
   notes?: string;
   /** Why this run may break a policy finding of the team (without it, such a run is refused). */
@@ -91,13 +96,26 @@ export class Run {
 
 /** Like wandb.init: validates the configuration, finds or creates the project, creates a running run. */
 export async function init(options: InitOptions): Promise<Run> {
-  const checked = validateRunConfig(options.hparams);
-  if (!checked.ok) throw new TuneboardError(`Invalid hyperparameters: ${checked.issues.map((i) => i.message).join('; ')}`, 'BAD_USER_INPUT', checked.issues);
+  if ((options.hparams === undefined) === (options.config === undefined))
+    throw new TuneboardError('Give init either hparams (a built-in RunConfig) or config (any JSON config), not both', 'BAD_USER_INPUT');
+  let hparams: { hparams: unknown } | { hparamsText: string };
+  if (options.config !== undefined) {
+    // JSON text: a Python-style 2.0 written as 2.0 in a config file stays a float only in text; JS has no 2.0, so
+    // here every whole number is an integer and every other number a float.
+    const text = JSON.stringify(options.config);
+    if (typeof text !== 'string' || typeof options.config !== 'object' || options.config === null || Array.isArray(options.config))
+      throw new TuneboardError('config must be a JSON object such as { lr: 0.001 }', 'BAD_USER_INPUT');
+    hparams = { hparamsText: text };
+  } else {
+    const checked = validateRunConfig(options.hparams);
+    if (!checked.ok) throw new TuneboardError(`Invalid hyperparameters: ${checked.issues.map((i) => i.message).join('; ')}`, 'BAD_USER_INPUT', checked.issues);
+    hparams = { hparams: checked.config };
+  }
   const client = options.client ?? new TuneboardClient(options);
-  const project = await client.findOrCreateProject(options.project, options.team);
+  const project = await client.findOrCreateProject(options.project, options.team, options.config !== undefined ? 'INFERRED' : undefined);
   const { run, warnings } = await client.submitRun({
     projectId: project.id,
-    hparams: checked.config,
+    ...hparams,
     execution: 'EXTERNAL',
     ...(options.name ? { name: options.name } : {}),
     ...(options.tags ? { tags: options.tags } : {}),

@@ -265,6 +265,44 @@ export type Heartbeat = {
   leaseExpiresAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+export type HparamPath = {
+  __typename?: 'HparamPath';
+  /** Allowed values (declared enum, built-in choices) or, for an inferred path, the strings seen (up to 20). */
+  categories?: Maybe<Array<Scalars['String']['output']>>;
+  description?: Maybe<Scalars['String']['output']>;
+  max?: Maybe<Scalars['Float']['output']>;
+  /** Declared bounds, or the smallest and largest value seen for an inferred path. */
+  min?: Maybe<Scalars['Float']['output']>;
+  path: Scalars['String']['output'];
+  /** Runs that have this path (as learned from the runs); null for the built-in schema. */
+  runs?: Maybe<Scalars['Int']['output']>;
+  /** How charts draw the axis: log or linear (x-scale). */
+  scale?: Maybe<Scalars['String']['output']>;
+  /** integer, float, boolean, string or null. */
+  type: Scalars['String']['output'];
+  unit?: Maybe<Scalars['String']['output']>;
+};
+
+export type HparamSchema = {
+  __typename?: 'HparamSchema';
+  /** The current JSON Schema document; null unless DECLARED. */
+  document?: Maybe<Scalars['JSON']['output']>;
+  kind: HparamSchemaKind;
+  /** Every hyperparameter path, the same shape for every kind. List indices are written [] in declared and built-in paths. */
+  paths: Array<HparamPath>;
+  /** The current declared version (runs record the version they were validated against); null unless DECLARED. */
+  version?: Maybe<Scalars['Int']['output']>;
+};
+
+/**
+ * BUILTIN: the built-in trainer's configuration (the only kind Tuneboard's workers train). DECLARED: a versioned
+ * JSON Schema (draft 2020-12) the team writes. INFERRED: any JSON config, each path's type learned from the runs.
+ */
+export type HparamSchemaKind =
+  | 'BUILTIN'
+  | 'DECLARED'
+  | 'INFERRED';
+
 /** An owner's offer to join a team. Nobody becomes a member without accepting one, signed in as themselves. */
 export type Invitation = {
   __typename?: 'Invitation';
@@ -391,6 +429,7 @@ export type Mutation = {
    * expiresInHours (1 to 720).
    */
   createInvitation: CreatedInvitation;
+  /** A new project; its schema is BUILTIN unless schemaKind says otherwise (DECLARED needs the JSON Schema in schema). */
   createProject: Project;
   /** A ticket for the WebSocket, so a browser never holds the long-lived token; needs a full API token. */
   createSubscriptionTicket: SubscriptionTicket;
@@ -409,6 +448,8 @@ export type Mutation = {
    * leaseToken: once its lease is lost (the run went to another worker) its late batches are refused.
    */
   logMetrics: LogMetricsPayload;
+  /** Makes an INFERRED project DECLARED with a JSON Schema written from the types its runs taught it. */
+  promoteInferredSchema: Project;
   /**
    * Registers a worker for teamIds: teams where the viewer is an owner or member (a team they are not in is
    * NOT_FOUND; a viewer's team FORBIDDEN). Omitted: every such team of the viewer's, as of now; teams joined
@@ -421,6 +462,8 @@ export type Mutation = {
   /** Withdraws a pending invitation; owners only. */
   revokeInvitation: Invitation;
   revokeToken: ApiToken;
+  /** Owners and members: switches the schema kind; a changed DECLARED document becomes a new version (stored runs keep theirs). */
+  setProjectSchema: Project;
   setRunStatus: Run;
   /** Queues a run. The configuration is validated; every problem comes back as BAD_USER_INPUT with its path. */
   submitRun: SubmitRunPayload;
@@ -484,6 +527,8 @@ export type MutationCreateInvitationArgs = {
 export type MutationCreateProjectArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
+  schema?: InputMaybe<Scalars['JSON']['input']>;
+  schemaKind?: InputMaybe<HparamSchemaKind>;
   teamId: Scalars['ID']['input'];
 };
 
@@ -518,6 +563,11 @@ export type MutationLogMetricsArgs = {
 };
 
 
+export type MutationPromoteInferredSchemaArgs = {
+  projectId: Scalars['ID']['input'];
+};
+
+
 export type MutationRegisterWorkerArgs = {
   capabilities: WorkerCapabilitiesInput;
   name: Scalars['String']['input'];
@@ -544,6 +594,13 @@ export type MutationRevokeInvitationArgs = {
 
 export type MutationRevokeTokenArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetProjectSchemaArgs = {
+  kind: HparamSchemaKind;
+  projectId: Scalars['ID']['input'];
+  schema?: InputMaybe<Scalars['JSON']['input']>;
 };
 
 
@@ -597,6 +654,8 @@ export type Project = {
   __typename?: 'Project';
   createdAt: Scalars['DateTime']['output'];
   description: Scalars['String']['output'];
+  /** The hyperparameter schema its runs follow, and the typed paths it gives filters, columns and findings. */
+  hparamSchema: HparamSchema;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   runCount: Scalars['Int']['output'];
@@ -711,6 +770,7 @@ export type Run = {
   backend?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   createdBy?: Maybe<User>;
+  /** Built-in runs only; a run of a declared or inferred schema answers zeros and no layers. */
   derived: DerivedFacts;
   /** The device that trained it, e.g. a GPU's name or 'cpu'. */
   device?: Maybe<Scalars['String']['output']>;
@@ -720,7 +780,7 @@ export type Run = {
   /** Active findings whose scope covers this run, and whether it follows each. */
   findings: Array<FindingCheck>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The validated configuration, defaults applied (packages/hparams RunConfig). */
+  /** The validated configuration, defaults applied (packages/hparams RunConfig, or the config as given for an open schema). */
   hparams: Scalars['JSON']['output'];
   id: Scalars['ID']['output'];
   /** When the script reporting an EXTERNAL run was last heard from (a heartbeat or metrics); null for runs a worker trains. */
@@ -733,6 +793,8 @@ export type Run = {
   notes: Scalars['String']['output'];
   /** One hyperparameter by path, e.g. model.convLayers[0].kernelSize; null when the run has no such path. */
   param?: Maybe<Scalars['JSON']['output']>;
+  /** For DECLARED and INFERRED projects: each path's type (integer, float, boolean, string, null); null for built-in runs. */
+  paramTypes?: Maybe<Scalars['JSON']['output']>;
   /** The configuration flattened to hyperparameter paths (batchSize, optimizer.learningRate, params, …). */
   params: Scalars['JSON']['output'];
   /** Set when the run was submitted against a policy finding: { reason, findingIds, by }. */
@@ -743,10 +805,12 @@ export type Run = {
   requirements: Scalars['JSON']['output'];
   /** Mode-specific results, e.g. lrRangeTest { learningRates, losses, suggestedLearningRate }. */
   results: Scalars['JSON']['output'];
+  /** The declared schema version the configuration was validated against; null unless the project was DECLARED. */
+  schemaVersion?: Maybe<Scalars['Int']['output']>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: RunStatus;
   tags: Array<Scalars['String']['output']>;
-  /** Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps). */
+  /** Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps); 0 when unknown (open schemas). */
   totalSteps: Scalars['Int']['output'];
 };
 
@@ -899,8 +963,13 @@ export type SortDirection =
 export type SubmitRunInput = {
   /** QUEUE (default): a worker claims and trains it. EXTERNAL: it starts RUNNING at once and the caller reports. */
   execution?: InputMaybe<RunExecution>;
-  /** A run configuration (packages/hparams RunConfig); validated, every problem reported. */
-  hparams: Scalars['JSON']['input'];
+  /**
+   * A run configuration (packages/hparams RunConfig for built-in projects; any JSON object the project's declared or
+   * inferred schema accepts); validated, every problem reported. Give it or hparamsText.
+   */
+  hparams?: InputMaybe<Scalars['JSON']['input']>;
+  /** The configuration as JSON text: keeps 2.0 (float) apart from 2 (integer). Preferred over hparams for open schemas. */
+  hparamsText?: InputMaybe<Scalars['String']['input']>;
   /** How many workers may try it before it is failed, when workers are lost (default 3). */
   maxAttempts?: InputMaybe<Scalars['Int']['input']>;
   /** Defaults to a name built from the configuration. */
@@ -1122,6 +1191,9 @@ export type ResolversTypes = {
   FinishRunInput: FinishRunInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Heartbeat: ResolverTypeWrapper<Heartbeat>;
+  HparamPath: ResolverTypeWrapper<HparamPath>;
+  HparamSchema: ResolverTypeWrapper<HparamSchema>;
+  HparamSchemaKind: HparamSchemaKind;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Invitation: ResolverTypeWrapper<InvitationModel>;
@@ -1203,6 +1275,8 @@ export type ResolversParentTypes = {
   FinishRunInput: FinishRunInput;
   Float: Scalars['Float']['output'];
   Heartbeat: Heartbeat;
+  HparamPath: HparamPath;
+  HparamSchema: HparamSchema;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Invitation: InvitationModel;
@@ -1393,6 +1467,25 @@ export type HeartbeatResolvers<ContextType = Context, ParentType extends Resolve
   leaseExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type HparamPathResolvers<ContextType = Context, ParentType extends ResolversParentTypes['HparamPath'] = ResolversParentTypes['HparamPath']> = {
+  categories?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  max?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  min?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  runs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  scale?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type HparamSchemaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['HparamSchema'] = ResolversParentTypes['HparamSchema']> = {
+  document?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['HparamSchemaKind'], ParentType, ContextType>;
+  paths?: Resolver<Array<ResolversTypes['HparamPath']>, ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export type InvitationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = {
   acceptedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   acceptedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
@@ -1465,18 +1558,20 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   commentOnFinding?: Resolver<ResolversTypes['FindingComment'], ParentType, ContextType, RequireFields<MutationCommentOnFindingArgs, 'body' | 'findingId'>>;
   createFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationCreateFindingArgs, 'input'>>;
   createInvitation?: Resolver<ResolversTypes['CreatedInvitation'], ParentType, ContextType, RequireFields<MutationCreateInvitationArgs, 'expiresInHours' | 'role' | 'teamId'>>;
-  createProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'name' | 'teamId'>>;
+  createProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'name' | 'schemaKind' | 'teamId'>>;
   createSubscriptionTicket?: Resolver<ResolversTypes['SubscriptionTicket'], ParentType, ContextType>;
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
   createToken?: Resolver<ResolversTypes['CreatedToken'], ParentType, ContextType, RequireFields<MutationCreateTokenArgs, 'name'>>;
   finishRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationFinishRunArgs, 'input'>>;
   heartbeatRun?: Resolver<ResolversTypes['Heartbeat'], ParentType, ContextType, RequireFields<MutationHeartbeatRunArgs, 'leaseToken' | 'runId'>>;
   logMetrics?: Resolver<ResolversTypes['LogMetricsPayload'], ParentType, ContextType, RequireFields<MutationLogMetricsArgs, 'runId'>>;
+  promoteInferredSchema?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationPromoteInferredSchemaArgs, 'projectId'>>;
   registerWorker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType, RequireFields<MutationRegisterWorkerArgs, 'capabilities' | 'name'>>;
   releaseRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationReleaseRunArgs, 'leaseToken' | 'runId'>>;
   retireFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationRetireFindingArgs, 'id'>>;
   revokeInvitation?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'id'>>;
   revokeToken?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType, RequireFields<MutationRevokeTokenArgs, 'id'>>;
+  setProjectSchema?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationSetProjectSchemaArgs, 'kind' | 'projectId'>>;
   setRunStatus?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationSetRunStatusArgs, 'input'>>;
   submitRun?: Resolver<ResolversTypes['SubmitRunPayload'], ParentType, ContextType, RequireFields<MutationSubmitRunArgs, 'input'>>;
   touchRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationTouchRunArgs, 'runId'>>;
@@ -1500,6 +1595,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type ProjectResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hparamSchema?: Resolver<ResolversTypes['HparamSchema'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1542,12 +1638,14 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   param?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<RunParamArgs, 'path'>>;
+  paramTypes?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   policyOverride?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   progress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   requirements?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   results?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  schemaVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1669,6 +1767,8 @@ export type Resolvers<ContextType = Context> = {
   FindingEvidenceSummary?: FindingEvidenceSummaryResolvers<ContextType>;
   FindingMetric?: FindingMetricResolvers<ContextType>;
   Heartbeat?: HeartbeatResolvers<ContextType>;
+  HparamPath?: HparamPathResolvers<ContextType>;
+  HparamSchema?: HparamSchemaResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LayerFacts?: LayerFactsResolvers<ContextType>;

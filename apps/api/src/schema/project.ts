@@ -1,5 +1,7 @@
-import type { Resolvers } from '../generated/resolvers-types';
+import type { HparamSchemaKind } from '@tuneboard/db';
+import type { HparamSchemaKind as GraphQLHparamSchemaKind, Resolvers } from '../generated/resolvers-types';
 import { loadProject } from '../services/access';
+import { hparamSchemaOf, promoteInferredSchema, setProjectSchema } from '../services/hparam-schemas';
 import { countRuns, createProject, listProjects } from '../services/projects';
 import { listRuns } from '../services/run-listing';
 
@@ -13,6 +15,45 @@ export const typeDefs = /* GraphQL */ `
     createdAt: DateTime!
     runCount: Int!
     runs(filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!]): RunConnection!
+    "The hyperparameter schema its runs follow, and the typed paths it gives filters, columns and findings."
+    hparamSchema: HparamSchema!
+  }
+
+  """
+  BUILTIN: the built-in trainer's configuration (the only kind Tuneboard's workers train). DECLARED: a versioned
+  JSON Schema (draft 2020-12) the team writes. INFERRED: any JSON config, each path's type learned from the runs.
+  """
+  enum HparamSchemaKind {
+    BUILTIN
+    DECLARED
+    INFERRED
+  }
+
+  type HparamSchema {
+    kind: HparamSchemaKind!
+    "The current declared version (runs record the version they were validated against); null unless DECLARED."
+    version: Int
+    "The current JSON Schema document; null unless DECLARED."
+    document: JSON
+    "Every hyperparameter path, the same shape for every kind. List indices are written [] in declared and built-in paths."
+    paths: [HparamPath!]!
+  }
+
+  type HparamPath {
+    path: String!
+    "integer, float, boolean, string or null."
+    type: String!
+    "Runs that have this path (as learned from the runs); null for the built-in schema."
+    runs: Int
+    "Declared bounds, or the smallest and largest value seen for an inferred path."
+    min: Float
+    max: Float
+    "Allowed values (declared enum, built-in choices) or, for an inferred path, the strings seen (up to 20)."
+    categories: [String!]
+    description: String
+    unit: String
+    "How charts draw the axis: log or linear (x-scale)."
+    scale: String
   }
 
   extend type Query {
@@ -22,7 +63,12 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Mutation {
-    createProject(teamId: ID!, name: String!, description: String): Project!
+    "A new project; its schema is BUILTIN unless schemaKind says otherwise (DECLARED needs the JSON Schema in schema)."
+    createProject(teamId: ID!, name: String!, description: String, schemaKind: HparamSchemaKind = BUILTIN, schema: JSON): Project!
+    "Owners and members: switches the schema kind; a changed DECLARED document becomes a new version (stored runs keep theirs)."
+    setProjectSchema(projectId: ID!, kind: HparamSchemaKind!, schema: JSON): Project!
+    "Makes an INFERRED project DECLARED with a JSON Schema written from the types its runs taught it."
+    promoteInferredSchema(projectId: ID!): Project!
   }
 `;
 
@@ -35,8 +81,18 @@ export const resolvers: Resolvers = {
     team: async (project, _args, ctx) => (await ctx.loaders.team.load(project.teamId))!,
     runCount: (project, _args, ctx) => countRuns(ctx, project.id),
     runs: (project, args, ctx) => listRuns(ctx, project.id, args),
+    hparamSchema: async (project, _args, ctx) => {
+      const view = await hparamSchemaOf(ctx, project);
+      return { ...view, kind: toGraphQLKind(view.kind), paths: view.paths.map((p) => ({ ...p, categories: p.categories ? [...p.categories] : null })) };
+    },
   },
   Mutation: {
-    createProject: (_parent, { teamId, name, description }, ctx) => createProject(ctx, { teamId, name, description }),
+    createProject: (_parent, { teamId, name, description, schemaKind, schema }, ctx) =>
+      createProject(ctx, { teamId, name, description, kind: schemaKind ? fromGraphQLKind(schemaKind) : null, document: schema }),
+    setProjectSchema: (_parent, { projectId, kind, schema }, ctx) => setProjectSchema(ctx, projectId, { kind: fromGraphQLKind(kind), document: schema }),
+    promoteInferredSchema: (_parent, { projectId }, ctx) => promoteInferredSchema(ctx, projectId),
   },
 };
+
+const toGraphQLKind = (kind: HparamSchemaKind) => kind.toUpperCase() as GraphQLHparamSchemaKind;
+const fromGraphQLKind = (kind: GraphQLHparamSchemaKind) => kind.toLowerCase() as HparamSchemaKind;

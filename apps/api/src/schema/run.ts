@@ -26,14 +26,19 @@ export const typeDefs = /* GraphQL */ `
     project: Project!
     name: String!
     status: RunStatus!
-    "The validated configuration, defaults applied (packages/hparams RunConfig)."
+    "The validated configuration, defaults applied (packages/hparams RunConfig, or the config as given for an open schema)."
     hparams: JSON!
     "The configuration flattened to hyperparameter paths (batchSize, optimizer.learningRate, params, …)."
     params: JSON!
+    "For DECLARED and INFERRED projects: each path's type (integer, float, boolean, string, null); null for built-in runs."
+    paramTypes: JSON
+    "The declared schema version the configuration was validated against; null unless the project was DECLARED."
+    schemaVersion: Int
     "One hyperparameter by path, e.g. model.convLayers[0].kernelSize; null when the run has no such path."
     param(path: String!): JSON
+    "Built-in runs only; a run of a declared or inferred schema answers zeros and no layers."
     derived: DerivedFacts!
-    "Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps)."
+    "Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps); 0 when unknown (open schemas)."
     totalSteps: Int!
     "Fraction of totalSteps done (from train.loss or lr_range.loss), 0–1; null before the first step."
     progress: Float
@@ -151,8 +156,13 @@ export const typeDefs = /* GraphQL */ `
     overrideReason: String
     "Defaults to a name built from the configuration."
     name: String
-    "A run configuration (packages/hparams RunConfig); validated, every problem reported."
-    hparams: JSON!
+    """
+    A run configuration (packages/hparams RunConfig for built-in projects; any JSON object the project's declared or
+    inferred schema accepts); validated, every problem reported. Give it or hparamsText.
+    """
+    hparams: JSON
+    "The configuration as JSON text: keeps 2.0 (float) apart from 2 (integer). Preferred over hparams for open schemas."
+    hparamsText: String
     tags: [String!]
     notes: String
   }
@@ -214,6 +224,10 @@ export const typeDefs = /* GraphQL */ `
   }
 `;
 
+// Runs of declared and inferred projects carry their flat types; only built-in runs have derived facts and planned steps.
+const isBuiltin = (run: { paramTypes: unknown }) => run.paramTypes == null;
+const NO_DERIVED_FACTS = { parameterCount: 0, flopsPerSample: 0, layers: [] } as unknown as ReturnType<typeof deriveFacts>;
+
 export const resolvers: Resolvers = {
   Query: {
     runs: (_parent, { projectId, ...args }, ctx) => listProjectRuns(ctx, projectId, args),
@@ -225,9 +239,10 @@ export const resolvers: Resolvers = {
     hparams: (run) => run.config,
     params: (run) => run.flatParams,
     param: (run, { path }) => paramAt(run.flatParams as Record<string, unknown>, path) ?? null,
-    derived: (run) => deriveFacts(run.config as RunConfig),
-    totalSteps: (run) => plannedSteps(run.config as RunConfig),
+    derived: (run) => (isBuiltin(run) ? deriveFacts(run.config as RunConfig) : NO_DERIVED_FACTS),
+    totalSteps: (run) => (isBuiltin(run) ? plannedSteps(run.config as RunConfig) : 0),
     progress: async (run, _args, ctx) => {
+      if (!isBuiltin(run)) return null;
       const summaries = await ctx.loaders.metricSummaries.load(run.id);
       const series = summaries.find((s) => s.key === 'train.loss') ?? summaries.find((s) => s.key === 'lr_range.loss');
       if (series?.lastStep == null) return null;

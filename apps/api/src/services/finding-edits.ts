@@ -6,6 +6,7 @@ import {
   type FindingSeverity,
   type FindingStatus,
   type NewFinding,
+  type Project,
   type Run,
 } from '@tuneboard/db';
 import { formatExpression } from '@tuneboard/filter';
@@ -13,6 +14,7 @@ import { canonicalId, isUuid, loadProject, requireActor, requireTeam, type Acces
 import { badUserInput, notFound } from './errors';
 import { projectTopic, type FindingEventMessage } from './events';
 import { activeFindingsFor, parseRule, recheckFinding } from './findings';
+import { vocabularyOf } from './hparam-schemas';
 import { parseRunFilter } from './run-listing';
 import type { Scope } from './scope';
 import { boundedText, TEXT_LIMITS } from './text';
@@ -103,7 +105,7 @@ export async function findingEventStream(scope: Scope, projectId: string): Promi
 export async function createFinding(scope: Scope, projectId: string, fields: FindingFields): Promise<Finding> {
   const actor = requireActor(scope);
   const project = await loadProject(scope, projectId, 'write');
-  const values = await findingValues(scope, project.teamId, fields);
+  const values = await findingValues(scope, project, fields);
   const created = await findingStore.createFinding(
     scope.store,
     {
@@ -126,7 +128,7 @@ export async function createFinding(scope: Scope, projectId: string, fields: Fin
 export async function updateFinding(scope: Scope, id: string, fields: FindingFields): Promise<Finding> {
   const finding = await loadFinding(scope, id, 'write');
   const project = (await scope.loaders.project.load(finding.projectId))!;
-  const values = await findingValues(scope, project.teamId, fields, finding);
+  const values = await findingValues(scope, project, fields, finding);
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const [key, value] of Object.entries(values.columns))
     if (JSON.stringify(value) !== JSON.stringify(finding[key as keyof Finding])) changes[key] = { from: finding[key as keyof Finding], to: value };
@@ -199,12 +201,15 @@ async function validateCitations(scope: Scope, teamId: string, runIds: readonly 
 }
 
 /** Validated column values for a create (all fields) or an update (only those given). */
-async function findingValues(scope: Scope, teamId: string, fields: FindingFields, existing?: Finding) {
+async function findingValues(scope: Scope, project: Project, fields: FindingFields, existing?: Finding) {
+  const teamId = project.teamId;
+  // A declared or inferred project's rules name its own paths.
+  const vocabulary = (await vocabularyOf(scope.store, project)) ?? undefined;
   const columns: Partial<NewFinding> = {};
   if (fields.title != null || !existing) columns.title = validateFindingText(fields.title);
   if (fields.statement != null) columns.statement = fields.statement;
-  if (fields.rule != null || !existing) columns.rule = formatExpression(parseRule(fields.rule ?? ''));
-  if (fields.scope != null) columns.scope = formatExpression(parseRunFilter(fields.scope, 'scope'));
+  if (fields.rule != null || !existing) columns.rule = formatExpression(parseRule(fields.rule ?? '', vocabulary));
+  if (fields.scope != null) columns.scope = formatExpression(parseRunFilter(fields.scope, 'scope', vocabulary));
   if (fields.metric != null) Object.assign(columns, validateMetric(fields.metric));
   else if (!existing) throw badUserInput('A finding needs a metric', [{ path: 'metric', message: 'required' }]);
   if (fields.severity != null) columns.severity = fields.severity;

@@ -1,5 +1,5 @@
 import { findingStore, type Finding, type FindingStatus, type Run, type Store } from '@tuneboard/db';
-import { evaluate, referencedParamPaths, type Expr, type RunRecord } from '@tuneboard/filter';
+import { evaluate, parseExpression, referencedParamPaths, type Expr, type RunRecord, type Vocabulary } from '@tuneboard/filter';
 import { computeEvidence, findingCovers, ruleProblems, type Evidence, type EvidenceRun, type FindingSpec } from '@tuneboard/findings';
 import type { Logger } from 'pino';
 import { badUserInput } from './errors';
@@ -15,14 +15,23 @@ import { parseRunFilter } from './run-listing';
 
 export type FindingRow = Finding;
 
-/** A finding's rule and scope, parsed (they are stored as canonical expression text). */
+/**
+ * A finding's rule and scope, parsed (they are stored as canonical expression text, checked against the project's
+ * vocabulary when written — a declared or inferred project's paths are not the built-in ones, so not re-checked here).
+ */
 export function findingSpec(finding: FindingRow, citedRunIds: readonly string[] = []): FindingSpec {
   return {
-    rule: parseRunFilter(finding.rule, 'rule')!,
-    scope: parseRunFilter(finding.scope, 'scope'),
+    rule: storedExpression(finding.rule)!,
+    scope: storedExpression(finding.scope),
     metric: { key: finding.metricKey, aggregate: finding.metricAggregate, direction: finding.metricDirection },
     citedRunIds,
   };
+}
+
+function storedExpression(text: string | null): Expr | null {
+  const parsed = parseExpression(text ?? '');
+  if (!parsed.ok) throw new Error(`A stored finding expression does not parse: ${parsed.errors.map((e) => e.message).join('; ')}`);
+  return parsed.ast;
 }
 
 /** The hyperparameter paths a finding's rule reads. */
@@ -31,8 +40,8 @@ export function ruleParams(finding: FindingRow): string[] {
 }
 
 /** Checks a rule as users write it: valid, non-empty and about at least one hyperparameter (the web checks the same). */
-export function parseRule(rule: string): Expr {
-  const ast = parseRunFilter(rule, 'rule');
+export function parseRule(rule: string, vocabulary?: Vocabulary): Expr {
+  const ast = parseRunFilter(rule, 'rule', vocabulary);
   const [problem] = ruleProblems(ast);
   if (problem) throw badUserInput(problem.message, [{ path: 'rule', message: problem.detail }]);
   return ast!;

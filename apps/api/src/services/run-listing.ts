@@ -1,10 +1,11 @@
 import { runStore, type Run } from '@tuneboard/db';
 import { oneAtATime } from './fairness';
-import { compileFilter } from '@tuneboard/filter';
+import { compileFilter, type Vocabulary } from '@tuneboard/filter';
 import { describePath, suggestPath } from '@tuneboard/hparams';
 import type { Scope } from './scope';
 import { badUserInput } from './errors';
 import { isUuid, loadProject } from './access';
+import { vocabularyOf } from './hparam-schemas';
 
 /** The hyperparameter vocabulary the filter language checks paths against. */
 export const hparamVocabulary = { describe: describePath, suggest: suggestPath };
@@ -22,8 +23,8 @@ function decodeCursor(cursor: string): number {
 }
 
 /** Parses and checks a filter expression, turning its errors into BAD_USER_INPUT with positions. */
-export function parseRunFilter(filter: string | null | undefined, argument = 'filter') {
-  const result = compileFilter(filter ?? '', hparamVocabulary);
+export function parseRunFilter(filter: string | null | undefined, argument = 'filter', vocabulary: Vocabulary = hparamVocabulary) {
+  const result = compileFilter(filter ?? '', vocabulary);
   if (!result.ok)
     throw badUserInput(
       `Invalid ${argument}: ${result.errors.map((e) => e.message).join('; ')}`,
@@ -33,11 +34,11 @@ export function parseRunFilter(filter: string | null | undefined, argument = 'fi
 }
 
 /** Checks what a sort needs before any query runs: a known hyperparameter path for PARAM, a key for a metric. */
-function checkOrder(order: RunListOrder | null | undefined) {
+function checkOrder(order: RunListOrder | null | undefined, vocabulary: Vocabulary) {
   if (order?.field === 'PARAM') {
     if (!order.path) throw badUserInput('orderBy.path is required when sorting by PARAM', [{ path: 'orderBy.path', message: 'required' }]);
-    if (!describePath(order.path)) {
-      const suggestion = suggestPath(order.path);
+    if (!vocabulary.describe(order.path)) {
+      const suggestion = vocabulary.suggest?.(order.path);
       throw badUserInput(`Unknown hyperparameter "${order.path}"${suggestion ? ` — did you mean "${suggestion}"?` : ''}`, [
         { path: 'orderBy.path', message: 'unknown hyperparameter path' },
       ]);
@@ -75,13 +76,16 @@ export async function listRuns(ctx: Scope, projectId: string, args: RunListArgs)
   if (first < 0 || first > MAX_PAGE) throw badUserInput(`first must be between 0 and ${MAX_PAGE}`, [{ path: 'first', message: `must be 0–${MAX_PAGE}` }]);
   const offset = args.after ? decodeCursor(args.after) + 1 : 0;
   if (args.ids && args.ids.length > MAX_PAGE) throw badUserInput(`ids lists at most ${MAX_PAGE} runs`, [{ path: 'ids', message: `at most ${MAX_PAGE}` }]);
+  // A declared or inferred project filters and sorts on its own paths.
+  const project = await ctx.loaders.project.load(projectId);
+  const vocabulary = (project && (await vocabularyOf(ctx.store, project))) ?? hparamVocabulary;
   const selection = {
     projectId,
-    filter: parseRunFilter(args.filter),
+    filter: parseRunFilter(args.filter, 'filter', vocabulary),
     // Exactly these runs (e.g. a comparison's selection); ids of other projects or teams simply do not match.
     ids: args.ids ? args.ids.filter(isUuid) : null,
   };
-  checkOrder(args.orderBy);
+  checkOrder(args.orderBy, vocabulary);
   const rows = await runStore.listRuns(ctx.store, selection, { orderBy: args.orderBy, limit: first + 1, offset });
   const page = rows.slice(0, first);
   for (const run of page) ctx.loaders.run.prime(run.id, run);

@@ -1,8 +1,9 @@
-import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Run, type RunAnnotation, type RunStatus, type Store } from '@tuneboard/db';
-import { BACKEND_NAMES, flattenConfig, isBackendName, validateRunConfig, type RunConfig } from '@tuneboard/hparams';
+import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Project, type Run, type RunAnnotation, type RunStatus, type Store } from '@tuneboard/db';
+import { BACKEND_NAMES, flattenConfig, inferSchema, isBackendName, plainOf, validateRunConfig, type FlatOpenConfig, type RunConfig } from '@tuneboard/hparams';
 import type { Scope } from './scope';
-import { badUserInput, conflict, policyViolation, problemsOf } from './errors';
+import { badUserInput, conflict, invalid, notFound, policyViolation, problemsOf } from './errors';
 import { loadProject, loadRun, requireTeam } from './access';
+import { configProblems, currentDeclaredSchema, inferredStateOf, readOpenConfig, splitFlat } from './hparam-schemas';
 import { findingViolations } from './findings';
 import { boundedText, TEXT_LIMITS } from './text';
 
@@ -42,6 +43,11 @@ export function validateHparams(hparams: unknown): RunConfig {
   return result.config;
 }
 
+/** A built-in config given as hparams, or as hparamsText (JSON text; the built-in schema knows its own types). */
+function builtinHparams(input: { hparams?: unknown; hparamsText?: string | null }): unknown {
+  return input.hparamsText != null ? plainOf(readOpenConfig(input).value) : input.hparams;
+}
+
 /** A readable default name: what a person would write in a lab notebook. */
 export function defaultRunName(config: RunConfig): string {
   const lr = config.optimizer.learningRate
@@ -51,13 +57,44 @@ export function defaultRunName(config: RunConfig): string {
   return `${config.dataset.name}-${config.model.kind}-${config.optimizer.name}-lr${lr}-bs${config.batchSize}`;
 }
 
+/** An open config says nothing a name could be built from: the project's name and the time, e.g. `xgb-20261201-1937-4f2a`. */
+export function defaultOpenRunName(projectName: string, now = new Date()): string {
+  const stamp = now.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  return `${projectName.slice(0, 150)}-${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+/**
+ * What a declared or inferred project makes of a config: declared validates it against the current version
+ * (defaults applied, every problem at `hparams.<path>`); inferred accepts any JSON object.
+ */
+async function readProjectConfig(ctx: Scope, project: Project, input: { hparams?: unknown; hparamsText?: string | null }) {
+  const { value, flat } = readOpenConfig(input);
+  if (project.schemaKind !== 'declared') return { config: plainOf(value), flat, schemaVersion: null };
+  const current = await currentDeclaredSchema(ctx.store, project.id);
+  if (!current) throw invalid('This project is declared but has no schema yet; set one with setProjectSchema');
+  const result = current.schema.validate(value);
+  if (!result.ok) throw configProblems(result.issues);
+  return { config: result.config, flat: result.flat, schemaVersion: current.version.version };
+}
+
+/** Flat values the findings may test (null values are absent to a rule). */
+function findingParams(flat: FlatOpenConfig): Record<string, number | string | boolean> {
+  const params: Record<string, number | string | boolean> = {};
+  for (const [path, leaf] of Object.entries(flat)) {
+    if (leaf.value !== null) Object.defineProperty(params, path, { value: leaf.value, enumerable: true, writable: true, configurable: true });
+  }
+  return params;
+}
+
 /** Queues a run (or starts an EXTERNAL one) in a project the actor may write to. */
 export async function submitRun(
   ctx: Scope,
   input: {
     projectId: string;
     name?: string | null;
-    hparams: unknown;
+    hparams?: unknown;
+    /** The config as JSON text (keeps 2.0 apart from 2); preferred over hparams for declared and inferred projects. */
+    hparamsText?: string | null;
     tags?: readonly string[] | null;
     notes?: string | null;
     execution?: 'QUEUE' | 'EXTERNAL' | null;
@@ -66,8 +103,9 @@ export async function submitRun(
     overrideReason?: string | null;
   },
 ): Promise<{ run: Run; warnings: RunWarning[] }> {
-  await loadProject(ctx, input.projectId, 'write');
-  const config = validateHparams(input.hparams);
+  const project = await loadProject(ctx, input.projectId, 'write');
+  if (project.schemaKind !== 'builtin') return submitOpenRun(ctx, project, input);
+  const config = validateHparams(builtinHparams(input));
   const tags = validateTags(input.tags ?? []);
   const name = input.name ? validateName(input.name) : defaultRunName(config);
   const requirements = validateRequirements(input.requirements);
@@ -96,6 +134,65 @@ export async function submitRun(
   return { run, warnings };
 }
 
+type SubmitInput = Parameters<typeof submitRun>[1];
+
+/** submitRun for a declared or inferred project: runs the caller's own code executes (EXTERNAL). */
+async function submitOpenRun(ctx: Scope, project: Project, input: SubmitInput): Promise<{ run: Run; warnings: RunWarning[] }> {
+  if (input.execution !== 'EXTERNAL')
+    throw invalid(
+      `This project's schema is ${project.schemaKind}: Tuneboard's workers train only the built-in schema, so log the run from your own code with execution EXTERNAL (the SDK's init or tuneboard run)`,
+      [{ path: 'execution', message: 'must be EXTERNAL for a project whose schema is not built-in' }],
+    );
+  if (input.requirements != null)
+    throw invalid('requirements are for runs a Tuneboard worker trains', [{ path: 'requirements', message: 'not used by EXTERNAL runs' }]);
+  const { config, flat, schemaVersion } = await readProjectConfig(ctx, project, input);
+  const tags = validateTags(input.tags ?? []);
+  const name = input.name ? validateName(input.name) : defaultOpenRunName(project.name);
+  const notes = boundedText(input.notes ?? '', 'notes', TEXT_LIMITS.notes);
+  if (input.overrideReason != null) boundedText(input.overrideReason, 'overrideReason', TEXT_LIMITS.reason);
+  const { warnings, policyOverride } = await judgeAgainstFindings(ctx, project.id, { params: findingParams(flat), name, tags }, input.overrideReason);
+  const { params, types } = splitFlat(flat);
+  const learned: RunWarning[] = [];
+  const now = new Date();
+  const run = await runStore.insertRunLearning(
+    ctx.store,
+    {
+      projectId: project.id,
+      name,
+      config,
+      flatParams: params,
+      paramTypes: types,
+      schemaVersion,
+      tags,
+      notes,
+      createdById: ctx.actor?.userId ?? null,
+      policyOverride,
+      status: 'running',
+      startedAt: now,
+      // Logged from the team's own code: silent past the timeout, it becomes lost (see markLostRuns).
+      lastSeenAt: now,
+    },
+    (state) => {
+      // Declared projects learn too: the schema page counts the runs of each path.
+      const result = inferSchema(inferredStateOf({ inferredSchema: state }), flat);
+      learned.length = 0;
+      if (project.schemaKind === 'inferred')
+        learned.push(
+          ...result.warnings.map((w) => ({
+            // A warning without a path: the project's schema is full and new paths of this run were not learned.
+            code: w.path === '' ? ('PATHS_NOT_LEARNED' as const) : ('TYPE_CONTRADICTS' as const),
+            message: w.message,
+            findingId: null,
+            path: w.path,
+          })),
+        );
+      return result.schema;
+    },
+  );
+  if (!run) throw notFound('Project', project.id);
+  return { run, warnings: [...learned, ...warnings] };
+}
+
 export interface RunCheck {
   problems: { path: string; message: string }[];
   warnings: RunWarning[];
@@ -108,12 +205,35 @@ export interface RunCheck {
  */
 export async function checkRun(
   ctx: Scope,
-  input: { projectId: string; name?: string | null; hparams: unknown; tags?: readonly string[] | null; overrideReason?: string | null },
+  input: {
+    projectId: string;
+    name?: string | null;
+    hparams?: unknown;
+    hparamsText?: string | null;
+    tags?: readonly string[] | null;
+    overrideReason?: string | null;
+  },
 ): Promise<RunCheck> {
-  await loadProject(ctx, input.projectId, 'read');
+  const project = await loadProject(ctx, input.projectId, 'read');
+  if (project.schemaKind !== 'builtin') {
+    let flat;
+    try {
+      ({ flat } = await readProjectConfig(ctx, project, input));
+    } catch (error) {
+      const problems = problemsOf(error);
+      if (problems.length === 0) throw error;
+      return { problems, warnings: [], needsOverride: false };
+    }
+    const tags = validateTags(input.tags ?? []);
+    const name = input.name ? validateName(input.name) : defaultOpenRunName(project.name);
+    const { warnings, needsOverride } = await judgeAgainstFindings(ctx, project.id, { params: findingParams(flat), name, tags }, input.overrideReason ?? null, {
+      dryRun: true,
+    });
+    return { problems: [], warnings, needsOverride };
+  }
   let config;
   try {
-    config = validateHparams(input.hparams);
+    config = validateHparams(builtinHparams(input));
   } catch (error) {
     const problems = problemsOf(error);
     if (problems.length === 0) throw error;
@@ -134,9 +254,12 @@ export async function checkRun(
 }
 
 export interface RunWarning {
-  code: 'FINDING_VIOLATED' | 'POLICY_OVERRIDDEN';
+  code: 'FINDING_VIOLATED' | 'POLICY_OVERRIDDEN' | 'TYPE_CONTRADICTS' | 'PATHS_NOT_LEARNED';
   message: string;
-  findingId: string;
+  /** The finding it contradicts (FINDING_VIOLATED, POLICY_OVERRIDDEN). */
+  findingId: string | null;
+  /** The hyperparameter path it is about (TYPE_CONTRADICTS). */
+  path?: string;
 }
 
 /**

@@ -19,6 +19,11 @@ export const runs = pgTable(
     // The same configuration flattened to the hparams path vocabulary (plus derived facts such as `params`),
     // so filters, table columns and findings address every hyperparameter as one typed JSON value.
     flatParams: jsonb('flat_params').notNull(),
+    // For declared and inferred projects: each flat path's type ('integer' | 'float' | 'boolean' | 'string' | 'null'),
+    // since JSON numbers alone do not keep 2.0 apart from 2. Null for built-in runs (their schema knows the types).
+    paramTypes: jsonb('param_types'),
+    // The declared schema version the config was validated against; null unless the project was declared.
+    schemaVersion: integer('schema_version'),
     tags: text('tags')
       .array()
       .notNull()

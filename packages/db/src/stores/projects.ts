@@ -1,5 +1,5 @@
-import { and, count, eq, inArray, isNull } from 'drizzle-orm';
-import { projects, type Project } from '../schema/projects';
+import { and, count, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { projectSchemas, projects, type HparamSchemaKind, type Project, type ProjectSchema } from '../schema/projects';
 import { runs } from '../schema/runs';
 import type { Handle } from './handle';
 
@@ -23,10 +23,75 @@ export async function projectsOfTeams(handle: Handle, teamIds: readonly string[]
     .orderBy(projects.name);
 }
 
-/** Creates a project, or returns null when the team already has one of that name (names are unique per team, case-insensitively). */
-export async function createProject(handle: Handle, values: { teamId: string; name: string; description: string }): Promise<Project | null> {
-  const [project] = await handle.db.insert(projects).values(values).onConflictDoNothing().returning();
-  return project ?? null;
+/**
+ * Creates a project, or returns null when the team already has one of that name (names are unique per team,
+ * case-insensitively). A declared project gets its schema as version 1 in the same transaction.
+ */
+export async function createProject(
+  handle: Handle,
+  values: { teamId: string; name: string; description: string; schemaKind?: HparamSchemaKind },
+  declared?: { document: unknown; createdById: string | null },
+): Promise<Project | null> {
+  return handle.db.transaction(async (db) => {
+    const [project] = await db.insert(projects).values(values).onConflictDoNothing().returning();
+    if (project && declared) await db.insert(projectSchemas).values({ projectId: project.id, version: 1, ...declared });
+    return project ?? null;
+  });
+}
+
+/** The project's current declared schema (its highest version), or null when it never had one. */
+export async function currentSchemaVersion(handle: Handle, projectId: string): Promise<ProjectSchema | null> {
+  const [row] = await handle.db.select().from(projectSchemas).where(eq(projectSchemas.projectId, projectId)).orderBy(desc(projectSchemas.version)).limit(1);
+  return row ?? null;
+}
+
+/** Every declared version of a project, newest first. */
+export async function schemaVersionsOf(handle: Handle, projectId: string): Promise<ProjectSchema[]> {
+  return handle.db.select().from(projectSchemas).where(eq(projectSchemas.projectId, projectId)).orderBy(desc(projectSchemas.version));
+}
+
+/**
+ * Sets a project's schema kind and, when `document` is given and differs from the current version, adds it as the
+ * next version — under a lock on the project row, so two concurrent edits get distinct versions. The project
+ * (null when it is gone) and its current version afterwards.
+ */
+export async function setProjectSchema(
+  handle: Handle,
+  projectId: string,
+  change: { kind: HparamSchemaKind; document?: unknown; createdById: string | null },
+): Promise<{ project: Project; current: ProjectSchema | null; added: boolean } | null> {
+  return handle.db.transaction(async (db) => {
+    const [locked] = await db
+      .select({ id: projects.id })
+      .from(projects)
+      .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)))
+      .for('update');
+    if (!locked) return null;
+    let current = await currentSchemaVersion({ ...handle, db }, projectId);
+    let added = false;
+    if (change.document !== undefined && (!current || !sameJson(current.document, change.document))) {
+      const [inserted] = await db
+        .insert(projectSchemas)
+        .values({ projectId, version: (current?.version ?? 0) + 1, document: change.document, createdById: change.createdById })
+        .returning();
+      current = inserted!;
+      added = true;
+    }
+    const [project] = await db.update(projects).set({ schemaKind: change.kind }).where(eq(projects.id, projectId)).returning();
+    return { project: project!, current: current ?? null, added };
+  });
+}
+
+/** Equal as JSON documents, whatever the order of keys (jsonb does not keep it). */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortedKeys(a)) === JSON.stringify(sortedKeys(b));
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([key, child]) => [key, sortedKeys(child)]));
 }
 
 export async function countRunsOfProject(handle: Handle, projectId: string): Promise<number> {

@@ -71,6 +71,28 @@ export async function insertRun(handle: Handle, values: NewRun): Promise<Run> {
 }
 
 /**
+ * Inserts a run of an inferred-schema project and stores what `learn` makes of the project's inferred state (null
+ * before its first run) in the same transaction, with the project row locked (FOR UPDATE) so that concurrent
+ * submits each learn from the state the one before left. `learn` is pure; null when the project is gone.
+ */
+export async function insertRunLearning(handle: Handle, values: NewRun, learn: (inferredSchema: unknown) => unknown): Promise<Run | null> {
+  return handle.db.transaction(async (db) => {
+    const [project] = await db
+      .select({ inferredSchema: projects.inferredSchema })
+      .from(projects)
+      .where(and(eq(projects.id, values.projectId), isNull(projects.deletedAt)))
+      .for('update');
+    if (!project) return null;
+    await db
+      .update(projects)
+      .set({ inferredSchema: learn(project.inferredSchema) })
+      .where(eq(projects.id, values.projectId));
+    const [run] = await db.insert(runs).values(values).returning();
+    return run!;
+  });
+}
+
+/**
  * Applies `patch` only if the run still has the status and lease it was checked with, so a worker claiming or
  * finishing it meanwhile wins; null when it did not.
  */

@@ -112,8 +112,13 @@ export type SortDirection =
 export type SubmitRunInput = {
   /** QUEUE (default): a worker claims and trains it. EXTERNAL: it starts RUNNING at once and the caller reports. */
   execution?: RunExecution | null | undefined;
-  /** A run configuration (packages/hparams RunConfig); validated, every problem reported. */
-  hparams: unknown;
+  /**
+   * A run configuration (packages/hparams RunConfig for built-in projects; any JSON object the project's declared or
+   * inferred schema accepts); validated, every problem reported. Give it or hparamsText.
+   */
+  hparams?: unknown;
+  /** The configuration as JSON text: keeps 2.0 (float) apart from 2 (integer). Preferred over hparams for open schemas. */
+  hparamsText?: string | null | undefined;
   /** How many workers may try it before it is failed, when workers are lost (default 3). */
   maxAttempts?: number | null | undefined;
   /** Defaults to a name built from the configuration. */
