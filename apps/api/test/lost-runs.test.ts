@@ -112,6 +112,17 @@ for (const database of testDatabases()) {
       expect(await status(runId)).toBe('LOST');
     });
 
+    it('marks a silent run of an inferred-schema project (any config, logged from the team’s own code) LOST too', async () => {
+      const created = await alice.ok(`mutation($t: ID!) { createProject(teamId: $t, name: "xgboost", schemaKind: INFERRED) { id } }`, { t: alice.teamId });
+      const submitted = await alice.ok(SUBMIT_RUN, {
+        input: { projectId: created.createProject.id, hparamsText: '{"max_depth": 6, "eta": 0.3}', execution: 'EXTERNAL' },
+      });
+      const runId = submitted.submitRun.run.id as string;
+      expect((await alice.ok(RUN, { id: runId })).run.lastSeenAt).not.toBeNull();
+      await sleep(2_500);
+      expect(await status(runId)).toBe('LOST');
+    });
+
     it('answers touchRun on another team’s run or an unknown id NOT_FOUND, and on a queued run CONFLICT', async () => {
       const runId = await external();
       const foreign = await mallory.request(TOUCH, { r: runId });
