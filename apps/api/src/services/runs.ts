@@ -205,14 +205,7 @@ export interface RunCheck {
  */
 export async function checkRun(
   ctx: Scope,
-  input: {
-    projectId: string;
-    name?: string | null;
-    hparams?: unknown;
-    hparamsText?: string | null;
-    tags?: readonly string[] | null;
-    overrideReason?: string | null;
-  },
+  input: Pick<SubmitInput, 'projectId' | 'name' | 'hparams' | 'hparamsText' | 'tags' | 'overrideReason'>,
 ): Promise<RunCheck> {
   const project = await loadProject(ctx, input.projectId, 'read');
   if (project.schemaKind !== 'builtin') {
