@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { METRIC_SERIES } from './harness';
 import { graphql, killAllChildren, makeTempDir, startServerProcess, type ServerProcess } from './process-harness';
 
 /**
@@ -189,23 +190,7 @@ async function expectAllAcknowledged(server: ServerProcess, token: string, ack: 
         max: Math.max(...finite),
       });
 
-      const read = await graphql(
-        server.url,
-        token,
-        `
-          query ($runIds: [ID!]!, $keys: [String!], $maxPoints: Int) {
-            metricSeries(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
-              runId
-              key
-              pointCount
-              downsampled
-              steps
-              values
-            }
-          }
-        `,
-        { runIds: [runId], keys: [key], maxPoints: steps.length + 10 },
-      );
+      const read = await graphql(server.url, token, METRIC_SERIES, { runIds: [runId], keys: [key], maxPoints: steps.length + 10 });
       expect(read.metricSeries).toHaveLength(1);
       const series = read.metricSeries[0];
       expect(series).toMatchObject({ runId, key, pointCount: steps.length, downsampled: false });
