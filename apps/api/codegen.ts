@@ -15,6 +15,7 @@ const config: CodegenConfig = {
           Viewer: '../schema/models#ViewerModel',
           Team: '../schema/models#TeamModel',
           User: '../schema/models#UserModel',
+          HparamSchemaVersion: '../schema/models#HparamSchemaVersionModel',
           TeamMember: '../schema/models#TeamMemberModel',
           ApiToken: '../schema/models#ApiTokenModel',
           Invitation: '../schema/models#InvitationModel',

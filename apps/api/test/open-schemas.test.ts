@@ -40,6 +40,23 @@ const SET_SCHEMA = /* GraphQL */ `
   }
 `;
 
+const VERSIONS = /* GraphQL */ `
+  query ($id: ID!) {
+    project(id: $id) {
+      runCount
+      hparamSchemaVersions {
+        version
+        document
+        createdAt
+        createdBy {
+          email
+        }
+        runs
+      }
+    }
+  }
+`;
+
 const SCHEMA = /* GraphQL */ `
   query ($id: ID!) {
     project(id: $id) {
@@ -255,6 +272,13 @@ for (const database of testDatabases()) {
         // Old runs are still listed and filterable by the paths they have.
         const listed = await alice.ok(RUNS, { p: project, f: 'model.d_model >= 512' });
         expect(listed.runs.totalCount).toBe(2);
+        // The version history: newest first, who wrote each, and the runs each one validated.
+        const history = await alice.ok(VERSIONS, { id: project });
+        const { runCount, hparamSchemaVersions: versions } = history.project;
+        expect(versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+        expect(versions[0]).toMatchObject({ runs: 1, createdBy: { email: 'alice@example.com' }, document: { required: ['model', 'optimizer', 'seed'] } });
+        expect(versions[1].runs).toBe(runCount - 1);
+        expect(versions[1].document.properties.seed).toBeUndefined();
       });
 
       it('refuses an invalid JSON Schema with the path of each problem', async () => {

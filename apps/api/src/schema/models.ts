@@ -16,6 +16,7 @@ import type { DerivedFacts } from '@tuneboard/hparams';
 import type { MetricSummaryRow, Role } from '@tuneboard/db';
 import type { Actor } from '../services/accounts';
 import type { RunEventMessage } from '../services/events';
+import type { HparamSchemaVersionView } from '../services/hparam-schemas';
 
 // What resolvers receive as parents: database rows and service objects, mapped onto GraphQL types by codegen.
 export type ViewerModel = Actor;
@@ -42,3 +43,4 @@ export type EvidencePointModel = EvidencePoint;
 export type EvidenceBestModel = { run: RunModel; value: number };
 export type FindingCheckModel = { finding: FindingModel; follows: boolean };
 export type RunWarningModel = { code: string; message: string; findingId?: string | null };
+export type HparamSchemaVersionModel = HparamSchemaVersionView;

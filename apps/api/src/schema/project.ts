@@ -1,7 +1,7 @@
 import type { HparamSchemaKind } from '@tuneboard/db';
 import type { HparamSchemaKind as GraphQLHparamSchemaKind, Resolvers } from '../generated/resolvers-types';
 import { loadProject } from '../services/access';
-import { hparamSchemaOf, promoteInferredSchema, setProjectSchema } from '../services/hparam-schemas';
+import { hparamSchemaOf, promoteInferredSchema, schemaVersionHistory, setProjectSchema } from '../services/hparam-schemas';
 import { countRuns, createProject, listProjects } from '../services/projects';
 import { listRuns } from '../services/run-listing';
 
@@ -17,6 +17,17 @@ export const typeDefs = /* GraphQL */ `
     runs(filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!]): RunConnection!
     "The hyperparameter schema its runs follow, and the typed paths it gives filters, columns and findings."
     hparamSchema: HparamSchema!
+    "Every declared JSON Schema version, newest first (empty unless the project has been DECLARED)."
+    hparamSchemaVersions: [HparamSchemaVersion!]!
+  }
+
+  type HparamSchemaVersion {
+    version: Int!
+    document: JSON!
+    createdAt: DateTime!
+    createdBy: User
+    "Runs validated against this version (they stay valid when a later version changes the schema)."
+    runs: Int!
   }
 
   """
@@ -85,6 +96,13 @@ export const resolvers: Resolvers = {
       const view = await hparamSchemaOf(ctx, project);
       return { ...view, kind: toGraphQLKind(view.kind), paths: view.paths.map((p) => ({ ...p, categories: p.categories ? [...p.categories] : null })) };
     },
+    hparamSchemaVersions: (project, _args, ctx) => schemaVersionHistory(ctx, project),
+  },
+  HparamSchemaVersion: {
+    version: ({ version }) => version.version,
+    document: ({ version }) => version.document,
+    createdAt: ({ version }) => version.createdAt,
+    createdBy: ({ version }, _args, ctx) => (version.createdById ? ctx.loaders.user.load(version.createdById) : null),
   },
   Mutation: {
     createProject: (_parent, { teamId, name, description, schemaKind, schema }, ctx) =>

@@ -137,6 +137,21 @@ export async function promoteInferredSchema(scope: Scope, projectId: string): Pr
   return setProjectSchema(scope, project.id, { kind: 'declared', document });
 }
 
+export interface HparamSchemaVersionView {
+  version: ProjectSchema;
+  /** Live runs validated against this version. */
+  runs: number;
+}
+
+/** Every declared version of a project, newest first, with how many runs each validated (readers of the project). */
+export async function schemaVersionHistory(scope: Scope, project: Project): Promise<HparamSchemaVersionView[]> {
+  const [versions, counts] = await Promise.all([
+    projectStore.schemaVersionsOf(scope.store, project.id),
+    projectStore.runsPerSchemaVersion(scope.store, project.id),
+  ]);
+  return versions.map((version) => ({ version, runs: counts.get(version.version) ?? 0 }));
+}
+
 export interface HparamPathView {
   path: string;
   type: string;

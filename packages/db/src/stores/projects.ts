@@ -94,6 +94,16 @@ function sortedKeys(value: unknown): unknown {
   return Object.fromEntries(entries.map(([key, child]) => [key, sortedKeys(child)]));
 }
 
+/** How many live runs were validated against each declared version of the project (version → runs). */
+export async function runsPerSchemaVersion(handle: Handle, projectId: string): Promise<Map<number, number>> {
+  const rows = await handle.db
+    .select({ version: runs.schemaVersion, n: count() })
+    .from(runs)
+    .where(and(eq(runs.projectId, projectId), isNull(runs.deletedAt)))
+    .groupBy(runs.schemaVersion);
+  return new Map(rows.flatMap((row) => (row.version === null ? [] : [[row.version, row.n] as const])));
+}
+
 export async function countRunsOfProject(handle: Handle, projectId: string): Promise<number> {
   const [row] = await handle.db
     .select({ n: count() })
