@@ -51,7 +51,7 @@ export interface CommandRunOptions {
 
 export interface CommandRunResult {
   runId: string;
-  status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  status: 'SUCCEEDED' | 'FAILED' | 'DIVERGED' | 'CANCELLED';
   /** The command's exit code, or 128 + the signal's number when a signal ended it. */
   exitCode: number;
   /** Records not delivered (kept on disk for `tuneboard sync`); 0 normally. */
@@ -105,10 +105,16 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
     tail.push(text);
     if (tail.length > ERROR_TAIL_LINES) tail.shift();
   };
+  // The first step at which a metric the command prints became NaN or infinite (a diverging loss), by key.
+  const nonFiniteSince = new Map<string, number>();
   const logMetrics = (metrics: MetricsLine) => {
     const step = metrics.step ?? lastStep + 1;
     lastStep = Math.max(lastStep, step);
     const time = Date.now();
+    for (const [key, value] of Object.entries(metrics.values)) {
+      if (Number.isFinite(value)) nonFiniteSince.delete(key);
+      else if (!nonFiniteSince.has(key)) nonFiniteSince.set(key, step);
+    }
     for (const [key, value] of Object.entries(metrics.values))
       spool.append({ t: 'metric', key, step, value: Number.isFinite(value) ? value : String(value), time } satisfies SpoolRecord);
   };
@@ -256,6 +262,7 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
 
   let status: CommandRunResult['status'];
   let error: string | undefined;
+  let divergedAtStep: number | undefined;
   let exitCode: number;
   if (exit.spawnError) {
     status = 'FAILED';
@@ -270,12 +277,16 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
       error = stopReason ?? `stopped by ${exit.signal}`;
     } else if (exit.code === 0) status = 'SUCCEEDED';
     else {
-      status = 'FAILED';
+      // A command that failed after its metric went NaN or infinite diverged: findings count such runs apart.
+      const diverged = [...nonFiniteSince].sort((a, b) => a[1] - b[1])[0];
+      status = diverged ? 'DIVERGED' : 'FAILED';
+      if (diverged) divergedAtStep = diverged[1];
       const how = exit.signal ? `was killed by ${exit.signal}${exit.signal === 'SIGKILL' ? ' (out of memory?)' : ''}` : `exited with code ${exit.code}`;
-      error = truncate(`${options.command.join(' ')} ${how}${tail.length ? `; its last output:\n${tail.join('\n')}` : ''}`);
+      const why = diverged ? ` after ${diverged[0]} became non-finite at step ${diverged[1]}` : '';
+      error = truncate(`${options.command.join(' ')} ${how}${why}${tail.length ? `; its last output:\n${tail.join('\n')}` : ''}`);
     }
   }
-  spool.append({ t: 'end', status, ...(error !== undefined ? { error } : {}) });
+  spool.append({ t: 'end', status, ...(error !== undefined ? { error } : {}), ...(divergedAtStep !== undefined ? { divergedAtStep } : {}) });
   finishing = true;
   deadline = performance.now() + (options.flushTimeoutMs ?? 120_000);
   await delivery;

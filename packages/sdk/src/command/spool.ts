@@ -15,7 +15,7 @@ export type SpoolRecord =
   | { t: 'log'; seq: number; stream: 'STDOUT' | 'STDERR'; text: string; time: number }
   // Non-finite values are written as text ("NaN", "Infinity"): JSON has no spelling for them.
   | { t: 'metric'; key: string; step: number; value: number | string; time: number }
-  | { t: 'end'; status: Exclude<RunStatus, 'QUEUED' | 'RUNNING' | 'LOST'>; error?: string };
+  | { t: 'end'; status: Exclude<RunStatus, 'QUEUED' | 'RUNNING' | 'LOST'>; error?: string; divergedAtStep?: number };
 
 export interface SpoolMeta {
   runId: string;
@@ -176,7 +176,10 @@ async function sendBatch(client: TuneboardClient, runId: string, batch: readonly
 
 async function finalStatus(client: TuneboardClient, runId: string, end: Extract<SpoolRecord, { t: 'end' }>): Promise<void> {
   try {
-    await client.setRunStatus(runId, end.status, end.error !== undefined ? { error: end.error } : {});
+    await client.setRunStatus(runId, end.status, {
+      ...(end.error !== undefined ? { error: end.error } : {}),
+      ...(end.divergedAtStep !== undefined ? { divergedAtStep: end.divergedAtStep } : {}),
+    });
   } catch (error) {
     // Cancelled in the dashboard (or finished by a retry that was answered late): the run already has a final status.
     if ((error as { code?: string }).code === 'CONFLICT') return;
