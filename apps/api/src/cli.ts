@@ -23,6 +23,11 @@ Commands:
   token create --email E [--name N]       print a new API token for an existing user
   run --project P [options] -- <command…> track any program as a run (see below)
   sync                                    deliver what \`tuneboard run\` could not (the API was down)
+  schema show --project P [--team T]      a project's hyperparameter schema: kind, version, typed paths
+  schema set --project P (--file schema.json | --kind builtin|inferred) [--team T]
+                                          declare a JSON Schema (a changed document is a new version) or switch kind
+  schema promote --project P [--team T]   make an inferred schema a declared one, written from what the runs taught it
+  schema versions --project P [--team T]  the declared versions, newest first, with the runs each validated
 
 tuneboard run --project P [--team T] [--config cfg.json] [--set path=value]... [--name N] [--tag T]...
               [--notes TEXT] [--override-reason TEXT] [--system-interval SECONDS] [--flush-timeout SECONDS]
@@ -87,6 +92,60 @@ const seconds = (value: string | undefined, flag: string, fallbackSeconds: numbe
   return n * 1000;
 };
 
+const SCHEMA_FIELDS = `id name hparamSchema { kind version paths { path type runs min max categories description unit scale } }`;
+
+/** `tuneboard schema show|set|promote|versions`: a project's hyperparameter schema, through the API. */
+async function schemaCommand(action: string, options: { project: string; team?: string; file?: string; kind?: string }): Promise<unknown> {
+  const client = await apiClient();
+  const project = await client.findProject(options.project, options.team);
+  if (!project) throw new AccountError(`No project "${options.project}" in ${options.team ? `team ${options.team}` : 'your first team'}`);
+  switch (action) {
+    case 'show':
+      return (await client.request<{ project: unknown }>(`query($p: ID!) { project(id: $p) { ${SCHEMA_FIELDS} } }`, { p: project.id })).project;
+    case 'versions':
+      return (
+        await client.request<{ project: unknown }>(
+          `query($p: ID!) { project(id: $p) { hparamSchemaVersions { version createdAt createdBy { email } runs document } } }`,
+          { p: project.id },
+        )
+      ).project;
+    case 'promote':
+      return (
+        await client.request<{ promoteInferredSchema: unknown }>(`mutation($p: ID!) { promoteInferredSchema(projectId: $p) { ${SCHEMA_FIELDS} } }`, {
+          p: project.id,
+        })
+      ).promoteInferredSchema;
+    default: {
+      if ((options.file === undefined) === (options.kind === undefined))
+        throw new UsageError('schema set takes --file schema.json (declared) or --kind builtin|inferred');
+      let document: unknown = null;
+      let kind = options.kind?.toUpperCase();
+      if (options.file !== undefined) {
+        const { readFile } = await import('node:fs/promises');
+        let text: string;
+        try {
+          text = await readFile(options.file, 'utf8');
+        } catch (error) {
+          throw new AccountError(`Cannot read ${options.file}: ${(error as Error).message}`);
+        }
+        try {
+          document = JSON.parse(text);
+        } catch (error) {
+          throw new AccountError(`${options.file} is not JSON: ${(error as Error).message}`);
+        }
+        kind = 'DECLARED';
+      } else if (kind !== 'BUILTIN' && kind !== 'INFERRED')
+        throw new UsageError(`--kind must be builtin or inferred (declare a schema with --file), not "${options.kind}"`);
+      return (
+        await client.request<{ setProjectSchema: unknown }>(
+          `mutation($p: ID!, $k: HparamSchemaKind!, $s: JSON) { setProjectSchema(projectId: $p, kind: $k, schema: $s) { ${SCHEMA_FIELDS} } }`,
+          { p: project.id, k: kind, s: document },
+        )
+      ).setProjectSchema;
+    }
+  }
+}
+
 /** `tuneboard run [options] -- <command…>`: returns the command's exit code. */
 async function trackCommand(argv: string[]): Promise<number> {
   const dashes = argv.indexOf('--');
@@ -143,6 +202,9 @@ async function run(argv: string[]): Promise<unknown> {
       team: { type: 'string', multiple: true },
       'team-id': { type: 'string' },
       'new-team': { type: 'boolean' },
+      project: { type: 'string' },
+      file: { type: 'string' },
+      kind: { type: 'string' },
       role: { type: 'string' },
       name: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -181,6 +243,16 @@ async function run(argv: string[]): Promise<unknown> {
       if (runs.some((r) => r.pending > 0)) process.exitCode = 1;
       return { runs };
     }
+    case 'schema show':
+    case 'schema set':
+    case 'schema promote':
+    case 'schema versions':
+      return schemaCommand(command.slice('schema '.length), {
+        project: required(values.project, '--project'),
+        team: single(values.team, '--team'),
+        file: values.file,
+        kind: values.kind,
+      });
     case 'admin bootstrap':
       return withStore(async (store) => (await accounts()).bootstrap(store, { email: values.email, team: single(values.team, '--team') }));
     case 'user create': {

@@ -208,6 +208,86 @@ for (const database of testDatabases()) {
   });
 }
 
+describe('tuneboard schema: a project schema from the command line', () => {
+  const [database] = testDatabases();
+  let api: TestApi;
+  let env: Record<string, string>;
+  let dir: { path: string; remove(): void };
+
+  beforeAll(async () => {
+    api = await startTestApi(database!);
+    const alice = await api.user('alice@example.com', 'nlp');
+    dir = makeTempDir('schema-cli');
+    env = { TUNEBOARD_API_URL: api.server.url, TUNEBOARD_TOKEN: alice.token, TUNEBOARD_SPOOL_DIR: dir.path };
+  });
+  afterEach(killAllChildren);
+  afterAll(async () => {
+    await api?.close();
+    dir?.remove();
+  });
+
+  const json = (result: { code: number | null; stdout: string; stderr: string }) => {
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+
+  it('promotes what runs taught, declares a new version from a file, and refuses a bad document with its path', async () => {
+    // A run creates the project with an inferred schema.
+    const first = await runCli(['run', '--project', 'xgb', '--set', 'max_depth=6', '--set', 'eta=0.3', '--system-interval', '0', '--', 'true'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const shown = json(await runCli(['schema', 'show', '--project', 'xgb'], env));
+    expect(shown.hparamSchema).toMatchObject({ kind: 'INFERRED', version: null });
+    expect(shown.hparamSchema.paths).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'max_depth', type: 'integer', runs: 1 }),
+        expect.objectContaining({ path: 'eta', type: 'float' }),
+      ]),
+    );
+    expect(json(await runCli(['schema', 'promote', '--project', 'xgb'], env)).hparamSchema).toMatchObject({ kind: 'DECLARED', version: 1 });
+
+    const schemaFile = join(dir.path, 'schema.json');
+    writeFileSync(
+      schemaFile,
+      JSON.stringify({
+        type: 'object',
+        properties: { max_depth: { type: 'integer', minimum: 1, maximum: 16 }, eta: { type: 'number', exclusiveMinimum: 0, 'x-scale': 'log' } },
+      }),
+    );
+    const declared = json(await runCli(['schema', 'set', '--project', 'xgb', '--file', schemaFile], env));
+    expect(declared.hparamSchema.version).toBe(2);
+    expect(declared.hparamSchema.paths).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'eta', type: 'float', scale: 'log' })]));
+    const versions = json(await runCli(['schema', 'versions', '--project', 'xgb'], env)).hparamSchemaVersions;
+    expect(versions.map((v: { version: number; runs: number }) => [v.version, v.runs])).toEqual([
+      [2, 0],
+      [1, 0],
+    ]);
+
+    writeFileSync(schemaFile, JSON.stringify({ type: 'object', properties: { eta: { type: 'numbr' } } }));
+    const bad = await runCli(['schema', 'set', '--project', 'xgb', '--file', schemaFile], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('properties.eta');
+    expect(bad.stderr).not.toContain('    at ');
+    // A config the declared schema refuses is refused before the command runs, every problem with its path.
+    const refused = await runCli(['run', '--project', 'xgb', '--set', 'max_depth=40', '--set', 'eta=-1', '--system-interval', '0', '--', 'true'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('max_depth');
+    expect(refused.stderr).toContain('eta');
+
+    const switched = json(await runCli(['schema', 'set', '--project', 'xgb', '--kind', 'inferred'], env));
+    expect(switched.hparamSchema.kind).toBe('INFERRED');
+    for (const [args, message] of [
+      [['schema', 'set', '--project', 'xgb'], 'schema set takes --file schema.json'],
+      [['schema', 'set', '--project', 'xgb', '--kind', 'declared'], '--kind must be builtin or inferred'],
+      [['schema', 'show', '--project', 'nope'], 'No project "nope"'],
+      [['schema', 'show'], '--project is required'],
+    ] as const) {
+      const result = await runCli([...args], env);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(message);
+    }
+  });
+});
+
 describe('tuneboard run through an API restart', () => {
   const [database] = testDatabases();
   let api: TestApi;

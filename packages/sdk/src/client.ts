@@ -140,17 +140,21 @@ export class TuneboardClient {
     ).viewer;
   }
 
-  /** The project of that name in the team (the viewer's first team when omitted), created if missing (with that schema kind). */
-  async findOrCreateProject(name: string, team?: string, schemaKind?: 'BUILTIN' | 'INFERRED'): Promise<{ id: string; name: string }> {
-    const viewer = await this.viewer();
-    const chosen = team ? viewer.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase()) : viewer.teams[0];
-    if (!chosen) throw new TuneboardError(team ? `You are not in a team "${team}"` : 'Your user belongs to no team', 'NOT_FOUND');
+  /** The project of that name (or id) in the team (the viewer's first team when omitted); null when there is none. */
+  async findProject(name: string, team?: string): Promise<{ id: string; name: string; teamId: string } | null> {
+    const chosen = await this.chooseTeam(team);
     const { projects } = await this.request<{ projects: { id: string; name: string }[] }>(`query($t: ID) { projects(teamId: $t) { id name } }`, {
       t: chosen.id,
     });
-    // A project may be named or given by id.
-    const existing = projects.find((p) => p.id === name) ?? projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
-    if (existing) return existing;
+    const found = projects.find((p) => p.id === name) ?? projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    return found ? { ...found, teamId: chosen.id } : null;
+  }
+
+  /** The project of that name in the team (the viewer's first team when omitted), created if missing (with that schema kind). */
+  async findOrCreateProject(name: string, team?: string, schemaKind?: 'BUILTIN' | 'INFERRED'): Promise<{ id: string; name: string }> {
+    const existing = await this.findProject(name, team);
+    if (existing) return { id: existing.id, name: existing.name };
+    const chosen = await this.chooseTeam(team);
     return (
       await this.request<{ createProject: { id: string; name: string } }>(
         schemaKind
@@ -159,6 +163,13 @@ export class TuneboardClient {
         schemaKind ? { t: chosen.id, n: name, k: schemaKind } : { t: chosen.id, n: name },
       )
     ).createProject;
+  }
+
+  private async chooseTeam(team: string | undefined): Promise<{ id: string; name: string }> {
+    const viewer = await this.viewer();
+    const chosen = team ? viewer.teams.find((t) => t.id === team || t.name.toLowerCase() === team.toLowerCase()) : viewer.teams[0];
+    if (!chosen) throw new TuneboardError(team ? `You are not in a team "${team}"` : 'Your user belongs to no team', 'NOT_FOUND');
+    return chosen;
   }
 
   async submitRun(input: {
