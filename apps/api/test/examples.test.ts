@@ -148,6 +148,25 @@ describe('the open-schema examples, tracked with tuneboard run', () => {
     expect(finding.ruleParams).toEqual(['optimizer.lr']);
     expect(finding.evidence.satisfying).toMatchObject({ runCount: 3, best: { run: { name: 'lr1e-3' } } });
     expect(finding.evidence.violating).toMatchObject({ excludedNonFinite: 1 });
+    // The next person to try a larger rate is told, before the command even starts.
+    const warned = await runCli(
+      [
+        'run',
+        '--project',
+        'transformer-lm',
+        '--config',
+        `${EXAMPLES}/transformer/config.json`,
+        '--set',
+        'optimizer.lr=2e-3',
+        '--system-interval',
+        '0',
+        '--',
+        'true',
+      ],
+      env,
+    );
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/tuneboard: warning: .*AdamW above 1e-3 diverges on the 4-layer LM/);
   });
 
   it('XGBoost from a plain shell script: integer max_depth, float eta and subsample', async () => {
