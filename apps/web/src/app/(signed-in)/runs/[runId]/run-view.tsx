@@ -1,6 +1,7 @@
 'use client';
 import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react';
 import { plannedSteps, stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
+import { formatParamValue, paramTypeOf } from '@/lib/project-schema';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Chart } from '@/charts/chart';
@@ -78,6 +79,8 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
   const perEpoch = config ? stepsPerEpoch(config) : undefined;
   const rangeTest = lrRangeTestOf(run.results, series);
   const params = Object.entries((run.params ?? {}) as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+  // Runs of declared and inferred projects carry each value's type, and come from the team's scripts, not the form.
+  const openSchema = run.paramTypes != null;
 
   return (
     <>
@@ -96,9 +99,11 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
         )}
         <span className="spacer" />
         <CancelRunButton run={run} />
-        <Link className="button secondary" href={`/projects/${run.project.id}/submit?from=${run.id}`}>
-          Duplicate this run
-        </Link>
+        {!openSchema && (
+          <Link className="button secondary" href={`/projects/${run.project.id}/submit?from=${run.id}`}>
+            Duplicate this run
+          </Link>
+        )}
       </div>
       <TagsEditor run={run} />
       {run.findings.length > 0 && (
@@ -186,14 +191,23 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
 
       <section className="panel" aria-label="Hyperparameters">
         <h2>Hyperparameters</h2>
+        {run.schemaVersion != null && (
+          <p className="muted small">
+            Validated against version {run.schemaVersion} of the project&apos;s <Link href={`/projects/${run.project.id}/schema`}>declared schema</Link>.
+          </p>
+        )}
         <table className="plain small">
           <tbody>
-            {params.map(([path, value]) => (
-              <tr key={path}>
-                <th scope="row">{path}</th>
-                <td>{String(value)}</td>
-              </tr>
-            ))}
+            {params.map(([path, value]) => {
+              const type = paramTypeOf(run.paramTypes, path);
+              return (
+                <tr key={path} data-param-path={path}>
+                  <th scope="row">{path}</th>
+                  <td>{type === undefined ? String(value) : formatParamValue(value, type)}</td>
+                  {openSchema && <td className="muted schema-type">{type ?? ''}</td>}
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </section>

@@ -1,0 +1,141 @@
+// Issue #11 in the dashboard: a project with an inferred schema gets a "log your first run" page instead of the
+// form, runs logged through the API show their typed params in the runs table and on the schema page, and the
+// settings page promotes the inferred schema, checks a declared one as it is typed and records its versions.
+// Needs `next build` first. No trainer worker: these projects' runs come from scripts (here, API calls).
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, startStack, type Stack } from './stack';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
+const BUILT = existsSync(resolve(import.meta.dirname, '../.next/BUILD_ID'));
+
+describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schemas in the dashboard', () => {
+  let stack: Stack;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    stack = await startStack({ workers: 0 });
+    page = await stack.browser.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: resolve(ARTIFACTS, `open-${name}.png`), fullPage: true });
+
+  it('creates an inferred project, logs runs, reads their typed params, promotes the schema and versions it', async () => {
+    await page.goto(`${stack.webUrl}/sign-in`);
+    await page.getByLabel('API token').fill(stack.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/projects$/);
+
+    // An inferred project: Tuneboard cannot train it, so it offers to log the first run instead of the form.
+    await page.getByLabel('Project name').fill('lm sweep');
+    await page.getByLabel('Hyperparameter schema').selectOption('INFERRED');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]+$/);
+    const projectUrl = page.url();
+    const projectId = projectUrl.split('/').pop()!;
+    await page.getByTestId('first-run-callout').waitFor();
+    await shot('1-project-empty');
+    await page.getByTestId('first-run-callout').getByRole('link', { name: 'Log your first run' }).click();
+    await page.getByRole('heading', { name: 'Log your first run' }).waitFor();
+    await expectText(page.getByTestId('cli-snippet'), "tuneboard run --project 'lm sweep' --config config.json -- python train.py");
+    await expectText(page.getByTestId('jsonl-snippet'), '{"step": 10, "train/loss": 0.31}');
+    await expectText(page.getByTestId('sdk-snippet'), "import { init } from '@tuneboard/sdk';");
+    expect(await page.getByRole('button', { name: 'Submit run' }).count()).toBe(0);
+    await shot('2-log-first-run');
+
+    // Two runs logged as a script would (EXTERNAL, config as JSON text): scale is a float even when whole.
+    const logRun = async (name: string, hparamsText: string, loss: number) => {
+      const { submitRun } = await stack.gql<{ submitRun: { run: { id: string } } }>(
+        `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`,
+        { input: { projectId, name, execution: 'EXTERNAL', hparamsText } },
+      );
+      await stack.gql(`mutation($id: ID!, $points: [MetricPointInput!]) { logMetrics(runId: $id, points: $points) { accepted } }`, {
+        id: submitRun.run.id,
+        points: [
+          { key: 'train/loss', step: 10, value: loss * 2 },
+          { key: 'train/loss', step: 20, value: loss },
+        ],
+      });
+    };
+    await logRun('small', '{"lr": 0.0003, "scale": 2.0, "optimizer": {"name": "adamw"}, "layers": 4}', 0.4);
+    await logRun('large', '{"lr": 0.001, "scale": 3.5, "optimizer": {"name": "sgd"}, "layers": 8}', 0.3);
+
+    // The runs table shows the project's own paths as columns, values as their type (2.0 stays 2.0).
+    await page.goto(projectUrl);
+    await expectText(page.getByTestId('run-count'), '2 runs');
+    await page.getByRole('columnheader', { name: 'scale' }).waitFor();
+    await page.getByRole('columnheader', { name: 'last(train/loss)' }).waitFor();
+    const smallRow = page.locator('[role="row"]', { has: page.getByRole('link', { name: 'small' }) });
+    await expectText(smallRow, '2.0');
+    await expectText(smallRow, '0.0003');
+    await expectText(smallRow, 'adamw');
+    // The filter bar knows the project's paths, not the built-in ones.
+    const filter = page.getByLabel('Filter runs');
+    await filter.fill('optimiser.name = "sgd"');
+    await expectText(page.locator('[data-filter-error]').first(), 'did you mean "optimizer.name"?');
+    await filter.fill('scale >= 3');
+    await filter.press('Enter');
+    await expectText(page.getByTestId('run-count'), '1 run match');
+    await page.getByRole('link', { name: 'large' }).waitFor();
+    await shot('3-runs-table');
+
+    // The schema page: every path with its type, values seen and how many runs have it, linked to the table.
+    await page.getByRole('link', { name: 'Schema', exact: true }).click();
+    await page.waitForURL(/\/schema$/);
+    const scaleRow = page.locator('[data-schema-path="scale"]');
+    await expectText(scaleRow, 'float');
+    await expectText(scaleRow, '2.0 – 3.5');
+    expect(await scaleRow.locator('td.numeric').innerText()).toBe('2');
+    await expectText(page.locator('[data-schema-path="optimizer.name"]'), 'adamw, sgd');
+    await shot('4-schema-page');
+    await page.getByRole('link', { name: 'Runs with layers' }).click();
+    await page.waitForURL(/q=layers/);
+    await expectText(page.getByTestId('run-count'), '2 runs match');
+
+    // Settings: one click promotes the inferred schema to a declared one, version 1.
+    await page.goto(`${projectUrl}/settings`);
+    await expectText(page.getByTestId('schema-kind'), 'inferred');
+    await page.getByRole('button', { name: 'Promote to declared' }).click();
+    await expectText(page.getByTestId('schema-saved'), 'Promoted: the schema is declared, version 1.');
+    await expectText(page.getByTestId('schema-kind'), 'declared');
+    await page.locator('[data-schema-version="1"]').waitFor();
+
+    // The editor checks the document as it is typed, naming the path of each problem; a valid one saves as v2.
+    const editor = page.getByLabel('JSON Schema document');
+    const promoted = JSON.parse(await editor.inputValue()) as { properties: Record<string, Record<string, unknown>> };
+    expect(promoted.properties.scale).toMatchObject({ type: 'number' });
+    await editor.fill(JSON.stringify({ ...promoted, properties: { ...promoted.properties, lr: { type: 'flot' } } }, null, 2));
+    await expectText(page.locator('[data-schema-problem="properties.lr.type"]'), '"flot" is not allowed');
+    expect(await page.getByRole('button', { name: 'Save as a new version' }).isDisabled()).toBe(true);
+    await shot('5-schema-editor-problem');
+    const tightened = { ...promoted, properties: { ...promoted.properties, lr: { type: 'number', exclusiveMinimum: 0, maximum: 0.1, 'x-scale': 'log' } } };
+    await editor.fill(JSON.stringify(tightened, null, 2));
+    await expectText(page.getByTestId('schema-valid'), 'lr: float');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expectText(page.getByTestId('schema-saved'), 'version 2');
+    const v2 = page.locator('[data-schema-version="2"]');
+    await expectText(v2, '(current)');
+    await expectText(v2, 'admin');
+    await v2.getByRole('button', { name: 'View v2' }).click();
+    await expectText(page.getByLabel('Version 2 document'), '"x-scale": "log"');
+    await shot('6-schema-versions');
+
+    // Switching the kind asks first and says what happens to the runs.
+    await page.getByRole('radio', { name: /^Inferred/ }).check();
+    await page.getByRole('button', { name: 'Switch to inferred…' }).click();
+    await expectText(page.getByRole('alertdialog'), 'The 2 runs already logged keep their configs');
+    await page.getByRole('button', { name: 'Confirm switch' }).click();
+    await expectText(page.getByTestId('schema-kind'), 'inferred');
+  }, 180_000);
+});
+
+async function expectText(locator: Locator, text: string, timeout = 15_000): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout });
+}
