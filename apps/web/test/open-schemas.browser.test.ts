@@ -86,9 +86,34 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     await page.getByRole('link', { name: 'large' }).waitFor();
     await shot('3-runs-table');
 
+    // Compare: the built-in defaults (test.accuracy, optimizer.learningRate) are absent, so the project's own
+    // metric and first varying numeric path are used; a finding's rule is checked against the project's paths.
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expectText(page.getByTestId('run-count'), '2 runs');
+    await page.getByLabel('Select all loaded runs').click();
+    await page.waitForURL(/sel=[^&]+%2C|sel=[^&]+,/);
+    await page.getByRole('link', { name: 'Compare selected' }).click();
+    await page.waitForURL(/\/compare\?runs=/);
+    await waitForChart(page, 'train/loss', 'data-series-count', 2);
+    await waitForChart(page, 'Scatter', 'data-point-count', 2);
+    expect(await page.getByLabel('scatter x').inputValue()).toBe('layers');
+    await page.getByRole('button', { name: 'Record a finding' }).click();
+    const findingForm = page.getByRole('form', { name: 'Finding' });
+    const rule = findingForm.locator('input[name="rule"]');
+    expect(await rule.inputValue()).toMatch(/^layers (<=|>=) [48]$/);
+    expect(await findingForm.locator('input[name="metric"]').inputValue()).toBe('train/loss');
+    await rule.fill('batchSize <= 32');
+    await expectText(findingForm.locator('[data-expression-error="rule"]'), 'Unknown hyperparameter "batchSize"');
+    await rule.fill('layers >= 8');
+    await findingForm.locator('[data-expression-error="rule"]').waitFor({ state: 'detached' });
+    await findingForm.locator('input[name="title"]').fill('Deeper is better on lm sweep');
+    await shot('3a-compare');
+    await findingForm.getByRole('button', { name: 'Record finding' }).click();
+    await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
+    await page.getByRole('heading', { name: 'Deeper is better on lm sweep' }).waitFor();
+
     // The schema page: every path with its type, values seen and how many runs have it, linked to the table.
-    await page.getByRole('link', { name: 'Schema', exact: true }).click();
-    await page.waitForURL(/\/schema$/);
+    await page.goto(`${projectUrl}/schema`);
     const scaleRow = page.locator('[data-schema-path="scale"]');
     await expectText(scaleRow, 'float');
     await expectText(scaleRow, '2.0 – 3.5');
@@ -135,6 +160,14 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     await expectText(page.getByTestId('schema-kind'), 'inferred');
   }, 180_000);
 });
+
+async function waitForChart(page: Page, chart: string, attribute: 'data-point-count' | 'data-series-count', atLeast: number): Promise<void> {
+  await page.waitForFunction(
+    ([name, attr, min]) => Number(document.querySelector(`[data-chart="${name}"]`)?.getAttribute(attr) ?? 0) >= Number(min),
+    [chart, attribute, atLeast] as const,
+    { timeout: 30_000 },
+  );
+}
 
 async function expectText(locator: Locator, text: string, timeout = 15_000): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ timeout });
