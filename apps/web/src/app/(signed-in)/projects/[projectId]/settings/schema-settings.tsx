@@ -201,6 +201,8 @@ function SchemaEditor({
   const declared = schema.kind === 'DECLARED';
   const unchanged = declared && check.ok && sameDocument(check.document, schema.document);
   const problemsId = useId();
+  // An empty editor on a project that declares nothing is not an error yet, only an invitation.
+  const untouched = !declared && draft.trim() === '';
   return (
     <section className="panel" aria-labelledby="editor-heading">
       <h2 id="editor-heading">JSON Schema</h2>
@@ -222,7 +224,9 @@ function SchemaEditor({
         onChange={(event) => onDraft(event.target.value)}
       />
       <div id={problemsId} aria-live="polite">
-        {check.ok ? (
+        {untouched ? (
+          <p className="muted small">Empty: paste or write a JSON Schema to declare one.</p>
+        ) : check.ok ? (
           <p className="muted small" data-testid="schema-valid">
             Valid: {check.paths.length} {check.paths.length === 1 ? 'path' : 'paths'} ({check.paths.map((p) => `${p.path}: ${p.type}`).join(', ')})
           </p>
