@@ -36,6 +36,13 @@ export type ApiToken = {
   revokedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+export type AppendRunLogPayload = {
+  __typename?: 'AppendRunLogPayload';
+  /** Lines stored by this call (retried lines already stored are not counted). */
+  accepted: Scalars['Int']['output'];
+  run: Run;
+};
+
 export type ConfidenceInterval = {
   __typename?: 'ConfidenceInterval';
   high: Scalars['Float']['output'];
@@ -351,6 +358,10 @@ export type LogMetricsPayload = {
   run: Run;
 };
 
+export type LogStream =
+  | 'STDERR'
+  | 'STDOUT';
+
 export type MetricAggregate =
   | 'LAST'
   | 'MAX'
@@ -422,6 +433,8 @@ export type Mutation = {
    */
   acceptInvitation: Team;
   annotateRun: RunAnnotation;
+  /** Appends console lines to a run (owners and members; at most 10,000 a call). It counts as a heartbeat of an EXTERNAL run. */
+  appendRunLog: AppendRunLogPayload;
   /** Cancels a queued or running run; its worker stops at its next heartbeat. */
   cancelRun: Run;
   /**
@@ -497,6 +510,12 @@ export type MutationAnnotateRunArgs = {
   body: Scalars['String']['input'];
   runId: Scalars['ID']['input'];
   step?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MutationAppendRunLogArgs = {
+  lines: Array<RunLogLineInput>;
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -797,6 +816,12 @@ export type Run = {
   id: Scalars['ID']['output'];
   /** When the script reporting an EXTERNAL run was last heard from (a heartbeat or metrics); null for runs a worker trains. */
   lastSeenAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * The console output `tuneboard run` captured, in order. first (default 500) lines after the seq `after`, or the
+   * last N lines before the seq `before` (the tail, when before is omitted); at most 5,000 a page. search: lines
+   * containing this text, ignoring case.
+   */
+  logs: RunLogPage;
   metric?: Maybe<MetricSummary>;
   /** Latest, minimum and maximum of every metric the run logged. */
   metrics: Array<MetricSummary>;
@@ -824,6 +849,15 @@ export type Run = {
   tags: Array<Scalars['String']['output']>;
   /** Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps); 0 when unknown (open schemas). */
   totalSteps: Scalars['Int']['output'];
+};
+
+
+export type RunLogsArgs = {
+  after?: InputMaybe<Scalars['Int']['input']>;
+  before?: InputMaybe<Scalars['Int']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -898,6 +932,37 @@ export type RunLease = {
   leaseSeconds: Scalars['Int']['output'];
   leaseToken: Scalars['ID']['output'];
   run: Run;
+};
+
+/** One line a run's command printed. */
+export type RunLogLine = {
+  __typename?: 'RunLogLine';
+  /** The line's number in the run's log, from 0. */
+  seq: Scalars['Int']['output'];
+  stream: LogStream;
+  text: Scalars['String']['output'];
+  time: Scalars['DateTime']['output'];
+};
+
+export type RunLogLineInput = {
+  /** The line's number in the run's log, from 0 (a line whose number is stored already is skipped: batches may be retried). */
+  seq: Scalars['Int']['input'];
+  stream: LogStream;
+  /** At most 16,384 characters, no NUL. */
+  text: Scalars['String']['input'];
+  /** When the line was printed, in milliseconds since the epoch; default now. */
+  time?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type RunLogPage = {
+  __typename?: 'RunLogPage';
+  /** Matching lines exist before the first line of this page (page back with last and before: its seq). */
+  hasEarlier: Scalars['Boolean']['output'];
+  /** Matching lines exist after the last line of this page (page on with after: its seq). */
+  hasMore: Scalars['Boolean']['output'];
+  lines: Array<RunLogLine>;
+  /** Lines matching the search (every line without one) in the whole log. */
+  total: Scalars['Int']['output'];
 };
 
 export type RunOrder = {
@@ -1177,6 +1242,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   ApiToken: ResolverTypeWrapper<ApiTokenModel>;
+  AppendRunLogPayload: ResolverTypeWrapper<Omit<AppendRunLogPayload, 'run'> & { run: ResolversTypes['Run'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ConfidenceInterval: ResolverTypeWrapper<ConfidenceInterval>;
   Confounder: ResolverTypeWrapper<Confounder>;
@@ -1214,6 +1280,7 @@ export type ResolversTypes = {
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LayerFacts: ResolverTypeWrapper<LayerFacts>;
   LogMetricsPayload: ResolverTypeWrapper<Omit<LogMetricsPayload, 'run'> & { run: ResolversTypes['Run'] }>;
+  LogStream: LogStream;
   MetricAggregate: MetricAggregate;
   MetricDirection: MetricDirection;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
@@ -1239,6 +1306,9 @@ export type ResolversTypes = {
   RunEventKind: RunEventKind;
   RunExecution: RunExecution;
   RunLease: ResolverTypeWrapper<RunLeaseModel>;
+  RunLogLine: ResolverTypeWrapper<RunLogLine>;
+  RunLogLineInput: RunLogLineInput;
+  RunLogPage: ResolverTypeWrapper<RunLogPage>;
   RunOrder: RunOrder;
   RunOutcome: RunOutcome;
   RunRequirementsInput: RunRequirementsInput;
@@ -1265,6 +1335,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   ApiToken: ApiTokenModel;
+  AppendRunLogPayload: Omit<AppendRunLogPayload, 'run'> & { run: ResolversParentTypes['Run'] };
   Boolean: Scalars['Boolean']['output'];
   ConfidenceInterval: ConfidenceInterval;
   Confounder: Confounder;
@@ -1317,6 +1388,9 @@ export type ResolversParentTypes = {
   RunEdge: Omit<RunEdge, 'node'> & { node: ResolversParentTypes['Run'] };
   RunEvent: RunEventModel;
   RunLease: RunLeaseModel;
+  RunLogLine: RunLogLine;
+  RunLogLineInput: RunLogLineInput;
+  RunLogPage: RunLogPage;
   RunOrder: RunOrder;
   RunRequirementsInput: RunRequirementsInput;
   RunWarning: RunWarningModel;
@@ -1343,6 +1417,11 @@ export type ApiTokenResolvers<ContextType = Context, ParentType extends Resolver
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type AppendRunLogPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AppendRunLogPayload'] = ResolversParentTypes['AppendRunLogPayload']> = {
+  accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
 };
 
 export type ConfidenceIntervalResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConfidenceInterval'] = ResolversParentTypes['ConfidenceInterval']> = {
@@ -1574,6 +1653,7 @@ export interface MetricValueScalarConfig extends GraphQLScalarTypeConfig<Resolve
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'token'>>;
   annotateRun?: Resolver<ResolversTypes['RunAnnotation'], ParentType, ContextType, RequireFields<MutationAnnotateRunArgs, 'body' | 'runId'>>;
+  appendRunLog?: Resolver<ResolversTypes['AppendRunLogPayload'], ParentType, ContextType, RequireFields<MutationAppendRunLogArgs, 'lines' | 'runId'>>;
   cancelRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationCancelRunArgs, 'runId'>>;
   checkRun?: Resolver<ResolversTypes['RunCheck'], ParentType, ContextType, RequireFields<MutationCheckRunArgs, 'input'>>;
   claimRun?: Resolver<Maybe<ResolversTypes['RunLease']>, ParentType, ContextType, RequireFields<MutationClaimRunArgs, 'workerId'>>;
@@ -1656,6 +1736,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   hparams?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastSeenAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  logs?: Resolver<ResolversTypes['RunLogPage'], ParentType, ContextType, Partial<RunLogsArgs>>;
   metric?: Resolver<Maybe<ResolversTypes['MetricSummary']>, ParentType, ContextType, RequireFields<RunMetricArgs, 'key'>>;
   metrics?: Resolver<Array<ResolversTypes['MetricSummary']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1715,6 +1796,20 @@ export type RunLeaseResolvers<ContextType = Context, ParentType extends Resolver
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
 };
 
+export type RunLogLineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunLogLine'] = ResolversParentTypes['RunLogLine']> = {
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stream?: Resolver<ResolversTypes['LogStream'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type RunLogPageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunLogPage'] = ResolversParentTypes['RunLogPage']> = {
+  hasEarlier?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['RunLogLine']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type RunWarningResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunWarning'] = ResolversParentTypes['RunWarning']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType>;
@@ -1772,6 +1867,7 @@ export type WorkerResolvers<ContextType = Context, ParentType extends ResolversP
 
 export type Resolvers<ContextType = Context> = {
   ApiToken?: ApiTokenResolvers<ContextType>;
+  AppendRunLogPayload?: AppendRunLogPayloadResolvers<ContextType>;
   ConfidenceInterval?: ConfidenceIntervalResolvers<ContextType>;
   Confounder?: ConfounderResolvers<ContextType>;
   CreatedInvitation?: CreatedInvitationResolvers<ContextType>;
@@ -1814,6 +1910,8 @@ export type Resolvers<ContextType = Context> = {
   RunEdge?: RunEdgeResolvers<ContextType>;
   RunEvent?: RunEventResolvers<ContextType>;
   RunLease?: RunLeaseResolvers<ContextType>;
+  RunLogLine?: RunLogLineResolvers<ContextType>;
+  RunLogPage?: RunLogPageResolvers<ContextType>;
   RunWarning?: RunWarningResolvers<ContextType>;
   SubmitRunPayload?: SubmitRunPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -4,6 +4,7 @@ import * as account from './account';
 import { mapDomainErrors } from './domain-errors';
 import * as finding from './finding';
 import * as invitation from './invitation';
+import * as log from './log';
 import * as metric from './metric';
 import * as project from './project';
 import * as run from './run';
@@ -11,7 +12,7 @@ import * as scalars from './scalars';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, invitation, project, run, metric, worker, finding];
+const domains = [scalars, account, invitation, project, run, metric, log, worker, finding];
 
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({

@@ -5,3 +5,4 @@ export * from './runs';
 export * from './metrics';
 export * from './findings';
 export * from './limits';
+export * from './logs';

@@ -15,3 +15,4 @@ export * as projectStore from './projects';
 export * as queueStore from './queue';
 export * as rateLimitStore from './rate-limits';
 export * as runStore from './runs';
+export * as logStore from './logs';
