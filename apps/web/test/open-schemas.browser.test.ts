@@ -63,8 +63,9 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
           { key: 'train/loss', step: 20, value: loss },
         ],
       });
+      return submitRun.run.id;
     };
-    await logRun('small', '{"lr": 0.0003, "scale": 2.0, "optimizer": {"name": "adamw"}, "layers": 4}', 0.4);
+    const smallRunId = await logRun('small', '{"lr": 0.0003, "scale": 2.0, "optimizer": {"name": "adamw"}, "layers": 4}', 0.4);
     await logRun('large', '{"lr": 0.001, "scale": 3.5, "optimizer": {"name": "sgd"}, "layers": 8}', 0.3);
 
     // The runs table shows the project's own paths as columns, values as their type (2.0 stays 2.0).
@@ -158,6 +159,39 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     await expectText(page.getByRole('alertdialog'), 'The 2 runs already logged keep their configs');
     await page.getByRole('button', { name: 'Confirm switch' }).click();
     await expectText(page.getByTestId('schema-kind'), 'inferred');
+
+    // The run page's console log: what the script printed (as `tuneboard run` sends it), the tail first.
+    const appendLog = (lines: { seq: number; stream: string; text: string }[]) =>
+      stack.gql(`mutation($id: ID!, $lines: [RunLogLineInput!]!) { appendRunLog(runId: $id, lines: $lines) { accepted } }`, { id: smallRunId, lines });
+    await appendLog(
+      Array.from({ length: 1200 }, (_, seq) =>
+        seq % 100 === 50
+          ? { seq, stream: 'STDERR', text: `Error: loss spike at step ${seq}` }
+          : { seq, stream: 'STDOUT', text: seq === 1000 ? '    indented   with  spaces' : `step ${seq} loss=${(1 / (seq + 1)).toFixed(4)}` },
+      ),
+    );
+    await page.goto(`${stack.webUrl}/runs/${smallRunId}`);
+    const log = page.getByRole('log', { name: 'Console output' });
+    await expectText(page.getByTestId('log-count'), '1,200 lines, 500 shown');
+    await log.locator('[data-seq="1199"]').waitFor();
+    expect(await log.locator('[data-seq="699"]').count()).toBe(0);
+    // stderr is marked in words, not only by colour; whitespace is kept as printed.
+    expect(await log.locator('[data-seq="1150"]').getAttribute('data-stream')).toBe('STDERR');
+    await expectText(log.locator('[data-seq="1150"] .log-stream'), 'stderr');
+    expect(await log.locator('[data-seq="1000"] .log-text').evaluate((el) => el.textContent)).toBe('    indented   with  spaces');
+    await page.getByRole('button', { name: 'Load earlier lines' }).click();
+    await log.locator('[data-seq="200"]').waitFor({ state: 'attached' });
+    await expectText(page.getByTestId('log-count'), '1,200 lines, 1,000 shown');
+    await shot('7-run-log');
+    await page.getByLabel('Search the log').fill('ERROR');
+    await expectText(page.getByTestId('log-count'), '12 matching lines');
+    expect(await log.locator('[data-stream="STDOUT"]').count()).toBe(0);
+    // While the run is RUNNING, new lines appear without a reload.
+    await page.getByLabel('Search the log').fill('');
+    await expectText(page.getByTestId('log-count'), '1,200 lines');
+    await appendLog([{ seq: 1200, stream: 'STDOUT', text: 'fresh line from the script' }]);
+    await expectText(log.locator('[data-seq="1200"]'), 'fresh line from the script');
+    await expectText(page.getByTestId('log-count'), '1,201 lines');
   }, 180_000);
 });
 

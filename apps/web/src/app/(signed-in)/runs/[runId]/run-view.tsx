@@ -16,6 +16,7 @@ import { lrRangeTestOf, rangeTestChartOption } from './range-test';
 import { applyRunEvent, mergeIntoPage, type RunEvent } from './run-cache';
 import { FindingCheckBadges } from '../../findings/finding-badges';
 import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
+import { RunLogPanel } from './run-log-panel';
 
 const MAX_POINTS = 2000;
 
@@ -129,7 +130,7 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
 
       <dl className="facts wide-facts">
         <dt>Backend / device</dt>
-        <dd>{run.backend ? `${run.backend} · ${run.device ?? 'unknown device'}` : 'not started'}</dd>
+        <dd>{run.backend ? `${run.backend} · ${run.device ?? 'unknown device'}` : openSchema ? 'not reported' : 'not started'}</dd>
         <dt>Created</dt>
         <dd>{formatTime(run.createdAt)}</dd>
         <dt>Started</dt>
@@ -138,8 +139,13 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
         <dd>{formatTime(run.finishedAt)}</dd>
         <dt>Duration</dt>
         <dd>{run.startedAt ? formatDuration(new Date(run.finishedAt ?? Date.now()).getTime() - new Date(run.startedAt).getTime()) : '—'}</dd>
-        <dt>Parameters</dt>
-        <dd>{run.derived.parameterCount.toLocaleString('en-GB')}</dd>
+        {/* Derived facts come from the built-in trainer's config; a script's own run has none. */}
+        {!openSchema && (
+          <>
+            <dt>Parameters</dt>
+            <dd>{run.derived.parameterCount.toLocaleString('en-GB')}</dd>
+          </>
+        )}
         {run.attempt > 1 && (
           <>
             <dt>Attempt</dt>
@@ -183,6 +189,9 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
         {rangeTest && <Chart label="Learning-rate range test" option={rangeTestChartOption(rangeTest)} />}
       </section>
       {perEpoch && <p className="muted small">{perEpoch} steps per epoch.</p>}
+
+      {/* Runs of declared and inferred projects come from the team's scripts, whose output `tuneboard run` captures. */}
+      {openSchema && <RunLogPanel runId={run.id} running={run.status === 'RUNNING'} />}
 
       <div className="two-columns">
         <NotesEditor run={run} />
