@@ -91,6 +91,13 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     // metric and first varying numeric path are used; a finding's rule is checked against the project's paths.
     await page.getByRole('button', { name: 'Clear' }).click();
     await expectText(page.getByTestId('run-count'), '2 runs');
+    // Sorting by a path of the project goes to the API (descending first).
+    await page.getByRole('columnheader', { name: 'scale' }).getByRole('button').click();
+    await page.waitForURL(/sort=param%3Ascale/);
+    await page.waitForFunction(() => document.querySelector('[role="row"][data-run-id] a')?.textContent === 'large');
+    await page.getByRole('columnheader', { name: 'scale' }).getByRole('button').click();
+    await page.waitForURL(/dir=asc/);
+    await page.waitForFunction(() => document.querySelector('[role="row"][data-run-id] a')?.textContent === 'small');
     await page.getByLabel('Select all loaded runs').click();
     await page.waitForURL(/sel=[^&]+%2C|sel=[^&]+,/);
     await page.getByRole('link', { name: 'Compare selected' }).click();
