@@ -1,9 +1,7 @@
-import { DataDirInUseError, openStore, type Role, type Store } from '@tuneboard/db';
+import type { Role, Store } from '@tuneboard/db';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEnv } from './env';
-import { start } from './main';
-import { bootstrap, createUserWithToken, issueTokenForEmail } from './services/accounts';
 import { isDomainError } from './services/errors';
 
 const USAGE = `Usage: tuneboard <command> [options]
@@ -23,8 +21,23 @@ Commands:
                                           --new-team to create one more); --team-id adds the user to that
                                           existing team (default role member)
   token create --email E [--name N]       print a new API token for an existing user
+  run --project P [options] -- <command…> track any program as a run (see below)
+  sync                                    deliver what \`tuneboard run\` could not (the API was down)
 
-Every command prints JSON on stdout. The database is chosen as by the server:
+tuneboard run --project P [--team T] [--config cfg.json] [--set path=value]... [--name N] [--tag T]...
+              [--notes TEXT] [--override-reason TEXT] [--system-interval SECONDS] [--flush-timeout SECONDS]
+              -- <command> [args…]
+  Creates a run in project P (created with an inferred schema if missing) with the config (a JSON file, and/or
+  --set overrides such as optimizer.lr=3e-4), runs the command, stores its output as the run's console log,
+  takes metrics from JSON lines it prints ({"step": 10, "train/loss": 0.31}) or POSTs to TUNEBOARD_METRICS_URL,
+  samples CPU, memory and GPUs (nvidia-smi) every --system-interval seconds (default 10; 0: off), and sets the
+  status from the exit: 0 succeeded, non-zero failed, Ctrl-C or a stop signal cancelled. Exits with the command's
+  exit code. The command gets TUNEBOARD_RUN_ID, TUNEBOARD_CONFIG (JSON), TUNEBOARD_CONFIG_FILE, TUNEBOARD_API_URL
+  and TUNEBOARD_METRICS_URL. Everything is buffered on disk (TUNEBOARD_SPOOL_DIR, default ~/.tuneboard/spool)
+  until the API has it; \`tuneboard sync\` delivers what was left when the API stayed unreachable.
+  Needs TUNEBOARD_TOKEN; TUNEBOARD_API_URL defaults to http://127.0.0.1:$PORT/graphql.
+
+Every other command prints JSON on stdout. The database is chosen as by the server:
 DATABASE_URL (PostgreSQL) when set, else the embedded store in TUNEBOARD_DATA_DIR (default ./.tuneboard/data).`;
 
 class UsageError extends Error {}
@@ -42,8 +55,13 @@ function single(values: string[] | undefined, flag: string): string | undefined 
   return values?.[0];
 }
 
+// The server, the database and the account services load only for the commands that use them: `tuneboard run`
+// starts in a fraction of the time.
+const accounts = () => import('./services/accounts');
+
 async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
   const env = readEnv();
+  const { openStore } = await import('@tuneboard/db');
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: resolve(env.TUNEBOARD_DATA_DIR) });
   try {
     return await work(store);
@@ -52,7 +70,71 @@ async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
+/** The API client of the commands that talk to a running Tuneboard (run, sync). */
+async function apiClient() {
+  const env = readEnv();
+  if (!env.TUNEBOARD_TOKEN) throw new UsageError('TUNEBOARD_TOKEN is required: create one in the dashboard (Tokens) or with `tuneboard token create`');
+  const { TuneboardClient } = await import('@tuneboard/sdk');
+  return new TuneboardClient({ url: env.TUNEBOARD_API_URL ?? `http://127.0.0.1:${env.PORT}/graphql`, token: env.TUNEBOARD_TOKEN });
+}
+
+/** A duration flag given in seconds, in milliseconds. */
+const seconds = (value: string | undefined, flag: string, fallbackSeconds: number): number => {
+  if (value === undefined) return fallbackSeconds * 1000;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 86_400)
+    throw new UsageError(`${flag} takes a number of seconds from 0 to 86400, not "${value}"`);
+  return n * 1000;
+};
+
+/** `tuneboard run [options] -- <command…>`: returns the command's exit code. */
+async function trackCommand(argv: string[]): Promise<number> {
+  const dashes = argv.indexOf('--');
+  if (dashes === -1) throw new UsageError('give the command to track after --, e.g. tuneboard run --project P -- python train.py');
+  const command = argv.slice(dashes + 1);
+  if (command.length === 0) throw new UsageError('the command after -- is missing');
+  const { values, positionals } = parseArgs({
+    args: argv.slice(0, dashes),
+    allowPositionals: true,
+    options: {
+      project: { type: 'string' },
+      team: { type: 'string' },
+      config: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      notes: { type: 'string' },
+      'override-reason': { type: 'string' },
+      'system-interval': { type: 'string' },
+      'flush-timeout': { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected "${positionals[0]}" before --; options go before --, the command after it`);
+  const project = required(values.project, '--project');
+  const systemIntervalMs = seconds(values['system-interval'], '--system-interval', 10);
+  const flushTimeoutMs = seconds(values['flush-timeout'], '--flush-timeout', 120);
+  const { buildCommandConfig, runCommand, spoolRoot } = await import('@tuneboard/sdk/command');
+  const configText = buildCommandConfig({ ...(values.config !== undefined ? { configPath: values.config } : {}), sets: values.set ?? [] });
+  const result = await runCommand({
+    client: await apiClient(),
+    project,
+    ...(values.team ? { team: values.team } : {}),
+    configText,
+    ...(values.name ? { name: values.name } : {}),
+    ...(values.tag?.length ? { tags: values.tag } : {}),
+    ...(values.notes ? { notes: values.notes } : {}),
+    ...(values['override-reason'] ? { overrideReason: values['override-reason'] } : {}),
+    command,
+    spoolRoot: spoolRoot(),
+    systemIntervalMs,
+    flushTimeoutMs,
+    handleSignals: true,
+  });
+  return result.exitCode;
+}
+
 async function run(argv: string[]): Promise<unknown> {
+  if (argv[0] === 'run') return process.exit(await trackCommand(argv.slice(1)));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -73,7 +155,7 @@ async function run(argv: string[]): Promise<unknown> {
   }
   switch (command) {
     case 'start':
-      await start();
+      await (await import('./main')).start();
       return undefined;
     case 'worker': {
       const env = readEnv();
@@ -93,8 +175,14 @@ async function run(argv: string[]): Promise<unknown> {
       // buffer's retries of the released run would otherwise keep the process (and so the API's shutdown) waiting.
       return process.exit(0);
     }
+    case 'sync': {
+      const { spoolRoot, syncSpools } = await import('@tuneboard/sdk/command');
+      const { runs } = await syncSpools(await apiClient(), spoolRoot());
+      if (runs.some((r) => r.pending > 0)) process.exitCode = 1;
+      return { runs };
+    }
     case 'admin bootstrap':
-      return withStore((store) => bootstrap(store, { email: values.email, team: single(values.team, '--team') }));
+      return withStore(async (store) => (await accounts()).bootstrap(store, { email: values.email, team: single(values.team, '--team') }));
     case 'user create': {
       const role = values.role as Role | undefined;
       if (role && !['owner', 'member', 'viewer'].includes(role)) throw new UsageError(`--role must be owner, member or viewer, not "${role}"`);
@@ -104,8 +192,8 @@ async function run(argv: string[]): Promise<unknown> {
       if (team !== undefined && teamId !== undefined) throw new UsageError('give either --team (a new team) or --team-id (an existing one), not both');
       if (values['new-team'] && team === undefined) throw new UsageError('--new-team goes with --team');
       const email = required(values.email, '--email');
-      return withStore((store) =>
-        createUserWithToken(store, {
+      return withStore(async (store) =>
+        (await accounts()).createUserWithToken(store, {
           email,
           ...(teamId !== undefined ? { teamId } : { team: team!, newTeam: values['new-team'] ?? false }),
           ...(role ? { role } : {}),
@@ -115,7 +203,7 @@ async function run(argv: string[]): Promise<unknown> {
     case 'token create':
       return withStore(async (store) => {
         const email = required(values.email, '--email');
-        const issued = await issueTokenForEmail(store, email, values.name ?? 'cli');
+        const issued = await (await accounts()).issueTokenForEmail(store, email, values.name ?? 'cli');
         if (!issued) throw new AccountError(`No user with the email ${email}; create one with \`tuneboard user create\``);
         return issued;
       });
@@ -132,17 +220,19 @@ try {
     console.error(`tuneboard: ${error.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (error instanceof DataDirInUseError) {
+  if (error instanceof Error && error.name === 'DataDirInUseError') {
+    const inUse = error as Error & { dataDir: string; pid: number };
     console.error(
-      `tuneboard: the embedded database in ${error.dataDir} is open in another process (pid ${error.pid}, most likely ` +
+      `tuneboard: the embedded database in ${inUse.dataDir} is open in another process (pid ${inUse.pid}, most likely ` +
         `\`npm start\`). Only one process can open it at a time. Stop that process and run this command again, or do ` +
         `the same through the running API (an owner's createInvitation, which the person accepts; createToken), or use ` +
         `PostgreSQL (DATABASE_URL), which any number of processes can share.`,
     );
     process.exit(1);
   }
-  // A worker the API refuses (a team it may not train for, a bad token) says why in one line, without a stack.
-  const refusedByApi = error instanceof Error && error.name === 'TuneboardError' && (error as Error & { retryable?: boolean }).retryable === false;
+  // What the API refuses (a team a worker may not train for, a bad token, a bad config) or an API that cannot be
+  // reached: one line, without a stack.
+  const refusedByApi = error instanceof Error && error.name === 'TuneboardError';
   // What a service refuses (a taken team name, an invalid e-mail, users already there) is the CLI's answer too.
   if (isDomainError(error)) {
     console.error(`tuneboard: ${error.message.replace(/\s*\n\s*/g, ' ')}`);

@@ -98,6 +98,49 @@ export async function runCli(args: string[], env: ChildEnv, timeoutMs = 30_000):
   }
 }
 
+export interface CliProcess {
+  process: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): { stdout: string; stderr: string };
+  /** Resolves once stdout or stderr matches; fails with the output when the process exits first or the deadline passes. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** Starts `tuneboard <args>` and returns at once, for tests that act on it while it runs (signals, restarts). */
+export function spawnCli(args: string[], env: ChildEnv): CliProcess {
+  const tracked = spawnTracked(args, env);
+  return {
+    process: tracked.child,
+    exited: tracked.exited,
+    output: tracked.output,
+    async waitForOutput(pattern, timeoutMs = 30_000) {
+      const matches = () => {
+        const { stdout, stderr } = tracked.output();
+        return pattern.test(stdout) || pattern.test(stderr);
+      };
+      let done = false;
+      await withDeadline(
+        (async () => {
+          while (!matches()) {
+            if (tracked.child.exitCode !== null || tracked.child.signalCode !== null) {
+              const { stdout, stderr } = tracked.output();
+              throw new Error(`\`tuneboard ${args.join(' ')}\` exited before printing ${pattern}\nstdout: ${stdout}\nstderr: ${stderr}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          done = true;
+        })(),
+        timeoutMs,
+        `\`tuneboard ${args.join(' ')}\` to print ${pattern}`,
+      ).catch((error: Error) => {
+        if (done) return;
+        const { stdout, stderr } = tracked.output();
+        throw new Error(`${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`, { cause: error });
+      });
+    },
+  };
+}
+
 /** The JSON a CLI command printed, failing with its output when it did not succeed. */
 export function cliJson<T = Record<string, unknown>>(result: ProcessResult): T {
   if (result.code !== 0) throw new Error(`tuneboard exited with ${result.code ?? result.signal}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);

@@ -194,6 +194,19 @@ export class TuneboardClient {
     ).logMetrics.accepted;
   }
 
+  /** Appends console lines (numbered from 0 by the caller; a line number stored already is skipped, so retries are safe). */
+  async appendRunLog(runId: string, lines: readonly { seq: number; stream: 'STDOUT' | 'STDERR'; text: string; time?: number }[]): Promise<number> {
+    return (
+      await this.request<{ appendRunLog: { accepted: number } }>(
+        `mutation($r: ID!, $l: [RunLogLineInput!]!) { appendRunLog(runId: $r, lines: $l) { accepted } }`,
+        {
+          r: runId,
+          l: lines,
+        },
+      )
+    ).appendRunLog.accepted;
+  }
+
   async setRunStatus(
     runId: string,
     status: Exclude<RunStatus, 'QUEUED'>,

@@ -1,0 +1,300 @@
+import { startServer, type RunningServer } from '../src/server';
+import pino from 'pino';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, METRIC_SERIES, startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
+import { killAllChildren, makeTempDir, runCli, spawnCli, type ChildEnv } from './process-harness';
+
+// `tuneboard run -- <command>`: any program tracked as a run, through the real CLI, against a real API.
+
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
+const TRAIN = join(FIXTURES, 'train.mjs');
+
+const RUN = /* GraphQL */ `
+  query ($id: ID!) {
+    run(id: $id) {
+      name
+      status
+      error
+      tags
+      params
+      paramTypes
+      project {
+        name
+        hparamSchema {
+          kind
+        }
+      }
+      logs(first: 100) {
+        total
+        lines {
+          seq
+          stream
+          text
+        }
+      }
+      metrics {
+        key
+        last
+        pointCount
+      }
+    }
+  }
+`;
+
+const runIdOf = (stderr: string) => /\(([0-9a-f-]{36})\)/.exec(stderr)?.[1] ?? '';
+
+for (const database of testDatabases()) {
+  describe(`tuneboard run on ${database.name}`, () => {
+    let api: TestApi;
+    let alice: TestUser;
+    let spool: { path: string; remove(): void };
+    let env: Record<string, string>;
+
+    beforeAll(async () => {
+      api = await startTestApi(database);
+      alice = await api.user('alice@example.com', 'nlp');
+      spool = makeTempDir('spool');
+      env = { TUNEBOARD_API_URL: api.server.url, TUNEBOARD_TOKEN: alice.token, TUNEBOARD_SPOOL_DIR: spool.path };
+    });
+    afterEach(killAllChildren);
+    afterAll(async () => {
+      await api?.close();
+      spool?.remove();
+    });
+
+    const runOf = async (id: string) => (await alice.ok(RUN, { id })).run;
+
+    it('tracks a script: typed config, console log, JSON-lines and endpoint metrics, system metrics, success', async () => {
+      const config = join(spool.path, 'config.json');
+      writeFileSync(config, '{"optimizer": {"lr": 0.001, "betas": [0.9, 0.999]}, "warmup": 2.0, "layers": 2}');
+      const result = await runCli(
+        [
+          'run',
+          '--project',
+          'transformer',
+          '--config',
+          config,
+          '--set',
+          'optimizer.lr=3e-4',
+          '--set',
+          'name=adamw',
+          '--name',
+          'first',
+          '--tag',
+          'smoke',
+          '--system-interval',
+          '0.5',
+          '--',
+          process.execPath,
+          TRAIN,
+          '--delay-ms',
+          '150',
+          '--post',
+          '--nan',
+        ],
+        { ...env, PATH: `${FIXTURES}:${process.env.PATH}` },
+        60_000,
+      );
+      expect(result.code, result.stderr).toBe(0);
+      // The command's own output passes through untouched.
+      expect(result.stdout).toContain('epoch 4: loss');
+      expect(result.stdout).toContain('posted: 200');
+      expect(result.stderr).toContain('warning: this is stderr');
+      expect(result.stderr).toMatch(/tuneboard: run first \([0-9a-f-]{36}\) in project transformer/);
+      const run = await runOf(runIdOf(result.stderr));
+      expect(run).toMatchObject({
+        name: 'first',
+        status: 'SUCCEEDED',
+        error: null,
+        tags: ['smoke'],
+        project: { name: 'transformer', hparamSchema: { kind: 'INFERRED' } },
+      });
+      // 2.0 stays a float; --set values are typed (3e-4 a float, adamw a string).
+      expect(run.params).toMatchObject({ 'optimizer.lr': 0.0003, 'optimizer.betas[0]': 0.9, warmup: 2, layers: 2, name: 'adamw' });
+      expect(run.paramTypes).toMatchObject({ 'optimizer.lr': 'float', warmup: 'float', layers: 'integer', name: 'string' });
+      // The console log: both streams, in order within each.
+      const texts = run.logs.lines.map((l: { text: string }) => l.text);
+      expect(texts[0]).toBe(`run ${runIdOf(result.stderr)} starting with lr=0.0003`);
+      expect(run.logs.lines.find((l: { stream: string }) => l.stream === 'STDERR').text).toBe('warning: this is stderr');
+      expect(texts).toContain('{"step":4,"train/loss":0.9988014382740711,"lr":0.0003}'.replace('0.9988014382740711', String(1 / (1 + 4 * 0.0003 * 10))));
+      expect(run.logs.lines.map((l: { seq: number }) => l.seq)).toEqual(run.logs.lines.map((_: unknown, i: number) => i));
+      const metrics = Object.fromEntries(run.metrics.map((m: { key: string }) => [m.key, m]));
+      expect(metrics['train/loss']).toMatchObject({ pointCount: 6, last: 'NaN' });
+      expect(metrics['lr']).toMatchObject({ pointCount: 5, last: 0.0003 });
+      expect(metrics['eval/accuracy']).toMatchObject({ pointCount: 2, last: 0.875 });
+      // System metrics of the process tree, and the GPUs nvidia-smi reports.
+      expect(metrics['system/memory_mb']?.last).toBeGreaterThan(5);
+      expect(metrics['system/gpu0/utilization_percent']).toMatchObject({ last: 87 });
+      expect(metrics['system/gpu1/memory_mb']).toMatchObject({ last: 512 });
+      expect(metrics['system/cpu_percent']?.pointCount).toBeGreaterThanOrEqual(1);
+      // Delivered, so its disk buffer is gone.
+      expect(readdirSync(spool.path).filter((name) => name !== 'config.json')).toEqual([]);
+      // The typed param filters numerically.
+      const filtered = await alice.ok(`query($p: ID!) { project(id: $p) { runs(filter: "optimizer.lr <= 0.001") { totalCount } } }`, {
+        p: (await alice.ok(`{ projects { id name } }`)).projects.find((p: { name: string }) => p.name === 'transformer').id,
+      });
+      expect(filtered.project.runs.totalCount).toBe(1);
+    });
+
+    it('fails a run that exits non-zero, quoting its last output, and exits with the same code', async () => {
+      const result = await runCli(
+        ['run', '--project', 'transformer', '--system-interval', '0', '--', process.execPath, TRAIN, '--epochs', '2', '--exit', '3'],
+        env,
+      );
+      expect(result.code).toBe(3);
+      const run = await runOf(runIdOf(result.stderr));
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toContain('exited with code 3; its last output:');
+      expect(run.error).toContain('Traceback: RuntimeError: CUDA out of memory (exit 3)');
+      expect(result.stderr).toContain('tuneboard: run');
+      expect(result.stderr).toContain('failed (exit code 3)');
+    });
+
+    it('cancels the run on Ctrl-C (SIGINT), letting the command save first', async () => {
+      const child = spawnCli(
+        ['run', '--project', 'transformer', '--system-interval', '0', '--', process.execPath, TRAIN, '--epochs', '1', '--wait-for-signal'],
+        env,
+      );
+      await child.waitForOutput(/waiting for a signal/, 30_000);
+      child.process.kill('SIGINT');
+      const { code } = await child.exited;
+      const { stdout, stderr } = child.output();
+      expect(code).toBe(130);
+      expect(stdout).toContain('caught SIGINT, saving a checkpoint');
+      const run = await runOf(runIdOf(stderr));
+      expect(run.status).toBe('CANCELLED');
+      expect(run.error).toBe('interrupted (SIGINT)');
+      expect(run.logs.lines.at(-1).text).toBe('caught SIGINT, saving a checkpoint');
+    });
+
+    it('fails a command that cannot start', async () => {
+      const result = await runCli(['run', '--project', 'transformer', '--system-interval', '0', '--', 'no-such-program-xyz'], env);
+      expect(result.code).toBe(127);
+      const run = await runOf(runIdOf(result.stderr));
+      expect(run).toMatchObject({ status: 'FAILED' });
+      expect(run.error).toContain('Could not start no-such-program-xyz');
+    });
+
+    // The CLI refuses these before it opens any database: once is enough.
+    it.runIf(database === testDatabases()[0])('refuses bad invocations and configs with a clear message, creating no run', async () => {
+      const before = (await alice.ok(`{ projects { runCount } }`)).projects.reduce((n: number, p: { runCount: number }) => n + p.runCount, 0);
+      const broken = join(spool.path, 'broken.json');
+      writeFileSync(broken, '{"lr": 0.1, "lr": 0.2, "depth": }');
+      const cases: [string[], ChildEnv, number, string][] = [
+        [['run', '--', 'true'], env, 2, '--project is required'],
+        [['run', '--project', 'p', 'true'], env, 2, 'give the command to track after --'],
+        [['run', '--project', 'p', '--'], env, 2, 'the command after -- is missing'],
+        [['run', '--project', 'p', 'extra', '--', 'true'], env, 2, 'unexpected "extra" before --'],
+        [['run', '--project', 'p', '--system-interval', 'often', '--', 'true'], env, 2, '--system-interval takes a number of seconds'],
+        [['run', '--project', 'p', '--config', broken, '--', 'true'], env, 1, `The config file ${broken} is not valid JSON`],
+        [['run', '--project', 'p', '--config', join(spool.path, 'missing.json'), '--', 'true'], env, 1, 'Cannot read the config file'],
+        [['run', '--project', 'p', '--set', 'lr', '--', 'true'], env, 1, 'Bad --set: --set #1 (lr): write it as path=value'],
+        [['run', '--project', 'p', '--', 'true'], { ...env, TUNEBOARD_TOKEN: undefined }, 2, 'TUNEBOARD_TOKEN is required'],
+        [['run', '--project', 'p', '--', 'true'], { ...env, TUNEBOARD_TOKEN: 'tb_wrong' }, 1, 'tuneboard: '],
+        [['run', '--project', 'p', '--team', 'nope', '--', 'true'], env, 1, 'You are not in a team "nope"'],
+      ];
+      for (const [args, childEnv, code, message] of cases) {
+        const result = await runCli(args, childEnv);
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(code);
+        expect(result.stderr).toContain(message);
+        expect(result.stderr).not.toContain('    at ');
+      }
+      const after = (await alice.ok(`{ projects { runCount } }`)).projects.reduce((n: number, p: { runCount: number }) => n + p.runCount, 0);
+      expect(after).toBe(before);
+    });
+  });
+}
+
+describe('tuneboard run through an API restart', () => {
+  const [database] = testDatabases();
+  let api: TestApi;
+  let alice: TestUser;
+  let spool: { path: string; remove(): void };
+  let port: number;
+  let server: RunningServer | null = null;
+
+  beforeAll(async () => {
+    api = await startTestApi(database!);
+    alice = await api.user('alice@example.com', 'nlp');
+    spool = makeTempDir('spool-restart');
+    // The test API stops and a second server takes over the same store on a fixed port, as a restart would.
+    port = await freePort();
+    await api.server.stop();
+    server = await startServer({ store: api.store, port, logger: pino({ level: 'silent' }) });
+  });
+  afterEach(killAllChildren);
+  afterAll(async () => {
+    await server?.stop();
+    await api?.store.destroy();
+    spool?.remove();
+  });
+
+  const url = () => `http://127.0.0.1:${port}/graphql`;
+  const restart = async () => (server = await startServer({ store: api.store, port, logger: pino({ level: 'silent' }) }));
+
+  it('loses no log line or metric while the API is down mid-run', async () => {
+    const env = { TUNEBOARD_API_URL: url(), TUNEBOARD_TOKEN: alice.token, TUNEBOARD_SPOOL_DIR: spool.path };
+    const child = spawnCli(
+      ['run', '--project', 'restart', '--system-interval', '0', '--', process.execPath, TRAIN, '--epochs', '30', '--delay-ms', '100'],
+      env,
+    );
+    await child.waitForOutput(/epoch 3:/, 30_000);
+    await server!.stop();
+    server = null;
+    await child.waitForOutput(/epoch 15:/, 30_000);
+    await restart();
+    const { code } = await child.exited;
+    const { stderr } = child.output();
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('cannot reach Tuneboard');
+    const runId = runIdOf(stderr);
+    const run = (await postJson(url(), alice.token, RUN, { id: runId })).run;
+    expect(run.status).toBe('SUCCEEDED');
+    // 1 start line, 1 stderr line, 30 × (metrics line + text line).
+    expect(run.logs.total).toBe(62);
+    const series = (await postJson(url(), alice.token, METRIC_SERIES, { runIds: [runId], keys: ['train/loss'], maxPoints: 1000 })).metricSeries;
+    expect(series[0].steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(existsSync(join(spool.path, runId))).toBe(false);
+  });
+
+  it('keeps what it could not deliver on disk, and `tuneboard sync` delivers it later', async () => {
+    const env = { TUNEBOARD_API_URL: url(), TUNEBOARD_TOKEN: alice.token, TUNEBOARD_SPOOL_DIR: spool.path };
+    const child = spawnCli(
+      ['run', '--project', 'restart', '--system-interval', '0', '--flush-timeout', '1', '--', process.execPath, TRAIN, '--epochs', '10', '--delay-ms', '100'],
+      env,
+    );
+    await child.waitForOutput(/epoch 2:/, 30_000);
+    await server!.stop();
+    server = null;
+    const { code } = await child.exited;
+    const { stderr } = child.output();
+    // The command succeeded; delivering is Tuneboard's business.
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('could not be delivered in time');
+    expect(stderr).toContain('tuneboard sync');
+    const runId = runIdOf(stderr);
+    expect(existsSync(join(spool.path, runId, 'journal.jsonl'))).toBe(true);
+    await restart();
+    const synced = await runCli(['sync'], env);
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(JSON.parse(synced.stdout).runs).toMatchObject([{ runId, pending: 0 }]);
+    const run = (await postJson(url(), alice.token, RUN, { id: runId })).run;
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.logs.total).toBe(22);
+    expect(existsSync(join(spool.path, runId))).toBe(false);
+  });
+});
+
+async function postJson(url: string, token: string, query: string, variables: Record<string, unknown>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
