@@ -2,13 +2,16 @@
 // form, runs logged through the API show their typed params in the runs table and on the schema page, and the
 // settings page promotes the inferred schema, checks a declared one as it is typed and records its versions.
 // Needs `next build` first. No trainer worker: these projects' runs come from scripts (here, API calls).
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
+const TUNEBOARD_BIN = resolve(import.meta.dirname, '../../api/bin/tuneboard.mjs');
 const BUILT = existsSync(resolve(import.meta.dirname, '../.next/BUILD_ID'));
 
 describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schemas in the dashboard', () => {
@@ -199,6 +202,51 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     await appendLog([{ seq: 1200, stream: 'STDOUT', text: 'fresh line from the script' }]);
     await expectText(log.locator('[data-seq="1200"]'), 'fresh line from the script');
     await expectText(page.getByTestId('log-count'), '1,201 lines');
+
+    // The page's own command, run for real: `tuneboard run --project 'lm sweep' --config config.json -- <command>`.
+    const workDir = mkdtempSync(join(tmpdir(), 'tuneboard-cli-'));
+    try {
+      writeFileSync(join(workDir, 'config.json'), '{"lr": 0.002, "scale": 1.0, "optimizer": {"name": "adamw"}, "layers": 6}');
+      const script = 'console.log(JSON.stringify({ step: 10, "train/loss": 0.25 })); console.error("  warming   up"); console.log("done")';
+      const cli = spawnSync(
+        process.execPath,
+        [
+          TUNEBOARD_BIN,
+          'run',
+          '--project',
+          'lm sweep',
+          '--config',
+          'config.json',
+          '--name',
+          'from-cli',
+          '--system-interval',
+          '0',
+          '--',
+          process.execPath,
+          '-e',
+          script,
+        ],
+        {
+          cwd: workDir,
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: { ...process.env, TUNEBOARD_API_URL: stack.apiUrl, TUNEBOARD_TOKEN: stack.token, TUNEBOARD_SPOOL_DIR: join(workDir, 'spool') },
+        },
+      );
+      expect(cli.status, cli.stderr).toBe(0);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+    await page.goto(projectUrl);
+    await expectText(page.getByTestId('run-count'), '3 runs');
+    await page.getByRole('link', { name: 'from-cli' }).click();
+    await page.waitForURL(/\/runs\//);
+    await expectText(page.getByTestId('run-status'), 'succeeded');
+    await expectText(page.locator('[data-param-path="scale"]'), '1.0');
+    const cliLog = page.getByRole('log', { name: 'Console output' });
+    await expectText(cliLog.locator('[data-stream="STDERR"] .log-text'), 'warming   up');
+    await expectText(cliLog, 'done');
+    await shot('8-run-from-cli');
   }, 180_000);
 });
 

@@ -63,6 +63,12 @@ describe('runs table columns', () => {
       'createdAt',
     ]);
     expect(defaultColumnIds({ kind: 'BUILTIN', paths: [] })).toBe(DEFAULT_COLUMN_IDS);
+    // Machine metrics of `tuneboard run` come after the script's own.
+    expect(
+      defaultColumnIds({ kind: 'INFERRED', paths: [] }, ['system/cpu_percent', 'system/memory_mb', 'val/loss', 'loss']).filter((id) =>
+        id.startsWith('metric:'),
+      ),
+    ).toEqual(['metric:loss:last', 'metric:val/loss:last', 'metric:system/cpu_percent:last']);
     expect(availableColumns([], ['lr', 'layers[].width']).map((c) => c.id)).toContain('param:lr');
   });
 });

@@ -119,8 +119,14 @@ const OPEN_DEFAULT_PARAMS = 6;
 export function defaultColumnIds(schema: ProjectSchemaInfo | null | undefined, metricKeys: readonly string[] = []): readonly string[] {
   if (!schema || !isOpenSchema(schema.kind)) return DEFAULT_COLUMN_IDS;
   const paths = schema.paths.filter((p) => p.type !== 'null' && !p.path.includes('[')).slice(0, OPEN_DEFAULT_PARAMS);
-  const metrics = [...metricKeys].sort().slice(0, OPEN_DEFAULT_METRICS);
+  // `tuneboard run` samples system/cpu_percent and the like; the script's own metrics come first.
+  const metrics = [...metricKeys].sort((a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || a.localeCompare(b)).slice(0, OPEN_DEFAULT_METRICS);
   return ['status', 'name', 'tags', 'findings', ...paths.map((p) => `param:${p.path}`), ...metrics.map((key) => `metric:${key}:last`), 'createdAt'];
+}
+
+/** A metric `tuneboard run` samples from the machine, not one the script logged. */
+export function isSystemMetric(key: string): boolean {
+  return key.startsWith('system/');
 }
 
 /**

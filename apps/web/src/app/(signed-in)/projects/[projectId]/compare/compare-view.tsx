@@ -9,6 +9,7 @@ import { buildLineChartOption, buildParallelOption, buildScatterOption } from '@
 import { prefersLogAxis, toChartPoints, X_AXIS_KINDS, type XAxisKind } from '@/charts/series-points';
 import { CompareRunsDocument, ProjectFindingsDocument, ProjectSchemaDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
 import { schemaVocabulary } from '@/lib/project-schema';
+import { isSystemMetric } from '../runs-table-columns';
 import { boundaryLines, checkRunAgainstFindings, ruleAxis, ruleBoundary } from '@/lib/finding-rules';
 import { FindingCheckBadges } from '../../../findings/finding-badges';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
@@ -280,5 +281,6 @@ function compareModel(all: readonly Series[], runIds: readonly string[]): Compar
 
 function rank(key: string): number {
   const index = KEY_ORDER.indexOf(key);
-  return index === -1 ? KEY_ORDER.length : index;
+  // The machine metrics `tuneboard run` samples go after the script's own.
+  return index !== -1 ? index : isSystemMetric(key) ? KEY_ORDER.length + 1 : KEY_ORDER.length;
 }

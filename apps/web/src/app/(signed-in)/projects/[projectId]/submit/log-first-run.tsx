@@ -42,7 +42,11 @@ export function LogFirstRun({
         <pre className="snippet" aria-label="config.json" data-testid="example-config">
           {configJson}
         </pre>
-        <p>Then start your script through Tuneboard, which creates the run, passes the config on, and records the script&apos;s output and exit:</p>
+        <p>
+          Then start your script through Tuneboard. It creates the run, hands the script its config (the file&apos;s path in <code>TUNEBOARD_CONFIG_FILE</code>,
+          the JSON in <code>TUNEBOARD_CONFIG</code>; <code>--set optimizer.lr=3e-4</code> overrides one value), keeps its output as the run&apos;s console log
+          and samples CPU, memory and GPUs:
+        </p>
         <pre
           className="snippet"
           aria-label="tuneboard run command"
@@ -60,7 +64,8 @@ export function LogFirstRun({
           <code>
             print(json.dumps({'{'}&quot;step&quot;: step, &quot;train/loss&quot;: loss{'}'}), flush=True)
           </code>
-          . The run ends succeeded when the script exits 0, failed otherwise.
+          . The run ends succeeded when the script exits 0, failed on any other exit code, cancelled on Ctrl-C; if the API is unreachable everything waits on
+          disk until <code>tuneboard sync</code>. With more than one team, add <code>--team &lt;team&gt;</code>.
         </p>
       </section>
 
