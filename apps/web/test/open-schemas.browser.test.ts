@@ -51,6 +51,10 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     await expectText(page.getByTestId('jsonl-snippet'), '{"step": 10, "train/loss": 0.31}');
     await expectText(page.getByTestId('sdk-snippet'), "import { init } from '@tuneboard/sdk';");
     expect(await page.getByRole('button', { name: 'Submit run' }).count()).toBe(0);
+    await stack.browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.webUrl });
+    await page.getByRole('button', { name: 'Copy the command' }).click();
+    await page.getByText('Copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("npx tuneboard run --project 'lm sweep' --config config.json -- python train.py");
     await shot('2-log-first-run');
 
     // Two runs logged as a script would (EXTERNAL, config as JSON text): scale is a float even when whole.

@@ -2,7 +2,7 @@
 // The project's hyperparameter schema: its kind (switched after a confirmation), the declared JSON Schema edited
 // with the API's own validation as you type, promotion of an inferred schema, and the declared version history.
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import {
   ProjectSettingsDocument,
   PromoteInferredSchemaDocument,
@@ -124,6 +124,11 @@ function KindPanel({
   // Declaring needs a document: the editor's, or the last declared version when there is one.
   const declareBlocked = chosen === 'DECLARED' && !check.ok && !hasVersion;
   const name = useId();
+  // The confirmation takes the focus, so a keyboard or screen-reader user lands on the question it asks.
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
 
   return (
     <section className="panel" aria-labelledby="kind-heading">
@@ -163,6 +168,7 @@ function KindPanel({
           <p id="confirm-switch-text">{switchConsequence(current, chosen, project.runCount)}</p>
           <div className="row">
             <button
+              ref={confirmRef}
               type="button"
               disabled={busy}
               onClick={() => {

@@ -1,6 +1,7 @@
 // For a project Tuneboard cannot train (declared or inferred schema): how to log runs from your own script,
 // instead of the built-in trainer's form.
 import Link from 'next/link';
+import { CopyButton } from './copy-button';
 import { configText, exampleConfig, shellWord, type SnippetPath } from './first-run-snippets';
 
 export function LogFirstRun({
@@ -15,6 +16,16 @@ export function LogFirstRun({
   const configJson = configText(config, schema.paths);
   const name = shellWord(project.name);
   const declared = schema.kind === 'DECLARED';
+  const command = `npx tuneboard run --project ${name} --config config.json -- python train.py`;
+  const sdk = `import { init } from '@tuneboard/sdk';
+
+const config = ${configJson};
+const run = await init({ project: ${JSON.stringify(project.name)}, config });
+for (let step = 1; step <= steps; step++) {
+  const loss = trainOneStep(config);
+  run.log({ 'train/loss': loss }, step);
+}
+await run.finish(); // flushes the metrics, marks the run succeeded`;
   return (
     <div className="stack" data-testid="log-first-run">
       <p>
@@ -42,16 +53,16 @@ export function LogFirstRun({
         <pre className="snippet" aria-label="config.json" data-testid="example-config">
           {configJson}
         </pre>
+        <CopyButton text={configJson} what="config.json" />
         <p>
           Then start your script through Tuneboard. It creates the run, hands the script its config (the file&apos;s path in <code>TUNEBOARD_CONFIG_FILE</code>,
           the JSON in <code>TUNEBOARD_CONFIG</code>; <code>--set optimizer.lr=3e-4</code> overrides one value), keeps its output as the run&apos;s console log
           and samples CPU, memory and GPUs:
         </p>
-        <pre
-          className="snippet"
-          aria-label="tuneboard run command"
-          data-testid="cli-snippet"
-        >{`npx tuneboard run --project ${name} --config config.json -- python train.py`}</pre>
+        <pre className="snippet" aria-label="tuneboard run command" data-testid="cli-snippet">
+          {command}
+        </pre>
+        <CopyButton text={command} what="the command" />
         <p>
           Your script reports metrics by printing one JSON object per line on standard output, a <code>step</code> and any number of metric values; other lines
           are kept as the run&apos;s console log:
@@ -71,15 +82,10 @@ export function LogFirstRun({
 
       <section className="panel" aria-labelledby="sdk-heading">
         <h2 id="sdk-heading">Or log from TypeScript with the SDK</h2>
-        <pre className="snippet" aria-label="SDK example" data-testid="sdk-snippet">{`import { init } from '@tuneboard/sdk';
-
-const config = ${configJson};
-const run = await init({ project: ${JSON.stringify(project.name)}, config });
-for (let step = 1; step <= steps; step++) {
-  const loss = trainOneStep(config);
-  run.log({ 'train/loss': loss }, step);
-}
-await run.finish(); // flushes the metrics, marks the run succeeded`}</pre>
+        <pre className="snippet" aria-label="SDK example" data-testid="sdk-snippet">
+          {sdk}
+        </pre>
+        <CopyButton text={sdk} what="the SDK example" />
         <p className="muted small">
           <code>init</code> sends the config as JSON text, so a float stays a float; metrics go out in the background in batches, and a heartbeat every 30 s
           keeps the run from being marked lost.
