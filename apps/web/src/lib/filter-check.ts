@@ -1,5 +1,5 @@
 // Filter expressions checked in the browser with the same parser and vocabulary as the API, so mistakes show as you type.
-import { compileFilter, type FilterError } from '@tuneboard/filter';
+import { compileFilter, type FilterError, type Vocabulary } from '@tuneboard/filter';
 import { hparamVocabulary } from '@/lib/hparam-vocabulary';
 
 export interface MarkedFilterError extends FilterError {
@@ -9,8 +9,9 @@ export interface MarkedFilterError extends FilterError {
   width: number;
 }
 
-export function checkFilterText(text: string): MarkedFilterError[] {
-  const result = compileFilter(text, hparamVocabulary);
+/** `vocabulary`: the project's paths (schemaVocabulary); the built-in vocabulary when not given. */
+export function checkFilterText(text: string, vocabulary: Vocabulary = hparamVocabulary): MarkedFilterError[] {
+  const result = compileFilter(text, vocabulary);
   if (result.ok) return [];
   return result.errors.map((error) => {
     const lineStart = text.lastIndexOf('\n', Math.max(0, error.start - 1)) + 1;

@@ -1,6 +1,6 @@
 // Findings read in the browser with the API's own expression language (@tuneboard/filter): whether a run
 // follows a finding, and where a simple rule such as `batchSize <= 32` puts its boundary on a chart.
-import { evaluate, parseExpression, referencedParamPaths, type CompareOp, type Expr } from '@tuneboard/filter';
+import { evaluate, parseExpression, referencedParamPaths, type CompareOp, type Expr, type Vocabulary } from '@tuneboard/filter';
 import { findingCovers, ruleProblems } from '@tuneboard/findings';
 import { checkFilterText, type MarkedFilterError } from './filter-check';
 import { formatMetric } from './metric-value';
@@ -87,9 +87,9 @@ export function checkRunAgainstFindings<F extends FindingRuleSource>(findings: r
 }
 
 /** A rule or scope checked as it is typed: the filter bar's check, plus the API's own rule problems (@tuneboard/findings). */
-export function checkFindingExpression(text: string, kind: 'rule' | 'scope'): MarkedFilterError[] {
+export function checkFindingExpression(text: string, kind: 'rule' | 'scope', vocabulary?: Vocabulary): MarkedFilterError[] {
   if (kind === 'rule' && text.trim() === '') return ruleProblems(null).map(({ message }) => ({ message, start: 0, end: 0, line: '', column: 0, width: 1 }));
-  const errors = checkFilterText(text);
+  const errors = checkFilterText(text, vocabulary);
   if (errors.length > 0 || kind === 'scope') return errors;
   const ast = parse(text);
   if (ast === undefined) return [];

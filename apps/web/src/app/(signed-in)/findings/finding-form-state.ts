@@ -1,4 +1,5 @@
 // The finding form's state: what a person types, checked as they type, and the API input it becomes.
+import type { Vocabulary } from '@tuneboard/filter';
 import type { FindingSeverity, MetricAggregate, MetricDirection } from '@/graphql/generated/graphql';
 import { checkFindingExpression } from '@/lib/finding-rules';
 import type { MarkedFilterError } from '@/lib/filter-check';
@@ -23,13 +24,14 @@ export interface FindingDraftIssues {
   scope: MarkedFilterError[];
 }
 
-export function findingDraftIssues(draft: FindingDraft): FindingDraftIssues {
+/** `vocabulary`: the project's hyperparameter paths (the built-in ones when not given). */
+export function findingDraftIssues(draft: FindingDraft, vocabulary?: Vocabulary): FindingDraftIssues {
   const title = draft.title.trim();
   return {
     title: title === '' ? 'A finding needs a title' : title.length > 200 ? 'At most 200 characters' : undefined,
     metricKey: draft.metricKey.trim() === '' ? 'Name the metric, e.g. test.accuracy' : undefined,
-    rule: checkFindingExpression(draft.rule, 'rule'),
-    scope: checkFindingExpression(draft.scope, 'scope'),
+    rule: checkFindingExpression(draft.rule, 'rule', vocabulary),
+    scope: checkFindingExpression(draft.scope, 'scope', vocabulary),
   };
 }
 

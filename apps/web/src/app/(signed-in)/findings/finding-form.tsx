@@ -1,6 +1,7 @@
 'use client';
 // The finding form, used to record a finding (from the compare view) and to edit one (on its page). The rule
 // and scope are checked as they are typed, with the filter bar's parser and the hparams vocabulary.
+import type { Vocabulary } from '@tuneboard/filter';
 import { useMemo, useState } from 'react';
 import type { MarkedFilterError } from '@/lib/filter-check';
 import { ErrorNotice } from '../../status-views';
@@ -15,6 +16,7 @@ export function FindingForm({
   error,
   onSubmit,
   onCancel,
+  vocabulary,
 }: {
   initial: FindingDraft;
   /** Runs that can be cited (the compared ones, or those cited already). */
@@ -24,9 +26,11 @@ export function FindingForm({
   error?: unknown;
   onSubmit: (draft: FindingDraft) => void;
   onCancel: () => void;
+  /** The project's hyperparameter paths (schemaVocabulary); the built-in vocabulary when not given. */
+  vocabulary?: Vocabulary;
 }) {
   const [draft, setDraft] = useState(initial);
-  const issues = useMemo(() => findingDraftIssues(draft), [draft]);
+  const issues = useMemo(() => findingDraftIssues(draft, vocabulary), [draft, vocabulary]);
   const valid = isDraftValid(issues);
   const set = <K extends keyof FindingDraft>(key: K, value: FindingDraft[K]) => setDraft((current) => ({ ...current, [key]: value }));
   const cited = new Set(draft.citedRunIds);

@@ -46,7 +46,9 @@ export default async function ProjectsPage() {
                   <Link href={`/projects/${project.id}`}>{project.name}</Link>
                   {project.description && <p className="muted">{project.description}</p>}
                   <p className="muted">
-                    {project.runCount} {project.runCount === 1 ? 'run' : 'runs'} · created {new Date(project.createdAt).toLocaleDateString('en-GB')}
+                    {project.runCount} {project.runCount === 1 ? 'run' : 'runs'}
+                    {project.hparamSchema.kind !== 'BUILTIN' && ` · ${project.hparamSchema.kind.toLowerCase()} schema`} · created{' '}
+                    {new Date(project.createdAt).toLocaleDateString('en-GB')}
                   </p>
                 </li>
               ))}

@@ -1,16 +1,18 @@
 'use client';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   CommentOnFindingDocument,
   FindingEventsDocument,
   FindingPageDocument,
+  ProjectSchemaDocument,
   RetireFindingDocument,
   UpdateFindingDocument,
   type FindingPageQuery,
 } from '@/graphql/generated/graphql';
 import { Markdown } from '@/lib/markdown';
+import { schemaVocabulary } from '@/lib/project-schema';
 import { ErrorNotice, Loading } from '../../../status-views';
 import { FindingStatusBadge, SeverityBadge } from '../finding-badges';
 import { actorName, describeFindingEvent } from '../finding-events';
@@ -114,6 +116,9 @@ function FindingDefinition({ finding, onEdit }: { finding: Finding; onEdit: () =
 
 function EditFinding({ finding, onDone }: { finding: Finding; onDone: () => void }) {
   const [updateFinding, update] = useMutation(UpdateFindingDocument, { refetchQueries: [FindingPageDocument] });
+  // The rule and scope name the project's own hyperparameters when its schema is declared or inferred.
+  const schemaQuery = useQuery(ProjectSchemaDocument, { variables: { id: finding.project.id } });
+  const vocabulary = useMemo(() => schemaVocabulary(schemaQuery.data?.project?.hparamSchema), [schemaQuery.data]);
   const initial: FindingDraft = {
     title: finding.title,
     statement: finding.statement,
@@ -135,6 +140,7 @@ function EditFinding({ finding, onDone }: { finding: Finding; onDone: () => void
         submitting={update.loading}
         error={update.error}
         onCancel={onDone}
+        vocabulary={vocabulary}
         onSubmit={(draft) => {
           void updateFinding({ variables: { input: { id: finding.id, ...findingUpdateFields(initial, draft) } } })
             .then(onDone)

@@ -1,4 +1,5 @@
 'use client';
+import type { Vocabulary } from '@tuneboard/filter';
 import { useEffect, useMemo, useState } from 'react';
 import { checkFilterText } from '@/lib/filter-check';
 import { ExpressionError } from '@/lib/expression-error';
@@ -9,10 +10,24 @@ const EXAMPLE = 'batchSize <= 32 and optimizer.name = "adam" or tags has "baseli
  * The expression is checked as it is typed (same language and vocabulary as the API) and applied on Enter;
  * the API's own rejection, if any, is shown the same way.
  */
-export function FilterBar({ applied, serverError, onApply }: { applied: string; serverError?: string; onApply: (filter: string) => void }) {
+export function FilterBar({
+  applied,
+  serverError,
+  onApply,
+  vocabulary,
+  example = EXAMPLE,
+}: {
+  applied: string;
+  serverError?: string;
+  onApply: (filter: string) => void;
+  /** The project's hyperparameter paths (schemaVocabulary). */
+  vocabulary: Vocabulary;
+  /** A placeholder written in the project's own paths. */
+  example?: string;
+}) {
   const [draft, setDraft] = useState(applied);
   useEffect(() => setDraft(applied), [applied]);
-  const errors = useMemo(() => checkFilterText(draft), [draft]);
+  const errors = useMemo(() => checkFilterText(draft, vocabulary), [draft, vocabulary]);
   const dirty = draft.trim() !== applied.trim();
 
   return (
@@ -30,7 +45,7 @@ export function FilterBar({ applied, serverError, onApply }: { applied: string; 
           aria-invalid={errors.length > 0}
           spellCheck={false}
           value={draft}
-          placeholder={EXAMPLE}
+          placeholder={example}
           onChange={(event) => setDraft(event.target.value)}
         />
         <button type="submit" disabled={errors.length > 0 || !dirty}>

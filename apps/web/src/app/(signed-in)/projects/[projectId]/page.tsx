@@ -2,8 +2,10 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Suspense } from 'react';
 import { ProjectHeaderDocument, type ProjectHeaderQuery } from '@/graphql/generated/graphql';
+import { isOpenSchema } from '@/lib/project-schema';
 import { serverQuery } from '../../../apollo-server';
 import { ErrorNotice, Loading } from '../../../status-views';
+import { ProjectTabs } from './project-tabs';
 import { RunsTable } from './runs-table';
 
 export const metadata: Metadata = { title: 'Runs' };
@@ -26,6 +28,7 @@ export default async function ProjectRunsPage({ params }: { params: Promise<{ pr
       </main>
     );
   }
+  const open = isOpenSchema(project.hparamSchema.kind);
   return (
     <main className="page wide">
       <nav className="crumbs">
@@ -33,14 +36,22 @@ export default async function ProjectRunsPage({ params }: { params: Promise<{ pr
       </nav>
       <div className="title-row">
         <h1>{project.name}</h1>
-        <nav className="tabs" aria-label="Project">
-          <span className="active">Runs</span>
-          <Link href={`/projects/${project.id}/findings`}>Findings</Link>
-        </nav>
+        <ProjectTabs projectId={project.id} active="runs" />
       </div>
       {project.description && <p className="muted">{project.description}</p>}
+      {open && project.runCount === 0 && (
+        <div className="notice first-run" data-testid="first-run-callout">
+          <p>
+            <strong>Tuneboard does not train this project&apos;s runs</strong>: its schema is {project.hparamSchema.kind.toLowerCase()}, so runs come from your
+            own scripts, logged with the <code>tuneboard run</code> command or the SDK.
+          </p>
+          <Link className="button" href={`/projects/${project.id}/submit`}>
+            Log your first run
+          </Link>
+        </div>
+      )}
       <Suspense fallback={<Loading what="runs" />}>
-        <RunsTable projectId={project.id} />
+        <RunsTable projectId={project.id} schema={project.hparamSchema} />
       </Suspense>
     </main>
   );

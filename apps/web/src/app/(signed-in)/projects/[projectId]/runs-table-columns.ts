@@ -3,6 +3,7 @@
 import type { FindingSeverity, RunOrder, RunsTableRowFragment } from '@/graphql/generated/graphql';
 import type { CsvCell } from '@/lib/csv';
 import { metricNumber } from '@/lib/metric-value';
+import { formatParamValue, isOpenSchema, paramTypeOf, type ProjectSchemaInfo } from '@/lib/project-schema';
 import { runStatusLabel } from '@/lib/run-status';
 
 /** A run as the table shows it: the API's row, plus which of the project's findings it follows (checked here). */
@@ -22,6 +23,8 @@ export interface RunColumn {
   order?: Omit<RunOrder, 'direction'>;
   numeric: boolean;
   value(row: RunRow): CsvCell;
+  /** The cell's text when the value alone would misstate it (a float logged as 2.0 is the number 2). */
+  text?(row: RunRow): string | undefined;
 }
 
 const RUN_FIELD_COLUMNS: readonly RunColumn[] = [
@@ -71,6 +74,11 @@ function paramColumn(path: string): RunColumn {
       const value = paramsOf(row)[path];
       return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
     },
+    // Runs of open schemas carry each path's type; built-in runs (no types) read as before.
+    text: (row) => {
+      const type = paramTypeOf(row.paramTypes, path);
+      return type === undefined ? undefined : formatParamValue(paramsOf(row)[path], type);
+    },
   };
 }
 
@@ -99,9 +107,34 @@ export function columnById(id: string): RunColumn | undefined {
   return metric ? metricColumn(metric[1]!, metric[2] as MetricAggregate) : undefined;
 }
 
-/** Every column the loaded runs can fill: run fields, then params and metrics in name order. */
-export function availableColumns(rows: readonly RunRow[]): RunColumn[] {
-  const paths = new Set<string>();
+/** Metric columns shown by default on open-schema projects: the first few keys the loaded runs logged. */
+const OPEN_DEFAULT_METRICS = 3;
+/** Hyperparameter columns shown by default on open-schema projects, in the schema's order. */
+const OPEN_DEFAULT_PARAMS = 6;
+
+/**
+ * The columns a project shows before anyone chooses: the built-in set, or for a declared/inferred project its own
+ * first paths (list items left out) and the last value of the first metrics its runs logged.
+ */
+export function defaultColumnIds(schema: ProjectSchemaInfo | null | undefined, metricKeys: readonly string[] = []): readonly string[] {
+  if (!schema || !isOpenSchema(schema.kind)) return DEFAULT_COLUMN_IDS;
+  const paths = schema.paths.filter((p) => p.type !== 'null' && !p.path.includes('[')).slice(0, OPEN_DEFAULT_PARAMS);
+  // `tuneboard run` samples system/cpu_percent and the like; the script's own metrics come first.
+  const metrics = [...metricKeys].sort((a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || a.localeCompare(b)).slice(0, OPEN_DEFAULT_METRICS);
+  return ['status', 'name', 'tags', 'findings', ...paths.map((p) => `param:${p.path}`), ...metrics.map((key) => `metric:${key}:last`), 'createdAt'];
+}
+
+/** A metric `tuneboard run` samples from the machine, not one the script logged. */
+export function isSystemMetric(key: string): boolean {
+  return key.startsWith('system/');
+}
+
+/**
+ * Every column the loaded runs can fill, plus the schema's paths (known before any run has them): run fields,
+ * then params and metrics in name order.
+ */
+export function availableColumns(rows: readonly RunRow[], schemaPaths: readonly string[] = []): RunColumn[] {
+  const paths = new Set<string>(schemaPaths.filter((path) => !path.includes('[]')));
   const keys = new Set<string>();
   for (const row of rows) {
     for (const path of Object.keys(paramsOf(row))) paths.add(path);

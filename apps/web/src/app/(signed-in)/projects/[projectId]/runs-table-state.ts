@@ -15,19 +15,20 @@ export interface RunsTableState {
   selectedRunIds: readonly string[];
 }
 
-export function parseRunsTableState(params: SearchParams): RunsTableState {
+/** `defaultColumns`: the project's default view (defaultColumnIds), shown when the URL names no columns. */
+export function parseRunsTableState(params: SearchParams, defaultColumns: readonly string[] = DEFAULT_COLUMN_IDS): RunsTableState {
   const sortColumn = firstParam(params, 'sort');
   const columnIds = listParam(params, 'cols');
   return {
     filter: firstParam(params, 'q') ?? '',
     sort: sortColumn && columnById(sortColumn)?.order ? { columnId: sortColumn, direction: firstParam(params, 'dir') === 'asc' ? 'ASC' : 'DESC' } : null,
-    columnIds: columnIds.length > 0 ? columnIds : DEFAULT_COLUMN_IDS,
+    columnIds: columnIds.length > 0 ? columnIds : defaultColumns,
     selectedRunIds: listParam(params, 'sel'),
   };
 }
 
-export function runsTableQueryString(state: RunsTableState): string {
-  const defaultColumns = state.columnIds.join(',') === DEFAULT_COLUMN_IDS.join(',');
+export function runsTableQueryString(state: RunsTableState, defaultColumnIds: readonly string[] = DEFAULT_COLUMN_IDS): string {
+  const defaultColumns = state.columnIds.join(',') === defaultColumnIds.join(',');
   return toQueryString({
     q: state.filter.trim() || undefined,
     sort: state.sort?.columnId,

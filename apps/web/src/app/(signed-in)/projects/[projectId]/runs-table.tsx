@@ -10,31 +10,35 @@ import { FindingCheckBadges } from '../../findings/finding-badges';
 import { summarizeApiError } from '@/lib/api-error';
 import { toCsv } from '@/lib/csv';
 import { formatMetric } from '@/lib/metric-value';
+import { isOpenSchema, schemaVocabulary, type ProjectSchemaInfo } from '@/lib/project-schema';
 import { runStatusExplanation, runStatusLabel } from '@/lib/run-status';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
-import { availableColumns, paramsOf, visibleColumns, type RunColumn, type RunRow } from './runs-table-columns';
+import { availableColumns, defaultColumnIds, paramsOf, visibleColumns, type RunColumn, type RunRow } from './runs-table-columns';
 import { nextSort, orderByOf, parseRunsTableState, runsTableQueryString, type RunsTableState } from './runs-table-state';
 
 const PAGE_SIZE = 200;
 const EXPORT_PAGE_SIZE = 500;
 const ROW_HEIGHT = 34;
 
-export function RunsTable({ projectId }: { projectId: string }) {
+/**
+ * `schema`: the project's hyperparameter schema; for a declared or inferred project its paths are the filter
+ * vocabulary and the default columns (the built-in vocabulary knows none of them).
+ */
+export function RunsTable({ projectId, schema }: { projectId: string; schema: ProjectSchemaInfo }) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
-  const state = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams)), [searchParams]);
-  const update = useCallback(
-    (patch: Partial<RunsTableState>) => router.replace(`${pathname}${runsTableQueryString({ ...state, ...patch })}`, { scroll: false }),
-    [router, pathname, state],
-  );
+  const open = isOpenSchema(schema.kind);
+  const vocabulary = useMemo(() => schemaVocabulary(schema), [schema]);
+  // Filter and sort do not depend on the default columns, which (for open schemas) wait for the loaded runs' metrics.
+  const queryState = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams)), [searchParams]);
 
   const variables = {
     projectId,
-    filter: state.filter || null,
-    orderBy: orderByOf(state.sort) ?? null,
+    filter: queryState.filter || null,
+    orderBy: orderByOf(queryState.sort) ?? null,
     first: PAGE_SIZE,
   };
   const { data, previousData, loading, error, fetchMore, refetch } = useQuery(RunsTableDocument, {
@@ -54,8 +58,16 @@ export function RunsTable({ projectId }: { projectId: string }) {
     [findingsQuery.data],
   );
   const rows = useMemo(() => (connection?.nodes ?? []).map(withChecks), [connection?.nodes, withChecks]);
+  const metricKeys = useMemo(() => (open ? [...new Set(rows.flatMap((row) => row.metrics.map((m) => m.key)))] : []), [open, rows]);
+  const defaultColumns = useMemo(() => defaultColumnIds(schema, metricKeys), [schema, metricKeys]);
+  const state = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams), defaultColumns), [searchParams, defaultColumns]);
+  const update = useCallback(
+    (patch: Partial<RunsTableState>) => router.replace(`${pathname}${runsTableQueryString({ ...state, ...patch }, defaultColumns)}`, { scroll: false }),
+    [router, pathname, state, defaultColumns],
+  );
   const columns = useMemo(() => visibleColumns(state.columnIds), [state.columnIds]);
-  const chooserColumns = useMemo(() => mergeColumns(availableColumns(rows), columns), [rows, columns]);
+  const schemaPaths = useMemo(() => schema.paths.filter((p) => p.type !== 'null').map((p) => p.path), [schema.paths]);
+  const chooserColumns = useMemo(() => mergeColumns(availableColumns(rows, open ? schemaPaths : []), columns), [rows, open, schemaPaths, columns]);
   const selected = useMemo(() => new Set(state.selectedRunIds), [state.selectedRunIds]);
   const filterError = error ? summarizeApiError(error) : undefined;
 
@@ -97,7 +109,7 @@ export function RunsTable({ projectId }: { projectId: string }) {
       }
       const csv = toCsv(
         ['id', ...columns.map((c) => c.label)],
-        all.map((row) => [row.id, ...columns.map((c) => c.value(row))]),
+        all.map((row) => [row.id, ...columns.map((c) => c.text?.(row) ?? c.value(row))]),
       );
       downloadText(csv, `runs-${projectId}.csv`, 'text/csv');
       setExporting(null);
@@ -117,6 +129,8 @@ export function RunsTable({ projectId }: { projectId: string }) {
         applied={state.filter}
         serverError={filterError?.problems.length || error ? filterError?.message : undefined}
         onApply={(filter) => update({ filter })}
+        vocabulary={vocabulary}
+        example={open ? openFilterExample(schema) : undefined}
       />
       <div className="toolbar">
         <span className="count" data-testid="run-count">
@@ -145,7 +159,7 @@ export function RunsTable({ projectId }: { projectId: string }) {
           Compare selected
         </Link>
         <Link className="button" href={`/projects/${projectId}/submit`}>
-          Submit a run
+          {open ? 'Log a run' : 'Submit a run'}
         </Link>
       </div>
 
@@ -156,7 +170,15 @@ export function RunsTable({ projectId }: { projectId: string }) {
         (state.filter ? (
           <Empty>No run matches this filter.</Empty>
         ) : (
-          <Empty action={{ href: `/projects/${projectId}/submit`, label: 'Submit the first run' }}>This project has no runs yet.</Empty>
+          <Empty action={{ href: `/projects/${projectId}/submit`, label: open ? 'Log your first run' : 'Submit the first run' }}>
+            {open ? (
+              <>
+                This project has no runs yet. Its runs come from your own training scripts: log one with <code>tuneboard run</code> or the SDK.
+              </>
+            ) : (
+              'This project has no runs yet.'
+            )}
+          </Empty>
         ))}
       {connection && connection.totalCount > 0 && (
         <div className="grid-table" role="table" aria-label="Runs table" aria-rowcount={connection.totalCount + 1} aria-busy={loading}>
@@ -260,17 +282,28 @@ function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
     );
   }
   const value = column.value(row);
+  const typed = column.text?.(row);
   const text =
-    column.id === 'createdAt' && typeof value === 'string'
-      ? new Date(value).toLocaleString('en-GB')
-      : typeof value === 'number'
-        ? formatMetric(value)
-        : String(value ?? '');
+    typed !== undefined
+      ? typed
+      : column.id === 'createdAt' && typeof value === 'string'
+        ? new Date(value).toLocaleString('en-GB')
+        : typeof value === 'number'
+          ? formatMetric(value)
+          : String(value ?? '');
   return (
-    <span role="cell" className={typeof value === 'number' ? 'numeric' : undefined} title={String(value ?? '')}>
+    <span role="cell" className={typeof value === 'number' ? 'numeric' : undefined} title={typed ?? String(value ?? '')}>
       {text}
     </span>
   );
+}
+
+/** A placeholder in the project's own paths: a numeric one compared, a string one matched. */
+function openFilterExample(schema: ProjectSchemaInfo): string {
+  const numeric = schema.paths.find((p) => (p.type === 'float' || p.type === 'integer') && !p.path.includes('['));
+  const text = schema.paths.find((p) => p.type === 'string' && !p.path.includes('['));
+  const tests = [numeric && `${numeric.path} > 0`, text && `${text.path} ~ "…"`, 'status = "succeeded"'].filter(Boolean);
+  return tests.join(' and ');
 }
 
 function columnWidth(column: RunColumn): string {

@@ -14,6 +14,8 @@ function pageData(): RunPageQuery {
       status: 'RUNNING',
       hparams: {},
       params: {},
+      paramTypes: null,
+      schemaVersion: null,
       tags: [],
       notes: '',
       backend: 'cpu',

@@ -1,6 +1,7 @@
 'use client';
 import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react';
 import { plannedSteps, stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
+import { formatParamValue, paramTypeOf } from '@/lib/project-schema';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Chart } from '@/charts/chart';
@@ -15,6 +16,7 @@ import { lrRangeTestOf, rangeTestChartOption } from './range-test';
 import { applyRunEvent, mergeIntoPage, type RunEvent } from './run-cache';
 import { FindingCheckBadges } from '../../findings/finding-badges';
 import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
+import { RunLogPanel } from './run-log-panel';
 
 const MAX_POINTS = 2000;
 
@@ -78,6 +80,8 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
   const perEpoch = config ? stepsPerEpoch(config) : undefined;
   const rangeTest = lrRangeTestOf(run.results, series);
   const params = Object.entries((run.params ?? {}) as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+  // Runs of declared and inferred projects carry each value's type, and come from the team's scripts, not the form.
+  const openSchema = run.paramTypes != null;
 
   return (
     <>
@@ -96,9 +100,11 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
         )}
         <span className="spacer" />
         <CancelRunButton run={run} />
-        <Link className="button secondary" href={`/projects/${run.project.id}/submit?from=${run.id}`}>
-          Duplicate this run
-        </Link>
+        {!openSchema && (
+          <Link className="button secondary" href={`/projects/${run.project.id}/submit?from=${run.id}`}>
+            Duplicate this run
+          </Link>
+        )}
       </div>
       <TagsEditor run={run} />
       {run.findings.length > 0 && (
@@ -124,7 +130,7 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
 
       <dl className="facts wide-facts">
         <dt>Backend / device</dt>
-        <dd>{run.backend ? `${run.backend} · ${run.device ?? 'unknown device'}` : 'not started'}</dd>
+        <dd>{run.backend ? `${run.backend} · ${run.device ?? 'unknown device'}` : openSchema ? 'not reported' : 'not started'}</dd>
         <dt>Created</dt>
         <dd>{formatTime(run.createdAt)}</dd>
         <dt>Started</dt>
@@ -133,8 +139,13 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
         <dd>{formatTime(run.finishedAt)}</dd>
         <dt>Duration</dt>
         <dd>{run.startedAt ? formatDuration(new Date(run.finishedAt ?? Date.now()).getTime() - new Date(run.startedAt).getTime()) : '—'}</dd>
-        <dt>Parameters</dt>
-        <dd>{run.derived.parameterCount.toLocaleString('en-GB')}</dd>
+        {/* Derived facts come from the built-in trainer's config; a script's own run has none. */}
+        {!openSchema && (
+          <>
+            <dt>Parameters</dt>
+            <dd>{run.derived.parameterCount.toLocaleString('en-GB')}</dd>
+          </>
+        )}
         {run.attempt > 1 && (
           <>
             <dt>Attempt</dt>
@@ -179,6 +190,9 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
       </section>
       {perEpoch && <p className="muted small">{perEpoch} steps per epoch.</p>}
 
+      {/* Runs of declared and inferred projects come from the team's scripts, whose output `tuneboard run` captures. */}
+      {openSchema && <RunLogPanel runId={run.id} running={run.status === 'RUNNING'} />}
+
       <div className="two-columns">
         <NotesEditor run={run} />
         <Annotations run={run} />
@@ -186,14 +200,23 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
 
       <section className="panel" aria-label="Hyperparameters">
         <h2>Hyperparameters</h2>
+        {run.schemaVersion != null && (
+          <p className="muted small">
+            Validated against version {run.schemaVersion} of the project&apos;s <Link href={`/projects/${run.project.id}/schema`}>declared schema</Link>.
+          </p>
+        )}
         <table className="plain small">
           <tbody>
-            {params.map(([path, value]) => (
-              <tr key={path}>
-                <th scope="row">{path}</th>
-                <td>{String(value)}</td>
-              </tr>
-            ))}
+            {params.map(([path, value]) => {
+              const type = paramTypeOf(run.paramTypes, path);
+              return (
+                <tr key={path} data-param-path={path}>
+                  <th scope="row">{path}</th>
+                  <td>{type === undefined ? String(value) : formatParamValue(value, type)}</td>
+                  {openSchema && <td className="muted schema-type">{type ?? ''}</td>}
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </section>

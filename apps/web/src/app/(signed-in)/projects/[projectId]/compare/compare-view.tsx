@@ -7,7 +7,9 @@ import { useMemo, useState } from 'react';
 import { Chart } from '@/charts/chart';
 import { buildLineChartOption, buildParallelOption, buildScatterOption } from '@/charts/chart-options';
 import { prefersLogAxis, toChartPoints, X_AXIS_KINDS, type XAxisKind } from '@/charts/series-points';
-import { CompareRunsDocument, ProjectFindingsDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
+import { CompareRunsDocument, ProjectFindingsDocument, ProjectSchemaDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
+import { schemaVocabulary } from '@/lib/project-schema';
+import { isSystemMetric } from '../runs-table-columns';
 import { boundaryLines, checkRunAgainstFindings, ruleAxis, ruleBoundary } from '@/lib/finding-rules';
 import { FindingCheckBadges } from '../../../findings/finding-badges';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
@@ -25,15 +27,19 @@ export function CompareView({ projectId }: { projectId: string }) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
-  const state = useMemo(() => parseCompareState(Object.fromEntries(searchParams)), [searchParams]);
-  const update = (patch: Partial<CompareState>) => router.replace(`${pathname}${compareQueryString({ ...state, ...patch })}`, { scroll: false });
+  const urlState = useMemo(() => parseCompareState(Object.fromEntries(searchParams)), [searchParams]);
+  const update = (patch: Partial<CompareState>) => router.replace(`${pathname}${compareQueryString({ ...urlState, ...patch })}`, { scroll: false });
 
   const { data, error, refetch } = useQuery(CompareRunsDocument, {
-    variables: { runIds: [...state.runIds], maxPoints: MAX_POINTS },
-    skip: state.runIds.length === 0,
+    variables: { runIds: [...urlState.runIds], maxPoints: MAX_POINTS },
+    skip: urlState.runIds.length === 0,
   });
 
-  const model = useMemo(() => (data ? compareModel(data.metricSeries, state.runIds) : undefined), [data, state.runIds]);
+  const model = useMemo(() => (data ? compareModel(data.metricSeries, urlState.runIds) : undefined), [data, urlState.runIds]);
+  // Projects with their own schema have other metrics and hyperparameters than the built-in defaults.
+  const state = useMemo(() => (model ? withFallbacks(urlState, model) : urlState), [urlState, model]);
+  const schemaQuery = useQuery(ProjectSchemaDocument, { variables: { id: projectId } });
+  const vocabulary = useMemo(() => schemaVocabulary(schemaQuery.data?.project?.hparamSchema), [schemaQuery.data]);
   // The project's findings, checked here against each compared run (and drawable on the scatter).
   const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
   const activeFindings = useMemo(() => (findingsQuery.data?.findings ?? []).filter((f) => f.status !== 'RETIRED'), [findingsQuery.data]);
@@ -154,7 +160,7 @@ export function CompareView({ projectId }: { projectId: string }) {
             Record a finding
           </button>
         </div>
-        {recording && <RecordFinding projectId={projectId} runs={model.runs} state={state} onClose={() => setRecording(false)} />}
+        {recording && <RecordFinding projectId={projectId} runs={model.runs} state={state} vocabulary={vocabulary} onClose={() => setRecording(false)} />}
         {parallelPaths.length === 0 ? (
           <p className="muted">These runs share every hyperparameter: nothing to lay out in parallel.</p>
         ) : (
@@ -221,6 +227,20 @@ export function CompareView({ projectId }: { projectId: string }) {
   );
 }
 
+/**
+ * The URL's metric and scatter axis, or when the compared runs have no such metric or numeric hyperparameter (the
+ * defaults are the built-in trainer's), the first the runs do have, so an open-schema comparison is never empty.
+ */
+function withFallbacks(state: CompareState, model: CompareModel): CompareState {
+  const targetMetric =
+    model.keys.includes(state.targetMetric.key) || model.keys.length === 0 ? state.targetMetric : { key: model.keys[0]!, aggregate: 'last' as const };
+  const numeric = (path: string) => model.runs.some((run) => typeof run.params[path] === 'number');
+  if (numeric(state.scatterParam)) return { ...state, targetMetric };
+  const varying = varyingParams(model.runs).filter(numeric);
+  const any = [...new Set(model.runs.flatMap((run) => Object.keys(run.params)))].filter(numeric).sort();
+  return { ...state, targetMetric, scatterParam: varying[0] ?? any[0] ?? state.scatterParam };
+}
+
 interface CompareModel {
   runs: ComparedRun[];
   /** Selected runs that came back without any series. */
@@ -261,5 +281,6 @@ function compareModel(all: readonly Series[], runIds: readonly string[]): Compar
 
 function rank(key: string): number {
   const index = KEY_ORDER.indexOf(key);
-  return index === -1 ? KEY_ORDER.length : index;
+  // The machine metrics `tuneboard run` samples go after the script's own.
+  return index !== -1 ? index : isSystemMetric(key) ? KEY_ORDER.length + 1 : KEY_ORDER.length;
 }

@@ -1,6 +1,7 @@
 'use client';
 // "Record a finding" on the compare view: the finding form prefilled from what is compared, then createFinding.
 import { useMutation } from '@apollo/client/react';
+import type { Vocabulary } from '@tuneboard/filter';
 import { useRouter } from 'next/navigation';
 import { CreateFindingDocument } from '@/graphql/generated/graphql';
 import { FindingForm } from '../../../findings/finding-form';
@@ -13,11 +14,14 @@ export function RecordFinding({
   projectId,
   runs,
   state,
+  vocabulary,
   onClose,
 }: {
   projectId: string;
   runs: readonly ComparedRun[];
   state: CompareState;
+  /** The project's hyperparameter paths, which the rule and scope are checked against. */
+  vocabulary: Vocabulary;
   onClose: () => void;
 }) {
   const router = useRouter();
@@ -35,6 +39,7 @@ export function RecordFinding({
         submitting={creation.loading}
         error={creation.error}
         onCancel={onClose}
+        vocabulary={vocabulary}
         onSubmit={(draft) => {
           void createFinding({ variables: { input: { projectId, ...findingInputFields(draft) } } })
             .then((result) => {

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { ProjectTabs } from '../project-tabs';
 import { FindingsList } from './findings-list';
 
 export const metadata: Metadata = { title: 'Findings' };
@@ -11,7 +12,10 @@ export default async function ProjectFindingsPage({ params }: { params: Promise<
       <nav className="crumbs">
         <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>Runs</Link>
       </nav>
-      <h1>Findings</h1>
+      <div className="title-row">
+        <h1>Findings</h1>
+        <ProjectTabs projectId={projectId} active="findings" />
+      </div>
       <FindingsList projectId={projectId} />
     </main>
   );

@@ -1,18 +1,33 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { readWebEnv } from '@/env';
+import { ProjectSchemaDocument, type ProjectSchemaQuery } from '@/graphql/generated/graphql';
+import { isOpenSchema } from '@/lib/project-schema';
+import { serverQuery } from '../../../../apollo-server';
+import { LogFirstRun } from './log-first-run';
 import { RunFormPage } from './run-form';
 
 export const metadata: Metadata = { title: 'Submit a run' };
 
 export default async function SubmitRunPage({ params, searchParams }: { params: Promise<{ projectId: string }>; searchParams: Promise<{ from?: string }> }) {
   const [{ projectId }, { from }] = await Promise.all([params, searchParams]);
+  // Projects with a declared or inferred schema are trained by the team's own scripts: no form, how to log instead.
+  // If the schema cannot be read here, the form's own query reports the error.
+  let project: ProjectSchemaQuery['project'] | undefined;
+  try {
+    project = (await serverQuery({ query: ProjectSchemaDocument, variables: { id: projectId } })).data?.project;
+  } catch {
+    project = undefined;
+  }
+  const openProject = project && isOpenSchema(project.hparamSchema.kind) ? project : undefined;
+  const title = openProject ? (openProject.runCount === 0 ? 'Log your first run' : 'Log a run') : 'Submit a run';
   return (
     <main className="page wide">
       <nav className="crumbs">
-        <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>Runs</Link>
+        <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>{project?.name ?? 'Runs'}</Link>
       </nav>
-      <h1>Submit a run</h1>
-      <RunFormPage projectId={projectId} duplicateOf={from} />
+      <h1>{title}</h1>
+      {openProject ? <LogFirstRun project={openProject} apiUrl={readWebEnv().apiUrl} /> : <RunFormPage projectId={projectId} duplicateOf={from} />}
     </main>
   );
 }
