@@ -416,6 +416,16 @@ for (const database of testDatabases()) {
         const again = await submit(alice, { projectId: project, hparams: { env: { id: 'x', num_envs: 2 }, algo: { gamma: 0.5, epochs: 1 } } });
         expect(again.errors).toBeUndefined();
         expect((await alice.ok(RUNS, { p: project, f: 'algo.gamma >= 0.98' })).runs.totalCount).toBe(1);
+        // A later version that declares less: the paths runs taught stay listed (and filterable), with their counts.
+        const narrowed = await alice.ok(SET_SCHEMA, {
+          projectId: project,
+          kind: 'DECLARED',
+          schema: { type: 'object', properties: { algo: { type: 'object', properties: { gamma: { type: 'number' } } } } },
+        });
+        const paths = narrowed.setProjectSchema.hparamSchema.paths;
+        expect(paths).toContainEqual(expect.objectContaining({ path: 'algo.gamma', type: 'float', runs: expect.any(Number) }));
+        expect(paths).toContainEqual(expect.objectContaining({ path: 'env.num_envs', type: 'integer', runs: expect.any(Number) }));
+        expect((await alice.ok(RUNS, { p: project, f: 'env.num_envs >= 2' })).runs.totalCount).toBeGreaterThan(0);
       });
 
       it('reports hparamsText that is not JSON with its line and column, and configs over the limits', async () => {

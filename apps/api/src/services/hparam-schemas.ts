@@ -212,6 +212,19 @@ export async function hparamSchemaOf(scope: Scope, project: Project): Promise<Hp
       scale: entry.scale ?? null,
     };
   });
+  // Paths only runs logged while the project was inferred have stay filterable (vocabularyOf), so they are listed too.
+  const declared = new Set(paths.map((entry) => entry.path));
+  for (const [path, entry] of Object.entries(inferred.paths))
+    if (!declared.has(path))
+      paths.push({
+        ...NO_FACTS,
+        path,
+        type: entry.type,
+        runs: entry.runs,
+        min: entry.min ?? null,
+        max: entry.max ?? null,
+        categories: entry.categories ?? null,
+      });
   return { kind: 'declared', version: current?.version.version ?? null, document: current?.version.document ?? null, paths };
 }
 
