@@ -38,6 +38,7 @@ const RUN = /* GraphQL */ `
       metrics {
         key
         last
+        max
         pointCount
       }
     }
@@ -126,7 +127,7 @@ for (const database of testDatabases()) {
       expect(metrics['lr']).toMatchObject({ pointCount: 5, last: 0.0003 });
       expect(metrics['eval/accuracy']).toMatchObject({ pointCount: 2, last: 0.875 });
       // System metrics of the process tree, and the GPUs nvidia-smi reports.
-      expect(metrics['system/memory_mb']?.last).toBeGreaterThan(5);
+      expect(metrics['system/memory_mb']?.max).toBeGreaterThan(5);
       expect(metrics['system/gpu0/utilization_percent']).toMatchObject({ last: 87 });
       expect(metrics['system/gpu1/memory_mb']).toMatchObject({ last: 512 });
       expect(metrics['system/cpu_percent']?.pointCount).toBeGreaterThanOrEqual(1);

@@ -35,6 +35,8 @@ function readProc(): ProcessInfo[] | null {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // The command name may hold spaces and parentheses: fields follow the last ")".
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A process that exited but is not yet reaped holds no memory and uses no CPU.
+      if (fields[0] === 'Z' || fields[0] === 'X') continue;
       processes.push({
         pid: Number(entry),
         ppid: Number(fields[1]),
