@@ -52,7 +52,10 @@ export async function benchTrackedCommand(ctx: BenchContext): Promise<Result[]> 
     for (let i = 0; i < 3; i++) {
       const plain = await exec([process.execPath, script, String(lines)], env);
       bare.push(scriptMs(plain.stderr));
-      const tracked = await exec([process.execPath, TUNEBOARD, 'run', '--project', 'bench-run', '--system-interval', '0', '--', process.execPath, script, String(lines)], env);
+      const tracked = await exec(
+        [process.execPath, TUNEBOARD, 'run', '--project', 'bench-run', '--system-interval', '0', '--', process.execPath, script, String(lines)],
+        env,
+      );
       check(tracked.code === 0, `tuneboard run exited ${tracked.code}: ${tracked.stderr}`);
       wrapped.push(scriptMs(tracked.stderr));
       total.push(tracked.ms);
@@ -65,8 +68,21 @@ export async function benchTrackedCommand(ctx: BenchContext): Promise<Result[]> 
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const records = lines + points;
     return [
-      { database: ctx.kind, figure: `tuneboard run: ${lines.toLocaleString('en')} output lines, the command's own run time wrapped / bare (median of 3)`, target: 'report', measured: Math.round(median(wrapped)), unit: 'ms', ratio: median(wrapped) / median(bare) },
-      { database: ctx.kind, figure: 'tuneboard run: console lines + metric points stored per second, start to exit (median of 3)', target: 'report', measured: Math.round(records / (median(total) / 1000)), unit: 'records/s' },
+      {
+        database: ctx.kind,
+        figure: `tuneboard run: ${lines.toLocaleString('en')} output lines, the command's own run time wrapped / bare (median of 3)`,
+        target: 'report',
+        measured: Math.round(median(wrapped)),
+        unit: 'ms',
+        ratio: median(wrapped) / median(bare),
+      },
+      {
+        database: ctx.kind,
+        figure: 'tuneboard run: console lines + metric points stored per second, start to exit (median of 3)',
+        target: 'report',
+        measured: Math.round(records / (median(total) / 1000)),
+        unit: 'records/s',
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
