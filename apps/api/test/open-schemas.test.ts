@@ -369,6 +369,27 @@ for (const database of testDatabases()) {
         expect(schema.paths.find((p: any) => p.path === 'algo.gamma').runs).toBe(8);
       });
 
+      it('gives each of concurrent submits (learned together in one transaction) the warnings it would get alone', async () => {
+        const sweep = await create('sweep', 'INFERRED');
+        // Half the runs log `width` as an integer, half as a float: whichever is learned first, the others contradict it.
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            submit(alice, { projectId: sweep, hparamsText: `{"width": ${i % 2 === 0 ? `${i}` : `${i}.5`}, "trial": ${i}}` }),
+          ),
+        );
+        for (const result of results) expect(result.errors).toBeUndefined();
+        const schema = (await alice.ok(SCHEMA, { id: sweep })).project.hparamSchema;
+        const width = schema.paths.find((p: any) => p.path === 'width');
+        expect(width.runs).toBe(12);
+        const warned = results.filter((r) => r.data!.submitRun.warnings.length > 0);
+        expect(warned).toHaveLength(6);
+        for (const result of warned)
+          expect(result.data!.submitRun.warnings[0].message).toMatch(new RegExp(`^width was ${width.type} in \\d+ runs?; this run has`));
+        const ids = new Set(results.map((r) => r.data!.submitRun.run.id));
+        expect(ids.size).toBe(12);
+        expect((await alice.ok(RUNS, { p: sweep, f: 'trial >= 0' })).runs.totalCount).toBe(12);
+      });
+
       it('promotes to a declared schema in one call; old runs keep their data', async () => {
         const promoted = await alice.ok(
           /* GraphQL */ `
