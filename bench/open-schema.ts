@@ -13,7 +13,7 @@ import { accounts } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
 import { createTestDatabase } from '@tuneboard/db/testing';
 import { emptyInferredSchema, inferSchema, plainOf, readConfigText, type InferredSchema } from '@tuneboard/hparams';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, graphql, pool, startApiProcess, timeQuery, type Result } from './util';
@@ -126,6 +126,34 @@ function readConfigTextOrThrow(i: number) {
   return read.flat;
 }
 
+/** CPU time a process has used, in ms (utime + stime of /proc/<pid>/stat, at 100 ticks a second); 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used by the API process and the database's backends (PostgreSQL, same machine) while `work` runs: what the
+ * work costs whatever else the machine runs, unlike a rate measured on a shared machine. Backends that ended
+ * meanwhile are missed; the API's pool keeps its connections.
+ */
+async function cpuDuring(store: Store | null, apiPid: number, work: () => Promise<void>): Promise<{ apiMs: number; databaseMs: number | null }> {
+  const backends = async () =>
+    store ? (await store.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid) : [];
+  const before = new Map((await backends()).map((pid) => [pid, cpuMs(pid)]));
+  const apiBefore = cpuMs(apiPid);
+  await work();
+  const apiMs = cpuMs(apiPid) - apiBefore;
+  if (!store) return { apiMs, databaseMs: null };
+  let databaseMs = 0;
+  for (const pid of await backends()) databaseMs += cpuMs(pid) - (before.get(pid) ?? 0);
+  return { apiMs, databaseMs };
+}
+
 export const OPEN_FILTER = 'optimizer.lr <= 0.001 and model.norm = "rmsnorm"';
 /** The same condition in SQL, for the count check (the filter is typed: lr is a number, norm a string). */
 const OPEN_FILTER_SQL = `jsonb_typeof(flat_params->'optimizer.lr') = 'number' and (flat_params->>'optimizer.lr')::float8 <= 0.001 and flat_params->>'model.norm' = 'rmsnorm'`;
@@ -203,21 +231,23 @@ export async function benchOpenSchema(kind: 'pglite' | 'postgres', scale: number
       const mutation = `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`;
       const perClient = Math.ceil(submitCount / CLIENTS);
       const submitStart = performance.now();
-      await pool(
-        clients.map((token, c) => async () => {
-          for (let k = 0; k < perClient; k++) {
-            const i = c * perClient + k;
-            if (i >= submitCount) return;
-            await graphql(
-              { url: api.url, token },
-              JSON.stringify({
-                query: mutation,
-                variables: { input: { projectId: sweep!.id, hparamsText: openConfigText(1_000_000 + i), execution: 'EXTERNAL' } },
-              }),
-            );
-          }
-        }),
-        CLIENTS,
+      const cpu = await cpuDuring(kind === 'postgres' ? store : null, api.pid, () =>
+        pool(
+          clients.map((token, c) => async () => {
+            for (let k = 0; k < perClient; k++) {
+              const i = c * perClient + k;
+              if (i >= submitCount) return;
+              await graphql(
+                { url: api.url, token },
+                JSON.stringify({
+                  query: mutation,
+                  variables: { input: { projectId: sweep!.id, hparamsText: openConfigText(1_000_000 + i), execution: 'EXTERNAL' } },
+                }),
+              );
+            }
+          }),
+          CLIENTS,
+        ).then(() => undefined),
       );
       const seconds = (performance.now() - submitStart) / 1000;
       const rate = Math.round(submitCount / seconds);
@@ -232,7 +262,12 @@ export async function benchOpenSchema(kind: 'pglite' | 'postgres', scale: number
       // Every submit learned: each path of the schema counts every run (a lost update would count fewer).
       const seed = stored!.hparamSchema.paths.find((p) => p.path === 'seed');
       check(stored!.hparamSchema.paths.length === PATHS && seed?.runs === submitCount, `the inferred schema counted ${seed?.runs} runs of ${submitCount}`);
-      console.error(`  bulk create: ${submitCount} runs in ${seconds.toFixed(1)} s, ${rate} runs/s`);
+      const perRun = (ms: number) => Math.round((ms / submitCount) * 100) / 100;
+      console.error(
+        `  bulk create: ${submitCount} runs in ${seconds.toFixed(1)} s, ${rate} runs/s; CPU per run: API ${perRun(cpu.apiMs)} ms, database ${cpu.databaseMs === null ? 'n/a' : `${perRun(cpu.databaseMs)} ms`}`,
+      );
+      results.push(row(`open schema: CPU of the API process${kind === 'pglite' ? ' (API + PGlite)' : ''} per run created`, 'report', perRun(cpu.apiMs), 'ms'));
+      if (cpu.databaseMs !== null) results.push(row('open schema: CPU of the PostgreSQL backends per run created', 'report', perRun(cpu.databaseMs), 'ms'));
       results.push(
         row(
           `open schema: ${submitCount.toLocaleString('en')} EXTERNAL runs of ${PATHS} paths created through the API (${CLIENTS} clients)`,
