@@ -390,6 +390,18 @@ for (const database of testDatabases()) {
         expect((await alice.ok(RUNS, { p: sweep, f: 'trial >= 0' })).runs.totalCount).toBe(12);
       });
 
+      it('keeps a run that fails in a shared transaction from failing the runs it shared it with', async () => {
+        const sweep = await create('sweep-with-a-bad-run', 'INFERRED');
+        // PostgreSQL's jsonb refuses the NUL character, so this run's insert fails inside the database.
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => submit(alice, { projectId: sweep, hparams: { trial: i, note: i === 3 ? 'a\u0000b' : 'ok' } })),
+        );
+        expect(results.map((r) => r.errors === undefined)).toEqual([true, true, true, false, true, true]);
+        const schema = (await alice.ok(SCHEMA, { id: sweep })).project.hparamSchema;
+        expect(schema.paths.find((p: any) => p.path === 'trial').runs).toBe(5);
+        expect((await alice.ok(RUNS, { p: sweep, f: 'trial >= 0' })).runs.totalCount).toBe(5);
+      });
+
       it('promotes to a declared schema in one call; old runs keep their data', async () => {
         const promoted = await alice.ok(
           /* GraphQL */ `
