@@ -22,6 +22,7 @@ import { benchIngestion } from './ingestion';
 import { benchCompare } from './compare';
 import { benchRunsTable } from './runs-table';
 import { benchAdversarial } from './adversarial';
+import { benchOpenSchema } from './open-schema';
 import { MemorySampler, resets, startApiProcess, type Api, type Result } from './util';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -99,14 +100,27 @@ const started = Date.now();
 const databases: ('pglite' | 'postgres')[] = [];
 if (process.env.BENCH_ONLY !== 'postgres') databases.push('pglite');
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_ONLY !== 'pglite') databases.push('postgres');
+const SECTIONS = ['scale', 'adversarial', 'open-schema'] as const;
+type Section = (typeof SECTIONS)[number];
+const named = process.argv.slice(2);
+for (const name of named)
+  if (!SECTIONS.includes(name as Section)) throw new Error(`Unknown benchmark section "${name}"; the sections are ${SECTIONS.join(', ')}`);
+const only = (['adversarial', 'open-schema'] as const).find((section) => process.env[envName(section)] === 'only');
+const sections = SECTIONS.filter((section) =>
+  named.length > 0 ? named.includes(section) : only ? section === only : section === 'scale' || process.env[envName(section)] !== '0',
+);
+function envName(section: 'adversarial' | 'open-schema'): string {
+  return section === 'adversarial' ? 'BENCH_ADVERSARIAL' : 'BENCH_OPEN_SCHEMA';
+}
 const results: Result[] = [];
 for (const kind of databases) {
-  if (process.env.BENCH_ADVERSARIAL !== 'only') results.push(...(await benchDatabase(kind)));
-  if (process.env.BENCH_ADVERSARIAL !== '0') results.push(...(await benchAdversarial(kind, scale)));
+  if (sections.includes('scale')) results.push(...(await benchDatabase(kind)));
+  if (sections.includes('adversarial')) results.push(...(await benchAdversarial(kind, scale)));
+  if (sections.includes('open-schema')) results.push(...(await benchOpenSchema(kind, scale)));
 }
 printTable(results);
-// A partial run (only the adversarial figures) must not replace the full results.
-const out = fileURLToPath(new URL(process.env.BENCH_ADVERSARIAL === 'only' ? './results-adversarial.json' : './results.json', import.meta.url));
+// A partial run (some sections only) must not replace the full results.
+const out = fileURLToPath(new URL(sections.length === SECTIONS.length ? './results.json' : `./results-${sections.join('+')}.json`, import.meta.url));
 writeFileSync(
   out,
   JSON.stringify({ date: new Date().toISOString(), node: process.version, scale, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + '\n',

@@ -393,6 +393,39 @@ for (const database of testDatabases()) {
         expect(schema.paths.find((p: any) => p.path === 'algo.gamma').runs).toBe(8);
       });
 
+      it('gives each of concurrent submits (learned together in one transaction) the warnings it would get alone', async () => {
+        const sweep = await create('sweep', 'INFERRED');
+        // Half the runs log `width` as an integer, half as a float: whichever is learned first, the others contradict it.
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            submit(alice, { projectId: sweep, hparamsText: `{"width": ${i % 2 === 0 ? `${i}` : `${i}.5`}, "trial": ${i}}` }),
+          ),
+        );
+        for (const result of results) expect(result.errors).toBeUndefined();
+        const schema = (await alice.ok(SCHEMA, { id: sweep })).project.hparamSchema;
+        const width = schema.paths.find((p: any) => p.path === 'width');
+        expect(width.runs).toBe(12);
+        const warned = results.filter((r) => r.data!.submitRun.warnings.length > 0);
+        expect(warned).toHaveLength(6);
+        for (const result of warned)
+          expect(result.data!.submitRun.warnings[0].message).toMatch(new RegExp(`^width was ${width.type} in \\d+ runs?; this run has`));
+        const ids = new Set(results.map((r) => r.data!.submitRun.run.id));
+        expect(ids.size).toBe(12);
+        expect((await alice.ok(RUNS, { p: sweep, f: 'trial >= 0' })).runs.totalCount).toBe(12);
+      });
+
+      it('keeps a run that fails in a shared transaction from failing the runs it shared it with', async () => {
+        const sweep = await create('sweep-with-a-bad-run', 'INFERRED');
+        // PostgreSQL's jsonb refuses the NUL character, so this run's insert fails inside the database.
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => submit(alice, { projectId: sweep, hparams: { trial: i, note: i === 3 ? 'a\u0000b' : 'ok' } })),
+        );
+        expect(results.map((r) => r.errors === undefined)).toEqual([true, true, true, false, true, true]);
+        const schema = (await alice.ok(SCHEMA, { id: sweep })).project.hparamSchema;
+        expect(schema.paths.find((p: any) => p.path === 'trial').runs).toBe(5);
+        expect((await alice.ok(RUNS, { p: sweep, f: 'trial >= 0' })).runs.totalCount).toBe(5);
+      });
+
       it('promotes to a declared schema in one call; old runs keep their data', async () => {
         const promoted = await alice.ok(
           /* GraphQL */ `

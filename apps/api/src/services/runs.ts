@@ -1,5 +1,15 @@
 import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Project, type Run, type RunAnnotation, type RunStatus, type Store } from '@tuneboard/db';
-import { BACKEND_NAMES, flattenConfig, inferSchema, isBackendName, plainOf, validateRunConfig, type FlatOpenConfig, type RunConfig } from '@tuneboard/hparams';
+import {
+  BACKEND_NAMES,
+  flattenConfig,
+  inferSchemas,
+  isBackendName,
+  plainOf,
+  validateRunConfig,
+  type FlatOpenConfig,
+  type OpenIssue,
+  type RunConfig,
+} from '@tuneboard/hparams';
 import type { Scope } from './scope';
 import { badUserInput, conflict, invalid, notFound, policyViolation, problemsOf } from './errors';
 import { loadProject, loadRun, requireTeam } from './access';
@@ -152,45 +162,102 @@ async function submitOpenRun(ctx: Scope, project: Project, input: SubmitInput): 
   if (input.overrideReason != null) boundedText(input.overrideReason, 'overrideReason', TEXT_LIMITS.reason);
   const { warnings, policyOverride } = await judgeAgainstFindings(ctx, project.id, { params: findingParams(flat), name, tags }, input.overrideReason);
   const { params, types } = splitFlat(flat);
-  const learned: RunWarning[] = [];
   const now = new Date();
-  const run = await runStore.insertRunLearning(
-    ctx.store,
-    {
-      projectId: project.id,
-      name,
-      config,
-      flatParams: params,
-      paramTypes: types,
-      schemaVersion,
-      tags,
-      notes,
-      createdById: ctx.actor?.userId ?? null,
-      policyOverride,
-      status: 'running',
-      startedAt: now,
-      // Logged from the team's own code: silent past the timeout, it becomes lost (see markLostRuns).
-      lastSeenAt: now,
-    },
+  const { run, learned } = await learnAndInsert(ctx.store, project, flat, {
+    projectId: project.id,
+    name,
+    config,
+    flatParams: params,
+    paramTypes: types,
+    schemaVersion,
+    tags,
+    notes,
+    createdById: ctx.actor?.userId ?? null,
+    policyOverride,
+    status: 'running',
+    startedAt: now,
+    // Logged from the team's own code: silent past the timeout, it becomes lost (see markLostRuns).
+    lastSeenAt: now,
+  });
+  // Declared projects learn too (the schema page counts the runs of each path), but only an inferred one warns.
+  const warned =
+    project.schemaKind === 'inferred'
+      ? learned.map((w) => ({
+          // A warning without a path: the project's schema is full and new paths of this run were not learned.
+          code: w.path === '' ? ('PATHS_NOT_LEARNED' as const) : ('TYPE_CONTRADICTS' as const),
+          message: w.message,
+          findingId: null,
+          path: w.path,
+        }))
+      : [];
+  return { run, warnings: [...warned, ...warnings] };
+}
+
+/** A submitted open run waiting to learn into its project's schema and be inserted. */
+interface PendingRun {
+  values: runStore.NewRun;
+  flat: FlatOpenConfig;
+  done: (result: { run: Run; learned: OpenIssue[] } | Error) => void;
+}
+
+/** Open runs waiting for their project's learning transaction, per store and project (this process's batches). */
+const pendingRuns = new WeakMap<Store, Map<string, PendingRun[]>>();
+
+/** Runs one learning transaction takes at most (its insert and its share of the lock stay short). */
+const MAX_LEARNING_BATCH = 200;
+
+/**
+ * Inserts an open run and learns its config into the project's inferred state. Every submit of a project must
+ * update that state under the project row's lock, so concurrent submits queue behind one another. Submits
+ * arriving while this process's transaction for the project is in flight wait for it and then go in together, as
+ * one transaction (group commit): one lock, one read and write of the state, one insert. Each run still learns
+ * from the state the runs before it left, in arrival order, and gets its own warnings; a burst costs a few
+ * transactions instead of one per run. Several API processes still serialise on the row lock.
+ */
+function learnAndInsert(store: Store, project: Project, flat: FlatOpenConfig, values: runStore.NewRun): Promise<{ run: Run; learned: OpenIssue[] }> {
+  let byProject = pendingRuns.get(store);
+  if (!byProject) pendingRuns.set(store, (byProject = new Map()));
+  const queue = byProject.get(project.id);
+  return new Promise((resolve, reject) => {
+    const pending: PendingRun = { values, flat, done: (result) => (result instanceof Error ? reject(result) : resolve(result)) };
+    if (queue) return void queue.push(pending);
+    const fresh = [pending];
+    byProject.set(project.id, fresh);
+    void drainLearning(store, project.id, byProject, fresh);
+  });
+}
+
+async function drainLearning(store: Store, projectId: string, byProject: Map<string, PendingRun[]>, queue: PendingRun[]): Promise<void> {
+  while (queue.length > 0) {
+    const batch = queue.splice(0, MAX_LEARNING_BATCH);
+    try {
+      await insertLearningBatch(store, projectId, batch);
+    } catch (error) {
+      // One run's failure must not fail the runs that happened to share its transaction: each goes again alone,
+      // and gets its own error.
+      if (batch.length === 1) batch[0]!.done(error as Error);
+      else for (const pending of batch) await insertLearningBatch(store, projectId, [pending]).catch((alone: Error) => pending.done(alone));
+    }
+  }
+  byProject.delete(projectId);
+}
+
+async function insertLearningBatch(store: Store, projectId: string, batch: PendingRun[]): Promise<void> {
+  let learned: OpenIssue[][] = [];
+  const runs = await runStore.insertRunsLearning(
+    store,
+    projectId,
+    batch.map((pending) => pending.values),
     (state) => {
-      // Declared projects learn too: the schema page counts the runs of each path.
-      const result = inferSchema(inferredStateOf({ inferredSchema: state }), flat);
-      learned.length = 0;
-      if (project.schemaKind === 'inferred')
-        learned.push(
-          ...result.warnings.map((w) => ({
-            // A warning without a path: the project's schema is full and new paths of this run were not learned.
-            code: w.path === '' ? ('PATHS_NOT_LEARNED' as const) : ('TYPE_CONTRADICTS' as const),
-            message: w.message,
-            findingId: null,
-            path: w.path,
-          })),
-        );
+      const result = inferSchemas(
+        inferredStateOf({ inferredSchema: state }),
+        batch.map((pending) => pending.flat),
+      );
+      learned = result.warnings;
       return result.schema;
     },
   );
-  if (!run) throw notFound('Project', project.id);
-  return { run, warnings: [...learned, ...warnings] };
+  for (const [i, pending] of batch.entries()) pending.done(runs ? { run: runs[i]!, learned: learned[i]! } : notFound('Project', projectId));
 }
 
 export interface RunCheck {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teams } from '../schema/index';
 import { testDatabases, type TestStore } from '../testing';
 import { createProject, currentSchemaVersion, schemaVersionsOf, setProjectSchema } from './projects';
-import { insertRunLearning, runById } from './runs';
+import { insertRunLearning, insertRunsLearning, runById } from './runs';
 
 for (const database of testDatabases()) {
   describe(`project schemas on ${database.name}`, () => {
@@ -60,6 +60,25 @@ for (const database of testDatabases()) {
       expect(row?.inferredSchema).toEqual({ runs: 8 });
       expect(await runById(store, runs[0]!.id)).toMatchObject({ paramTypes: { i: 'integer' }, schemaVersion: null });
       expect(await insertRunLearning(store, { projectId: '00000000-0000-4000-8000-000000000000', name: 'x', config: {}, flatParams: {} }, learn)).toBeNull();
+    });
+
+    it('inserts a batch of runs with one learning step, returning them in the order given', async () => {
+      const project = (await createProject(store, { teamId, name: 'sweep', description: '', schemaKind: 'inferred' }))!;
+      const seen: unknown[] = [];
+      const learnAll = (state: unknown) => {
+        seen.push(state);
+        return { runs: ((state as { runs: number } | null)?.runs ?? 0) + 5 };
+      };
+      const values = Array.from({ length: 5 }, (_, i) => ({ projectId: project.id, name: `t${i}`, config: {}, flatParams: { i } }));
+      const inserted = await insertRunsLearning(store, project.id, values, learnAll);
+      expect(inserted!.map((run) => run.name)).toEqual(['t0', 't1', 't2', 't3', 't4']);
+      expect(inserted!.map((run) => run.flatParams)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }]);
+      await insertRunsLearning(store, project.id, values.slice(0, 2), learnAll);
+      expect(seen).toEqual([null, { runs: 5 }]);
+      const [row] = await store.db.query.projects.findMany({ where: (p, { eq }) => eq(p.id, project.id) });
+      expect(row?.inferredSchema).toEqual({ runs: 10 });
+      await expect(insertRunsLearning(store, project.id, [{ ...values[0]!, projectId: teamId }], learnAll)).rejects.toThrow(/every run must belong/);
+      expect(await insertRunsLearning(store, '00000000-0000-4000-8000-000000000000', [], learnAll)).toEqual([]);
     });
   });
 }

@@ -6,6 +6,7 @@ import { projects } from '../schema/projects';
 import { UNFINISHED_RUN_STATUSES, type RunStatus } from '../schema/run-status';
 import { runAnnotations, runs, type Run, type RunAnnotation } from '../schema/runs';
 import type { Handle } from './handle';
+import { randomUUID } from 'node:crypto';
 
 /** Runs: live (not soft-deleted) runs of live projects. */
 
@@ -76,19 +77,38 @@ export async function insertRun(handle: Handle, values: NewRun): Promise<Run> {
  * submits each learn from the state the one before left. `learn` is pure; null when the project is gone.
  */
 export async function insertRunLearning(handle: Handle, values: NewRun, learn: (inferredSchema: unknown) => unknown): Promise<Run | null> {
+  return (await insertRunsLearning(handle, values.projectId, [values], learn))?.[0] ?? null;
+}
+
+/**
+ * insertRunLearning for several runs of one project at once: the project row is locked, read and written once for
+ * all of them and the runs go in as one multi-row insert, so a burst of submits (a sweep's clients) costs one
+ * transaction instead of one each, queued behind the same lock. `learn` folds every run into the state, in order.
+ * Returns the runs in the order given, or null when the project is gone.
+ */
+export async function insertRunsLearning(
+  handle: Handle,
+  projectId: string,
+  values: readonly NewRun[],
+  learn: (inferredSchema: unknown) => unknown,
+): Promise<Run[] | null> {
+  if (values.some((run) => run.projectId !== projectId)) throw new Error('insertRunsLearning: every run must belong to the project it learns into');
+  if (values.length === 0) return [];
   return handle.db.transaction(async (db) => {
     const [project] = await db
       .select({ inferredSchema: projects.inferredSchema })
       .from(projects)
-      .where(and(eq(projects.id, values.projectId), isNull(projects.deletedAt)))
+      .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)))
       .for('update');
     if (!project) return null;
     await db
       .update(projects)
       .set({ inferredSchema: learn(project.inferredSchema) })
-      .where(eq(projects.id, values.projectId));
-    const [run] = await db.insert(runs).values(values).returning();
-    return run!;
+      .where(eq(projects.id, projectId));
+    // Ids chosen here, so the rows come back in the order given whatever order RETURNING uses.
+    const rows = values.map((run) => ({ ...run, id: run.id ?? randomUUID() }));
+    const inserted = new Map((await db.insert(runs).values(rows).returning()).map((run) => [run.id, run]));
+    return rows.map((row) => inserted.get(row.id)!);
   });
 }
 

@@ -14,5 +14,14 @@ export {
 } from './path-syntax';
 export { flattenOpenConfig, OPEN_LIMITS, readConfigText, type FlattenResult } from './flatten';
 export { compileDeclaredSchema, DRAFT_2020_12, type CompileResult, type DeclaredPath, type DeclaredSchema, type DeclaredValidation } from './declared';
-export { emptyInferredSchema, inferSchema, INFERRED_LIMITS, promoteToDeclared, showLeaf, type InferredPath, type InferredSchema } from './inferred';
+export {
+  emptyInferredSchema,
+  inferSchema,
+  inferSchemas,
+  INFERRED_LIMITS,
+  promoteToDeclared,
+  showLeaf,
+  type InferredPath,
+  type InferredSchema,
+} from './inferred';
 export { applyOverrides, overrideValue, stringifyTypedJson } from './overrides';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileDeclaredSchema } from './declared';
 import { flattenOpenConfig } from './flatten';
-import { emptyInferredSchema, inferSchema, INFERRED_LIMITS, promoteToDeclared, type InferredSchema } from './inferred';
+import { emptyInferredSchema, inferSchema, inferSchemas, INFERRED_LIMITS, promoteToDeclared, type InferredSchema } from './inferred';
 import { parseConfigText } from './typed-json';
 import type { FlatOpenConfig } from './types';
 
@@ -154,5 +154,29 @@ describe('promoteToDeclared', () => {
     const { document, notes } = promoteToDeclared(emptyInferredSchema());
     expect(notes).toHaveLength(1);
     expect(compileDeclaredSchema(document).ok).toBe(true);
+  });
+});
+
+describe('inferSchemas', () => {
+  it('learns several runs in order exactly as inferSchema run by run, leaving the given state unchanged', () => {
+    const configs = [
+      '{"depth": 6, "eta": 0.3, "objective": "reg"}',
+      '{"depth": 2.5, "eta": 0.1, "objective": "logistic", "extra": true}',
+      '{"depth": 4, "eta": 1, "objective": "reg", "extra": null}',
+    ];
+    const first = inferSchema(undefined, flatOf('{"depth": 3, "eta": 0.5}')).schema;
+    const before = structuredClone(first);
+    const batch = inferSchemas(first, configs.map(flatOf));
+    let oneByOne = first;
+    const warnings = configs.map((config) => {
+      const result = inferSchema(oneByOne, flatOf(config));
+      oneByOne = result.schema;
+      return result.warnings;
+    });
+    expect(batch.schema).toEqual(oneByOne);
+    expect(batch.warnings).toEqual(warnings);
+    expect(batch.warnings[1]!.map((warning) => warning.path)).toEqual(['depth']);
+    expect(first).toEqual(before);
+    expect(inferSchemas(undefined, [])).toEqual({ schema: emptyInferredSchema(), warnings: [] });
   });
 });

@@ -46,6 +46,20 @@ export function emptyInferredSchema(): InferredSchema {
  */
 export function inferSchema(existing: InferredSchema | undefined, flat: FlatOpenConfig): { schema: InferredSchema; warnings: OpenIssue[] } {
   const schema: InferredSchema = existing ? structuredClone(existing) : emptyInferredSchema();
+  return { schema, warnings: learnInto(schema, flat) };
+}
+
+/**
+ * inferSchema for several runs in order, each learning from the state the one before left: the same schema and
+ * warnings as calling it run by run, but the schema (hundreds of paths) is copied once, not once a run.
+ */
+export function inferSchemas(existing: InferredSchema | undefined, flats: readonly FlatOpenConfig[]): { schema: InferredSchema; warnings: OpenIssue[][] } {
+  const schema: InferredSchema = existing ? structuredClone(existing) : emptyInferredSchema();
+  return { schema, warnings: flats.map((flat) => learnInto(schema, flat)) };
+}
+
+/** Learns one run into `schema` (changed in place); this run's warnings. */
+function learnInto(schema: InferredSchema, flat: FlatOpenConfig): OpenIssue[] {
   const warnings: OpenIssue[] = [];
   let known = Object.keys(schema.paths).length;
   let unlearned = 0;
@@ -83,7 +97,7 @@ export function inferSchema(existing: InferredSchema | undefined, flat: FlatOpen
       message: `This project already learned ${count(INFERRED_LIMITS.maxPaths)} paths; ${count(unlearned)} new ${unlearned === 1 ? 'path' : 'paths'} of this run ${unlearned === 1 ? 'is' : 'are'} stored but not added to the schema`,
     });
   }
-  return { schema, warnings };
+  return warnings;
 }
 
 function contradiction(path: string, entry: InferredPath, leaf: TypedLeaf): OpenIssue | undefined {
