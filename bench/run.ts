@@ -8,7 +8,8 @@
  * BENCH_ONLY=pglite|postgres, BENCH_SCALE (0.1 for a quick look; default 1), BENCH_KEEP=1 (keep the
  * PostgreSQL database and print its URL, for EXPLAIN and profiling afterwards), BENCH_API_NODE_OPTIONS
  * (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', for the API process on PostgreSQL), BENCH_ADVERSARIAL=0|only
- * (skip issue 9's adversarial figures, or measure only them).
+ * (skip issue 9's adversarial figures, or measure only them). Sections can be named as arguments: scale,
+ * tuneboard-run (issue 11: the wrapper's overhead and delivery rate), adversarial, open-schema.
  */
 import { accounts, startServer } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
@@ -23,11 +24,12 @@ import { benchCompare } from './compare';
 import { benchRunsTable } from './runs-table';
 import { benchAdversarial } from './adversarial';
 import { benchOpenSchema } from './open-schema';
+import { benchTrackedCommand } from './tracked-command';
 import { MemorySampler, resets, startApiProcess, type Api, type Result } from './util';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 
-async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<Result[]> {
+async function benchDatabase(kind: 'pglite' | 'postgres', parts: { scale: boolean; trackedCommand: boolean }): Promise<Result[]> {
   let cleanup: () => Promise<void>;
   let store: Store;
   let databaseUrl: string | undefined;
@@ -55,13 +57,19 @@ async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<Result[]> {
       for (const row of r) console.error(`  ${row.database} ${row.figure}: ${row.measured} ${row.unit}`);
       results.push(...r);
     };
-    console.error(`${kind}: ingestion`);
-    const ingested = await benchIngestion(ctx);
-    log(ingested.results);
-    console.error(`${kind}: compare query`);
-    log(await benchCompare(ctx, ingested.runIds, ingested.keys, ingested.stepsPerSeries));
-    console.error(`${kind}: runs table`);
-    log(await benchRunsTable(ctx));
+    if (parts.scale) {
+      console.error(`${kind}: ingestion`);
+      const ingested = await benchIngestion(ctx);
+      log(ingested.results);
+      console.error(`${kind}: compare query`);
+      log(await benchCompare(ctx, ingested.runIds, ingested.keys, ingested.stepsPerSeries));
+      console.error(`${kind}: runs table`);
+      log(await benchRunsTable(ctx));
+    }
+    if (parts.trackedCommand) {
+      console.error(`${kind}: tuneboard run`);
+      log(await benchTrackedCommand(ctx));
+    }
     results.push({ database: kind, figure: 'requests resent after a connection reset', target: 'report', measured: resets.count, unit: 'requests' });
     resets.count = 0;
     return results;
@@ -100,21 +108,26 @@ const started = Date.now();
 const databases: ('pglite' | 'postgres')[] = [];
 if (process.env.BENCH_ONLY !== 'postgres') databases.push('pglite');
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_ONLY !== 'pglite') databases.push('postgres');
-const SECTIONS = ['scale', 'adversarial', 'open-schema'] as const;
+const SECTIONS = ['scale', 'tuneboard-run', 'adversarial', 'open-schema'] as const;
 type Section = (typeof SECTIONS)[number];
 const named = process.argv.slice(2);
 for (const name of named)
   if (!SECTIONS.includes(name as Section)) throw new Error(`Unknown benchmark section "${name}"; the sections are ${SECTIONS.join(', ')}`);
 const only = (['adversarial', 'open-schema'] as const).find((section) => process.env[envName(section)] === 'only');
 const sections = SECTIONS.filter((section) =>
-  named.length > 0 ? named.includes(section) : only ? section === only : section === 'scale' || process.env[envName(section)] !== '0',
+  named.length > 0
+    ? named.includes(section)
+    : only
+      ? section === only
+      : section === 'scale' || section === 'tuneboard-run' || process.env[envName(section)] !== '0',
 );
 function envName(section: 'adversarial' | 'open-schema'): string {
   return section === 'adversarial' ? 'BENCH_ADVERSARIAL' : 'BENCH_OPEN_SCHEMA';
 }
 const results: Result[] = [];
 for (const kind of databases) {
-  if (sections.includes('scale')) results.push(...(await benchDatabase(kind)));
+  if (sections.includes('scale') || sections.includes('tuneboard-run'))
+    results.push(...(await benchDatabase(kind, { scale: sections.includes('scale'), trackedCommand: sections.includes('tuneboard-run') })));
   if (sections.includes('adversarial')) results.push(...(await benchAdversarial(kind, scale)));
   if (sections.includes('open-schema')) results.push(...(await benchOpenSchema(kind, scale)));
 }

@@ -62,7 +62,8 @@ export async function benchTrackedCommand(ctx: BenchContext): Promise<Result[]> 
       runId = /\(([0-9a-f-]{36})\)/.exec(tracked.stderr)![1]!;
     }
     const stored = await graphql(ctx, JSON.stringify({ query: `{ run(id: "${runId}") { logs(first: 1) { total } metrics { key pointCount } } }` }));
-    check(stored.run.logs.total === lines, `stored ${stored.run.logs.total} console lines of ${lines}`);
+    // Every line printed, and the script's own timing line on stderr.
+    check(stored.run.logs.total === lines + 1, `stored ${stored.run.logs.total} console lines of ${lines + 1}`);
     const points = stored.run.metrics.reduce((sum: number, m: { pointCount: number }) => sum + m.pointCount, 0);
     check(points === lines, `stored ${points} metric points of ${lines}`);
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
