@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+const TIMED = ['test/security/cost.test.ts'];
 
 export default defineConfig({
   resolve: {
@@ -10,9 +11,14 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Integration tests start real servers and child processes.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'api', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...TIMED], sequence: { groupOrder: 0 } } },
+      // Tests that bound how long the server takes to answer run alone, after the rest: on a 2-core machine a
+      // neighbouring file spawning CLI processes would otherwise be what they measure.
+      { extends: true, test: { name: 'api-timed', include: [...TIMED], fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
