@@ -9,13 +9,9 @@
  * token, so the rate limits start from zero for it. Bounded loops, loopback only.
  */
 import { accounts } from '@tuneboard/api';
-import { metricStore, openStore, type Store } from '@tuneboard/db';
-import { createTestDatabase } from '@tuneboard/db/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { metricStore, type Store } from '@tuneboard/db';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startApiProcess, type Result } from './util';
+import { openBenchDatabase, startApiProcess, type Result } from './util';
 
 /** Each attack from an address and with a token of its own, so one attack's rate limits do not blunt the next. */
 const attackerAddress = (attack: number) => `127.0.0.${10 + attack}`;
@@ -235,20 +231,7 @@ async function measure(url: string, s: Seeded, attack: { attack: Attack; index: 
 
 export async function benchAdversarial(kind: 'pglite' | 'postgres', scale: number): Promise<Result[]> {
   const seconds = Math.max(3, Math.round(10 * Math.min(1, scale)));
-  let store: Store;
-  let env: Record<string, string>;
-  let cleanup: () => Promise<void>;
-  if (kind === 'pglite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tuneboard-adversarial-'));
-    store = await openStore({ dataDir: dir });
-    env = { BENCH_API_DATA_DIR: dir };
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const database = await createTestDatabase(process.env.BENCH_DATABASE_URL!);
-    store = await openStore({ databaseUrl: database.url });
-    env = { BENCH_API_DATABASE_URL: database.url };
-    cleanup = () => database.drop();
-  }
+  const { store, env, cleanup } = await openBenchDatabase(kind, 'adversarial');
   console.error(`${kind}: adversarial: seeding ${RUNS} runs and ${BIG_RUN_KEYS} × ${BIG_RUN_STEPS.toLocaleString('en')} points`);
   const seeded = await seed(store);
   // The embedded store belongs to one process at a time: the API's, from here on.

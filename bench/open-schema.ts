@@ -10,13 +10,10 @@
  * (b) goes through the real API: one `submitRun` mutation per run.
  */
 import { accounts } from '@tuneboard/api';
-import { openStore, type Store } from '@tuneboard/db';
-import { createTestDatabase } from '@tuneboard/db/testing';
+import type { Store } from '@tuneboard/db';
 import { emptyInferredSchema, inferSchema, plainOf, readConfigText, type InferredSchema } from '@tuneboard/hparams';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { check, graphql, pool, startApiProcess, timeQuery, type Result } from './util';
+import { readFileSync } from 'node:fs';
+import { check, graphql, openBenchDatabase, pool, startApiProcess, timeQuery, type Result } from './util';
 
 const PATHS = 200;
 /** Concurrent clients of the bulk create (BENCH_OPEN_SCHEMA_CLIENTS). */
@@ -161,23 +158,7 @@ const OPEN_FILTER_SQL = `jsonb_typeof(flat_params->'optimizer.lr') = 'number' an
 export async function benchOpenSchema(kind: 'pglite' | 'postgres', scale: number): Promise<Result[]> {
   const runCount = Math.round(100_000 * Math.min(1, scale));
   const submitCount = Math.round(10_000 * Math.min(1, scale));
-  let store: Store;
-  let env: Record<string, string>;
-  let cleanup: () => Promise<void>;
-  if (kind === 'pglite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tuneboard-open-'));
-    store = await openStore({ dataDir: dir });
-    env = { BENCH_API_DATA_DIR: dir };
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const database = await createTestDatabase(process.env.BENCH_DATABASE_URL!);
-    store = await openStore({ databaseUrl: database.url });
-    env = { BENCH_API_DATABASE_URL: database.url };
-    cleanup = async () => {
-      if (process.env.BENCH_KEEP) console.error(`kept ${database.url}`);
-      else await database.drop();
-    };
-  }
+  const { store, env, cleanup } = await openBenchDatabase(kind, 'open');
   const results: Result[] = [];
   const row = (figure: string, target: string, measured: number, unit: string, pass?: boolean): Result => ({
     database: kind,

@@ -1,4 +1,8 @@
-import type { Store } from '@tuneboard/db';
+import { openStore, type Store } from '@tuneboard/db';
+import { createTestDatabase } from '@tuneboard/db/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -152,5 +156,29 @@ export async function startApiProcess(env: Record<string, string>): Promise<Api>
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * A fresh database for a section that runs the API in a process of its own: an embedded store in a temporary
+ * directory, or a throw-away database on BENCH_DATABASE_URL (kept with BENCH_KEEP=1). `env` tells the API process
+ * where it is; `cleanup` removes it.
+ */
+export async function openBenchDatabase(
+  kind: 'pglite' | 'postgres',
+  prefix: string,
+): Promise<{ store: Store; env: Record<string, string>; cleanup(): Promise<void> }> {
+  if (kind === 'pglite') {
+    const dir = mkdtempSync(join(tmpdir(), `tuneboard-${prefix}-`));
+    return { store: await openStore({ dataDir: dir }), env: { BENCH_API_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const database = await createTestDatabase(process.env.BENCH_DATABASE_URL!);
+  return {
+    store: await openStore({ databaseUrl: database.url }),
+    env: { BENCH_API_DATABASE_URL: database.url },
+    cleanup: async () => {
+      if (process.env.BENCH_KEEP) console.error(`kept ${database.url}`);
+      else await database.drop();
+    },
   };
 }
