@@ -114,9 +114,8 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
     for (const [key, value] of Object.entries(metrics.values)) {
       if (Number.isFinite(value)) nonFiniteSince.delete(key);
       else if (!nonFiniteSince.has(key)) nonFiniteSince.set(key, step);
-    }
-    for (const [key, value] of Object.entries(metrics.values))
       spool.append({ t: 'metric', key, step, value: Number.isFinite(value) ? value : String(value), time } satisfies SpoolRecord);
+    }
   };
   const stdoutLines = new ConsoleLines((text) => {
     logLine('STDOUT', text);

@@ -150,27 +150,30 @@ export class Spool {
 
 async function sendBatch(client: TuneboardClient, runId: string, batch: readonly SpoolRecord[]): Promise<void> {
   const lines: { seq: number; stream: string; text: string; time: number }[] = [];
-  const series = new Map<string, MetricColumnsInput & { wallTimes: number[] }>();
+  // Per key: the columns, and where each step sits in them (a step logged twice in one batch keeps its last value,
+  // as the API does across batches).
+  const series = new Map<string, { columns: MetricColumnsInput & { wallTimes: number[] }; at: Map<number, number> }>();
   for (const record of batch) {
     if (record.t === 'log') lines.push({ seq: record.seq, stream: record.stream, text: record.text, time: record.time });
     else if (record.t === 'metric') {
-      let columns = series.get(record.key);
-      if (!columns) series.set(record.key, (columns = { key: record.key, steps: [], values: [], wallTimes: [] }));
-      // A step logged twice in one batch keeps its last value, as the API does across batches.
-      const at = columns.steps.lastIndexOf(record.step);
+      let entry = series.get(record.key);
+      if (!entry) series.set(record.key, (entry = { columns: { key: record.key, steps: [], values: [], wallTimes: [] }, at: new Map() }));
+      const { columns, at } = entry;
       const value = typeof record.value === 'string' ? Number(record.value) : record.value;
-      if (at !== -1) {
-        columns.values[at] = value;
-        columns.wallTimes[at] = record.time;
+      const index = at.get(record.step);
+      if (index !== undefined) {
+        columns.values[index] = value;
+        columns.wallTimes[index] = record.time;
         continue;
       }
+      at.set(record.step, columns.steps.length);
       columns.steps.push(record.step);
       columns.values.push(value);
       columns.wallTimes.push(record.time);
     }
   }
   // JSON numbers cannot say NaN or ±Infinity; MetricSeriesInput's values take those as strings.
-  const packed = [...series.values()].map((s) => ({ ...s, values: s.values.map((v) => (Number.isFinite(v) ? v : String(v))) }));
+  const packed = [...series.values()].map(({ columns }) => ({ ...columns, values: columns.values.map((v) => (Number.isFinite(v) ? v : String(v))) }));
   await client.request(SEND_BATCH, { r: runId, lines, series: packed, withLines: lines.length > 0, withMetrics: packed.length > 0 });
 }
 
