@@ -11,6 +11,7 @@ import {
   parseOpenPath,
   promoteToDeclared,
   readConfigText,
+  setOwn,
   type DeclaredSchema,
   type FlatOpenConfig,
   type InferredSchema,
@@ -96,8 +97,8 @@ export function splitFlat(flat: FlatOpenConfig): { params: Record<string, unknow
   const params: Record<string, unknown> = {};
   const types: Record<string, OpenType> = {};
   for (const [path, leaf] of Object.entries(flat)) {
-    Object.defineProperty(params, path, { value: leaf.value, enumerable: true, writable: true, configurable: true });
-    Object.defineProperty(types, path, { value: leaf.type, enumerable: true, writable: true, configurable: true });
+    setOwn(params, path, leaf.value);
+    setOwn(types, path, leaf.type);
   }
   return { params, types };
 }

@@ -67,8 +67,26 @@ export async function runById(handle: Handle, id: string): Promise<Run | null> {
 }
 
 export async function insertRun(handle: Handle, values: NewRun): Promise<Run> {
-  const [run] = await handle.db.insert(runs).values(values).returning();
-  return run!;
+  return (await insertRuns(handle, [values]))[0]!;
+}
+
+/** Inserts runs with one multi-row statement (all or none); returns them in the order given. */
+export function insertRuns(handle: Handle, values: readonly NewRun[]): Promise<Run[]> {
+  return insertRunRows(handle.db, values);
+}
+
+/**
+ * A run's configuration in its three JSON forms: ~20 KB for a 200-path config. RETURNING them would send back and
+ * parse again what the caller just gave, so an insert returns the other columns and keeps the caller's values.
+ */
+const { config: _config, flatParams: _flatParams, paramTypes: _paramTypes, ...columnsButConfig } = getTableColumns(runs);
+
+async function insertRunRows(db: Pick<Handle['db'], 'insert'>, values: readonly NewRun[]): Promise<Run[]> {
+  if (values.length === 0) return [];
+  // Ids chosen here, so the rows come back in the order given whatever order RETURNING uses.
+  const rows = values.map((run) => ({ ...run, id: run.id ?? randomUUID() }));
+  const inserted = new Map((await db.insert(runs).values(rows).returning(columnsButConfig)).map((run) => [run.id, run]));
+  return rows.map((row) => ({ ...inserted.get(row.id)!, config: row.config, flatParams: row.flatParams, paramTypes: row.paramTypes ?? null }));
 }
 
 /**
@@ -105,10 +123,7 @@ export async function insertRunsLearning(
       .update(projects)
       .set({ inferredSchema: learn(project.inferredSchema) })
       .where(eq(projects.id, projectId));
-    // Ids chosen here, so the rows come back in the order given whatever order RETURNING uses.
-    const rows = values.map((run) => ({ ...run, id: run.id ?? randomUUID() }));
-    const inserted = new Map((await db.insert(runs).values(rows).returning()).map((run) => [run.id, run]));
-    return rows.map((row) => inserted.get(row.id)!);
+    return insertRunRows(db, values);
   });
 }
 

@@ -9,6 +9,7 @@ export {
   isBareKey,
   openValueAt,
   parseOpenPath,
+  setOwn,
   type ParsePathResult,
   type PathSegment,
 } from './path-syntax';

@@ -4,7 +4,7 @@
 // and its value keeps its own type (a warning, never a refusal).
 import { count } from './flatten';
 import { DRAFT_2020_12 } from './declared';
-import { formatOpenPath, parseOpenPath, type PathSegment } from './path-syntax';
+import { formatOpenPath, parseOpenPath, setOwn, type PathSegment } from './path-syntax';
 import type { FlatOpenConfig, OpenIssue, OpenType, TypedLeaf } from './types';
 
 export const INFERRED_LIMITS = {
@@ -73,7 +73,7 @@ function learnInto(schema: InferredSchema, flat: FlatOpenConfig): OpenIssue[] {
       }
       known += 1;
       entry = { type: leaf.type, runs: 0, types: {} };
-      Object.defineProperty(schema.paths, path, { value: entry, enumerable: true, writable: true, configurable: true });
+      setOwn(schema.paths, path, entry);
     }
     const warning = contradiction(path, entry, leaf);
     if (warning) warnings.push(warning);

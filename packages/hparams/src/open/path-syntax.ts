@@ -112,5 +112,8 @@ function closingQuote(text: string, from: number): number {
 
 /** Sets an own property, even one named `__proto__`. */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // Plain assignment is what engines make fast (a 200-path config sets thousands of keys); only `__proto__` has an
+  // inherited setter, which would replace the prototype instead of creating the key.
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
