@@ -7,7 +7,8 @@
  * (a) is seeded in bulk with SQL (`insert … select from jsonb_array_elements`, 1,000 runs a statement), storing
  * exactly what submitRun stores (the hparams package's own flattening and types) and an inferred schema learned
  * from the first runs (every run has the same 200 paths); the metric summaries are SQL too, as in runs-table.ts.
- * (b) goes through the real API: one `submitRun` mutation per run.
+ * (b) goes through the real API, twice: `submitRuns` batches of BENCH_OPEN_SCHEMA_BATCH runs (the target), then one
+ * `submitRun` mutation per run (a tenth as many runs), as clients that log their runs one by one do.
  */
 import { accounts } from '@tuneboard/api';
 import type { Store } from '@tuneboard/db';
@@ -18,6 +19,8 @@ import { check, graphql, openBenchDatabase, pool, startApiProcess, timeQuery, ty
 const PATHS = 200;
 /** Concurrent clients of the bulk create (BENCH_OPEN_SCHEMA_CLIENTS). */
 const CLIENTS = Number(process.env.BENCH_OPEN_SCHEMA_CLIENTS ?? 8);
+/** Runs per submitRuns request of the bulk create (BENCH_OPEN_SCHEMA_BATCH). */
+const BATCH = Number(process.env.BENCH_OPEN_SCHEMA_BATCH ?? 500);
 /** BENCH_OPEN_SCHEMA_PART=query|create measures one half alone (e.g. to compare two trees quickly). */
 const PART = process.env.BENCH_OPEN_SCHEMA_PART;
 
@@ -186,6 +189,10 @@ export async function benchOpenSchema(kind: 'pglite' | 'postgres', scale: number
     const [sweep] = await store.query<{ id: string }>(`insert into projects (team_id, name, schema_kind) values ($1, 'open-sweep', 'inferred') returning id`, [
       owner.team.id,
     ]);
+    const [single] = await store.query<{ id: string }>(
+      `insert into projects (team_id, name, schema_kind) values ($1, 'open-one-by-one', 'inferred') returning id`,
+      [owner.team.id],
+    );
     // The embedded store belongs to one process at a time: the API's, from here on.
     if (kind === 'pglite') await store.close();
     const api = await startApiProcess(env);
@@ -208,56 +215,43 @@ export async function benchOpenSchema(kind: 'pglite' | 'postgres', scale: number
       }
 
       if (PART === 'query') return results;
-      // (b) A sweep logging its runs: CLIENTS clients, each submitting its share one request after another.
-      const mutation = `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`;
-      const perClient = Math.ceil(submitCount / CLIENTS);
-      const submitStart = performance.now();
-      const cpu = await cpuDuring(kind === 'postgres' ? store : null, api.pid, () =>
-        pool(
-          clients.map((token, c) => async () => {
-            for (let k = 0; k < perClient; k++) {
-              const i = c * perClient + k;
-              if (i >= submitCount) return;
-              await graphql(
-                { url: api.url, token },
-                JSON.stringify({
-                  query: mutation,
-                  variables: { input: { projectId: sweep!.id, hparamsText: openConfigText(1_000_000 + i), execution: 'EXTERNAL' } },
-                }),
-              );
-            }
-          }),
-          CLIENTS,
-        ).then(() => undefined),
+      // (b) A sweep logging its runs, CLIENTS clients at once: in submitRuns batches (the target), then one by one.
+      const bulk = await createRuns(
+        { url: api.url, clients, projectId: sweep!.id, count: submitCount, batch: BATCH, store: kind === 'postgres' ? store : null, pid: api.pid },
+        `${kind}: ${submitCount} runs in submitRuns batches of ${BATCH}`,
       );
-      const seconds = (performance.now() - submitStart) / 1000;
-      const rate = Math.round(submitCount / seconds);
-      const [stored] = await graphql<{ project: { runs: { totalCount: number }; hparamSchema: { paths: { path: string; runs: number }[] } } }>(
-        ctx,
-        JSON.stringify({
-          query: `query($p: ID!) { project(id: $p) { runs(first: 0) { totalCount } hparamSchema { paths { path runs } } } }`,
-          variables: { p: sweep!.id },
-        }),
-      ).then((data) => [data.project]);
-      check(stored!.runs.totalCount === submitCount, `the sweep project holds ${stored!.runs.totalCount} runs, ${submitCount} were submitted`);
-      // Every submit learned: each path of the schema counts every run (a lost update would count fewer).
-      const seed = stored!.hparamSchema.paths.find((p) => p.path === 'seed');
-      check(stored!.hparamSchema.paths.length === PATHS && seed?.runs === submitCount, `the inferred schema counted ${seed?.runs} runs of ${submitCount}`);
-      const perRun = (ms: number) => Math.round((ms / submitCount) * 100) / 100;
-      console.error(
-        `  bulk create: ${submitCount} runs in ${seconds.toFixed(1)} s, ${rate} runs/s; CPU per run: API ${perRun(cpu.apiMs)} ms, database ${cpu.databaseMs === null ? 'n/a' : `${perRun(cpu.databaseMs)} ms`}`,
+      await checkSweep(ctx, sweep!.id, submitCount);
+      const singleCount = Math.max(CLIENTS, Math.round(submitCount / 10));
+      const oneByOne = await createRuns(
+        { url: api.url, clients, projectId: single!.id, count: singleCount, batch: 1, store: kind === 'postgres' ? store : null, pid: api.pid },
+        `${kind}: ${singleCount} runs one submitRun each`,
       );
-      results.push(row(`open schema: CPU of the API process${kind === 'pglite' ? ' (API + PGlite)' : ''} per run created`, 'report', perRun(cpu.apiMs), 'ms'));
-      if (cpu.databaseMs !== null) results.push(row('open schema: CPU of the PostgreSQL backends per run created', 'report', perRun(cpu.databaseMs), 'ms'));
+      await checkSweep(ctx, single!.id, singleCount);
+      const pg = kind === 'postgres';
+      const cpuRow = (label: string, created: CreateFigures) => {
+        results.push(row(`open schema, ${label}: CPU of the API process${pg ? '' : ' (API + PGlite)'} per run created`, 'report', created.apiMsPerRun, 'ms'));
+        if (created.databaseMsPerRun !== null)
+          results.push(row(`open schema, ${label}: CPU of the PostgreSQL backends per run created`, 'report', created.databaseMsPerRun, 'ms'));
+      };
       results.push(
         row(
-          `open schema: ${submitCount.toLocaleString('en')} EXTERNAL runs of ${PATHS} paths created through the API (${CLIENTS} clients)`,
-          kind === 'postgres' ? '≥ 1,000 runs/s' : 'report',
-          rate,
+          `open schema: ${submitCount.toLocaleString('en')} EXTERNAL runs of ${PATHS} paths created through the API in submitRuns batches of ${BATCH} (${CLIENTS} clients)`,
+          pg ? '≥ 1,000 runs/s' : 'report',
+          bulk.rate,
           'runs/s',
-          kind === 'postgres' ? rate >= 1_000 : undefined,
+          pg ? bulk.rate >= 1_000 : undefined,
         ),
       );
+      cpuRow(`batches of ${BATCH}`, bulk);
+      results.push(
+        row(
+          `open schema: ${singleCount.toLocaleString('en')} EXTERNAL runs created one submitRun request each (${CLIENTS} clients)`,
+          'report',
+          oneByOne.rate,
+          'runs/s',
+        ),
+      );
+      cpuRow('one by one', oneByOne);
     } finally {
       await api.stop();
     }
@@ -266,4 +260,75 @@ export async function benchOpenSchema(kind: 'pglite' | 'postgres', scale: number
     if (kind === 'postgres') await store.close();
     await cleanup();
   }
+}
+
+interface CreateFigures {
+  rate: number;
+  apiMsPerRun: number;
+  databaseMsPerRun: number | null;
+}
+
+/**
+ * Creates `count` EXTERNAL runs of 200-path configs in a project through the API: each client submits its share
+ * one request after another, `batch` runs a request (submitRuns), or one (submitRun) when batch is 1.
+ */
+async function createRuns(
+  options: { url: string; clients: string[]; projectId: string; count: number; batch: number; store: Store | null; pid: number },
+  label: string,
+): Promise<CreateFigures> {
+  const { url, clients, projectId, count, batch } = options;
+  const single = `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`;
+  const many = `mutation($input: SubmitRunsInput!) { submitRuns(input: $input) { runs { run { id } } } }`;
+  const perClient = Math.ceil(count / clients.length);
+  const start = performance.now();
+  const cpu = await cpuDuring(options.store, options.pid, () =>
+    pool(
+      clients.map((token, c) => async () => {
+        const first = c * perClient;
+        const end = Math.min(first + perClient, count);
+        for (let i = first; i < end; i += batch) {
+          const body =
+            batch === 1
+              ? { query: single, variables: { input: { projectId, hparamsText: openConfigText(1_000_000 + i), execution: 'EXTERNAL' } } }
+              : {
+                  query: many,
+                  variables: {
+                    input: {
+                      projectId,
+                      execution: 'EXTERNAL',
+                      runs: Array.from({ length: Math.min(batch, end - i) }, (_, k) => ({ hparamsText: openConfigText(1_000_000 + i + k) })),
+                    },
+                  },
+                };
+          await graphql({ url, token }, JSON.stringify(body));
+        }
+      }),
+      clients.length,
+    ).then(() => undefined),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const perRun = (ms: number) => Math.round((ms / count) * 100) / 100;
+  const figures = {
+    rate: Math.round(count / seconds),
+    apiMsPerRun: perRun(cpu.apiMs),
+    databaseMsPerRun: cpu.databaseMs === null ? null : perRun(cpu.databaseMs),
+  };
+  console.error(
+    `  ${label}: ${seconds.toFixed(1)} s, ${figures.rate} runs/s; CPU per run: API ${figures.apiMsPerRun} ms, database ${figures.databaseMsPerRun ?? 'n/a'} ms`,
+  );
+  return figures;
+}
+
+/** The project holds `count` runs and its inferred schema counted every one of them (no lost update). */
+async function checkSweep(ctx: { url: string; token: string }, projectId: string, count: number): Promise<void> {
+  const { project } = await graphql<{ project: { runs: { totalCount: number }; hparamSchema: { paths: { path: string; runs: number }[] } } }>(
+    ctx,
+    JSON.stringify({
+      query: `query($p: ID!) { project(id: $p) { runs(first: 0) { totalCount } hparamSchema { paths { path runs } } } }`,
+      variables: { p: projectId },
+    }),
+  );
+  check(project.runs.totalCount === count, `the project holds ${project.runs.totalCount} runs, ${count} were submitted`);
+  const seed = project.hparamSchema.paths.find((p) => p.path === 'seed');
+  check(project.hparamSchema.paths.length === PATHS && seed?.runs === count, `the inferred schema counted ${seed?.runs} runs of ${count}`);
 }

@@ -20,6 +20,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { MAX_RUNS_PER_SUBMIT } from './services/runs';
 
 /** Query shape limits: a client cannot make one request walk the whole database. */
 export const MAX_DEPTH = 12;
@@ -74,6 +75,15 @@ export const FIELD_WEIGHTS: Record<string, (args: Arguments) => FieldWeight> = {
   // One page of a console log (at most 5,000 lines, which the service checks), read by its primary key; a search
   // scans the run's lines. Its lines are counted here rather than as a list of unknown length.
   'Run.logs': (args) => ({ cost: Math.max(1, numberOr(args('first'), numberOr(args('last'), 500))) / 10, size: 1, expensive: args('search') != null }),
+  // A submitRuns batch answers with every run it stored: what is selected for each run counts once per run of the
+  // input (up to MAX_RUNS_PER_SUBMIT, which the service enforces), not once per page of 100.
+  'Mutation.submitRuns': (args) => {
+    const runs = listLength((args('input') as { runs?: unknown } | undefined)?.runs);
+    return { cost: 0, size: runs === undefined ? MAX_RUNS_PER_SUBMIT : Math.min(Math.max(runs, 1), MAX_RUNS_PER_SUBMIT), expensive: false };
+  },
+  'SubmitRunsPayload.runs': () => ({ cost: 0, size: 1, expensive: false }),
+  // A submit's warnings are computed with its run (no further reads) and are few: one per finding it breaks.
+  'SubmitRunPayload.warnings': () => ({ cost: 0, size: 1, expensive: false }),
   // Points read and sent: runIds × keys (assumed per run when not named) × maxPoints, up to the store's bound.
   'Query.metricSeries': (args) => {
     const runIds = listLength(args('runIds')) ?? 1;
@@ -110,6 +120,8 @@ function valueOf(node: ValueNode, variables: Record<string, unknown> | undefined
       return null;
     case Kind.LIST:
       return node.values.map((value) => valueOf(value, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(node.fields.map((field) => [field.name.value, valueOf(field.value, variables)]));
     default:
       return undefined;
   }

@@ -195,6 +195,26 @@ export class TuneboardClient {
     ).submitRun;
   }
 
+  /**
+   * Submits up to 1,000 runs of one project in one request and one transaction (a sweep's grid, an import): each
+   * is validated and judged as submitRun would; one invalid run refuses the batch, with problems at `runs[i].…`.
+   */
+  async submitRuns(input: {
+    projectId: string;
+    runs: { hparams?: unknown; hparamsText?: string; name?: string; tags?: string[]; notes?: string }[];
+    execution?: 'QUEUE' | 'EXTERNAL';
+    requirements?: { gpu?: boolean; backends?: string[] };
+    maxAttempts?: number;
+    overrideReason?: string;
+  }) {
+    return (
+      await this.request<{ submitRuns: { runs: { run: { id: string; name: string; status: string }; warnings: { code: string; message: string }[] }[] } }>(
+        `mutation($input: SubmitRunsInput!) { submitRuns(input: $input) { runs { run { id name status } warnings { code message } } } }`,
+        { input },
+      )
+    ).submitRuns.runs;
+  }
+
   /** Stores points (idempotent per run, key and step), sent in the API's packed binary form. */
   async logMetrics(runId: string, series: MetricColumnsInput[], options: { leaseToken?: string } = {}): Promise<number> {
     return (

@@ -491,6 +491,11 @@ export type Mutation = {
   /** Queues a run. The configuration is validated; every problem comes back as BAD_USER_INPUT with its path. */
   submitRun: SubmitRunPayload;
   /**
+   * Submits many runs of one project at once (a sweep's grid, an import), in one transaction. Each run is validated
+   * and judged as submitRun would; one invalid run refuses the whole batch (BAD_USER_INPUT, problems at runs[i].path).
+   */
+  submitRuns: SubmitRunsPayload;
+  /**
    * Heartbeat of a run your own script reports (EXTERNAL; the SDK sends one every 30 s): it stays RUNNING, and a
    * LOST one is RUNNING again. Metric batches count as heartbeats too. A finished run is returned unchanged; a run
    * a worker trains heart-beats through its lease (CONFLICT).
@@ -640,6 +645,11 @@ export type MutationSetRunStatusArgs = {
 
 export type MutationSubmitRunArgs = {
   input: SubmitRunInput;
+};
+
+
+export type MutationSubmitRunsArgs = {
+  input: SubmitRunsInput;
 };
 
 
@@ -996,6 +1006,18 @@ export type RunSortField =
   | 'PARAM'
   | 'STATUS';
 
+/** One run of a submitRuns batch. */
+export type RunSpecInput = {
+  /** The run's configuration, as in SubmitRunInput. Give it or hparamsText. */
+  hparams?: InputMaybe<Scalars['JSON']['input']>;
+  /** The configuration as JSON text: keeps 2.0 (float) apart from 2 (integer). */
+  hparamsText?: InputMaybe<Scalars['String']['input']>;
+  /** Defaults to a name built from the configuration. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 export type RunStatus =
   | 'CANCELLED'
   | 'DIVERGED'
@@ -1064,6 +1086,24 @@ export type SubmitRunPayload = {
   run: Run;
   /** Reasons to think twice about this run (e.g. it contradicts a finding). Empty when there are none. */
   warnings: Array<RunWarning>;
+};
+
+export type SubmitRunsInput = {
+  /** QUEUE (default) or EXTERNAL, for every run of the batch. */
+  execution?: InputMaybe<RunExecution>;
+  maxAttempts?: InputMaybe<Scalars['Int']['input']>;
+  /** Required when a run of the batch breaks a policy finding; recorded on each such run. */
+  overrideReason?: InputMaybe<Scalars['String']['input']>;
+  projectId: Scalars['ID']['input'];
+  requirements?: InputMaybe<RunRequirementsInput>;
+  /** 1 to 1,000 runs. */
+  runs: Array<RunSpecInput>;
+};
+
+export type SubmitRunsPayload = {
+  __typename?: 'SubmitRunsPayload';
+  /** The runs, in the order given, each with its warnings. */
+  runs: Array<SubmitRunPayload>;
 };
 
 export type Subscription = {
@@ -1313,6 +1353,7 @@ export type ResolversTypes = {
   RunOutcome: RunOutcome;
   RunRequirementsInput: RunRequirementsInput;
   RunSortField: RunSortField;
+  RunSpecInput: RunSpecInput;
   RunStatus: RunStatus;
   RunWarning: ResolverTypeWrapper<RunWarningModel>;
   SetRunStatusInput: SetRunStatusInput;
@@ -1320,6 +1361,8 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SubmitRunInput: SubmitRunInput;
   SubmitRunPayload: ResolverTypeWrapper<Omit<SubmitRunPayload, 'run' | 'warnings'> & { run: ResolversTypes['Run'], warnings: Array<ResolversTypes['RunWarning']> }>;
+  SubmitRunsInput: SubmitRunsInput;
+  SubmitRunsPayload: ResolverTypeWrapper<Omit<SubmitRunsPayload, 'runs'> & { runs: Array<ResolversTypes['SubmitRunPayload']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SubscriptionTicket: ResolverTypeWrapper<SubscriptionTicket>;
   Team: ResolverTypeWrapper<TeamModel>;
@@ -1393,11 +1436,14 @@ export type ResolversParentTypes = {
   RunLogPage: RunLogPage;
   RunOrder: RunOrder;
   RunRequirementsInput: RunRequirementsInput;
+  RunSpecInput: RunSpecInput;
   RunWarning: RunWarningModel;
   SetRunStatusInput: SetRunStatusInput;
   String: Scalars['String']['output'];
   SubmitRunInput: SubmitRunInput;
   SubmitRunPayload: Omit<SubmitRunPayload, 'run' | 'warnings'> & { run: ResolversParentTypes['Run'], warnings: Array<ResolversParentTypes['RunWarning']> };
+  SubmitRunsInput: SubmitRunsInput;
+  SubmitRunsPayload: Omit<SubmitRunsPayload, 'runs'> & { runs: Array<ResolversParentTypes['SubmitRunPayload']> };
   Subscription: Record<PropertyKey, never>;
   SubscriptionTicket: SubscriptionTicket;
   Team: TeamModel;
@@ -1676,6 +1722,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   setProjectSchema?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationSetProjectSchemaArgs, 'kind' | 'projectId'>>;
   setRunStatus?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationSetRunStatusArgs, 'input'>>;
   submitRun?: Resolver<ResolversTypes['SubmitRunPayload'], ParentType, ContextType, RequireFields<MutationSubmitRunArgs, 'input'>>;
+  submitRuns?: Resolver<ResolversTypes['SubmitRunsPayload'], ParentType, ContextType, RequireFields<MutationSubmitRunsArgs, 'input'>>;
   touchRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationTouchRunArgs, 'runId'>>;
   updateFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationUpdateFindingArgs, 'input'>>;
   updateRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationUpdateRunArgs, 'input'>>;
@@ -1821,6 +1868,10 @@ export type SubmitRunPayloadResolvers<ContextType = Context, ParentType extends 
   warnings?: Resolver<Array<ResolversTypes['RunWarning']>, ParentType, ContextType>;
 };
 
+export type SubmitRunsPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SubmitRunsPayload'] = ResolversParentTypes['SubmitRunsPayload']> = {
+  runs?: Resolver<Array<ResolversTypes['SubmitRunPayload']>, ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   findingEvents?: SubscriptionResolver<ResolversTypes['FindingEvent'], "findingEvents", ParentType, ContextType, RequireFields<SubscriptionFindingEventsArgs, 'projectId'>>;
   runEvents?: SubscriptionResolver<ResolversTypes['RunEvent'], "runEvents", ParentType, ContextType, RequireFields<SubscriptionRunEventsArgs, 'runId'>>;
@@ -1914,6 +1965,7 @@ export type Resolvers<ContextType = Context> = {
   RunLogPage?: RunLogPageResolvers<ContextType>;
   RunWarning?: RunWarningResolvers<ContextType>;
   SubmitRunPayload?: SubmitRunPayloadResolvers<ContextType>;
+  SubmitRunsPayload?: SubmitRunsPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SubscriptionTicket?: SubscriptionTicketResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;

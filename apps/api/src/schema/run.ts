@@ -3,7 +3,7 @@ import { BACKEND_NAMES, deriveFacts, paramAt, plannedSteps, type RunConfig } fro
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun } from '../services/access';
 import { listProjectRuns } from '../services/run-listing';
-import { annotateRun, annotationsOf, changeRunStatus, submitRun, touchRun, updateRun } from '../services/runs';
+import { annotateRun, annotationsOf, changeRunStatus, MAX_RUNS_PER_SUBMIT, submitRun, submitRuns, touchRun, updateRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   enum RunStatus {
@@ -167,6 +167,35 @@ export const typeDefs = /* GraphQL */ `
     notes: String
   }
 
+  "One run of a submitRuns batch."
+  input RunSpecInput {
+    "Defaults to a name built from the configuration."
+    name: String
+    "The run's configuration, as in SubmitRunInput. Give it or hparamsText."
+    hparams: JSON
+    "The configuration as JSON text: keeps 2.0 (float) apart from 2 (integer)."
+    hparamsText: String
+    tags: [String!]
+    notes: String
+  }
+
+  input SubmitRunsInput {
+    projectId: ID!
+    "QUEUE (default) or EXTERNAL, for every run of the batch."
+    execution: RunExecution = QUEUE
+    requirements: RunRequirementsInput
+    maxAttempts: Int
+    "Required when a run of the batch breaks a policy finding; recorded on each such run."
+    overrideReason: String
+    "1 to ${MAX_RUNS_PER_SUBMIT.toLocaleString('en')} runs."
+    runs: [RunSpecInput!]!
+  }
+
+  type SubmitRunsPayload {
+    "The runs, in the order given, each with its warnings."
+    runs: [SubmitRunPayload!]!
+  }
+
   type RunWarning {
     code: String!
     message: String!
@@ -212,6 +241,11 @@ export const typeDefs = /* GraphQL */ `
   extend type Mutation {
     "Queues a run. The configuration is validated; every problem comes back as BAD_USER_INPUT with its path."
     submitRun(input: SubmitRunInput!): SubmitRunPayload!
+    """
+    Submits many runs of one project at once (a sweep's grid, an import), in one transaction. Each run is validated
+    and judged as submitRun would; one invalid run refuses the whole batch (BAD_USER_INPUT, problems at runs[i].path).
+    """
+    submitRuns(input: SubmitRunsInput!): SubmitRunsPayload!
     setRunStatus(input: SetRunStatusInput!): Run!
     updateRun(input: UpdateRunInput!): Run!
     annotateRun(runId: ID!, body: String!, step: Int): RunAnnotation!
@@ -261,6 +295,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     submitRun: (_parent, { input }, ctx) => submitRun(ctx, input),
+    submitRuns: async (_parent, { input }, ctx) => ({ runs: await submitRuns(ctx, input) }),
     setRunStatus: (_parent, { input }, ctx) => changeRunStatus(ctx, { ...input, status: fromGraphQLRunStatus(input.status) }),
     updateRun: (_parent, { input }, ctx) => updateRun(ctx, input),
     annotateRun: (_parent, { runId, body, step }, ctx) => annotateRun(ctx, { runId, body, step }),

@@ -173,14 +173,14 @@ export interface FindingViolation {
 }
 
 /** The active findings whose scope covers this configuration and whose rule it breaks. */
-export async function findingViolations(
-  store: Store,
-  projectId: string,
+/** Which of these findings a candidate run breaks, each with a message naming the values it breaks them with. */
+export function violationsAmong(
+  findings: readonly FindingRow[],
   candidate: { params: Record<string, number | string | boolean>; name: string; tags: readonly string[] },
-): Promise<FindingViolation[]> {
+): FindingViolation[] {
   const record: RunRecord = { params: candidate.params, status: 'queued', name: candidate.name, tags: candidate.tags, metrics: {} };
   const violations: FindingViolation[] = [];
-  for (const finding of await activeFindingsFor(store, projectId)) {
+  for (const finding of findings) {
     const spec = findingSpec(finding);
     if (!findingCovers(spec, record) || evaluate(spec.rule, record)) continue;
     const summary = (finding.evidence as EvidenceSummary | null)?.verdict ?? 'No evidence computed yet.';

@@ -5,16 +5,17 @@ import {
   inferSchemas,
   isBackendName,
   plainOf,
+  setOwn,
   validateRunConfig,
   type FlatOpenConfig,
   type OpenIssue,
   type RunConfig,
 } from '@tuneboard/hparams';
 import type { Scope } from './scope';
-import { badUserInput, conflict, invalid, notFound, policyViolation, problemsOf } from './errors';
+import { badUserInput, conflict, DomainError, invalid, isDomainError, notFound, policyViolation, problemsOf, type FieldProblem } from './errors';
 import { loadProject, loadRun, requireTeam } from './access';
 import { configProblems, currentDeclaredSchema, inferredStateOf, readOpenConfig, splitFlat } from './hparam-schemas';
-import { findingViolations } from './findings';
+import { activeFindingsFor, violationsAmong, type FindingRow } from './findings';
 import { boundedText, TEXT_LIMITS } from './text';
 
 /** Submitting runs and moving them through their lifecycle; resolvers and workers go through here. */
@@ -75,166 +76,278 @@ export function defaultOpenRunName(projectName: string, now = new Date()): strin
 
 /**
  * What a declared or inferred project makes of a config: declared validates it against the current version
- * (defaults applied, every problem at `hparams.<path>`); inferred accepts any JSON object.
+ * (defaults applied, every problem at `hparams.<path>`); inferred accepts any JSON object. The current version is
+ * read once, so a batch of runs validates against one version.
  */
-async function readProjectConfig(ctx: Scope, project: Project, input: { hparams?: unknown; hparamsText?: string | null }) {
-  const { value, flat } = readOpenConfig(input);
-  if (project.schemaKind !== 'declared') return { config: plainOf(value), flat, schemaVersion: null };
-  const current = await currentDeclaredSchema(ctx.store, project.id);
-  if (!current) throw invalid('This project is declared but has no schema yet; set one with setProjectSchema');
-  const result = current.schema.validate(value);
-  if (!result.ok) throw configProblems(result.issues);
-  return { config: result.config, flat: result.flat, schemaVersion: current.version.version };
+async function projectConfigReader(ctx: Scope, project: Project) {
+  const current = project.schemaKind === 'declared' ? await currentDeclaredSchema(ctx.store, project.id) : null;
+  if (project.schemaKind === 'declared' && !current) throw invalid('This project is declared but has no schema yet; set one with setProjectSchema');
+  return (input: { hparams?: unknown; hparamsText?: string | null }) => {
+    const { value, flat } = readOpenConfig(input);
+    if (!current) return { config: plainOf(value), flat, schemaVersion: null };
+    const result = current.schema.validate(value);
+    if (!result.ok) throw configProblems(result.issues);
+    return { config: result.config, flat: result.flat, schemaVersion: current.version.version };
+  };
 }
 
 /** Flat values the findings may test (null values are absent to a rule). */
 function findingParams(flat: FlatOpenConfig): Record<string, number | string | boolean> {
   const params: Record<string, number | string | boolean> = {};
   for (const [path, leaf] of Object.entries(flat)) {
-    if (leaf.value !== null) Object.defineProperty(params, path, { value: leaf.value, enumerable: true, writable: true, configurable: true });
+    if (leaf.value !== null) setOwn(params, path, leaf.value);
   }
   return params;
 }
 
-/** Queues a run (or starts an EXTERNAL one) in a project the actor may write to. */
-export async function submitRun(
-  ctx: Scope,
-  input: {
-    projectId: string;
-    name?: string | null;
-    hparams?: unknown;
-    /** The config as JSON text (keeps 2.0 apart from 2); preferred over hparams for declared and inferred projects. */
-    hparamsText?: string | null;
-    tags?: readonly string[] | null;
-    notes?: string | null;
-    execution?: 'QUEUE' | 'EXTERNAL' | null;
-    requirements?: { gpu?: boolean | null; backends?: readonly string[] | null } | null;
-    maxAttempts?: number | null;
-    overrideReason?: string | null;
-  },
-): Promise<{ run: Run; warnings: RunWarning[] }> {
-  const project = await loadProject(ctx, input.projectId, 'write');
-  if (project.schemaKind !== 'builtin') return submitOpenRun(ctx, project, input);
-  const config = validateHparams(builtinHparams(input));
-  const tags = validateTags(input.tags ?? []);
-  const name = input.name ? validateName(input.name) : defaultRunName(config);
-  const requirements = validateRequirements(input.requirements);
-  const notes = boundedText(input.notes ?? '', 'notes', TEXT_LIMITS.notes);
-  if (input.overrideReason != null) boundedText(input.overrideReason, 'overrideReason', TEXT_LIMITS.reason);
-  const maxAttempts = input.maxAttempts ?? 3;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)
-    throw badUserInput(`maxAttempts must be a whole number from 1 to 20, got ${maxAttempts}`, [{ path: 'maxAttempts', message: 'must be 1–20' }]);
-  const external = input.execution === 'EXTERNAL';
-  const flatParams = flattenConfig(config);
-  const { warnings, policyOverride } = await judgeAgainstFindings(ctx, input.projectId, { params: flatParams, name, tags }, input.overrideReason);
-  const run = await runStore.insertRun(ctx.store, {
-    projectId: input.projectId,
-    name,
-    config,
-    flatParams,
-    tags,
-    notes,
-    createdById: ctx.actor?.userId ?? null,
-    requirements,
-    maxAttempts,
-    policyOverride,
-    // Its script heart-beats (touchRun, metric batches); silent past the timeout, the run becomes lost.
-    ...(external ? { status: 'running' as const, startedAt: new Date(), lastSeenAt: new Date() } : {}),
-  });
-  return { run, warnings };
+/** What a submit gives once for all of its runs. */
+interface SubmitOptions {
+  projectId: string;
+  execution?: 'QUEUE' | 'EXTERNAL' | null;
+  requirements?: { gpu?: boolean | null; backends?: readonly string[] | null } | null;
+  maxAttempts?: number | null;
+  overrideReason?: string | null;
 }
 
-type SubmitInput = Parameters<typeof submitRun>[1];
+/** One run of a submit. */
+export interface RunSpec {
+  name?: string | null;
+  hparams?: unknown;
+  /** The config as JSON text (keeps 2.0 apart from 2); preferred over hparams for declared and inferred projects. */
+  hparamsText?: string | null;
+  tags?: readonly string[] | null;
+  notes?: string | null;
+}
 
-/** submitRun for a declared or inferred project: runs the caller's own code executes (EXTERNAL). */
-async function submitOpenRun(ctx: Scope, project: Project, input: SubmitInput): Promise<{ run: Run; warnings: RunWarning[] }> {
-  if (input.execution !== 'EXTERNAL')
+export interface SubmittedRun {
+  run: Run;
+  warnings: RunWarning[];
+}
+
+/** Runs one submitRuns takes at most: a sweep's grid or a page of an import, well within the request body limit. */
+export const MAX_RUNS_PER_SUBMIT = 1_000;
+
+/** Queues a run (or starts an EXTERNAL one) in a project the actor may write to. */
+export async function submitRun(ctx: Scope, input: SubmitOptions & RunSpec): Promise<SubmittedRun> {
+  return (await submitBatch(ctx, input, [input]))[0]!;
+}
+
+/**
+ * Submits many runs of one project in one request (a sweep's grid, an import): each run is validated and judged
+ * against the findings exactly as submitRun would, and they are stored together in one transaction. One invalid
+ * run — or one that breaks a policy without an overrideReason — refuses the whole batch, every problem at
+ * `runs[i].<path>`, so a batch is never half-stored and can simply be sent again once fixed.
+ */
+export async function submitRuns(ctx: Scope, input: SubmitOptions & { runs: readonly RunSpec[] }): Promise<SubmittedRun[]> {
+  if (input.runs.length === 0 || input.runs.length > MAX_RUNS_PER_SUBMIT)
+    throw badUserInput(`submitRuns takes 1 to ${MAX_RUNS_PER_SUBMIT.toLocaleString('en')} runs, got ${input.runs.length}`, [
+      { path: 'runs', message: `must have 1 to ${MAX_RUNS_PER_SUBMIT} runs` },
+    ]);
+  return submitBatch(ctx, input, input.runs);
+}
+
+/** A run ready to store: its row, the flat config an open project learns from, and what the findings said. */
+interface PreparedRun {
+  values: runStore.NewRun;
+  flat: FlatOpenConfig | null;
+  warnings: RunWarning[];
+}
+
+type PrepareRun = (spec: RunSpec) => PreparedRun;
+
+/** A problem's path inside a batch: `runs[3].hparams.lr`; a single submit keeps its paths as they were. */
+const batchPath = (index: number, path: string) => `runs[${index}]${path === '' ? '' : `.${path}`}`;
+
+async function submitBatch(ctx: Scope, options: SubmitOptions, specs: readonly RunSpec[]): Promise<SubmittedRun[]> {
+  const project = await loadProject(ctx, options.projectId, 'write');
+  const prepare = project.schemaKind === 'builtin' ? await builtinRunPreparer(ctx, project, options) : await openRunPreparer(ctx, project, options);
+  if (specs.length === 1) return storeRuns(ctx, project, [prepare(specs[0]!)]);
+  const prepared: PreparedRun[] = [];
+  const problems: FieldProblem[] = [];
+  for (const [index, spec] of specs.entries()) {
+    try {
+      prepared.push(prepare(spec));
+    } catch (error) {
+      const found = problemsOf(error);
+      if (found.length > 0) problems.push(...found.map((problem) => ({ path: batchPath(index, problem.path), message: problem.message })));
+      else if (isDomainError(error)) throw new DomainError(error.code, `runs[${index}]: ${error.message} Nothing was submitted.`, error.details);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) {
+    const invalidRuns = new Set(problems.map((problem) => problem.path.slice(0, problem.path.indexOf(']') + 1))).size;
+    const shown = problems.slice(0, 5).map((problem) => `${problem.path}: ${problem.message}`);
+    throw badUserInput(
+      `${invalidRuns} of ${specs.length} runs are invalid, so none was submitted: ${shown.join('; ')}${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ''}`,
+      problems,
+    );
+  }
+  return storeRuns(ctx, project, prepared);
+}
+
+/** Validates the options every run of a submit shares; each run's own fields are checked by the preparer. */
+function sharedOptions(options: SubmitOptions) {
+  if (options.overrideReason != null) boundedText(options.overrideReason, 'overrideReason', TEXT_LIMITS.reason);
+  const maxAttempts = options.maxAttempts ?? 3;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)
+    throw badUserInput(`maxAttempts must be a whole number from 1 to 20, got ${maxAttempts}`, [{ path: 'maxAttempts', message: 'must be 1–20' }]);
+  return { maxAttempts };
+}
+
+/** Runs of a built-in project: the TF.js trainer's config, queued for a worker or logged EXTERNAL. */
+async function builtinRunPreparer(ctx: Scope, project: Project, options: SubmitOptions): Promise<PrepareRun> {
+  const requirements = validateRequirements(options.requirements);
+  const { maxAttempts } = sharedOptions(options);
+  const external = options.execution === 'EXTERNAL';
+  const findings = await activeFindingsFor(ctx.store, project.id);
+  return (spec) => {
+    const config = validateHparams(builtinHparams(spec));
+    const tags = validateTags(spec.tags ?? []);
+    const name = spec.name ? validateName(spec.name) : defaultRunName(config);
+    const notes = boundedText(spec.notes ?? '', 'notes', TEXT_LIMITS.notes);
+    const flatParams = flattenConfig(config);
+    const { warnings, policyOverride } = judgeAmong(ctx, findings, { params: flatParams, name, tags }, options.overrideReason);
+    const now = new Date();
+    const values: runStore.NewRun = {
+      projectId: project.id,
+      name,
+      config,
+      flatParams,
+      tags,
+      notes,
+      createdById: ctx.actor?.userId ?? null,
+      requirements,
+      maxAttempts,
+      policyOverride,
+      // Its script heart-beats (touchRun, metric batches); silent past the timeout, the run becomes lost.
+      ...(external ? { status: 'running' as const, startedAt: now, lastSeenAt: now } : {}),
+    };
+    return { values, flat: null, warnings };
+  };
+}
+
+/** Runs of a declared or inferred project: runs the caller's own code executes (EXTERNAL). */
+async function openRunPreparer(ctx: Scope, project: Project, options: SubmitOptions): Promise<PrepareRun> {
+  if (options.execution !== 'EXTERNAL')
     throw invalid(
       `This project's schema is ${project.schemaKind}: Tuneboard's workers train only the built-in schema, so log the run from your own code with execution EXTERNAL (the SDK's init or tuneboard run)`,
       [{ path: 'execution', message: 'must be EXTERNAL for a project whose schema is not built-in' }],
     );
-  if (input.requirements != null)
+  if (options.requirements != null)
     throw invalid('requirements are for runs a Tuneboard worker trains', [{ path: 'requirements', message: 'not used by EXTERNAL runs' }]);
-  const { config, flat, schemaVersion } = await readProjectConfig(ctx, project, input);
-  const tags = validateTags(input.tags ?? []);
-  const name = input.name ? validateName(input.name) : defaultOpenRunName(project.name);
-  const notes = boundedText(input.notes ?? '', 'notes', TEXT_LIMITS.notes);
-  if (input.overrideReason != null) boundedText(input.overrideReason, 'overrideReason', TEXT_LIMITS.reason);
-  const { warnings, policyOverride } = await judgeAgainstFindings(ctx, project.id, { params: findingParams(flat), name, tags }, input.overrideReason);
-  const { params, types } = splitFlat(flat);
-  const now = new Date();
-  const { run, learned } = await learnAndInsert(ctx.store, project, flat, {
-    projectId: project.id,
-    name,
-    config,
-    flatParams: params,
-    paramTypes: types,
-    schemaVersion,
-    tags,
-    notes,
-    createdById: ctx.actor?.userId ?? null,
-    policyOverride,
-    status: 'running',
-    startedAt: now,
-    // Logged from the team's own code: silent past the timeout, it becomes lost (see markLostRuns).
-    lastSeenAt: now,
+  sharedOptions(options);
+  const readConfig = await projectConfigReader(ctx, project);
+  const findings = await activeFindingsFor(ctx.store, project.id);
+  return (spec) => {
+    const { config, flat, schemaVersion } = readConfig(spec);
+    const tags = validateTags(spec.tags ?? []);
+    const name = spec.name ? validateName(spec.name) : defaultOpenRunName(project.name);
+    const notes = boundedText(spec.notes ?? '', 'notes', TEXT_LIMITS.notes);
+    const { warnings, policyOverride } = judgeAmong(ctx, findings, { params: findingParams(flat), name, tags }, options.overrideReason);
+    const { params, types } = splitFlat(flat);
+    const now = new Date();
+    const values: runStore.NewRun = {
+      projectId: project.id,
+      name,
+      config,
+      flatParams: params,
+      paramTypes: types,
+      schemaVersion,
+      tags,
+      notes,
+      createdById: ctx.actor?.userId ?? null,
+      policyOverride,
+      status: 'running',
+      startedAt: now,
+      // Logged from the team's own code: silent past the timeout, it becomes lost (see markLostRuns).
+      lastSeenAt: now,
+    };
+    return { values, flat, warnings };
+  };
+}
+
+/** Stores prepared runs: built-in ones in one insert; open ones learning into the project's schema as they go in. */
+async function storeRuns(ctx: Scope, project: Project, prepared: readonly PreparedRun[]): Promise<SubmittedRun[]> {
+  if (project.schemaKind === 'builtin') {
+    const runs = await runStore.insertRuns(
+      ctx.store,
+      prepared.map((run) => run.values),
+    );
+    return runs.map((run, i) => ({ run, warnings: prepared[i]!.warnings }));
+  }
+  const { runs, learned } = await learnAndInsert(
+    ctx.store,
+    project.id,
+    prepared.map((run) => run.values),
+    prepared.map((run) => run.flat!),
+  );
+  return runs.map((run, i) => {
+    // Declared projects learn too (the schema page counts the runs of each path), but only an inferred one warns.
+    const warned: RunWarning[] =
+      project.schemaKind === 'inferred'
+        ? learned[i]!.map((w) => ({
+            // A warning without a path: the project's schema is full and new paths of this run were not learned.
+            code: w.path === '' ? ('PATHS_NOT_LEARNED' as const) : ('TYPE_CONTRADICTS' as const),
+            message: w.message,
+            findingId: null,
+            path: w.path,
+          }))
+        : [];
+    return { run, warnings: [...warned, ...prepared[i]!.warnings] };
   });
-  // Declared projects learn too (the schema page counts the runs of each path), but only an inferred one warns.
-  const warned =
-    project.schemaKind === 'inferred'
-      ? learned.map((w) => ({
-          // A warning without a path: the project's schema is full and new paths of this run were not learned.
-          code: w.path === '' ? ('PATHS_NOT_LEARNED' as const) : ('TYPE_CONTRADICTS' as const),
-          message: w.message,
-          findingId: null,
-          path: w.path,
-        }))
-      : [];
-  return { run, warnings: [...warned, ...warnings] };
 }
 
-/** A submitted open run waiting to learn into its project's schema and be inserted. */
-interface PendingRun {
-  values: runStore.NewRun;
-  flat: FlatOpenConfig;
-  done: (result: { run: Run; learned: OpenIssue[] } | Error) => void;
+/** Runs of one submit waiting to learn into their project's schema and be inserted; they go in together. */
+interface PendingGroup {
+  values: readonly runStore.NewRun[];
+  flats: readonly FlatOpenConfig[];
+  done: (result: { runs: Run[]; learned: OpenIssue[][] } | Error) => void;
 }
 
-/** Open runs waiting for their project's learning transaction, per store and project (this process's batches). */
-const pendingRuns = new WeakMap<Store, Map<string, PendingRun[]>>();
+/** Submits waiting for their project's learning transaction, per store and project (this process's batches). */
+const pendingGroups = new WeakMap<Store, Map<string, PendingGroup[]>>();
 
-/** Runs one learning transaction takes at most (its insert and its share of the lock stay short). */
+/** Runs one learning transaction gathers from concurrent submits (one submitRuns of more still goes in whole). */
 const MAX_LEARNING_BATCH = 200;
 
 /**
- * Inserts an open run and learns its config into the project's inferred state. Every submit of a project must
+ * Inserts open runs and learns their configs into the project's inferred state. Every submit of a project must
  * update that state under the project row's lock, so concurrent submits queue behind one another. Submits
  * arriving while this process's transaction for the project is in flight wait for it and then go in together, as
  * one transaction (group commit): one lock, one read and write of the state, one insert. Each run still learns
  * from the state the runs before it left, in arrival order, and gets its own warnings; a burst costs a few
  * transactions instead of one per run. Several API processes still serialise on the row lock.
  */
-function learnAndInsert(store: Store, project: Project, flat: FlatOpenConfig, values: runStore.NewRun): Promise<{ run: Run; learned: OpenIssue[] }> {
-  let byProject = pendingRuns.get(store);
-  if (!byProject) pendingRuns.set(store, (byProject = new Map()));
-  const queue = byProject.get(project.id);
+function learnAndInsert(
+  store: Store,
+  projectId: string,
+  values: readonly runStore.NewRun[],
+  flats: readonly FlatOpenConfig[],
+): Promise<{ runs: Run[]; learned: OpenIssue[][] }> {
+  let byProject = pendingGroups.get(store);
+  if (!byProject) pendingGroups.set(store, (byProject = new Map()));
+  const queue = byProject.get(projectId);
   return new Promise((resolve, reject) => {
-    const pending: PendingRun = { values, flat, done: (result) => (result instanceof Error ? reject(result) : resolve(result)) };
+    const pending: PendingGroup = { values, flats, done: (result) => (result instanceof Error ? reject(result) : resolve(result)) };
     if (queue) return void queue.push(pending);
     const fresh = [pending];
-    byProject.set(project.id, fresh);
-    void drainLearning(store, project.id, byProject, fresh);
+    byProject.set(projectId, fresh);
+    void drainLearning(store, projectId, byProject, fresh);
   });
 }
 
-async function drainLearning(store: Store, projectId: string, byProject: Map<string, PendingRun[]>, queue: PendingRun[]): Promise<void> {
+async function drainLearning(store: Store, projectId: string, byProject: Map<string, PendingGroup[]>, queue: PendingGroup[]): Promise<void> {
   while (queue.length > 0) {
-    const batch = queue.splice(0, MAX_LEARNING_BATCH);
+    // Whole submits, as many as fit the batch (at least one, however large: a submitRuns is stored as a unit).
+    let taken = 1;
+    let runs = queue[0]!.values.length;
+    while (taken < queue.length && runs + queue[taken]!.values.length <= MAX_LEARNING_BATCH) runs += queue[taken++]!.values.length;
+    const batch = queue.splice(0, taken);
     try {
       await insertLearningBatch(store, projectId, batch);
     } catch (error) {
-      // One run's failure must not fail the runs that happened to share its transaction: each goes again alone,
-      // and gets its own error.
+      // One submit's failure must not fail the submits that happened to share its transaction: each goes again
+      // alone, and gets its own error.
       if (batch.length === 1) batch[0]!.done(error as Error);
       else for (const pending of batch) await insertLearningBatch(store, projectId, [pending]).catch((alone: Error) => pending.done(alone));
     }
@@ -242,22 +355,27 @@ async function drainLearning(store: Store, projectId: string, byProject: Map<str
   byProject.delete(projectId);
 }
 
-async function insertLearningBatch(store: Store, projectId: string, batch: PendingRun[]): Promise<void> {
+async function insertLearningBatch(store: Store, projectId: string, batch: PendingGroup[]): Promise<void> {
   let learned: OpenIssue[][] = [];
   const runs = await runStore.insertRunsLearning(
     store,
     projectId,
-    batch.map((pending) => pending.values),
+    batch.flatMap((pending) => pending.values),
     (state) => {
       const result = inferSchemas(
         inferredStateOf({ inferredSchema: state }),
-        batch.map((pending) => pending.flat),
+        batch.flatMap((pending) => pending.flats),
       );
       learned = result.warnings;
       return result.schema;
     },
   );
-  for (const [i, pending] of batch.entries()) pending.done(runs ? { run: runs[i]!, learned: learned[i]! } : notFound('Project', projectId));
+  let offset = 0;
+  for (const pending of batch) {
+    const count = pending.values.length;
+    pending.done(runs ? { runs: runs.slice(offset, offset + count), learned: learned.slice(offset, offset + count) } : notFound('Project', projectId));
+    offset += count;
+  }
 }
 
 export interface RunCheck {
@@ -272,13 +390,13 @@ export interface RunCheck {
  */
 export async function checkRun(
   ctx: Scope,
-  input: Pick<SubmitInput, 'projectId' | 'name' | 'hparams' | 'hparamsText' | 'tags' | 'overrideReason'>,
+  input: Pick<SubmitOptions, 'projectId' | 'overrideReason'> & Pick<RunSpec, 'name' | 'hparams' | 'hparamsText' | 'tags'>,
 ): Promise<RunCheck> {
   const project = await loadProject(ctx, input.projectId, 'read');
   if (project.schemaKind !== 'builtin') {
     let flat;
     try {
-      ({ flat } = await readProjectConfig(ctx, project, input));
+      ({ flat } = (await projectConfigReader(ctx, project))(input));
     } catch (error) {
       const problems = problemsOf(error);
       if (problems.length === 0) throw error;
@@ -333,7 +451,18 @@ export async function judgeAgainstFindings(
   overrideReason: string | null | undefined,
   options: { dryRun?: boolean } = {},
 ) {
-  const violations = await findingViolations(ctx.store, projectId, candidate);
+  return judgeAmong(ctx, await activeFindingsFor(ctx.store, projectId), candidate, overrideReason, options);
+}
+
+/** judgeAgainstFindings with the project's active findings already read (once for a batch of runs). */
+function judgeAmong(
+  ctx: Scope,
+  findings: readonly FindingRow[],
+  candidate: { params: Record<string, number | string | boolean>; name: string; tags: readonly string[] },
+  overrideReason: string | null | undefined,
+  options: { dryRun?: boolean } = {},
+) {
+  const violations = violationsAmong(findings, candidate);
   const policies = violations.filter((v) => v.finding.severity === 'policy');
   const reason = overrideReason?.trim() ?? '';
   const needsOverride = policies.length > 0 && reason === '';
