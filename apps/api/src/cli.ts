@@ -28,6 +28,10 @@ Commands:
                                           declare a JSON Schema (a changed document is a new version) or switch kind
   schema promote --project P [--team T]   make an inferred schema a declared one, written from what the runs taught it
   schema versions --project P [--team T]  the declared versions, newest first, with the runs each validated
+  import tensorboard <logdir> --project P [--team T]
+                                          import TensorBoard event files: scalars, and the HParams plugin's
+                                          hyperparameters as a typed config; idempotent and resumable (run it
+                                          again: finished runs are skipped, unfinished ones completed)
 
 tuneboard run --project P [--team T] [--config cfg.json] [--set path=value]... [--name N] [--tag T]...
               [--notes TEXT] [--override-reason TEXT] [--system-interval SECONDS] [--flush-timeout SECONDS]
@@ -91,6 +95,34 @@ const seconds = (value: string | undefined, flag: string, fallbackSeconds: numbe
     throw new UsageError(`${flag} takes a number of seconds from 0 to 86400, not "${value}"`);
   return n * 1000;
 };
+
+/** `tuneboard import tensorboard <logdir>`: another tracker's runs, through the API (progress on stderr). */
+async function importCommand(args: string[], options: { project?: string; team?: string[] }): Promise<unknown> {
+  const [kind, source, ...rest] = args;
+  if (kind !== 'tensorboard') throw new UsageError(`import takes a source kind: tensorboard${kind ? `, not "${kind}"` : ''}`);
+  if (!source) throw new UsageError('give the TensorBoard log directory: tuneboard import tensorboard ./logs --project P');
+  if (rest.length > 0) throw new UsageError(`unexpected "${rest[0]}": import reads one log directory`);
+  const project = required(options.project, '--project');
+  const team = single(options.team, '--team');
+  const { existsSync, statSync } = await import('node:fs');
+  if (!existsSync(source) || !statSync(source).isDirectory()) throw new UsageError(`${source} is not a directory`);
+  const { importRuns, readTensorBoardLogdir } = await import('@tuneboard/sdk/import');
+  const runs = readTensorBoardLogdir(source);
+  if (runs.length === 0) throw new UsageError(`no TensorBoard event files (events.out.tfevents.*) under ${source}`);
+  for (const run of runs) for (const problem of run.problems) process.stderr.write(`tuneboard: ${run.name}: ${problem}\n`);
+  const tty = process.stderr.isTTY;
+  const summary = await importRuns(await apiClient(), {
+    project,
+    ...(team ? { team } : {}),
+    kind: 'tensorboard',
+    runs,
+    onProgress: ({ done, total, run, outcome }) => {
+      const line = `[${done}/${total}] ${outcome}: ${run}`;
+      process.stderr.write(tty ? `\r\x1b[2K${line}${done === total ? '\n' : ''}` : `${line}\n`);
+    },
+  });
+  return summary;
+}
 
 const SCHEMA_FIELDS = `id name hparamSchema { kind version paths { path type runs min max categories description unit scale } }`;
 
@@ -210,6 +242,7 @@ async function run(argv: string[]): Promise<unknown> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  if (positionals[0] === 'import' && !values.help) return importCommand(positionals.slice(1), { project: values.project, team: values.team });
   const command = positionals.join(' ');
   if (values.help || command === '' || command === 'help') {
     console.log(USAGE);
@@ -302,9 +335,9 @@ try {
     );
     process.exit(1);
   }
-  // What the API refuses (a team a worker may not train for, a bad token, a bad config) or an API that cannot be
-  // reached: one line, without a stack.
-  const refusedByApi = error instanceof Error && error.name === 'TuneboardError';
+  // What the API refuses (a team a worker may not train for, a bad token, a bad config), an API that cannot be
+  // reached, or an import source that cannot be read: one line, without a stack.
+  const refusedByApi = error instanceof Error && (error.name === 'TuneboardError' || error.name === 'ImportSourceError');
   // What a service refuses (a taken team name, an invalid e-mail, users already there) is the CLI's answer too.
   if (isDomainError(error)) {
     console.error(`tuneboard: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
