@@ -32,6 +32,9 @@ Commands:
                                           import TensorBoard event files: scalars, and the HParams plugin's
                                           hyperparameters as a typed config; idempotent and resumable (run it
                                           again: finished runs are skipped, unfinished ones completed)
+  import mlflow <mlruns> [--project P] [--experiment E] [--team T]
+                                          import an MLflow file store: params typed, metrics, tags, status;
+                                          one project per experiment (its name) unless --project; idempotent
 
 tuneboard run --project P [--team T] [--config cfg.json] [--set path=value]... [--name N] [--tag T]...
               [--notes TEXT] [--override-reason TEXT] [--system-interval SECONDS] [--flush-timeout SECONDS]
@@ -96,33 +99,55 @@ const seconds = (value: string | undefined, flag: string, fallbackSeconds: numbe
   return n * 1000;
 };
 
-/** `tuneboard import tensorboard <logdir>`: another tracker's runs, through the API (progress on stderr). */
-async function importCommand(args: string[], options: { project?: string; team?: string[] }): Promise<unknown> {
+/**
+ * `tuneboard import tensorboard <logdir> --project P` and `tuneboard import mlflow <mlruns> [--project P]
+ * [--experiment E]`: another tracker's runs, through the API, with a progress line per run on stderr.
+ */
+async function importCommand(args: string[], options: { project?: string; team?: string[]; experiment?: string }): Promise<unknown> {
   const [kind, source, ...rest] = args;
-  if (kind !== 'tensorboard') throw new UsageError(`import takes a source kind: tensorboard${kind ? `, not "${kind}"` : ''}`);
-  if (!source) throw new UsageError('give the TensorBoard log directory: tuneboard import tensorboard ./logs --project P');
-  if (rest.length > 0) throw new UsageError(`unexpected "${rest[0]}": import reads one log directory`);
-  const project = required(options.project, '--project');
+  if (kind !== 'tensorboard' && kind !== 'mlflow') throw new UsageError(`import takes a source kind: tensorboard or mlflow${kind ? `, not "${kind}"` : ''}`);
+  if (!source) throw new UsageError(`give the ${kind === 'mlflow' ? 'MLflow store directory (mlruns)' : 'TensorBoard log directory'} to import`);
+  if (rest.length > 0) throw new UsageError(`unexpected "${rest[0]}": import reads one directory`);
   const team = single(options.team, '--team');
   const { existsSync, statSync } = await import('node:fs');
   if (!existsSync(source) || !statSync(source).isDirectory()) throw new UsageError(`${source} is not a directory`);
-  const { importRuns, readTensorBoardLogdir } = await import('@tuneboard/sdk/import');
-  const runs = readTensorBoardLogdir(source);
-  if (runs.length === 0) throw new UsageError(`no TensorBoard event files (events.out.tfevents.*) under ${source}`);
-  for (const run of runs) for (const problem of run.problems) process.stderr.write(`tuneboard: ${run.name}: ${problem}\n`);
+  const { importRuns, readMlflowFileStore, readTensorBoardLogdir } = await import('@tuneboard/sdk/import');
+  // Each batch of runs goes into one project: the named one, or (MLflow) the experiment's name.
+  let batches: { project: string; runs: ImportedRunList }[];
+  if (kind === 'tensorboard') {
+    if (options.experiment !== undefined) throw new UsageError('--experiment is for mlflow imports');
+    batches = [{ project: required(options.project, '--project'), runs: readTensorBoardLogdir(source) }];
+    if (batches[0]!.runs.length === 0) throw new UsageError(`no TensorBoard event files (events.out.tfevents.*) under ${source}`);
+  } else {
+    let experiments = readMlflowFileStore(source);
+    if (options.experiment !== undefined) experiments = experiments.filter((e) => e.id === options.experiment || e.name === options.experiment);
+    if (experiments.length === 0)
+      throw new UsageError(`no MLflow experiment${options.experiment !== undefined ? ` "${options.experiment}"` : 's'} (<id>/meta.yaml) under ${source}`);
+    for (const experiment of experiments)
+      if (experiment.deleted.length > 0) process.stderr.write(`tuneboard: ${experiment.name}: ${experiment.deleted.length} deleted runs left out\n`);
+    batches = experiments.map((experiment) => ({ project: options.project ?? experiment.name, runs: experiment.runs }));
+  }
+  for (const { runs } of batches) for (const run of runs) for (const problem of run.problems) process.stderr.write(`tuneboard: ${run.name}: ${problem}\n`);
   const tty = process.stderr.isTTY;
-  const summary = await importRuns(await apiClient(), {
-    project,
-    ...(team ? { team } : {}),
-    kind: 'tensorboard',
-    runs,
-    onProgress: ({ done, total, run, outcome }) => {
-      const line = `[${done}/${total}] ${outcome}: ${run}`;
-      process.stderr.write(tty ? `\r\x1b[2K${line}${done === total ? '\n' : ''}` : `${line}\n`);
-    },
-  });
-  return summary;
+  const client = await apiClient();
+  const summaries = [];
+  for (const { project, runs } of batches) {
+    const summary = await importRuns(client, {
+      project,
+      ...(team ? { team } : {}),
+      kind,
+      runs,
+      onProgress: ({ done, total, run, outcome }) => {
+        const line = `${project} [${done}/${total}] ${outcome}: ${run}`;
+        process.stderr.write(tty ? `\r\x1b[2K${line}${done === total ? '\n' : ''}` : `${line}\n`);
+      },
+    });
+    summaries.push({ project, ...summary });
+  }
+  return kind === 'tensorboard' ? summaries[0] : { projects: summaries };
 }
+
+type ImportedRunList = import('@tuneboard/sdk/import').ImportedRun[];
 
 const SCHEMA_FIELDS = `id name hparamSchema { kind version paths { path type runs min max categories description unit scale } }`;
 
@@ -239,10 +264,12 @@ async function run(argv: string[]): Promise<unknown> {
       kind: { type: 'string' },
       role: { type: 'string' },
       name: { type: 'string' },
+      experiment: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (positionals[0] === 'import' && !values.help) return importCommand(positionals.slice(1), { project: values.project, team: values.team });
+  if (positionals[0] === 'import' && !values.help)
+    return importCommand(positionals.slice(1), { project: values.project, team: values.team, experiment: values.experiment });
   const command = positionals.join(' ');
   if (values.help || command === '' || command === 'help') {
     console.log(USAGE);

@@ -136,19 +136,20 @@ for (const database of testDatabases()) {
         kerasRun(join(resumable.path, 'a'), { batch_size: 16 }, 2);
         kerasRun(join(resumable.path, 'b'), { batch_size: 64 }, 4);
         const client = new TuneboardClient({ url: api.server.url, token: alice.token });
-        let finished = 0;
+        // The import stops after sending the runs' metrics, before it finishes them (a Ctrl-C, a lost connection).
         const stopping = Object.create(client) as TuneboardClient;
-        stopping.setRunStatus = async (...args) => {
-          if (++finished === 2) throw new Error('the import was stopped');
-          return client.setRunStatus(...args);
+        stopping.request = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+          if (query.includes('setRunStatus')) throw new Error('the import was stopped');
+          return client.request<T>(query, variables);
         };
         const runs = readTensorBoardLogdir(resumable.path);
         await expect(importRuns(stopping, { project: 'resumed', kind: 'tensorboard', runs })).rejects.toThrow('the import was stopped');
         const project = await projectId('resumed');
-        expect((await alice.ok(RUNS, { p: project })).runs.edges.map((e: any) => e.node.status)).toEqual(['SUCCEEDED', 'RUNNING']);
+        expect((await alice.ok(RUNS, { p: project })).runs.edges.map((e: any) => e.node.status)).toEqual(['RUNNING', 'RUNNING']);
 
         const resumed = await importRuns(client, { project: 'resumed', kind: 'tensorboard', runs: readTensorBoardLogdir(resumable.path) });
-        expect(resumed).toMatchObject({ imported: 0, completed: 1, alreadyImported: 1 });
+        expect(resumed).toMatchObject({ imported: 0, completed: 2, alreadyImported: 0, points: 2 * 2 + 4 * 2 });
+        expect(await importRuns(client, { project: 'resumed', kind: 'tensorboard', runs })).toMatchObject({ imported: 0, completed: 0, alreadyImported: 2 });
         const after = (await alice.ok(RUNS, { p: project })).runs.edges.map((e: any) => e.node);
         expect(after.map((r: any) => [r.name, r.status, r.metrics.map((m: any) => m.pointCount)])).toEqual([
           ['a', 'SUCCEEDED', [2, 2]],
@@ -167,8 +168,8 @@ for (const database of testDatabases()) {
       try {
         const none = await runCli(['import', 'tensorboard', empty.path, '--project', 'p'], env());
         expect(none.stderr).toContain('no TensorBoard event files (events.out.tfevents.*) under');
-        expect((await runCli(['import', 'mlflow', empty.path, '--project', 'p'], env())).stderr).toContain(
-          'import takes a source kind: tensorboard, not "mlflow"',
+        expect((await runCli(['import', 'neptune', empty.path, '--project', 'p'], env())).stderr).toContain(
+          'import takes a source kind: tensorboard or mlflow, not "neptune"',
         );
 
         // A writer killed mid-record: its complete records are imported and the cut is reported.

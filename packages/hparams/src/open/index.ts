@@ -26,3 +26,4 @@ export {
   type InferredSchema,
 } from './inferred';
 export { applyOverrides, overrideValue, stringifyTypedJson } from './overrides';
+export { inferParamText, typedLeafJson } from './param-text';

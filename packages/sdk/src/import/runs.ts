@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TuneboardClient } from '../client';
+import { packSeries, type MetricColumnsInput, type TuneboardClient } from '../client';
 
 /** A source file that cannot be read (corrupted, malformed): the message names the file and what is wrong. */
 export class ImportSourceError extends Error {
@@ -14,11 +14,17 @@ export interface ImportedRun {
   /** Its hyperparameters as JSON text (an inferred project learns their types). */
   configText: string;
   series: ImportedSeries[];
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  /** Why it failed, when the source says (else a sentence naming the source). */
+  error?: string;
   startedAt: Date | null;
   finishedAt: Date | null;
   /** What could not be read and was left out, in words. */
   problems: string[];
+  /** Labels it carries in its source (`key=value` tags), besides the import's own. */
+  labels?: string[];
+  /** Its notes in its source. */
+  notes?: string;
 }
 
 export interface ImportedSeries {
@@ -69,16 +75,21 @@ export async function importRuns(
   const report = (run: ImportedRun, outcome: ImportProgress['outcome']) => options.onProgress?.({ done: ++done, total: runs.length, run: run.name, outcome });
 
   const fresh: ImportedRun[] = [];
+  const unfinished: { runId: string; run: ImportedRun }[] = [];
   for (const run of runs) {
     const found = existing.get(sourceTag(run.source));
     if (!found) fresh.push(run);
-    else if (found.status === 'RUNNING' || found.status === 'LOST') {
-      summary.points += await finish(client, found.id, run);
-      summary.completed += 1;
-      report(run, 'completed');
-    } else {
+    else if (found.status === 'RUNNING' || found.status === 'LOST') unfinished.push({ runId: found.id, run });
+    else {
       summary.alreadyImported += 1;
       report(run, 'already imported');
+    }
+  }
+  for (const group of finishingGroups(unfinished)) {
+    summary.points += await finish(client, group);
+    for (const { run } of group) {
+      summary.completed += 1;
+      report(run, 'completed');
     }
   }
   for (let i = 0; i < fresh.length; i += RUNS_PER_REQUEST) {
@@ -89,45 +100,104 @@ export async function importRuns(
       runs: batch.map((run) => ({
         name: run.name.slice(0, 200),
         hparamsText: run.configText,
-        tags: [kindTag, sourceTag(run.source)],
-        notes: `Imported from ${run.source}${run.startedAt ? `; started ${run.startedAt.toISOString()}` : ''}${run.finishedAt ? `, last written ${run.finishedAt.toISOString()}` : ''}.`,
+        tags: [kindTag, sourceTag(run.source), ...(run.labels ?? [])],
+        notes: `${run.notes ? `${run.notes}\n\n` : ''}Imported from ${run.source}${run.startedAt ? `; started ${run.startedAt.toISOString()}` : ''}${run.finishedAt ? `, last written ${run.finishedAt.toISOString()}` : ''}.`,
       })),
     });
-    for (const [k, { run: stored }] of created.entries()) {
-      summary.points += await finish(client, stored.id, batch[k]!);
-      summary.imported += 1;
-      report(batch[k]!, 'imported');
-    }
+    const groups = finishingGroups(created.map(({ run: stored }, k) => ({ runId: stored.id, run: batch[k]! })));
+    await inParallel(groups, FINISHING_AT_ONCE, async (group) => {
+      // Awaited first: `points += await …` would read the total before the wait and lose the other groups' points.
+      const sent = await finish(client, group);
+      summary.points += sent;
+      for (const { run } of group) {
+        summary.imported += 1;
+        report(run, 'imported');
+      }
+    });
   }
   return summary;
 }
 
-/** Sends a run's metrics and then its final status: a run is finished only once everything of it is stored. */
-async function finish(client: TuneboardClient, runId: string, run: ImportedRun): Promise<number> {
-  let sent = 0;
-  let request: { key: string; steps: number[]; values: number[]; wallTimes: number[] }[] = [];
-  let size = 0;
-  const flush = async () => {
-    if (size > 0) sent += await client.logMetrics(runId, request);
-    request = [];
-    size = 0;
+/** Groups of runs finished with one request for their metrics and one for their statuses. */
+const RUNS_PER_FINISH = 25;
+/** Requests of groups in flight at once: they hide each other's round trips. */
+const FINISHING_AT_ONCE = 4;
+
+type Finishing = { runId: string; run: ImportedRun };
+
+/** Runs in groups of at most RUNS_PER_FINISH runs and POINTS_PER_REQUEST points (a larger run is a group alone). */
+function finishingGroups(items: readonly Finishing[]): Finishing[][] {
+  const groups: Finishing[][] = [];
+  let group: Finishing[] = [];
+  let points = 0;
+  for (const item of items) {
+    const size = item.run.series.reduce((n, series) => n + series.points.size, 0);
+    if (group.length > 0 && (group.length >= RUNS_PER_FINISH || points + size > POINTS_PER_REQUEST)) {
+      groups.push(group);
+      group = [];
+      points = 0;
+    }
+    group.push(item);
+    points += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
   };
-  for (const series of run.series) {
-    const steps = [...series.points.keys()].sort((a, b) => a - b);
-    for (let i = 0; i < steps.length; i += POINTS_PER_REQUEST) {
-      const chunk = steps.slice(i, i + POINTS_PER_REQUEST);
-      if (size + chunk.length > POINTS_PER_REQUEST) await flush();
-      request.push({
-        key: series.key,
-        steps: chunk,
-        values: chunk.map((step) => series.points.get(step)!.value),
-        wallTimes: chunk.map((step) => series.points.get(step)!.wallTime),
-      });
-      size += chunk.length;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
+/**
+ * Sends the metrics of a group of runs, then their final statuses: a run is finished only once all of it is
+ * stored, so an import stopped in between leaves it running, and the next import completes it. A group's metrics
+ * go as aliased logMetrics fields of one request (a run of more than POINTS_PER_REQUEST points, alone, in several),
+ * and its statuses as aliased setRunStatus fields of another: two requests for up to RUNS_PER_FINISH runs.
+ */
+async function finish(client: TuneboardClient, group: readonly Finishing[]): Promise<number> {
+  let sent = 0;
+  const requests: { runId: string; series: MetricColumnsInput[] }[][] = [[]];
+  for (const { runId, run } of group) {
+    for (const series of run.series) {
+      const steps = [...series.points.keys()].sort((a, b) => a - b);
+      for (let i = 0; i < steps.length; i += POINTS_PER_REQUEST) {
+        const chunk = steps.slice(i, i + POINTS_PER_REQUEST);
+        const columns = {
+          key: series.key,
+          steps: chunk,
+          values: chunk.map((step) => series.points.get(step)!.value),
+          wallTimes: chunk.map((step) => series.points.get(step)!.wallTime),
+        };
+        const current = requests.at(-1)!;
+        const inCurrent = current.reduce((n, r) => n + r.series.reduce((m, c) => m + c.steps.length, 0), 0);
+        const target = inCurrent + chunk.length > POINTS_PER_REQUEST && current.length > 0 ? (requests.push([]), requests.at(-1)!) : current;
+        const entry = target.find((r) => r.runId === runId) ?? (target.push({ runId, series: [] }), target.at(-1)!);
+        entry.series.push(columns);
+      }
     }
   }
-  await flush();
-  await client.setRunStatus(runId, run.status, run.status === 'FAILED' ? { error: `Recorded as failed in ${run.source}` } : {});
+  for (const request of requests) {
+    if (request.length === 0) continue;
+    const variables: Record<string, unknown> = {};
+    const fields = request.map(({ runId, series }, i) => {
+      variables[`r${i}`] = runId;
+      variables[`p${i}`] = series.map(packSeries);
+      return `m${i}: logMetrics(runId: $r${i}, packed: $p${i}) { accepted }`;
+    });
+    const declared = request.map((_, i) => `$r${i}: ID!, $p${i}: [PackedMetricSeriesInput!]`).join(', ');
+    const data = await client.request<Record<string, { accepted: number }>>(`mutation(${declared}) { ${fields.join(' ')} }`, variables);
+    for (const answer of Object.values(data)) sent += answer.accepted;
+  }
+  const variables: Record<string, unknown> = {};
+  const fields = group.map(({ runId, run }, i) => {
+    variables[`s${i}`] = { runId, status: run.status, ...(run.status === 'FAILED' ? { error: run.error ?? `Recorded as failed in ${run.source}` } : {}) };
+    return `s${i}: setRunStatus(input: $s${i}) { id }`;
+  });
+  await client.request(`mutation(${group.map((_, i) => `$s${i}: SetRunStatusInput!`).join(', ')}) { ${fields.join(' ')} }`, variables);
   return sent;
 }
 
