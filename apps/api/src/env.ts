@@ -9,6 +9,11 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
     .optional(),
   TUNEBOARD_DATA_DIR: z.string().min(1).default('./.tuneboard/data'),
+  // Where run artifacts (files a run logs) are kept (default: an `artifacts` directory beside TUNEBOARD_DATA_DIR, not
+  // inside it, since with the embedded database that directory is PostgreSQL's own).
+  TUNEBOARD_ARTIFACT_ROOT: z.string().min(1).optional(),
+  // Largest artifact file accepted, in megabytes; a larger upload is refused and nothing of it is kept.
+  TUNEBOARD_MAX_ARTIFACT_MB: z.coerce.number().positive().default(1024),
   TUNEBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TUNEBOARD_API_URL: z.string().url().optional(),
   TUNEBOARD_TOKEN: z.string().min(1).optional(),
