@@ -2,6 +2,7 @@ import { openStore, type Store } from '@tuneboard/db';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { LocalArtifactStore } from './artifacts/local';
 import { createFirstUser, issueLocalWorkerToken } from './services/accounts';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,8 +41,12 @@ export async function start(env: Env = readEnv()): Promise<void> {
     // A dropped connection is survivable (queries fail and are retried by clients); worth a warning, not a crash.
     onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection failed'),
   }));
+  // Beside the data directory, not in it: with the embedded database that directory is PostgreSQL's own.
+  const artifacts = await LocalArtifactStore.open(resolve(env.TUNEBOARD_ARTIFACT_ROOT ?? join(dirname(dataDir), 'artifacts')));
   const server = (running.server = await startServer({
     store,
+    artifacts,
+    maxArtifactBytes: env.TUNEBOARD_MAX_ARTIFACT_MB * 1024 * 1024,
     port: env.PORT,
     host: env.HOST,
     logger,
@@ -62,6 +67,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
     '',
     `Tuneboard API    ${server.url}   (subscriptions: ${server.wsUrl})`,
     `Database         ${store.kind === 'pglite' ? `embedded PGlite in ${store.location}` : `PostgreSQL ${store.location}`}`,
+    `Artifacts        ${artifacts.location} (up to ${env.TUNEBOARD_MAX_ARTIFACT_MB} MB a file; MLflow clients upload through /api/2.0/mlflow-artifacts)`,
   ];
   const firstToken = await bootstrapIfEmpty(store, dataDir);
   const workers = (running.workers = env.TUNEBOARD_WORKERS > 0 ? await startLocalWorkers(store, server.url, env.TUNEBOARD_WORKERS, logger) : null);
