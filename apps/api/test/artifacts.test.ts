@@ -340,6 +340,24 @@ for (const database of testDatabases()) {
       });
     });
 
+    it('an upload the client abandons half-way leaves no partial file', async () => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: mlflow(`${artifactsUrl}/abandoned.bin`),
+        headers: { authorization: `Bearer ${alice.token}`, 'content-length': String(4 * MB) },
+      });
+      req.on('error', () => undefined);
+      req.write(randomBytes(MB));
+      // Wait until the server has started writing the upload, then drop the connection.
+      for (let i = 0; i < 100 && readdirSync(join(root, '.incoming')).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      req.destroy();
+      for (let i = 0; i < 100 && readdirSync(join(root, '.incoming')).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(join(root, runId, 'abandoned.bin'))).toBe(false);
+      expectNothingOutside();
+    });
+
     it("Tuneboard's own download route serves the same file", async () => {
       const got = await send(port, 'GET', `/api/runs/${runId}/artifacts/model/MLmodel`, { token: alice.token });
       expect(got.status).toBe(200);
@@ -367,6 +385,11 @@ for (const database of testDatabases()) {
       expect((await alice.ok(query, { id: runId, path: 'model/data' })).run.artifacts).toEqual([
         { path: 'model/data/weights.bin', isDir: false, size: 5 * MB + 123 },
       ]);
+      // A directory read per run: an operation may ask for at most 10 listings.
+      const many = await alice.request(`{ ${Array.from({ length: 11 }, (_, i) => `r${i}: run(id: "${runId}") { artifacts { path } }`).join(' ')} }`);
+      expect(many.status).toBe(400);
+      expect(many.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(many.errors?.[0]?.message).toContain('Run.artifacts');
       const bad = await alice.request(query, { id: runId, path: '../..' });
       expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(bad.errors?.[0]?.message).toContain('".." segments are not allowed');

@@ -66,6 +66,11 @@ export function createArtifactsHandler({ admission, logger, trustedProxies }: Ar
         throw new HttpFailure(401, 'UNAUTHENTICATED', 'Send a Tuneboard token: Authorization: Bearer <token> (MLFLOW_TRACKING_TOKEN for MLflow clients)');
       await route(ctx, req, res);
     } catch (error) {
+      // The client went away (an abandoned upload or download): the store kept nothing of it; no one to answer.
+      if (req.socket.destroyed) {
+        logger.debug({ err: error }, 'artifact request abandoned by the client');
+        return;
+      }
       const failure = asFailure(error);
       if (!failure) {
         logger.error({ err: error }, 'artifact request failed');
