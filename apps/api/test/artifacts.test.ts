@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../src/artifacts/local';
+import { mlflowArtifactUri } from '../src/services/artifacts';
 import { startTestApi, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
 const MB = 1024 * 1024;
@@ -157,6 +158,20 @@ for (const database of testDatabases()) {
       expect([...png.body]).toEqual([0x89, 0x50, 0x4e, 0x47, 0, 255]);
       expect(readFileSync(join(root, runId, 'model', 'MLmodel'), 'utf8')).toBe('flavors: {}\n');
       expectNothingOutside();
+    });
+
+    it('reads what MLflow clients send: the list path form-encoded by requests (%2F, + for spaces), the artifact_uri it resolves', async () => {
+      // mlflow-artifacts:/<experiment>/<run>/artifacts → <tracking uri>/api/2.0/mlflow-artifacts/artifacts/<experiment>/<run>/artifacts
+      expect(mlflowArtifactUri(projectId, runId)).toBe(`mlflow-artifacts:/${artifactsUrl}`);
+      await send(port, 'PUT', mlflow(`${artifactsUrl}/eval%20plots/roc%20(val).png`), {
+        token: alice.token,
+        body: Buffer.from('roc'),
+        headers: { 'content-type': 'image/png' },
+      });
+      const listed = await send(port, 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=${projectId}%2F${runId}%2Fartifacts%2Feval+plots`, {
+        token: alice.token,
+      });
+      expect(listed.json()).toEqual({ files: [{ path: 'roc (val).png', is_dir: false, file_size: 3 }] });
     });
 
     it('lists an empty or missing directory, and a file, as no files (what MLflow clients expect)', async () => {

@@ -25,6 +25,14 @@ export interface ArtifactRun {
   projectId?: string;
 }
 
+/**
+ * The artifact_uri MLflow clients get for a run (the experiment id is the Tuneboard project id): they resolve it to
+ * `<tracking uri>/api/2.0/mlflow-artifacts/artifacts/<project id>/<run id>/artifacts/…` and upload through this proxy.
+ */
+export function mlflowArtifactUri(projectId: string, runId: string): string {
+  return `mlflow-artifacts:/${projectId}/${runId}/artifacts`;
+}
+
 /** A relative path as text (GraphQL, a query string already decoded once); '' is the run's root when `allowEmpty`. */
 export function artifactPath(text: string, options: { allowEmpty?: boolean } = {}): string[] {
   return pathErrors(() => artifactSegments(text, options));
