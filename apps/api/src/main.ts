@@ -2,6 +2,9 @@ import { openStore, type Store } from '@tuneboard/db';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { LocalArtifactStore } from './artifacts/local';
+import { S3ArtifactStore } from './artifacts/s3';
+import type { ArtifactStore } from './artifacts/store';
 import { createFirstUser, issueLocalWorkerToken } from './services/accounts';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,8 +43,11 @@ export async function start(env: Env = readEnv()): Promise<void> {
     // A dropped connection is survivable (queries fail and are retried by clients); worth a warning, not a crash.
     onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection failed'),
   }));
+  const artifacts = await openArtifactStore(env, dataDir);
   const server = (running.server = await startServer({
     store,
+    artifacts,
+    maxArtifactBytes: env.TUNEBOARD_MAX_ARTIFACT_MB * 1024 * 1024,
     port: env.PORT,
     host: env.HOST,
     logger,
@@ -62,6 +68,7 @@ export async function start(env: Env = readEnv()): Promise<void> {
     '',
     `Tuneboard API    ${server.url}   (subscriptions: ${server.wsUrl})`,
     `Database         ${store.kind === 'pglite' ? `embedded PGlite in ${store.location}` : `PostgreSQL ${store.location}`}`,
+    `Artifacts        ${artifacts.location} (up to ${env.TUNEBOARD_MAX_ARTIFACT_MB} MB a file; MLflow clients upload through /api/2.0/mlflow-artifacts)`,
   ];
   const firstToken = await bootstrapIfEmpty(store, dataDir);
   const workers = (running.workers = env.TUNEBOARD_WORKERS > 0 ? await startLocalWorkers(store, server.url, env.TUNEBOARD_WORKERS, logger) : null);
@@ -83,6 +90,20 @@ export async function start(env: Env = readEnv()): Promise<void> {
     );
   }
   console.log(lines.join('\n') + '\n');
+}
+
+/** S3 when a bucket is configured; otherwise a directory beside the data directory, not in it (with the embedded database that directory is PostgreSQL's own). */
+async function openArtifactStore(env: Env, dataDir: string): Promise<ArtifactStore> {
+  if (!env.TUNEBOARD_ARTIFACT_S3_BUCKET) return LocalArtifactStore.open(resolve(env.TUNEBOARD_ARTIFACT_ROOT ?? join(dirname(dataDir), 'artifacts')));
+  return new S3ArtifactStore({
+    bucket: env.TUNEBOARD_ARTIFACT_S3_BUCKET,
+    region: env.TUNEBOARD_ARTIFACT_S3_REGION,
+    endpoint: env.TUNEBOARD_ARTIFACT_S3_ENDPOINT ?? `https://s3.${env.TUNEBOARD_ARTIFACT_S3_REGION}.amazonaws.com`,
+    prefix: env.TUNEBOARD_ARTIFACT_S3_PREFIX,
+    // Checked in env.ts: both are set when a bucket is.
+    accessKeyId: (env.TUNEBOARD_ARTIFACT_S3_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID)!,
+    secretAccessKey: (env.TUNEBOARD_ARTIFACT_S3_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY)!,
+  });
 }
 
 /**

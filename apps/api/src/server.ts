@@ -1,8 +1,13 @@
 import type { BaseContext } from '@apollo/server';
 import { pingStore, type Store } from '@tuneboard/db';
 import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { LocalArtifactStore } from './artifacts/local';
+import type { ArtifactStore } from './artifacts/store';
 import { LOOPBACK_PROXIES, trustedProxySet } from './client-address';
 import type { Services } from './context';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitSettings } from './rate-limits';
@@ -13,6 +18,7 @@ import { requeueExpiredLeases } from './services/queue';
 import { markLostRuns } from './services/runs';
 import { Admission } from './transport/admission';
 import { createApollo } from './transport/apollo';
+import { createArtifactsHandler, isArtifactRequest } from './transport/artifacts';
 import { createGraphQLHandler, graphQLErrorBody, sendJson } from './transport/http';
 import { startSocketServer } from './transport/sockets';
 
@@ -43,6 +49,10 @@ export interface ServerOptions {
   rateLimits?: Partial<RateLimitSettings>;
   /** Peers whose X-Forwarded-For names the client for the per-address limits (default: this machine). */
   trustedProxies?: readonly string[];
+  /** Where run artifacts are kept (default: a fresh temporary directory, removed on stop; `tuneboard start` passes the configured one). */
+  artifacts?: ArtifactStore;
+  /** Largest artifact file accepted, in bytes (default 1 GB). */
+  maxArtifactBytes?: number;
 }
 
 export interface RunningServer {
@@ -67,9 +77,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const events = new EventBus(options.store, logger);
   await events.start();
-  const settings = { leaseSeconds: options.leaseSeconds ?? 30, externalRunTimeoutSeconds: options.externalRunTimeoutSeconds ?? 300 };
+  const settings = {
+    leaseSeconds: options.leaseSeconds ?? 30,
+    externalRunTimeoutSeconds: options.externalRunTimeoutSeconds ?? 300,
+    maxArtifactBytes: options.maxArtifactBytes ?? 1024 * 1024 * 1024,
+  };
   const rechecks = new FindingRechecks(options.store, events, logger);
-  const services: Services = { store: options.store, events, logger, settings, rechecks };
+  const temporaryArtifacts = options.artifacts ? null : await mkdtemp(join(tmpdir(), 'tuneboard-artifacts-'));
+  const artifacts = options.artifacts ?? (await LocalArtifactStore.open(temporaryArtifacts!));
+  const services: Services = { store: options.store, events, logger, settings, rechecks, artifacts };
   const stopSweepingLeases = sweepExpiredLeases(services);
   const stopSweepingLost = sweepLostRuns(services);
   const schema = buildSchema();
@@ -80,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const apollo = createApollo({ schema, httpServer, logger, maxResponseBytes, operationTimeoutMs, expired, onDrain: () => sockets.dispose() });
   await apollo.start();
   const handleGraphQL = createGraphQLHandler({ apollo, schema, admission, logger, trustedProxies, maxBodyBytes, operationTimeoutMs, expired });
+  const handleArtifacts = createArtifactsHandler({ admission, logger, trustedProxies });
 
   httpServer.on('request', (req, res) => {
     res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
@@ -97,6 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         .catch(() => sendJson(res, 503, { status: 'unavailable', database: options.store.kind }));
       return;
     }
+    if (isArtifactRequest(req.url)) return void handleArtifacts(req, res);
     if (url.pathname !== GRAPHQL_PATH) {
       sendJson(res, 404, { error: `Nothing at ${url.pathname}; the GraphQL endpoint is ${GRAPHQL_PATH}` });
       return;
@@ -125,6 +143,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rechecks.stop();
       await apollo.stop();
       await events.stop();
+      if (temporaryArtifacts) await rm(temporaryArtifacts, { recursive: true, force: true });
     },
   };
 }

@@ -43,6 +43,16 @@ export type AppendRunLogPayload = {
   run: Run;
 };
 
+/** A file or directory a run logged (a model, a plot, a checkpoint), as kept in the artifact store. */
+export type Artifact = {
+  __typename?: 'Artifact';
+  isDir: Scalars['Boolean']['output'];
+  /** Relative to the run's artifact root, '/'-separated (e.g. model/weights.bin). */
+  path: Scalars['String']['output'];
+  /** Bytes, for a file; null for a directory. */
+  size?: Maybe<Scalars['Float']['output']>;
+};
+
 export type ConfidenceInterval = {
   __typename?: 'ConfidenceInterval';
   high: Scalars['Float']['output'];
@@ -805,6 +815,12 @@ export type Role =
 export type Run = {
   __typename?: 'Run';
   annotations: Array<RunAnnotation>;
+  /**
+   * One directory level of the run's artifacts, sorted by path: `path` is a directory relative to the run's root
+   * (absent or empty: the root); empty when nothing is there. Download a file with GET /api/runs/<run id>/artifacts/<path>
+   * (or MLflow's /api/2.0/mlflow-artifacts/artifacts/<project id>/<run id>/artifacts/<path>), with the token.
+   */
+  artifacts: Array<Artifact>;
   /** Worker attempts so far (more than 1 when a worker was lost). */
   attempt: Scalars['Int']['output'];
   /** The TensorFlow.js backend that trained it (tensorflow, wasm, cpu, …). */
@@ -859,6 +875,11 @@ export type Run = {
   tags: Array<Scalars['String']['output']>;
   /** Optimizer steps the run will take (epochs × steps per epoch, or the range test's steps); 0 when unknown (open schemas). */
   totalSteps: Scalars['Int']['output'];
+};
+
+
+export type RunArtifactsArgs = {
+  path?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1283,6 +1304,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   ApiToken: ResolverTypeWrapper<ApiTokenModel>;
   AppendRunLogPayload: ResolverTypeWrapper<Omit<AppendRunLogPayload, 'run'> & { run: ResolversTypes['Run'] }>;
+  Artifact: ResolverTypeWrapper<Artifact>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ConfidenceInterval: ResolverTypeWrapper<ConfidenceInterval>;
   Confounder: ResolverTypeWrapper<Confounder>;
@@ -1379,6 +1401,7 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   ApiToken: ApiTokenModel;
   AppendRunLogPayload: Omit<AppendRunLogPayload, 'run'> & { run: ResolversParentTypes['Run'] };
+  Artifact: Artifact;
   Boolean: Scalars['Boolean']['output'];
   ConfidenceInterval: ConfidenceInterval;
   Confounder: Confounder;
@@ -1468,6 +1491,12 @@ export type ApiTokenResolvers<ContextType = Context, ParentType extends Resolver
 export type AppendRunLogPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AppendRunLogPayload'] = ResolversParentTypes['AppendRunLogPayload']> = {
   accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
+};
+
+export type ArtifactResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Artifact'] = ResolversParentTypes['Artifact']> = {
+  isDir?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type ConfidenceIntervalResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConfidenceInterval'] = ResolversParentTypes['ConfidenceInterval']> = {
@@ -1769,6 +1798,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type RunResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Run'] = ResolversParentTypes['Run']> = {
   annotations?: Resolver<Array<ResolversTypes['RunAnnotation']>, ParentType, ContextType>;
+  artifacts?: Resolver<Array<ResolversTypes['Artifact']>, ParentType, ContextType, Partial<RunArtifactsArgs>>;
   attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   backend?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1919,6 +1949,7 @@ export type WorkerResolvers<ContextType = Context, ParentType extends ResolversP
 export type Resolvers<ContextType = Context> = {
   ApiToken?: ApiTokenResolvers<ContextType>;
   AppendRunLogPayload?: AppendRunLogPayloadResolvers<ContextType>;
+  Artifact?: ArtifactResolvers<ContextType>;
   ConfidenceInterval?: ConfidenceIntervalResolvers<ContextType>;
   Confounder?: ConfounderResolvers<ContextType>;
   CreatedInvitation?: CreatedInvitationResolvers<ContextType>;

@@ -1,6 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import * as account from './account';
+import * as artifact from './artifact';
 import { mapDomainErrors } from './domain-errors';
 import * as finding from './finding';
 import * as invitation from './invitation';
@@ -12,7 +13,7 @@ import * as scalars from './scalars';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, invitation, project, run, metric, log, worker, finding];
+const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding];
 
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({

@@ -1,6 +1,7 @@
 import { accountStore, findingStore, metricStore, projectStore, runStore, type Store } from '@tuneboard/db';
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
+import type { ArtifactStore } from '../artifacts/store';
 import type { Actor } from './accounts';
 import type { EventBus } from './events';
 import { activeFindingsFor, type FindingRechecks } from './findings';
@@ -21,6 +22,8 @@ export interface Settings {
   leaseSeconds: number;
   /** How long an EXTERNAL run (reported by a script) may stay RUNNING unheard from before it is marked lost. */
   externalRunTimeoutSeconds: number;
+  /** Largest artifact file accepted, in bytes. */
+  maxArtifactBytes: number;
 }
 
 /** The long-lived dependencies of the services, built once per process. */
@@ -31,6 +34,8 @@ export interface Services {
   settings: Settings;
   /** Re-checks findings as runs finish. */
   rechecks: FindingRechecks;
+  /** Where run artifacts are kept (services/artifacts.ts checks access before using it). */
+  artifacts: ArtifactStore;
 }
 
 export function createScope(services: Services, actor: Actor | null): Scope {

@@ -16,6 +16,7 @@ import { lrRangeTestOf, rangeTestChartOption } from './range-test';
 import { applyRunEvent, mergeIntoPage, type RunEvent } from './run-cache';
 import { FindingCheckBadges } from '../../findings/finding-badges';
 import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
+import { RunArtifacts } from './run-artifacts';
 import { RunLogPanel } from './run-log-panel';
 
 const MAX_POINTS = 2000;
@@ -192,6 +193,7 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
 
       {/* Runs of declared and inferred projects come from the team's scripts, whose output `tuneboard run` captures. */}
       {openSchema && <RunLogPanel runId={run.id} running={run.status === 'RUNNING'} />}
+      <RunArtifacts runId={run.id} />
 
       <div className="two-columns">
         <NotesEditor run={run} />

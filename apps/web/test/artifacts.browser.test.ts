@@ -1,0 +1,103 @@
+// Issue #12 in the dashboard: the run page lists the artifacts a script uploaded through the MLflow artifacts proxy,
+// one folder at a time, and downloads them byte-exact through the dashboard's own route (the session's token stays
+// on the server). Needs `next build` first.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, startStack, type Stack } from './stack';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
+const BUILT = existsSync(resolve(import.meta.dirname, '../.next/BUILD_ID'));
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('run artifacts in the dashboard', () => {
+  let stack: Stack;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    stack = await startStack({ workers: 0 });
+    page = await stack.browser.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('lists a run’s artifacts folder by folder and downloads a file byte-exact', async () => {
+    const { createProject } = await stack.gql<{ createProject: { id: string } }>(
+      `mutation($teamId: ID!) { createProject(teamId: $teamId, name: "mlflow runs", schemaKind: INFERRED) { id } }`,
+      { teamId: stack.teamId },
+    );
+    const projectId = createProject.id;
+    const { submitRun } = await stack.gql<{ submitRun: { run: { id: string } } }>(
+      `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`,
+      { input: { projectId, name: 'with artifacts', execution: 'EXTERNAL', hparams: { lr: 0.01 } } },
+    );
+    const runId = submitRun.run.id;
+
+    // What an MLflow client sends: PUT of the file's bytes under the run's artifact_uri.
+    const apiOrigin = new URL(stack.apiUrl).origin;
+    const upload = async (path: string, body: Buffer) => {
+      const response = await fetch(`${apiOrigin}/api/2.0/mlflow-artifacts/artifacts/${projectId}/${runId}/artifacts/${path}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${stack.token}` },
+        body: new Uint8Array(body),
+      });
+      expect(response.status).toBe(200);
+    };
+    const weights = randomBytes(1024 * 1024 + 7);
+    await upload('model/data/weights.bin', weights);
+    await upload('model/MLmodel', Buffer.from('flavors: {}\n'));
+    await upload('loss%20curve.png', randomBytes(2048));
+
+    await page.goto(`${stack.webUrl}/sign-in`);
+    await page.getByLabel('API token').fill(stack.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/projects$/);
+
+    await page.goto(`${stack.webUrl}/runs/${runId}`);
+    const panel = page.getByRole('region', { name: 'Artifacts' });
+    await panel.getByTestId('artifact-list').waitFor();
+    const rows = panel.locator('tr[data-artifact-path]');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.textContent))).toEqual(['loss curve.png2.0 KB', 'model/folder']);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'artifacts-1-root.png'), fullPage: true });
+
+    await panel.getByRole('button', { name: 'model/' }).click();
+    await panel.locator('tr[data-artifact-path="model/MLmodel"]').waitFor();
+    await panel.getByRole('button', { name: 'data/' }).click();
+    const link = panel.getByRole('link', { name: 'weights.bin' });
+    await link.waitFor();
+    expect(await panel.locator('tr[data-artifact-path="model/data/weights.bin"] td').textContent()).toBe('1.0 MB');
+    await page.screenshot({ path: resolve(ARTIFACTS, 'artifacts-2-folder.png'), fullPage: true });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('weights.bin');
+    expect(sha(readFileSync((await download.path())!))).toBe(sha(weights));
+
+    // Back up through the breadcrumb.
+    await panel.getByRole('button', { name: 'artifacts' }).click();
+    await panel.locator('tr[data-artifact-path="loss curve.png"]').waitFor();
+
+    // The download route acts only with a session: without the cookie it refuses, and a traversal is refused by the API.
+    const anonymous = await fetch(`${stack.webUrl}/api/runs/${runId}/artifacts/model/MLmodel`);
+    expect(anonymous.status).toBe(401);
+    const traversal = await page.evaluate(async (url) => (await fetch(url)).status, `/api/runs/${runId}/artifacts/model/%252e%252e/MLmodel`);
+    expect(traversal).toBe(400);
+  });
+
+  it('says so when a run has no artifacts', async () => {
+    const { createProject } = await stack.gql<{ createProject: { id: string } }>(
+      `mutation($teamId: ID!) { createProject(teamId: $teamId, name: "empty", schemaKind: INFERRED) { id } }`,
+      { teamId: stack.teamId },
+    );
+    const { submitRun } = await stack.gql<{ submitRun: { run: { id: string } } }>(
+      `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`,
+      { input: { projectId: createProject.id, execution: 'EXTERNAL', hparams: { lr: 0.01 } } },
+    );
+    await page.goto(`${stack.webUrl}/runs/${submitRun.run.id}`);
+    await page.getByRole('region', { name: 'Artifacts' }).getByText('No artifacts.').waitFor();
+  });
+});
