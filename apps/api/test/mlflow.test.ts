@@ -164,6 +164,27 @@ for (const database of testDatabases()) {
       expect(got.data.metrics).toContainEqual(expect.objectContaining({ key: 'accuracy', value: 0.9, step: 3 }));
     });
 
+    it('logs into the Default experiment ("0") when the client names none, and takes NaN and unicode keys', async () => {
+      const { run } = await ok(alice, 'POST', 'runs/create', { experiment_id: '0', run_name: 'no-experiment' });
+      const defaultId = run.info.experiment_id;
+      expect(defaultId).not.toBe('0');
+      expect((await ok(alice, 'GET', 'experiments/get', { experiment_id: '0' })).experiment).toMatchObject({ experiment_id: defaultId, name: 'Default' });
+      await ok(alice, 'POST', 'runs/log-batch', {
+        run_id: run.info.run_id,
+        metrics: [
+          { key: 'loss', value: 'NaN', timestamp: 1, step: 0 },
+          { key: 'loss', value: 'Infinity', timestamp: 2, step: 1 },
+        ],
+        params: [{ key: '学习率', value: '0.1' }],
+      });
+      const history = await ok(alice, 'GET', 'metrics/get-history', { run_id: run.info.run_id, metric_key: 'loss' });
+      expect(history.metrics.map((m: Json) => m.value)).toEqual(['NaN', 'Infinity']);
+      const again = (await ok(alice, 'GET', 'runs/get', { run_id: run.info.run_id })).run;
+      expect(again.data.params).toEqual([{ key: '学习率', value: '0.1' }]);
+      const search = await ok(alice, 'POST', 'runs/search', { experiment_ids: ['0'], filter: 'params.`学习率` > 0.05' });
+      expect(search.runs.map((r: Json) => r.info.run_name)).toEqual(['no-experiment']);
+    });
+
     it('searches runs with typed param filters, where MLflow itself compares text', async () => {
       const other = (await ok(alice, 'POST', 'runs/create', { experiment_id: experimentId, run_name: 'bert-bs128' })).run.info.run_id;
       await ok(alice, 'POST', 'runs/log-batch', {

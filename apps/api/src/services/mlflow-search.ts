@@ -1,4 +1,4 @@
-import { mlflowStore, projectStore, type Project } from '@tuneboard/db';
+import { mlflowStore, type Project } from '@tuneboard/db';
 import type { CompareOp, Expr, FieldRef, Literal } from '@tuneboard/filter';
 import type { OpenType } from '@tuneboard/hparams';
 import { invalid } from './errors';
@@ -350,11 +350,7 @@ export async function searchMlflowRuns(
     ]);
   const projects: Project[] = [];
   for (const id of input.experimentIds) projects.push(await loadExperiment(ctx, id, 'read'));
-  const fresh = await projectStore.projectsByIds(
-    ctx.store,
-    projects.map((p) => p.id),
-  );
-  const types = await paramTypesOf(ctx, fresh.length > 0 ? fresh : projects);
+  const types = await paramTypesOf(ctx, projects);
   const conditions = parseSearchFilter(input.filter).map((clause) => translateClause(clause, types));
   const orderBy = parseOrderBy(input.orderBy, types);
   const offset = decodePageToken(input.pageToken);

@@ -52,7 +52,7 @@ export function checkKey(key: string, what: string): string {
       { path: what, message: 'bad length' },
     ]);
   // Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).
-  if (!/^[\w\-. :/]+$/u.test(key) || key.startsWith('/') || key.split('/').some((segment) => segment === '..' || segment === '.'))
+  if (!/^[\p{L}\p{N}_\-. :/]+$/u.test(key) || key.startsWith('/') || key.split('/').some((segment) => segment === '..' || segment === '.'))
     throw invalid(
       `Invalid value '${key.slice(0, 60)}' for parameter '${what}': names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/), and may not start with / or contain a . or .. segment`,
       [{ path: what, message: 'bad characters' }],
@@ -72,6 +72,26 @@ export async function mlflowTeam(ctx: Scope, requested: string | null | undefine
   const oldest = await mlflowStore.oldestTeamOfUser(ctx.store, actor.userId);
   if (!oldest || !actor.roles.has(oldest)) throw invalid('Your user belongs to no team; join one, or name it with the X-Tuneboard-Team header');
   return oldest;
+}
+
+/** MLflow's Default experiment, where a client that names none logs (experiment id "0"): a project of this name in the team. */
+export const DEFAULT_EXPERIMENT_ID = '0';
+const DEFAULT_EXPERIMENT_NAME = 'Default';
+
+/** The project id an experiment id stands for: "0" is the team's Default project, made (inferred) on first use. */
+export async function resolveExperimentId(ctx: Scope, experimentId: string, teamId: () => Promise<string>): Promise<string> {
+  if (experimentId !== DEFAULT_EXPERIMENT_ID) return experimentId;
+  const team = await teamId();
+  const existing = await mlflowStore.projectByName(ctx.store, team, DEFAULT_EXPERIMENT_NAME);
+  if (existing) return existing.id;
+  try {
+    return (await createProject(ctx, { teamId: team, name: DEFAULT_EXPERIMENT_NAME, kind: 'inferred' })).id;
+  } catch (error) {
+    // Created by a concurrent first run meanwhile.
+    const raced = isDomainError(error) && error.code === 'CONFLICT' ? await mlflowStore.projectByName(ctx.store, team, DEFAULT_EXPERIMENT_NAME) : null;
+    if (!raced) throw error;
+    return raced.id;
+  }
 }
 
 export function alreadyExists(message: string): DomainError {

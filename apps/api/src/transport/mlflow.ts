@@ -19,6 +19,7 @@ import {
   MLFLOW_STATUSES,
   mlflowTeam,
   renameExperiment,
+  resolveExperimentId,
   searchExperiments,
   setExperimentDeleted,
   setExperimentTag,
@@ -217,6 +218,8 @@ function runJson(view: RunView) {
 // ── The endpoints ──────────────────────────────────────────────────────────────────────────────────────────────
 
 const teamOf = (request: Request) => mlflowTeam(request.ctx, headerValue(request.headers['x-tuneboard-team']));
+/** An experiment id of the request, "0" (MLflow's Default experiment) read as the team's Default project. */
+const experimentIdOf = (request: Request, id: string) => resolveExperimentId(request.ctx, id, () => teamOf(request));
 const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? null;
 
 function metricOf(item: Params): MetricInput {
@@ -237,7 +240,7 @@ const ROUTES: Record<string, Route> = {
   },
   'experiments/get': {
     methods: ['GET'],
-    handle: async (r) => ({ experiment: experimentJson(await getExperiment(r.ctx, requiredString(r.params, 'experiment_id'))) }),
+    handle: async (r) => ({ experiment: experimentJson(await getExperiment(r.ctx, await experimentIdOf(r, requiredString(r.params, 'experiment_id')))) }),
   },
   'experiments/get-by-name': {
     methods: ['GET'],
@@ -281,7 +284,7 @@ const ROUTES: Record<string, Route> = {
     methods: ['POST'],
     handle: async (r) => {
       const view = await createMlflowRun(r.ctx, {
-        experimentId: requiredString(r.params, 'experiment_id'),
+        experimentId: await experimentIdOf(r, requiredString(r.params, 'experiment_id')),
         runName: optionalString(r.params, 'run_name'),
         startTime: optionalInt(r.params, 'start_time'),
         tags: keyValues(r.params, 'tags'),
@@ -352,7 +355,7 @@ const ROUTES: Record<string, Route> = {
     methods: ['POST', 'GET'],
     handle: async (r) => {
       const result = await searchMlflowRuns(r.ctx, {
-        experimentIds: stringList(r.params, 'experiment_ids'),
+        experimentIds: await Promise.all(stringList(r.params, 'experiment_ids').map((id) => experimentIdOf(r, id))),
         filter: optionalString(r.params, 'filter'),
         view: viewType(r.params, 'run_view_type'),
         maxResults: maxResults(r.params, DEFAULT_SEARCH_RESULTS, MAX_SEARCH_RESULTS),
