@@ -9,7 +9,8 @@
  * PostgreSQL database and print its URL, for EXPLAIN and profiling afterwards), BENCH_API_NODE_OPTIONS
  * (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', for the API process on PostgreSQL), BENCH_ADVERSARIAL=0|only
  * (skip issue 9's adversarial figures, or measure only them). Sections can be named as arguments: scale,
- * tuneboard-run (issue 11: the wrapper's overhead and delivery rate), adversarial, open-schema.
+ * tuneboard-run (issue 11: the wrapper's overhead and delivery rate), adversarial, open-schema, mlflow (issue 12: log-batch
+ * ingestion and bulk-interval reads through the MLflow API; BENCH_MLFLOW=0|only).
  */
 import { accounts, startServer } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
@@ -24,6 +25,7 @@ import { benchCompare } from './compare';
 import { benchRunsTable } from './runs-table';
 import { benchAdversarial } from './adversarial';
 import { benchOpenSchema } from './open-schema';
+import { benchMlflow } from './mlflow';
 import { benchTrackedCommand } from './tracked-command';
 import { MemorySampler, resets, startApiProcess, type Api, type Result } from './util';
 
@@ -108,12 +110,12 @@ const started = Date.now();
 const databases: ('pglite' | 'postgres')[] = [];
 if (process.env.BENCH_ONLY !== 'postgres') databases.push('pglite');
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_ONLY !== 'pglite') databases.push('postgres');
-const SECTIONS = ['scale', 'tuneboard-run', 'adversarial', 'open-schema'] as const;
+const SECTIONS = ['scale', 'tuneboard-run', 'adversarial', 'open-schema', 'mlflow'] as const;
 type Section = (typeof SECTIONS)[number];
 const named = process.argv.slice(2);
 for (const name of named)
   if (!SECTIONS.includes(name as Section)) throw new Error(`Unknown benchmark section "${name}"; the sections are ${SECTIONS.join(', ')}`);
-const only = (['adversarial', 'open-schema'] as const).find((section) => process.env[envName(section)] === 'only');
+const only = (['adversarial', 'open-schema', 'mlflow'] as const).find((section) => process.env[envName(section)] === 'only');
 const sections = SECTIONS.filter((section) =>
   named.length > 0
     ? named.includes(section)
@@ -121,8 +123,8 @@ const sections = SECTIONS.filter((section) =>
       ? section === only
       : section === 'scale' || section === 'tuneboard-run' || process.env[envName(section)] !== '0',
 );
-function envName(section: 'adversarial' | 'open-schema'): string {
-  return section === 'adversarial' ? 'BENCH_ADVERSARIAL' : 'BENCH_OPEN_SCHEMA';
+function envName(section: 'adversarial' | 'open-schema' | 'mlflow'): string {
+  return section === 'adversarial' ? 'BENCH_ADVERSARIAL' : section === 'mlflow' ? 'BENCH_MLFLOW' : 'BENCH_OPEN_SCHEMA';
 }
 const results: Result[] = [];
 for (const kind of databases) {
@@ -130,6 +132,7 @@ for (const kind of databases) {
     results.push(...(await benchDatabase(kind, { scale: sections.includes('scale'), trackedCommand: sections.includes('tuneboard-run') })));
   if (sections.includes('adversarial')) results.push(...(await benchAdversarial(kind, scale)));
   if (sections.includes('open-schema')) results.push(...(await benchOpenSchema(kind, scale)));
+  if (sections.includes('mlflow')) results.push(...(await benchMlflow(kind, scale)));
 }
 printTable(results);
 // A partial run (some sections only) must not replace the full results.

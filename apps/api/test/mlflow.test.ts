@@ -347,6 +347,12 @@ for (const database of testDatabases()) {
       expect((await ok(alice, 'GET', 'runs/get', { run_id: killed })).run.info.status).toBe('FAILED');
       expectError(await call(alice, 'POST', 'runs/update', { run_id: killed, status: 'DONE' }), 400, 'INVALID_PARAMETER_VALUE', /RUNNING, SCHEDULED/);
       expectError(await call(alice, 'POST', 'runs/delete-tag', { run_id: runId, key: 'never-set' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      // mlflow.<flavor>.log_model records the model in the run's history tag (the files go through the artifact routes).
+      await ok(alice, 'POST', 'runs/log-model', { run_id: runId, model_json: JSON.stringify({ artifact_path: 'model', flavors: { sklearn: {} } }) });
+      await ok(alice, 'POST', 'runs/log-model', { run_id: runId, model_json: JSON.stringify({ artifact_path: 'model2' }) });
+      const history = (await ok(alice, 'GET', 'runs/get', { run_id: runId })).run.data.tags.find((t: Json) => t.key === 'mlflow.log-model.history');
+      expect(JSON.parse(history.value).map((m: Json) => m.artifact_path)).toEqual(['model', 'model2']);
+      expectError(await call(alice, 'POST', 'runs/log-model', { run_id: runId, model_json: '{oops' }), 400, 'INVALID_PARAMETER_VALUE', /not valid JSON/);
     });
 
     it('warns, and never refuses, when params contradict a finding', async () => {
@@ -401,6 +407,7 @@ for (const database of testDatabases()) {
       await ok(alice, 'POST', 'runs/delete', { run_id: id });
       expect((await ok(alice, 'GET', 'runs/get', { run_id: id })).run.info.lifecycle_stage).toBe('deleted');
       expectError(await call(alice, 'POST', 'runs/log-parameter', { run_id: id, key: 'a', value: '1' }), 400, 'INVALID_PARAMETER_VALUE', /active/);
+      expectError(await call(alice, 'POST', 'runs/log-metric', { run_id: id, key: 'a', value: 1, timestamp: 1 }), 400, 'INVALID_PARAMETER_VALUE', /active/);
       const search = async (view: string) =>
         ((await ok(alice, 'POST', 'runs/search', { experiment_ids: [experimentId], run_view_type: view })).runs ?? []).map((r: Json) => r.info.run_id);
       expect(await search('ACTIVE_ONLY')).not.toContain(id);

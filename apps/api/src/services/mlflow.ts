@@ -373,10 +373,21 @@ export async function logBatch(
       ]);
   }
   checkTags(tags);
+  const points = metrics.map((m) => ({ key: m.key, step: m.step, value: m.value, wallTime: m.timestamp }));
+  if (params.length === 0 && tags.length === 0) {
+    // The usual batch (metrics only): logMetrics loads and checks the run itself, one query less per batch; a run
+    // it does not find may be a deleted one, which MLflow reports as not active.
+    try {
+      await logMetrics(ctx, { runId: input.runId, points });
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'NOT_FOUND') await loadMlflowRun(ctx, input.runId, 'write', { active: true });
+      throw error;
+    }
+    return { warnings: [] };
+  }
   const { run } = await loadMlflowRun(ctx, input.runId, 'write', { active: true });
   const { warnings } = await appendParams(ctx, run, params);
-  if (metrics.length > 0)
-    await logMetrics(ctx, { runId: run.id, points: metrics.map((m) => ({ key: m.key, step: m.step, value: m.value, wallTime: m.timestamp })) });
+  if (metrics.length > 0) await logMetrics(ctx, { runId: run.id, points });
   if (tags.length > 0) await setRunTags(ctx, run, tags);
   return { warnings };
 }
@@ -401,6 +412,35 @@ export async function setRunTag(ctx: Scope, runId: string, key: string, value: s
   checkTags([{ key, value }]);
   const { run } = await loadMlflowRun(ctx, runId, 'write', { active: true });
   await setRunTags(ctx, run, [{ key, value }]);
+}
+
+const MODEL_HISTORY_TAG = 'mlflow.log-model.history';
+/** The model history tag grows with each logged model; past this it is refused rather than grown further. */
+const MAX_MODEL_HISTORY = 64 * 1024;
+
+/** runs/log-model: MLflow records each model logged in a run in the `mlflow.log-model.history` tag (a JSON list). */
+export async function recordLoggedModel(ctx: Scope, runId: string, modelJson: string): Promise<void> {
+  let model: unknown;
+  try {
+    model = JSON.parse(modelJson);
+  } catch {
+    throw invalid(`model_json is not valid JSON`, [{ path: 'model_json', message: 'not JSON' }]);
+  }
+  if (typeof model !== 'object' || model === null || Array.isArray(model))
+    throw invalid('model_json must be a JSON object', [{ path: 'model_json', message: 'not an object' }]);
+  const { run } = await loadMlflowRun(ctx, runId, 'write', { active: true });
+  const current = (await mlflowStore.runTagsOf(ctx.store, [run.id])).find((tag) => tag.key === MODEL_HISTORY_TAG)?.value;
+  let history: unknown[] = [];
+  try {
+    const parsed: unknown = current ? JSON.parse(current) : [];
+    if (Array.isArray(parsed)) history = parsed;
+  } catch {
+    history = [];
+  }
+  const value = JSON.stringify([...history, model]);
+  if (value.length > MAX_MODEL_HISTORY)
+    throw invalid(`The run's model history would exceed ${MAX_MODEL_HISTORY} characters`, [{ path: 'model_json', message: 'history too long' }]);
+  await mlflowStore.setRunTags(ctx.store, run.id, [{ key: MODEL_HISTORY_TAG, value }]);
 }
 
 export async function deleteRunTag(ctx: Scope, runId: string, key: string): Promise<void> {

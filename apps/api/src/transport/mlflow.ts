@@ -18,6 +18,7 @@ import {
   MLFLOW_LIMITS,
   MLFLOW_STATUSES,
   mlflowTeam,
+  recordLoggedModel,
   renameExperiment,
   resolveExperimentId,
   searchExperiments,
@@ -350,6 +351,10 @@ const ROUTES: Record<string, Route> = {
       await logBatch(r.ctx, { runId, metrics: metrics.map(metricOf), params, tags });
       return {};
     },
+  },
+  'runs/log-model': {
+    methods: ['POST'],
+    handle: async (r) => (await recordLoggedModel(r.ctx, runIdOf(r.params), requiredString(r.params, 'model_json')), {}),
   },
   'runs/search': {
     methods: ['POST', 'GET'],
