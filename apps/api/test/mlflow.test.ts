@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
+import { LOG_METRICS, startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
 
 // The MLflow-compatible tracking API over real HTTP, in the order MLflow's fluent client calls it
 // (mlflow.set_experiment → start_run → log_params/log_metric/set_tag → end_run → search_runs → get_metric_history),
@@ -292,6 +292,35 @@ for (const database of testDatabases()) {
       const paged = await ok(alice, 'GET', 'metrics/get-history', { run_id: long, metric_key: 'loss', max_results: 2000 });
       expect(paged.metrics).toHaveLength(2000);
       expect(paged.next_page_token).toBeDefined();
+      // Past 100,000 points a history is paged in step windows; sparse steps (every 7th) widen them.
+      const huge = (await ok(alice, 'POST', 'runs/create', { experiment_id: experimentId, run_name: 'huge' })).run.info.run_id;
+      const n = 101_000;
+      await alice.ok(LOG_METRICS, {
+        runId: huge,
+        series: [{ key: 'loss', steps: Array.from({ length: n }, (_, i) => i * 7), values: Array.from({ length: n }, (_, i) => i) }],
+      });
+      let token: string | undefined;
+      let seen = 0;
+      let pages = 0;
+      let lastStep = -1;
+      do {
+        const page = await ok(alice, 'GET', 'metrics/get-history', {
+          run_id: huge,
+          metric_key: 'loss',
+          max_results: 25_000,
+          ...(token ? { page_token: token } : {}),
+        });
+        for (const m of page.metrics) {
+          expect(m.step).toBeGreaterThan(lastStep);
+          expect(m.value).toBe(m.step / 7);
+          lastStep = m.step;
+        }
+        seen += page.metrics.length;
+        token = page.next_page_token;
+        pages++;
+      } while (token && pages < 20);
+      expect(seen).toBe(n);
+      expect(pages).toBe(5);
       expectError(await call(alice, 'GET', 'metrics/get-history-bulk-interval', { metric_key: 'loss' }), 400, 'INVALID_PARAMETER_VALUE', /run_ids/);
       expectError(
         await call(alice, 'GET', 'metrics/get-history-bulk-interval', { run_ids: long, metric_key: 'loss', start_step: 5 }),
@@ -372,6 +401,11 @@ for (const database of testDatabases()) {
       expect(warning?.value).toMatch(/Keep batch size/);
       const { run } = await alice.ok(`query($id: ID!) { run(id: $id) { annotations { body } } }`, { id: big });
       expect(run.annotations[0].body).toMatch(/contradict a finding/);
+      // A param whose type contradicts what the project learned is a warning line too (never a refusal).
+      await ok(alice, 'POST', 'runs/log-parameter', { run_id: big, key: 'lr', value: 'auto' });
+      const lines = (await ok(alice, 'GET', 'runs/get', { run_id: big })).run.data.tags.find((t: Json) => t.key === 'tuneboard.warnings').value.split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toMatch(/lr was float in \d+ runs?; this run has string "auto"/);
     });
 
     it('creates, renames, searches, deletes and restores experiments', async () => {

@@ -459,10 +459,11 @@ export interface HistoryPoint {
   runId: string;
 }
 
-/** Series read whole at most this long; longer ones are paged by step windows (each point has its own step). */
-const WHOLE_SERIES = 100_000;
-
-/** A page of one metric's history, in step order; the page token is the step to start from. */
+/**
+ * A page of one metric's history, in step order; the page token is the step to start from. Each read covers a step
+ * window that the chunk index says holds about a page (at most a page and one chunk), so it is never downsampled,
+ * however sparse or dense the steps.
+ */
 export async function metricHistory(
   ctx: Scope,
   input: { runId: string; key: string; maxResults: number; pageToken: string | null },
@@ -472,23 +473,24 @@ export async function metricHistory(
   const summary = (await metricStore.summariesOfRuns(ctx.store, [run.id])).find((s) => s.key === input.key);
   if (!summary || summary.lastStep === null) return { points: [], nextPageToken: null };
   const lastStep = summary.lastStep;
-  // At most maxResults steps per window, so the read is never downsampled; a sparse series takes several windows.
   const collected: HistoryPoint[] = [];
   let start = from;
   while (start <= lastStep && collected.length < input.maxResults) {
-    const end = summary.pointCount <= WHOLE_SERIES ? lastStep : Math.min(lastStep, start + (input.maxResults - collected.length) - 1);
+    const wanted = input.maxResults - collected.length;
+    const end = (await mlflowStore.historyWindowEnd(ctx.store, run.id, input.key, start, wanted)) ?? lastStep;
     const [series] = await metricStore.readMetricSeries(ctx.store, {
       runIds: [run.id],
       keys: [input.key],
-      maxPoints: WHOLE_SERIES,
+      maxPoints: wanted + 2 * metricStore.CHUNK_SIZE,
       fromStep: start,
       toStep: end,
     });
-    for (let i = 0; i < (series?.steps.length ?? 0) && collected.length < input.maxResults; i++)
+    const got = series?.steps.length ?? 0;
+    for (let i = 0; i < got && collected.length < input.maxResults; i++)
       collected.push({ key: input.key, value: series!.values[i]!, timestamp: Math.round(series!.wallTimes[i]!), step: series!.steps[i]!, runId: run.id });
     start = collected.length >= input.maxResults ? collected.at(-1)!.step + 1 : end + 1;
   }
-  return { points: collected, nextPageToken: start <= lastStep && collected.length >= input.maxResults ? encodePageToken(start) : null };
+  return { points: collected, nextPageToken: start <= lastStep ? encodePageToken(start) : null };
 }
 
 /** Up to maxResults points per run of one metric, downsampled on the server keeping each block's peaks. */

@@ -1,4 +1,4 @@
-import { mlflowStore, runStore, type Project, type Run } from '@tuneboard/db';
+import { isTerminalRunStatus, mlflowStore, runStore, type Project, type Run } from '@tuneboard/db';
 import { formatOpenPath, inferSchemas, OPEN_LIMITS, type FlatOpenConfig, type InferredSchema, type OpenType, type TypedLeaf } from '@tuneboard/hparams';
 import { invalid, notFound } from './errors';
 import { judgeAgainstFindings } from './runs';
@@ -132,8 +132,9 @@ export async function appendParams(ctx: Scope, run: Run, params: readonly { key:
   if (!result) throw notFound('Run', run.id);
   if (!result.changed) return { run: result.run, warnings: [] };
   ctx.loaders.run.clear(run.id);
-  const warnings = [...learnedWarnings, ...(await rejudge(ctx, result.run))];
-  return { run: result.run, warnings };
+  // Finished runs are the evidence of findings: their params changing may change a verdict.
+  if (isTerminalRunStatus(result.run.status)) ctx.rechecks.projectChanged(project.id);
+  return { run: result.run, warnings: await rejudge(ctx, result.run, learnedWarnings) };
 }
 
 /** Flat values a finding may test (null values are absent to a rule). */
@@ -147,21 +148,30 @@ function findingParams(run: Run): Record<string, number | string | boolean> {
 
 /**
  * Judges a run's params against the team's findings again. A run MLflow already started cannot be refused: a
- * contradicted finding (a policy too) becomes the run's `tuneboard.warnings` tag and, when that changes, an
- * annotation on the run page recording the violation.
+ * contradicted finding (a policy too), like a param whose type contradicts the schema, becomes a line of the run's
+ * `tuneboard.warnings` tag (MLflow's UI shows it), and a newly contradicted finding an annotation on the run page
+ * recording the violation.
  */
-export async function rejudge(ctx: Scope, run: Run): Promise<ParamWarning[]> {
-  const { warnings } = await judgeAgainstFindings(ctx, run.projectId, { params: findingParams(run), name: run.name, tags: run.tags }, null, { dryRun: true });
-  if (warnings.length === 0) return [];
-  const text = warnings.map((w) => w.message).join('\n');
-  const current = (await mlflowStore.runTagsOf(ctx.store, [run.id])).find((tag) => tag.key === WARNINGS_TAG);
-  if (current?.value !== text) {
-    await mlflowStore.setRunTags(ctx.store, run.id, [{ key: WARNINGS_TAG, value: text }]);
-    await runStore.addAnnotation(ctx.store, {
-      runId: run.id,
-      authorId: ctx.actor?.userId ?? null,
-      body: `Logged through the MLflow API, this run's params contradict ${warnings.length === 1 ? 'a finding' : `${warnings.length} findings`} of the team (recorded, not refused):\n${text}`,
-    });
+export async function rejudge(ctx: Scope, run: Run, typeWarnings: readonly ParamWarning[] = []): Promise<ParamWarning[]> {
+  const judged = await judgeAgainstFindings(ctx, run.projectId, { params: findingParams(run), name: run.name, tags: run.tags }, null, { dryRun: true });
+  const findings: ParamWarning[] = judged.warnings.map((w) => ({ code: 'FINDING_VIOLATED', message: w.message, findingId: w.findingId }));
+  if (findings.length === 0 && typeWarnings.length === 0) return [];
+  const current = (await mlflowStore.runTagsOf(ctx.store, [run.id])).find((tag) => tag.key === WARNINGS_TAG)?.value;
+  const lines = new Set(current ? current.split('\n') : []);
+  const fresh = [...typeWarnings, ...findings].filter((w) => !lines.has(w.message));
+  if (fresh.length > 0) {
+    for (const w of fresh) lines.add(w.message);
+    await mlflowStore.setRunTags(ctx.store, run.id, [{ key: WARNINGS_TAG, value: [...lines].join('\n').slice(0, MAX_WARNINGS_TAG) }]);
+    const violated = fresh.filter((w) => w.findingId !== null);
+    if (violated.length > 0)
+      await runStore.addAnnotation(ctx.store, {
+        runId: run.id,
+        authorId: ctx.actor?.userId ?? null,
+        body: `Logged through the MLflow API, this run's params contradict ${violated.length === 1 ? 'a finding' : `${violated.length} findings`} of the team (recorded, not refused):\n${violated.map((w) => w.message).join('\n')}`,
+      });
   }
-  return warnings.map((w) => ({ code: w.code === 'POLICY_OVERRIDDEN' ? 'FINDING_VIOLATED' : w.code, message: w.message, findingId: w.findingId }));
+  return [...typeWarnings, ...findings];
 }
+
+/** MLflow's tag value limit. */
+const MAX_WARNINGS_TAG = 8000;

@@ -94,6 +94,8 @@ type Params = Record<string, unknown>;
 interface Request {
   ctx: Context;
   params: Params;
+  /** Bytes of the POST body (0 for a GET). */
+  bodyBytes: number;
   headers: IncomingMessage['headers'];
 }
 type Route = { methods: readonly ('GET' | 'POST')[]; handle: (request: Request) => Promise<unknown> };
@@ -343,9 +345,8 @@ const ROUTES: Record<string, Route> = {
       const metrics = objectList(r.params, 'metrics');
       const params = keyValues(r.params, 'params');
       const tags = keyValues(r.params, 'tags');
-      const bytes = [...params, ...tags].reduce((sum, kv) => sum + Buffer.byteLength(kv.key) + Buffer.byteLength(kv.value), 0);
-      if (bytes > MLFLOW_LIMITS.batchBytes)
-        throw invalidParam(`A batch logging request can be at most ${MLFLOW_LIMITS.batchBytes} bytes of keys and values. Got ${bytes} bytes.`);
+      if (r.bodyBytes > MLFLOW_LIMITS.batchBytes)
+        throw invalidParam(`Batched logging API requests must be at most ${MLFLOW_LIMITS.batchBytes} bytes in size. Got ${r.bodyBytes} bytes.`);
       if (metrics.length > MLFLOW_LIMITS.batchMetrics)
         throw invalidParam(`A batch logging request can contain at most ${MLFLOW_LIMITS.batchMetrics} metrics. Got ${metrics.length} metrics.`);
       await logBatch(r.ctx, { runId, metrics: metrics.map(metricOf), params, tags });
@@ -504,10 +505,12 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
       );
     }
     let params: Params;
+    let bodyBytes = 0;
     if (method === 'POST') {
       let text: string;
       try {
         text = await readBody(req, bodyLimit);
+        bodyBytes = Buffer.byteLength(text);
       } catch (error) {
         if (!(error instanceof BodyTooLargeError)) throw error;
         res.setHeader('connection', 'close');
@@ -544,7 +547,7 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
         { 'www-authenticate': 'Bearer realm="tuneboard"' },
       );
     try {
-      send(res, 200, await route.handle({ ctx, params, headers: req.headers }));
+      send(res, 200, await route.handle({ ctx, params, headers: req.headers, bodyBytes }));
     } catch (error) {
       if (error instanceof MlflowError) return sendError(res, error);
       if (isDomainError(error)) return sendError(res, mlflowErrorOf(error));

@@ -359,3 +359,20 @@ export async function searchRuns(
     .limit(request.limit)
     .offset(request.offset);
 }
+
+/**
+ * The step at which a metric's history from `fromStep` holds at least `points` points, read from the chunk index
+ * (no point arrays): the last step of the chunk where the running count reaches it, or null when the series ends
+ * first. A window [fromStep, that step] holds at most `points` + one chunk, so reading it is never downsampled.
+ */
+export async function historyWindowEnd(handle: Handle, runId: string, key: string, fromStep: number, points: number): Promise<number | null> {
+  const [row] = await handle.query<{ end_step: number | null }>(
+    `select min(last_step) as end_step from (
+       select c.last_step, sum(c.point_count) over (order by c.first_step) as upto
+       from metric_chunks c join metric_summaries s on s.id = c.series_id
+       where s.run_id = $1::uuid and s.key = $2::text and c.last_step >= $3::int4
+     ) t where upto >= $4::int8`,
+    [runId, key, fromStep, points],
+  );
+  return row?.end_step ?? null;
+}
