@@ -549,3 +549,20 @@ for (const database of testDatabases()) {
     });
   });
 }
+
+describe('the MLflow tracking API behind the rate limits', () => {
+  it('answers REQUEST_LIMIT_EXCEEDED (429, Retry-After) past the token budget, like every other route', async () => {
+    const api = await startTestApi(testDatabases()[0]!, { rateLimits: { tokenRequestsPerMinute: 3 } });
+    try {
+      const alice = await api.user('alice@example.com', 'nlp');
+      const get = () => fetch(`http://127.0.0.1:${api.server.port}/api/2.0/mlflow/experiments/search`, { headers: { authorization: `Bearer ${alice.token}` } });
+      for (let i = 0; i < 3; i++) expect((await get()).status).toBe(200);
+      const limited = await get();
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await limited.json()) as { error_code: string }).error_code).toBe('REQUEST_LIMIT_EXCEEDED');
+    } finally {
+      await api.close();
+    }
+  });
+});
