@@ -135,7 +135,7 @@ export async function getExperimentByName(ctx: Scope, teamId: string, name: stri
 }
 
 export async function createExperiment(ctx: Scope, teamId: string, input: { name: string; tags: { key: string; value: string }[] }): Promise<Project> {
-  for (const tag of input.tags) checkKey(tag.key, 'tags.key');
+  checkTags(input.tags);
   let project: Project;
   try {
     project = await createProject(ctx, { teamId, name: input.name, kind: 'inferred' });
@@ -311,7 +311,8 @@ export async function updateMlflowRun(
   input: { runId: string; status: MlflowStatus | null; endTime: number | null; runName: string | null },
 ): Promise<RunView> {
   const { run, teamId } = await loadMlflowRun(ctx, input.runId, 'write', { active: true });
-  if (run.leaseToken !== null) throw conflict(`The run ${run.id} is trained by a Tuneboard worker; only that worker changes its status`);
+  if (run.leaseToken !== null || run.status === 'queued')
+    throw conflict(`The run ${run.id} is ${run.status === 'queued' ? 'queued for' : 'trained by'} a Tuneboard worker; only Tuneboard changes its status`);
   const patch: mlflowStore.MlflowRunPatch = {};
   if (input.runName) patch.name = validateName(input.runName, 'run_name');
   if (input.status) {

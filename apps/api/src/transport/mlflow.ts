@@ -126,6 +126,14 @@ function optionalInt(params: Params, name: string): number | null {
   return number;
 }
 
+/** A time in milliseconds since the epoch, within what a date can hold. */
+function optionalTime(params: Params, name: string): number | null {
+  const value = optionalInt(params, name);
+  if (value !== null && Math.abs(value) > 8.64e15)
+    throw invalidParam(`Invalid value ${value} for parameter '${name}' supplied: it is not a time in milliseconds`);
+  return value;
+}
+
 /** A double field: a number, or "NaN", "Infinity", "-Infinity" as protobuf's JSON writes them. */
 function requiredDouble(params: Params, name: string): number {
   const value = params[name];
@@ -227,7 +235,7 @@ const headerValue = (value: string | string[] | undefined) => (Array.isArray(val
 
 function metricOf(item: Params): MetricInput {
   const value = requiredDouble(item, 'value');
-  const timestamp = optionalInt(item, 'timestamp');
+  const timestamp = optionalTime(item, 'timestamp');
   if (timestamp === null) throw invalidParam(`Missing value for required parameter 'timestamp'.`);
   return { key: requiredString(item, 'key'), value, timestamp, step: optionalInt(item, 'step') ?? 0 };
 }
@@ -289,7 +297,7 @@ const ROUTES: Record<string, Route> = {
       const view = await createMlflowRun(r.ctx, {
         experimentId: await experimentIdOf(r, requiredString(r.params, 'experiment_id')),
         runName: optionalString(r.params, 'run_name'),
-        startTime: optionalInt(r.params, 'start_time'),
+        startTime: optionalTime(r.params, 'start_time'),
         tags: keyValues(r.params, 'tags'),
         userId: optionalString(r.params, 'user_id'),
       });
@@ -306,7 +314,7 @@ const ROUTES: Record<string, Route> = {
       const view = await updateMlflowRun(r.ctx, {
         runId: runIdOf(r.params),
         status: status as MlflowStatus | null,
-        endTime: optionalInt(r.params, 'end_time'),
+        endTime: optionalTime(r.params, 'end_time'),
         runName: optionalString(r.params, 'run_name'),
       });
       return { run_info: runInfoJson(view) };
