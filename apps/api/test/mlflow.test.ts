@@ -506,11 +506,12 @@ for (const database of testDatabases()) {
       expectError(await post('runs/update', { run_id: runId, end_time: 9_000_000_000_000_000 }), 400, 'INVALID_PARAMETER_VALUE', /not a time/);
       expectError(await post('runs/create', { experiment_id: experimentId, start_time: '12x' }), 400, 'INVALID_PARAMETER_VALUE', /integer/);
       expectError(
-        await post('experiments/create', { name: 'tagged', tags: [{ key: 'k', value: 'v'.repeat(8001) }] }),
+        await post('experiments/create', { name: 'tagged', tags: [{ key: 'k', value: 'v'.repeat(20_001) }] }),
         400,
         'INVALID_PARAMETER_VALUE',
-        /longer than 8000/,
+        /longer than 20000/,
       );
+      expectError(await post('runs/set-tag', { run_id: runId, key: 'k', value: 'v'.repeat(8001) }), 400, 'INVALID_PARAMETER_VALUE', /longer than 8000/);
       expectError(await post('runs/log-batch', { run_id: runId, metrics: 'lots' }), 400, 'INVALID_PARAMETER_VALUE', /list of objects/);
       expectError(await post('runs/log-batch', { run_id: runId, params: [{ key: 'a' }] }), 400, 'INVALID_PARAMETER_VALUE', /'value'/);
       // Keys become paths in MLflow's own stores: traversal-like keys are refused everywhere.

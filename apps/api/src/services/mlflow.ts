@@ -42,6 +42,7 @@ export const MLFLOW_LIMITS = {
   keyLength: 250,
   paramValueLength: 6000,
   tagValueLength: 8000,
+  experimentTagValueLength: 20_000,
   experimentName: 100,
 } as const;
 
@@ -135,7 +136,7 @@ export async function getExperimentByName(ctx: Scope, teamId: string, name: stri
 }
 
 export async function createExperiment(ctx: Scope, teamId: string, input: { name: string; tags: { key: string; value: string }[] }): Promise<Project> {
-  checkTags(input.tags);
+  checkTags(input.tags, MLFLOW_LIMITS.experimentTagValueLength);
   let project: Project;
   try {
     project = await createProject(ctx, { teamId, name: input.name, kind: 'inferred' });
@@ -210,8 +211,7 @@ export async function setExperimentDeleted(ctx: Scope, experimentId: string, del
 export async function setExperimentTag(ctx: Scope, experimentId: string, key: string, value: string): Promise<void> {
   const project = await loadExperiment(ctx, experimentId, 'write');
   if (project.deletedAt) throw invalid(`The experiment ${experimentId} must be in the 'active' state.`, [{ path: 'experiment_id', message: 'deleted' }]);
-  checkKey(key, 'key');
-  boundedText(value, 'value', MLFLOW_LIMITS.tagValueLength);
+  checkTags([{ key, value }], MLFLOW_LIMITS.experimentTagValueLength);
   await mlflowStore.setExperimentTags(ctx.store, project.id, [{ key, value }]);
 }
 
@@ -298,11 +298,11 @@ export async function createMlflowRun(
   return (await runViews(ctx, [{ run, teamId: project.teamId }]))[0]!;
 }
 
-function checkTags(tags: readonly { key: string; value: string }[]) {
+function checkTags(tags: readonly { key: string; value: string }[], maxValue: number = MLFLOW_LIMITS.tagValueLength) {
   for (const tag of tags) {
     checkKey(tag.key, 'tags.key');
-    if (tag.value.length > MLFLOW_LIMITS.tagValueLength)
-      throw invalid(`Tag '${tag.key}' has a value longer than ${MLFLOW_LIMITS.tagValueLength} characters`, [{ path: 'tags.value', message: 'too long' }]);
+    if (tag.value.length > maxValue)
+      throw invalid(`Tag '${tag.key}' has a value longer than ${maxValue} characters`, [{ path: 'tags.value', message: 'too long' }]);
   }
 }
 

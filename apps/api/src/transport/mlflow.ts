@@ -385,7 +385,8 @@ const ROUTES: Record<string, Route> = {
       const result = await metricHistory(r.ctx, {
         runId: runIdOf(r.params),
         key: requiredString(r.params, 'metric_key'),
-        maxResults: maxResults(r.params, 25_000, 25_000),
+        // Without max_results MLflow answers the whole history at once; Tuneboard pages past 100,000 points.
+        maxResults: r.params.max_results === undefined || r.params.max_results === null ? 100_000 : maxResults(r.params, 25_000, 25_000),
         pageToken: optionalString(r.params, 'page_token'),
       });
       return {
