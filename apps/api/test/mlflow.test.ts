@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOG_METRICS, startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
+import { LOG_METRICS, startTestApi, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
 // The MLflow-compatible tracking API over real HTTP, in the order MLflow's fluent client calls it
 // (mlflow.set_experiment → start_run → log_params/log_metric/set_tag → end_run → search_runs → get_metric_history),
@@ -413,6 +413,9 @@ for (const database of testDatabases()) {
       const id = (await ok(alice, 'POST', 'experiments/create', { name: 'scratch' })).experiment_id;
       await ok(alice, 'POST', 'experiments/update', { experiment_id: id, new_name: 'scratch-2' });
       await ok(alice, 'POST', 'experiments/set-experiment-tag', { experiment_id: id, key: 'note', value: 'temp' });
+      await ok(alice, 'POST', 'experiments/set-experiment-tag', { experiment_id: id, key: 'gone', value: 'soon' });
+      await ok(alice, 'POST', 'experiments/delete-experiment-tag', { experiment_id: id, key: 'gone' });
+      expectError(await call(alice, 'POST', 'experiments/delete-experiment-tag', { experiment_id: id, key: 'gone' }), 404, 'RESOURCE_DOES_NOT_EXIST');
       expect((await ok(alice, 'GET', 'experiments/get', { experiment_id: id })).experiment).toMatchObject({
         name: 'scratch-2',
         tags: [{ key: 'note', value: 'temp' }],
@@ -434,6 +437,27 @@ for (const database of testDatabases()) {
         },
       );
       expect(((await viaAjax.json()) as Json).experiments.map((e: Json) => e.name)).toEqual(['bert-sweep']);
+    });
+
+    it('shows runs logged with Tuneboard itself to MLflow clients, typed params as text', async () => {
+      const mixed = (await ok(alice, 'POST', 'experiments/create', { name: 'mixed' })).experiment_id;
+      const viaMlflow = (await ok(alice, 'POST', 'runs/create', { experiment_id: mixed, run_name: 'from-mlflow' })).run.info.run_id;
+      await ok(alice, 'POST', 'runs/log-batch', { run_id: viaMlflow, params: [{ key: 'optimizer', value: 'adamw' }] });
+      const submitted = await alice.ok(SUBMIT_RUN, {
+        input: { projectId: mixed, name: 'from-sdk', execution: 'EXTERNAL', hparamsText: '{"optimizer": "adamw", "warmup": 2.0, "model": {"depth": 4}}' },
+      });
+      const sdkRun = submitted.submitRun.run.id;
+      expect((await ok(alice, 'GET', 'runs/get', { run_id: sdkRun })).run.data.params).toEqual([
+        { key: 'model.depth', value: '4' },
+        { key: 'optimizer', value: 'adamw' },
+        { key: 'warmup', value: '2.0' },
+      ]);
+      const found = await ok(alice, 'POST', 'runs/search', {
+        experiment_ids: [mixed],
+        filter: "params.optimizer = 'adamw'",
+        order_by: ['attributes.run_name'],
+      });
+      expect(found.runs.map((r: Json) => r.info.run_name)).toEqual(['from-mlflow', 'from-sdk']);
     });
 
     it('deletes and restores runs', async () => {
@@ -481,6 +505,9 @@ for (const database of testDatabases()) {
       const nlp = alice.teamId;
       const { experiment } = (await call(carol, 'GET', 'experiments/get-by-name', { experiment_name: 'bert-sweep' }, { 'X-Tuneboard-Team': nlp })).json;
       expect(experiment.experiment_id).toBe(experimentId);
+      // The header may name the team instead of giving its id.
+      const byName = (await call(carol, 'GET', 'experiments/get-by-name', { experiment_name: 'bert-sweep' }, { 'X-Tuneboard-Team': 'NLP' })).json;
+      expect(byName.experiment.experiment_id).toBe(experimentId);
       const mine = (await ok(carol, 'POST', 'experiments/create', { name: 'carol-exp' })).experiment_id;
       expect((await ok(carol, 'GET', 'experiments/get-by-name', { experiment_name: 'carol-exp' })).experiment.experiment_id).toBe(mine);
       expectError(await call(alice, 'GET', 'experiments/get-by-name', { experiment_name: 'carol-exp' }), 404, 'RESOURCE_DOES_NOT_EXIST');

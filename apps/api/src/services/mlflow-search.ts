@@ -231,6 +231,12 @@ export function translateClause(clause: Clause, paramTypes: ReadonlyMap<string, 
     case 'param': {
       const path = paramPath(key);
       const type = paramTypes.get(path);
+      // A string path compares its typed values too, so runs logged with Tuneboard's own SDK match as well.
+      if (type === 'string' && (op === '=' || op === '!=' || list)) {
+        const field: FieldRef = { kind: 'param', path };
+        const texts = values.map(String);
+        return { kind: 'filter', expr: list ? inList(field, texts, op === 'NOT IN') : compare(field, op as CompareOp, texts[0]!) };
+      }
       if (type && type !== 'string' && type !== 'null' && op !== 'LIKE' && op !== 'ILIKE') {
         const typed = values.map((value) => typedLiteral(value, type));
         if (typed.every((value) => value !== undefined)) {

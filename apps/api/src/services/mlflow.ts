@@ -3,7 +3,7 @@ import { canonicalId, isUuid, requireActor, requireTeam, type Access } from './a
 import { conflict, DomainError, invalid, isDomainError, notFound } from './errors';
 import { logMetrics } from './metrics';
 import { createProject } from './projects';
-import { appendParams, WARNINGS_TAG, type ParamWarning } from './run-params';
+import { appendParams, paramPath, WARNINGS_TAG, type ParamWarning } from './run-params';
 import { defaultOpenRunName, submitRun, validateName } from './runs';
 import type { Scope } from './scope';
 import { boundedText, TEXT_LIMITS } from './text';
@@ -61,13 +61,22 @@ export function checkKey(key: string, what: string): string {
   return key;
 }
 
-/** The team an MLflow client works in: the one its X-Tuneboard-Team header names, else its only or first-joined team. */
+/**
+ * The team an MLflow client works in (where experiments are created, found by name and searched): the one its
+ * X-Tuneboard-Team header names (a team id, or the name of one of the user's teams), else the user's only team,
+ * else the team they joined first (their own, usually). Experiments and runs of the user's other teams are still
+ * reachable by id.
+ */
 export async function mlflowTeam(ctx: Scope, requested: string | null | undefined): Promise<string> {
   const actor = requireActor(ctx);
   if (requested) {
-    const wanted = requested.trim().toLowerCase();
-    if (!actor.roles.has(wanted)) throw notFound('Team', requested);
-    return wanted;
+    const wanted = requested.trim();
+    if (actor.roles.has(wanted.toLowerCase())) return wanted.toLowerCase();
+    const teams = await Promise.all([...actor.roles.keys()].map((id) => ctx.loaders.team.load(id)));
+    const named = teams.filter((team) => team !== null && team.name.toLowerCase() === wanted.toLowerCase());
+    if (named.length > 1) throw invalid(`You belong to ${named.length} teams named "${wanted}"; name the team by its id in X-Tuneboard-Team`);
+    if (named.length === 0) throw notFound('Team', requested);
+    return named[0]!.id;
   }
   if (actor.roles.size === 1) return [...actor.roles.keys()][0]!;
   const oldest = await mlflowStore.oldestTeamOfUser(ctx.store, actor.userId);
@@ -208,6 +217,13 @@ export async function setExperimentDeleted(ctx: Scope, experimentId: string, del
   ctx.loaders.project.clear(project.id);
 }
 
+export async function deleteExperimentTag(ctx: Scope, experimentId: string, key: string): Promise<void> {
+  const project = await loadExperiment(ctx, experimentId, 'write');
+  if (project.deletedAt) throw invalid(`The experiment ${experimentId} must be in the 'active' state.`, [{ path: 'experiment_id', message: 'deleted' }]);
+  if (!(await mlflowStore.deleteExperimentTag(ctx.store, project.id, key)))
+    throw new DomainError('NOT_FOUND', `No tag with name: ${key} in experiment with id ${project.id}`);
+}
+
 export async function setExperimentTag(ctx: Scope, experimentId: string, key: string, value: string): Promise<void> {
   const project = await loadExperiment(ctx, experimentId, 'write');
   if (project.deletedAt) throw invalid(`The experiment ${experimentId} must be in the 'active' state.`, [{ path: 'experiment_id', message: 'deleted' }]);
@@ -251,11 +267,31 @@ export async function runViews(ctx: Scope, rows: readonly { run: Run; teamId: st
       run,
       teamId,
       tags: own,
-      params: params.filter((p) => p.runId === run.id).map(({ key, value }) => ({ key, value })),
+      params: paramsOf(
+        run,
+        params.filter((p) => p.runId === run.id),
+      ),
       metrics: metrics.filter((m) => m.runId === run.id),
       userId: own.find((t) => t.key === 'mlflow.user')?.value ?? creators[i]?.email ?? '',
     };
   });
+}
+
+/**
+ * A run's params as MLflow shows them: the text each was logged with through MLflow, and for the rest of its config
+ * (a run logged with Tuneboard's SDK or CLI) each flat path with its typed value as text (`2.0` stays `2.0`).
+ */
+function paramsOf(run: Run, logged: readonly { key: string; value: string }[]): { key: string; value: string }[] {
+  const result = logged.map(({ key, value }) => ({ key, value }));
+  const covered = new Set(logged.map((p) => paramPath(p.key)));
+  const flat = (run.flatParams as Record<string, unknown> | null) ?? {};
+  const types = (run.paramTypes as Record<string, string> | null) ?? {};
+  for (const [path, value] of Object.entries(flat)) {
+    if (covered.has(path) || typeof value === 'object') continue;
+    const text = types[path] === 'float' && Number.isInteger(value) ? `${value as number}.0` : String(value);
+    result.push({ key: path, value: text });
+  }
+  return result.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 export async function getRun(ctx: Scope, runId: string): Promise<RunView> {

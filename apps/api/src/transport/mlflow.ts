@@ -8,6 +8,7 @@ import { isDomainError, type DomainError } from '../services/errors';
 import {
   createExperiment,
   createMlflowRun,
+  deleteExperimentTag,
   deleteRunTag,
   getExperiment,
   getExperimentByName,
@@ -290,6 +291,10 @@ const ROUTES: Record<string, Route> = {
       await setExperimentTag(r.ctx, requiredString(r.params, 'experiment_id'), requiredString(r.params, 'key'), requiredString(r.params, 'value', true)),
       {}
     ),
+  },
+  'experiments/delete-experiment-tag': {
+    methods: ['POST'],
+    handle: async (r) => (await deleteExperimentTag(r.ctx, requiredString(r.params, 'experiment_id'), requiredString(r.params, 'key')), {}),
   },
   'runs/create': {
     methods: ['POST'],

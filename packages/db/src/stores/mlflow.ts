@@ -118,6 +118,15 @@ export async function setExperimentTags(handle: Handle, projectId: string, tags:
     .onConflictDoUpdate({ target: [mlflowExperimentTags.projectId, mlflowExperimentTags.key], set: { value: sql`excluded.value` } });
 }
 
+/** Whether the tag existed. */
+export async function deleteExperimentTag(handle: Handle, projectId: string, key: string): Promise<boolean> {
+  const deleted = await handle.db
+    .delete(mlflowExperimentTags)
+    .where(and(eq(mlflowExperimentTags.projectId, projectId), eq(mlflowExperimentTags.key, key)))
+    .returning({ key: mlflowExperimentTags.key });
+  return deleted.length > 0;
+}
+
 export async function experimentTagsOf(handle: Handle, projectIds: readonly string[]): Promise<{ projectId: string; key: string; value: string }[]> {
   if (projectIds.length === 0) return [];
   return handle.db
