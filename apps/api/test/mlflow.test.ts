@@ -338,6 +338,14 @@ for (const database of testDatabases()) {
       expect(run.params).toMatchObject({ batch_size: 32, lr: 0.001, warmup: 2, fp16: true, optimizer: 'adamw', epochs: 3 });
       expect(run.paramTypes).toMatchObject({ batch_size: 'integer', lr: 'float', warmup: 'float', fp16: 'boolean', optimizer: 'string', epochs: 'integer' });
       expect((await alice.ok(RUNS, { projectId: experimentId, filter: 'fp16 = true and warmup >= 2' })).runs.nodes).toHaveLength(1);
+      // The project learned the params' types from the text MLflow sent.
+      const { project } = await alice.ok(`query($id: ID!) { project(id: $id) { hparamSchema { kind paths { path type runs } } } }`, { id: experimentId });
+      expect(project.hparamSchema.kind).toBe('INFERRED');
+      const byPath = Object.fromEntries(project.hparamSchema.paths.map((p: Json) => [p.path, p]));
+      expect(byPath.batch_size).toMatchObject({ type: 'integer', runs: 2 });
+      expect(byPath.warmup).toMatchObject({ type: 'float', runs: 1 });
+      expect(byPath.fp16).toMatchObject({ type: 'boolean' });
+      expect(byPath.optimizer).toMatchObject({ type: 'string', runs: 2 });
     });
 
     it('keeps params immutable, overwrites tags and maps run names and status both ways', async () => {
