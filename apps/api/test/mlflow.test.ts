@@ -460,6 +460,22 @@ for (const database of testDatabases()) {
         { key: 'optimizer', value: 'adamw' },
         { key: 'warmup', value: '2.0' },
       ]);
+      // Its config is its params: the same value again is fine, another one or one replacing a section is refused.
+      await ok(alice, 'POST', 'runs/log-parameter', { run_id: sdkRun, key: 'warmup', value: '2.0' });
+      expectError(
+        await call(alice, 'POST', 'runs/log-parameter', { run_id: sdkRun, key: 'warmup', value: '3.0' }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        /Changing param values/,
+      );
+      expectError(
+        await call(alice, 'POST', 'runs/log-parameter', { run_id: sdkRun, key: 'model', value: 'big' }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        /section 'model'/,
+      );
+      await ok(alice, 'POST', 'runs/log-parameter', { run_id: sdkRun, key: 'seed', value: '7' });
+      expect((await ok(alice, 'GET', 'runs/get', { run_id: sdkRun })).run.data.params).toContainEqual({ key: 'seed', value: '7' });
       const found = await ok(alice, 'POST', 'runs/search', {
         experiment_ids: [mixed],
         filter: "params.optimizer = 'adamw'",

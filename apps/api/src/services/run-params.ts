@@ -83,6 +83,8 @@ export async function appendParams(ctx: Scope, run: Run, params: readonly { key:
   let learnedWarnings: ParamWarning[] = [];
   const result = await mlflowStore.appendRunParams(ctx.store, project.id, run.id, (state) => {
     const inferred = inferredStateOf({ inferredSchema: state.inferredSchema as InferredSchema | null });
+    const currentConfig = (state.run.config as Record<string, unknown> | null) ?? {};
+    const currentTypes = (state.run.paramTypes as Record<string, unknown> | null) ?? {};
     const fresh: FlatOpenConfig = {};
     const recorded: { key: string; value: string }[] = [];
     const seen = new Map<string, string>();
@@ -99,7 +101,19 @@ export async function appendParams(ctx: Scope, run: Run, params: readonly { key:
       seen.set(key, value);
       const path = paramPath(key);
       const known = declaredTypes.get(path) ?? (Object.hasOwn(inferred.paths, path) ? inferred.paths[path]!.type : undefined);
-      Object.defineProperty(fresh, path, { value: typeParamValue(value, known), enumerable: true, writable: true, configurable: true });
+      const leaf = typeParamValue(value, known);
+      // A run logged with Tuneboard's own SDK has its config already: a param is new only where the config has nothing.
+      const existing = Object.hasOwn(currentConfig, key) ? currentConfig[key] : undefined;
+      if (existing !== undefined) {
+        if (existing === leaf.value && (currentTypes[path] === undefined || currentTypes[path] === leaf.type)) continue;
+        throw invalid(
+          typeof existing === 'object' && existing !== null
+            ? `Param '${key}' would replace the section '${key}' of the run's config; log it under another key`
+            : `Changing param values is not allowed. Param with key='${key}' is already ${JSON.stringify(existing)} in run ID='${run.id}'. Attempted logging new value '${value}'.`,
+          [{ path: 'params', message: `param ${key} is already set` }],
+        );
+      }
+      Object.defineProperty(fresh, path, { value: leaf, enumerable: true, writable: true, configurable: true });
       recorded.push({ key, value });
     }
     if (recorded.length === 0) return null;
