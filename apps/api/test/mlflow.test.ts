@@ -430,6 +430,12 @@ for (const database of testDatabases()) {
       });
       const found = await ok(alice, 'POST', 'experiments/search', { filter: "name LIKE 'scratch%'", max_results: 10 });
       expect(found.experiments.map((e: Json) => e.experiment_id)).toEqual([id]);
+      const byTag = await ok(alice, 'POST', 'experiments/search', { filter: "tags.note = 'temp' and name ILIKE 'SCRATCH%'" });
+      expect(byTag.experiments.map((e: Json) => e.experiment_id)).toEqual([id]);
+      expect((await ok(alice, 'POST', 'experiments/search', { filter: "tags.`note` != 'temp' and name = 'scratch-2'" })).experiments).toEqual([]);
+      expectError(await call(alice, 'POST', 'experiments/search', { filter: 'creation_time > 5' }), 400, 'INVALID_PARAMETER_VALUE', /by name and tags/);
+      expectError(await call(alice, 'POST', 'experiments/search', { filter: "name < 'b'" }), 400, 'INVALID_PARAMETER_VALUE', /Invalid comparator/);
+      expectError(await call(alice, 'POST', 'experiments/search', { order_by: ['colour'] }), 400, 'INVALID_PARAMETER_VALUE', /Invalid order_by/);
       await ok(alice, 'POST', 'experiments/delete', { experiment_id: id });
       expect((await ok(alice, 'GET', 'experiments/get', { experiment_id: id })).experiment.lifecycle_stage).toBe('deleted');
       expect((await ok(alice, 'POST', 'experiments/search', { filter: "name = 'scratch-2'" })).experiments).toEqual([]);

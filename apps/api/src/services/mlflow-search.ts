@@ -1,6 +1,7 @@
 import { mlflowStore, type Project } from '@tuneboard/db';
 import type { CompareOp, Expr, FieldRef, Literal } from '@tuneboard/filter';
 import type { OpenType } from '@tuneboard/hparams';
+import { requireTeam } from './access';
 import { invalid } from './errors';
 import { inferredStateOf, currentDeclaredSchema } from './hparam-schemas';
 import {
@@ -11,6 +12,8 @@ import {
   MLFLOW_STATUSES,
   runViews,
   tuneboardStatusesOf,
+  viewsOf,
+  type ExperimentView,
   type MlflowStatus,
   type RunView,
   type ViewType,
@@ -377,4 +380,43 @@ export async function searchMlflowRuns(
     ),
     nextPageToken: rows.length > input.maxResults ? encodePageToken(offset + input.maxResults) : null,
   };
+}
+
+/** experiments/search filters: `name` and `tags.<key>` with =, !=, LIKE and ILIKE, joined by and. */
+export function experimentConditions(filter: string | null | undefined): mlflowStore.ExperimentCondition[] {
+  return parseSearchFilter(filter).map(({ entity, key, op, values }) => {
+    const isName = entity === 'attribute' && key === 'name';
+    if (!isName && entity !== 'tag')
+      throw fail(`Invalid experiment filter on ${entity === 'attribute' ? key : `${entity}s.${key}`}: experiments are searched by name and tags.<key>`);
+    if (op !== '=' && op !== '!=' && op !== 'LIKE' && op !== 'ILIKE')
+      throw fail(`Invalid comparator '${op}' in the experiment filter; use =, !=, LIKE or ILIKE`);
+    const value = String(values[0]);
+    return isName ? { target: { name: true as const }, op, value } : { target: { tag: key }, op, value };
+  });
+}
+
+export async function searchExperiments(
+  ctx: Scope,
+  teamId: string,
+  input: {
+    view: ViewType;
+    maxResults: number;
+    pageToken: string | null;
+    filter: string | null;
+    order: { field: 'name' | 'created' | 'id'; ascending: boolean };
+  },
+): Promise<{ experiments: ExperimentView[]; nextPageToken: string | null }> {
+  requireTeam(ctx, teamId, 'read', 'Team', teamId);
+  const conditions = experimentConditions(input.filter);
+  const offset = decodePageToken(input.pageToken);
+  const rows = await mlflowStore.searchProjects(ctx.store, {
+    teamIds: [teamId],
+    view: lifecycleOf(input.view),
+    conditions,
+    order: input.order,
+    limit: input.maxResults + 1,
+    offset,
+  });
+  const page = rows.slice(0, input.maxResults);
+  return { experiments: await viewsOf(ctx, page), nextPageToken: rows.length > input.maxResults ? encodePageToken(offset + input.maxResults) : null };
 }

@@ -115,7 +115,7 @@ export interface ExperimentView {
   tags: { key: string; value: string }[];
 }
 
-async function viewsOf(ctx: Scope, projects: readonly Project[]): Promise<ExperimentView[]> {
+export async function viewsOf(ctx: Scope, projects: readonly Project[]): Promise<ExperimentView[]> {
   const tags = await mlflowStore.experimentTagsOf(
     ctx.store,
     projects.map((p) => p.id),
@@ -171,33 +171,6 @@ export function decodePageToken(token: string | null | undefined): number {
     // reported below
   }
   throw invalid(`Invalid page token '${token.slice(0, 60)}'`, [{ path: 'page_token', message: 'not a token this server returned' }]);
-}
-
-export async function searchExperiments(
-  ctx: Scope,
-  teamId: string,
-  input: {
-    view: ViewType;
-    maxResults: number;
-    pageToken: string | null;
-    nameLike: { pattern: string; caseInsensitive: boolean; negated?: boolean } | null;
-    nameEquals: { name: string; negated: boolean } | null;
-    order: { field: 'name' | 'created' | 'id'; ascending: boolean };
-  },
-): Promise<{ experiments: ExperimentView[]; nextPageToken: string | null }> {
-  requireTeam(ctx, teamId, 'read', 'Team', teamId);
-  const offset = decodePageToken(input.pageToken);
-  const rows = await mlflowStore.searchProjects(ctx.store, {
-    teamIds: [teamId],
-    view: lifecycleOf(input.view),
-    nameLike: input.nameLike,
-    nameEquals: input.nameEquals,
-    order: input.order,
-    limit: input.maxResults + 1,
-    offset,
-  });
-  const page = rows.slice(0, input.maxResults);
-  return { experiments: await viewsOf(ctx, page), nextPageToken: rows.length > input.maxResults ? encodePageToken(offset + input.maxResults) : null };
 }
 
 export async function renameExperiment(ctx: Scope, experimentId: string, name: string): Promise<void> {

@@ -22,7 +22,6 @@ import {
   recordLoggedModel,
   renameExperiment,
   resolveExperimentId,
-  searchExperiments,
   setExperimentDeleted,
   setExperimentTag,
   setMlflowRunDeleted,
@@ -35,7 +34,7 @@ import {
   type RunView,
   type ViewType,
 } from '../services/mlflow';
-import { DEFAULT_SEARCH_RESULTS, MAX_SEARCH_RESULTS, searchMlflowRuns } from '../services/mlflow-search';
+import { DEFAULT_SEARCH_RESULTS, MAX_SEARCH_RESULTS, searchExperiments, searchMlflowRuns } from '../services/mlflow-search';
 import type { Admission } from './admission';
 
 /**
@@ -261,13 +260,12 @@ const ROUTES: Record<string, Route> = {
   'experiments/search': {
     methods: ['GET', 'POST'],
     handle: async (r) => {
-      const filter = parseExperimentFilter(optionalString(r.params, 'filter'));
       const order = parseExperimentOrder(stringList(r.params, 'order_by'));
       const result = await searchExperiments(r.ctx, await teamOf(r), {
         view: viewType(r.params, 'view_type'),
         maxResults: maxResults(r.params, 1000, MAX_SEARCH_RESULTS),
         pageToken: optionalString(r.params, 'page_token'),
-        ...filter,
+        filter: optionalString(r.params, 'filter'),
         order,
       });
       return { experiments: result.experiments.map(experimentJson), ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
@@ -424,19 +422,6 @@ const ROUTES: Record<string, Route> = {
   'registered-models/search': { methods: ['GET', 'POST'], handle: async () => ({ registered_models: [] }) },
   'model-versions/search': { methods: ['GET', 'POST'], handle: async () => ({ model_versions: [] }) },
 };
-
-/** experiments/search filters: `name = 'x'`, `name != 'x'`, `name LIKE '%x%'`, `name ILIKE …` (attribute. prefix optional). */
-function parseExperimentFilter(filter: string | null) {
-  const none = { nameLike: null, nameEquals: null };
-  if (filter === null || filter.trim() === '') return none;
-  const match = /^\s*(?:attributes?\.)?name\s*(=|!=|(?:not\s+)?i?like)\s*(['"])(.*)\2\s*$/is.exec(filter);
-  if (!match)
-    throw invalidParam(`Invalid experiment filter '${filter}': Tuneboard supports name =, !=, LIKE and ILIKE with a quoted value (e.g. name LIKE '%bert%')`);
-  const op = match[1]!.toLowerCase().replace(/\s+/g, ' ');
-  const value = match[3]!;
-  if (op === '=' || op === '!=') return { nameLike: null, nameEquals: { name: value, negated: op === '!=' } };
-  return { nameEquals: null, nameLike: { pattern: value, caseInsensitive: op.endsWith('ilike'), negated: op.startsWith('not') } };
-}
 
 function parseExperimentOrder(orderBy: string[]): { field: 'name' | 'created' | 'id'; ascending: boolean } {
   if (orderBy.length === 0) return { field: 'created', ascending: false };

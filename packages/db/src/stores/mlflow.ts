@@ -1,5 +1,5 @@
 import type { Expr } from '@tuneboard/filter';
-import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { metricSql, runFilterSql } from '../run-filter';
 import { memberships } from '../schema/accounts';
 import { mlflowExperimentTags, mlflowRunParams, mlflowRunTags, type MlflowKeyValue } from '../schema/mlflow';
@@ -46,35 +46,40 @@ export type LifecycleView = 'active' | 'deleted' | 'all';
 const lifecycleSql = (column: typeof projects.deletedAt | typeof runs.deletedAt, view: LifecycleView): SQL | undefined =>
   view === 'active' ? isNull(column) : view === 'deleted' ? isNotNull(column) : undefined;
 
-/** Projects of the teams in a lifecycle stage, optionally by name (SQL LIKE), ordered, from `offset`. */
+/** One condition of an MLflow experiment search: on the name or a tag, compared as text. */
+export interface ExperimentCondition {
+  target: { name: true } | { tag: string };
+  op: '=' | '!=' | 'LIKE' | 'ILIKE';
+  value: string;
+}
+
+function experimentConditionSql({ target, op, value }: ExperimentCondition): SQL {
+  const compare = (column: SQL) => sql`${column} ${sql.raw(TEXT_OPS[op])} ${value}::text`;
+  if ('name' in target) return compare(sql`${projects.name}`);
+  return sql`exists (select 1 from mlflow_experiment_tags t where t.project_id = ${projects.id} and t.key = ${target.tag}::text and ${compare(sql`t.value`)})`;
+}
+
+/** Projects of the teams in a lifecycle stage matching every condition, ordered (ties by id), from `offset`. */
 export async function searchProjects(
   handle: Handle,
   request: {
     teamIds: readonly string[];
     view: LifecycleView;
-    nameLike?: { pattern: string; caseInsensitive: boolean; negated?: boolean } | null;
-    nameEquals?: { name: string; negated: boolean } | null;
+    conditions: readonly ExperimentCondition[];
     order: { field: 'name' | 'created' | 'id'; ascending: boolean };
     limit: number;
     offset: number;
   },
 ): Promise<Project[]> {
   if (request.teamIds.length === 0) return [];
-  const like = request.nameLike;
-  const likeSql = like ? (like.caseInsensitive ? sql`${projects.name} ilike ${like.pattern}` : sql`${projects.name} like ${like.pattern}`) : undefined;
   const column = { name: projects.name, created: projects.createdAt, id: projects.id }[request.order.field];
   return handle.db
     .select()
     .from(projects)
     .where(
-      and(
-        inArray(projects.teamId, [...request.teamIds]),
-        lifecycleSql(projects.deletedAt, request.view),
-        likeSql && like?.negated ? sql`not (${likeSql})` : likeSql,
-        request.nameEquals ? (request.nameEquals.negated ? ne(projects.name, request.nameEquals.name) : eq(projects.name, request.nameEquals.name)) : undefined,
-      ),
+      and(inArray(projects.teamId, [...request.teamIds]), lifecycleSql(projects.deletedAt, request.view), ...request.conditions.map(experimentConditionSql)),
     )
-    .orderBy(request.order.ascending ? asc(column) : desc(column), asc(projects.id))
+    .orderBy(request.order.ascending ? asc(column) : desc(column), desc(projects.id))
     .limit(request.limit)
     .offset(request.offset);
 }
