@@ -535,6 +535,26 @@ for (const database of testDatabases()) {
       const nlp = alice.teamId;
       const { experiment } = (await call(carol, 'GET', 'experiments/get-by-name', { experiment_name: 'bert-sweep' }, { 'X-Tuneboard-Team': nlp })).json;
       expect(experiment.experiment_id).toBe(experimentId);
+      // An unmodified client cannot add a header: the tracking URI may name the team (MLFLOW_TRACKING_URI=http://host:4000/teams/nlp).
+      const viaUri = await fetch(`http://127.0.0.1:${api.server.port}/teams/nlp/api/2.0/mlflow/experiments/get-by-name?experiment_name=bert-sweep`, {
+        headers: { authorization: `Bearer ${carol.token}` },
+      });
+      expect(((await viaUri.json()) as Json).experiment.experiment_id).toBe(experimentId);
+      const created = await fetch(`http://127.0.0.1:${api.server.port}/teams/${alice.teamId}/ajax-api/2.0/mlflow/experiments/create`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${carol.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'carol-in-nlp' }),
+      });
+      const inNlp = ((await created.json()) as Json).experiment_id;
+      expect((await ok(alice, 'GET', 'experiments/get-by-name', { experiment_name: 'carol-in-nlp' })).experiment.experiment_id).toBe(inNlp);
+      const foreign = await fetch(`http://127.0.0.1:${api.server.port}/teams/other/api/2.0/mlflow/experiments/search`, {
+        headers: { authorization: `Bearer ${carol.token}` },
+      });
+      expect(foreign.status).toBe(404);
+      const garbled = await fetch(`http://127.0.0.1:${api.server.port}/teams/%E0%A4%A/api/2.0/mlflow/experiments/search`, {
+        headers: { authorization: `Bearer ${carol.token}` },
+      });
+      expect(((await garbled.json()) as Json).error_code).toBe('INVALID_PARAMETER_VALUE');
       // The header may name the team instead of giving its id.
       const byName = (await call(carol, 'GET', 'experiments/get-by-name', { experiment_name: 'bert-sweep' }, { 'X-Tuneboard-Team': 'NLP' })).json;
       expect(byName.experiment.experiment_id).toBe(experimentId);

@@ -45,8 +45,13 @@ import type { Admission } from './admission';
  * GraphQL: the address's rate limit, the body limit, the token and its rate limit.
  */
 
-export const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'] as const;
-export const isMlflowPath = (pathname: string) => MLFLOW_PREFIXES.some((prefix) => pathname.startsWith(prefix));
+/**
+ * `/api/2.0/mlflow/<endpoint>` and `/ajax-api/2.0/mlflow/<endpoint>`, optionally under `/teams/<team>` (a team id or
+ * name): MLflow's client appends the API path to MLFLOW_TRACKING_URI, so `http://tuneboard:4000/teams/nlp` chooses
+ * the team without a header an unmodified client could not send.
+ */
+const MLFLOW_PATH = /^(?:\/teams\/([^/]+))?\/(?:api|ajax-api)\/2\.0\/mlflow\/(.*)$/;
+export const isMlflowPath = (pathname: string) => MLFLOW_PATH.test(pathname);
 
 /** Largest MLflow request body: a full log-batch is at most 1 MB of values, with room for its JSON. */
 const MAX_MLFLOW_BODY = 4 * 1024 * 1024;
@@ -96,6 +101,8 @@ interface Request {
   params: Params;
   /** Bytes of the POST body (0 for a GET). */
   bodyBytes: number;
+  /** The team the path names (`/teams/<team>/api/2.0/mlflow/…`), if any. */
+  pathTeam: string | null;
   headers: IncomingMessage['headers'];
 }
 type Route = { methods: readonly ('GET' | 'POST')[]; handle: (request: Request) => Promise<unknown> };
@@ -228,7 +235,7 @@ function runJson(view: RunView) {
 
 // ── The endpoints ──────────────────────────────────────────────────────────────────────────────────────────────
 
-const teamOf = (request: Request) => mlflowTeam(request.ctx, headerValue(request.headers['x-tuneboard-team']));
+const teamOf = (request: Request) => mlflowTeam(request.ctx, headerValue(request.headers['x-tuneboard-team']) ?? request.pathTeam);
 /** An experiment id of the request, "0" (MLflow's Default experiment) read as the team's Default project. */
 const experimentIdOf = (request: Request, id: string) => resolveExperimentId(request.ctx, id, () => teamOf(request));
 const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? null;
@@ -488,8 +495,15 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
       req.resume();
       return sendLimited(res, addressLimited);
     }
-    const prefix = MLFLOW_PREFIXES.find((p) => url.pathname.startsWith(p))!;
-    const endpoint = url.pathname.slice(prefix.length).replace(/\/+$/, '');
+    const [, encodedTeam, rest] = MLFLOW_PATH.exec(url.pathname)!;
+    const endpoint = rest!.replace(/\/+$/, '');
+    let pathTeam: string | null;
+    try {
+      pathTeam = encodedTeam === undefined ? null : decodeURIComponent(encodedTeam);
+    } catch {
+      req.resume();
+      return sendError(res, new MlflowError('INVALID_PARAMETER_VALUE', `The team in ${url.pathname} is not valid URL encoding`));
+    }
     const route = Object.hasOwn(ROUTES, endpoint) ? ROUTES[endpoint] : undefined;
     const method = (req.method ?? 'GET').toUpperCase();
     if (!route || !(route.methods as readonly string[]).includes(method)) {
@@ -546,7 +560,7 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
         { 'www-authenticate': 'Bearer realm="tuneboard"' },
       );
     try {
-      send(res, 200, await route.handle({ ctx, params, headers: req.headers, bodyBytes }));
+      send(res, 200, await route.handle({ ctx, params, headers: req.headers, bodyBytes, pathTeam }));
     } catch (error) {
       if (error instanceof MlflowError) return sendError(res, error);
       if (isDomainError(error)) return sendError(res, mlflowErrorOf(error));
