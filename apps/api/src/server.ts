@@ -1,6 +1,6 @@
 import type { BaseContext } from '@apollo/server';
 import { pingStore, type Store } from '@tuneboard/db';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { Admission } from './transport/admission';
 import { createApollo } from './transport/apollo';
 import { createArtifactsHandler, isArtifactRequest } from './transport/artifacts';
 import { createGraphQLHandler, graphQLErrorBody, sendJson } from './transport/http';
+import { createMlflowHandler, isMlflowPath } from './transport/mlflow';
 import { startSocketServer } from './transport/sockets';
 
 /**
@@ -97,10 +98,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await apollo.start();
   const handleGraphQL = createGraphQLHandler({ apollo, schema, admission, logger, trustedProxies, maxBodyBytes, operationTimeoutMs, expired });
   const handleArtifacts = createArtifactsHandler({ admission, logger, trustedProxies });
+  const handleMlflow = createMlflowHandler({ admission, logger, trustedProxies, maxBodyBytes });
 
   httpServer.on('request', (req, res) => {
     res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
-    res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight');
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-tuneboard-team');
     res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
     res.setHeader('vary', 'origin');
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -115,15 +117,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (isArtifactRequest(req.url)) return void handleArtifacts(req, res);
+    if (isMlflowPath(url.pathname)) return void handleMlflow(req, res, url).catch(failed(res));
     if (url.pathname !== GRAPHQL_PATH) {
       sendJson(res, 404, { error: `Nothing at ${url.pathname}; the GraphQL endpoint is ${GRAPHQL_PATH}` });
       return;
     }
-    handleGraphQL(req, res, url).catch((error: unknown) => {
-      logger.error({ err: error }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, graphQLErrorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
-    });
+    handleGraphQL(req, res, url).catch(failed(res));
   });
+  const failed = (res: ServerResponse) => (error: unknown) => {
+    logger.error({ err: error }, 'request failed');
+    if (!res.headersSent) sendJson(res, 500, graphQLErrorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
+  };
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

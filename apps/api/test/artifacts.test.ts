@@ -174,6 +174,19 @@ for (const database of testDatabases()) {
       expect(listed.json()).toEqual({ files: [{ path: 'roc (val).png', is_dir: false, file_size: 3 }] });
     });
 
+    it('serves a tracking URI that names a team (/teams/<team>/api/2.0/mlflow-artifacts/…): the run decides the team', async () => {
+      const put = await send(port, 'PUT', `/teams/anything${mlflow(`${artifactsUrl}/teamed.txt`)}`, { token: alice.token, body: Buffer.from('teamed') });
+      expect(put.status).toBe(200);
+      expect((await send(port, 'GET', `/teams/anything${mlflow(`${artifactsUrl}/teamed.txt`)}`, { token: alice.token })).body.toString()).toBe('teamed');
+      const listed = await send(port, 'GET', `/teams/x/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(artifactsUrl)}`, { token: alice.token });
+      expect(listed.json().files).toContainEqual({ path: 'teamed.txt', is_dir: false, file_size: 6 });
+      // The prefix is only stripped before an artifact path: anything else under /teams/ is not an artifact route.
+      expect((await send(port, 'GET', `/teams/x/../api/2.0/mlflow-artifacts/artifacts/${artifactsUrl}/teamed.txt`, { token: alice.token })).status).not.toBe(
+        200,
+      );
+      expectNothingOutside();
+    });
+
     it('lists an empty or missing directory, and a file, as no files (what MLflow clients expect)', async () => {
       const fresh = await createRun(alice, projectId);
       const list = (path: string) => send(port, 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}`, { token: alice.token });

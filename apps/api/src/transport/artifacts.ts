@@ -39,7 +39,15 @@ export function isArtifactRequest(rawUrl: string | undefined): boolean {
   return MLFLOW_PREFIXES.some((prefix) => path.startsWith(prefix)) || (path.startsWith(NATIVE_PREFIX) && /^\/api\/runs\/[^/]*\/artifacts\//.test(path));
 }
 
-const rawPathOf = (rawUrl: string | undefined) => (rawUrl ?? '/').split('?', 1)[0]!;
+/**
+ * The raw path, without the `/teams/<team>` an MLflow tracking URI may carry (`http://tuneboard:4000/teams/nlp`: the
+ * client appends the artifact path to it). The run names its team; access is checked on the run.
+ */
+const rawPathOf = (rawUrl: string | undefined) => {
+  const path = (rawUrl ?? '/').split('?', 1)[0]!;
+  const team = /^\/teams\/[^/]+(?=\/)/.exec(path);
+  return team && MLFLOW_PREFIXES.some((prefix) => path.startsWith(prefix, team[0].length)) ? path.slice(team[0].length) : path;
+};
 
 /** An answer in MLflow's error shape. */
 class HttpFailure extends Error {
@@ -83,7 +91,7 @@ export function createArtifactsHandler({ admission, logger, trustedProxies }: Ar
 
 async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const rawPath = rawPathOf(req.url);
-  const query = new URLSearchParams((req.url ?? '').slice(rawPath.length + 1));
+  const query = new URLSearchParams((req.url ?? '').split('?').slice(1).join('?'));
   const method = req.method?.toUpperCase();
   const native = rawPath.startsWith(NATIVE_PREFIX);
   const rest = native ? rawPath.slice(NATIVE_PREFIX.length) : rawPath.slice(MLFLOW_PREFIXES.find((prefix) => rawPath.startsWith(prefix))!.length);

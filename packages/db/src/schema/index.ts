@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './findings';
 export * from './limits';
 export * from './logs';
+export * from './mlflow';

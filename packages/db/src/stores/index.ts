@@ -16,3 +16,4 @@ export * as queueStore from './queue';
 export * as rateLimitStore from './rate-limits';
 export * as runStore from './runs';
 export * as logStore from './logs';
+export * as mlflowStore from './mlflow';
