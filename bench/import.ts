@@ -13,7 +13,8 @@ import { check, openBenchDatabase, startApiProcess, type Result } from './util';
 
 function mlrunsRun(i: number): MlrunsRun {
   const start = 1_764_000_000_000 + i * 60_000;
-  const curve = (base: number) => Array.from({ length: 100 }, (_, step) => [start + step * 1000, String(base / (step + 1) + (i % 7) / 100), step] as [number, string, number]);
+  const curve = (base: number) =>
+    Array.from({ length: 100 }, (_, step) => [start + step * 1000, String(base / (step + 1) + (i % 7) / 100), step] as [number, string, number]);
   return {
     id: `run${String(i).padStart(5, '0')}`,
     name: `trial-${i}`,

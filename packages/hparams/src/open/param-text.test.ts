@@ -11,7 +11,7 @@ describe('hyperparameters given as text (MLflow params)', () => {
     expect(inferParamText('.5')).toEqual({ type: 'float', value: 0.5 });
     expect(inferParamText('True')).toEqual({ type: 'boolean', value: true });
     expect(inferParamText('false')).toEqual({ type: 'boolean', value: false });
-    expect(inferParamText('12345678901234567890')).toEqual({ type: 'float', value: 12345678901234567890 });
+    expect(inferParamText('12345678901234567890')).toEqual({ type: 'float', value: Number('12345678901234567890') });
     for (const text of ['adam', 'None', 'nan', '1e999', '[64, 32]', '0x10', '']) expect(inferParamText(text)).toEqual({ type: 'string', value: text });
   });
 
