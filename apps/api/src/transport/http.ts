@@ -24,7 +24,8 @@ export interface HttpHandlerOptions {
   expired: WeakSet<object>;
 }
 
-class BodyTooLargeError extends Error {}
+/** A request body past its limit (declared or counted): the caller answers 413. */
+export class BodyTooLargeError extends Error {}
 
 export function createGraphQLHandler(options: HttpHandlerOptions) {
   const { apollo, schema, admission, logger, trustedProxies, maxBodyBytes, operationTimeoutMs, expired } = options;
@@ -166,7 +167,7 @@ export function rateLimitedError(limited: RateLimited): GraphQLError {
  * it stops buffering and rejects, leaving the socket open: the caller answers 413 and then closes it.
  * Destroying the request here would reset the connection before the client could read that answer.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return reject(new BodyTooLargeError());

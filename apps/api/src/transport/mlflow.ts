@@ -37,6 +37,7 @@ import {
 import { DEFAULT_SEARCH_RESULTS, MAX_SEARCH_RESULTS, searchExperiments, searchMlflowRuns } from '../services/mlflow-search';
 import { mlflowArtifactUri } from '../services/artifacts';
 import type { Admission } from './admission';
+import { BodyTooLargeError, readBody } from './http';
 
 /**
  * MLflow's tracking REST API (mlflow/protos/service.proto) under /api/2.0/mlflow/ and /ajax-api/2.0/mlflow/, so an
@@ -441,27 +442,6 @@ function parseExperimentOrder(orderBy: string[]): { field: 'name' | 'created' | 
 }
 
 // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────────────────────
-
-class BodyTooLargeError extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) return reject(new BodyTooLargeError());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.off('data', onData);
-      chunks.length = 0;
-      req.resume();
-      reject(new BodyTooLargeError());
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });

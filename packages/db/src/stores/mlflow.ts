@@ -6,6 +6,7 @@ import { mlflowExperimentTags, mlflowRunParams, mlflowRunTags, type MlflowKeyVal
 import { projects, type Project } from '../schema/projects';
 import { runs, type Run } from '../schema/runs';
 import type { Handle } from './handle';
+import { lockInferredState } from './projects';
 
 /**
  * What the MLflow-compatible tracking API reads and writes besides the other stores: experiments (projects) and
@@ -229,11 +230,7 @@ export async function appendRunParams(
   merge: (state: ParamState) => ParamMerge | null,
 ): Promise<{ run: Run; changed: boolean } | null> {
   return handle.db.transaction(async (db) => {
-    const [project] = await db
-      .select({ inferredSchema: projects.inferredSchema })
-      .from(projects)
-      .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)))
-      .for('update');
+    const project = await lockInferredState(db, projectId);
     if (!project) return null;
     const [run] = await db
       .select()

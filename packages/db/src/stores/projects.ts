@@ -111,3 +111,17 @@ export async function countRunsOfProject(handle: Handle, projectId: string): Pro
     .where(and(eq(runs.projectId, projectId), isNull(runs.deletedAt)));
   return row?.n ?? 0;
 }
+
+/**
+ * Inside a transaction: the project's inferred schema state, its row locked (FOR UPDATE) until the transaction
+ * ends, so that everything that learns into it (submits, MLflow params) does so one after another. Null when the
+ * project is gone.
+ */
+export async function lockInferredState(db: Pick<Handle['db'], 'select'>, projectId: string): Promise<{ inferredSchema: unknown } | null> {
+  const [project] = await db
+    .select({ inferredSchema: projects.inferredSchema })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)))
+    .for('update');
+  return project ?? null;
+}

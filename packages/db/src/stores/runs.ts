@@ -6,6 +6,7 @@ import { projects } from '../schema/projects';
 import { UNFINISHED_RUN_STATUSES, type RunStatus } from '../schema/run-status';
 import { runAnnotations, runs, type Run, type RunAnnotation } from '../schema/runs';
 import type { Handle } from './handle';
+import { lockInferredState } from './projects';
 import { randomUUID } from 'node:crypto';
 
 /** Runs: live (not soft-deleted) runs of live projects. */
@@ -113,11 +114,7 @@ export async function insertRunsLearning(
   if (values.some((run) => run.projectId !== projectId)) throw new Error('insertRunsLearning: every run must belong to the project it learns into');
   if (values.length === 0) return [];
   return handle.db.transaction(async (db) => {
-    const [project] = await db
-      .select({ inferredSchema: projects.inferredSchema })
-      .from(projects)
-      .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)))
-      .for('update');
+    const project = await lockInferredState(db, projectId);
     if (!project) return null;
     await db
       .update(projects)
