@@ -32,9 +32,11 @@ Commands:
                                           import TensorBoard event files: scalars, and the HParams plugin's
                                           hyperparameters as a typed config; idempotent and resumable (run it
                                           again: finished runs are skipped, unfinished ones completed)
-  import mlflow <mlruns> [--project P] [--experiment E] [--team T]
-                                          import an MLflow file store: params typed, metrics, tags, status;
-                                          one project per experiment (its name) unless --project; idempotent
+  import mlflow <mlruns | http://mlflow-server> [--project P] [--experiment E] [--team T]
+                                          import an MLflow file store, or a tracking server over REST
+                                          (MLFLOW_TRACKING_TOKEN, or _USERNAME and _PASSWORD): params typed,
+                                          metrics, tags, status; one project per experiment (its name) unless
+                                          --project; idempotent
 
 tuneboard run --project P [--team T] [--config cfg.json] [--set path=value]... [--name N] [--tag T]...
               [--notes TEXT] [--override-reason TEXT] [--system-interval SECONDS] [--flush-timeout SECONDS]
@@ -109,9 +111,10 @@ async function importCommand(args: string[], options: { project?: string; team?:
   if (!source) throw new UsageError(`give the ${kind === 'mlflow' ? 'MLflow store directory (mlruns)' : 'TensorBoard log directory'} to import`);
   if (rest.length > 0) throw new UsageError(`unexpected "${rest[0]}": import reads one directory`);
   const team = single(options.team, '--team');
+  const fromServer = kind === 'mlflow' && /^https?:\/\//i.test(source);
   const { existsSync, statSync } = await import('node:fs');
-  if (!existsSync(source) || !statSync(source).isDirectory()) throw new UsageError(`${source} is not a directory`);
-  const { importRuns, readMlflowFileStore, readTensorBoardLogdir } = await import('@tuneboard/sdk/import');
+  if (!fromServer && (!existsSync(source) || !statSync(source).isDirectory())) throw new UsageError(`${source} is not a directory`);
+  const { importRuns, readMlflowFileStore, readMlflowServer, readTensorBoardLogdir } = await import('@tuneboard/sdk/import');
   // Each batch of runs goes into one project: the named one, or (MLflow) the experiment's name.
   let batches: { project: string; runs: ImportedRunList }[];
   if (kind === 'tensorboard') {
@@ -119,10 +122,22 @@ async function importCommand(args: string[], options: { project?: string; team?:
     batches = [{ project: required(options.project, '--project'), runs: readTensorBoardLogdir(source) }];
     if (batches[0]!.runs.length === 0) throw new UsageError(`no TensorBoard event files (events.out.tfevents.*) under ${source}`);
   } else {
-    let experiments = readMlflowFileStore(source);
+    const env = readEnv();
+    let experiments = fromServer
+      ? await readMlflowServer(
+          {
+            url: source,
+            ...(env.MLFLOW_TRACKING_TOKEN ? { token: env.MLFLOW_TRACKING_TOKEN } : {}),
+            ...(env.MLFLOW_TRACKING_USERNAME ? { username: env.MLFLOW_TRACKING_USERNAME, password: env.MLFLOW_TRACKING_PASSWORD ?? '' } : {}),
+          },
+          options.experiment !== undefined ? { experiment: options.experiment } : {},
+        )
+      : readMlflowFileStore(source);
     if (options.experiment !== undefined) experiments = experiments.filter((e) => e.id === options.experiment || e.name === options.experiment);
     if (experiments.length === 0)
-      throw new UsageError(`no MLflow experiment${options.experiment !== undefined ? ` "${options.experiment}"` : 's'} (<id>/meta.yaml) under ${source}`);
+      throw new UsageError(
+        `no MLflow experiment${options.experiment !== undefined ? ` "${options.experiment}"` : 's'} ${fromServer ? `on the server ${source}` : `(<id>/meta.yaml) under ${source}`}`,
+      );
     for (const experiment of experiments)
       if (experiment.deleted.length > 0) process.stderr.write(`tuneboard: ${experiment.name}: ${experiment.deleted.length} deleted runs left out\n`);
     batches = experiments.map((experiment) => ({ project: options.project ?? experiment.name, runs: experiment.runs }));

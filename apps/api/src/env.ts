@@ -33,6 +33,10 @@ const envSchema = z
     TUNEBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TUNEBOARD_API_URL: z.string().url().optional(),
     TUNEBOARD_TOKEN: z.string().min(1).optional(),
+    // `tuneboard import mlflow http://…`: the source server's credentials, as MLflow's own client reads them.
+    MLFLOW_TRACKING_TOKEN: z.string().min(1).optional(),
+    MLFLOW_TRACKING_USERNAME: z.string().min(1).optional(),
+    MLFLOW_TRACKING_PASSWORD: z.string().optional(),
     // Trainer workers `tuneboard start` runs beside the API (0: none; run `tuneboard worker` elsewhere).
     TUNEBOARD_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
     // Teams a `tuneboard worker` trains for, as comma-separated ids (default: its user's teams when it starts).

@@ -152,5 +152,60 @@ for (const database of testDatabases()) {
       const notStore = await runCli(['import', 'mlflow', join(store.path, '7', 'run32', 'params')], env());
       expect(notStore.stderr).toContain('no MLflow experiments (<id>/meta.yaml) under');
     });
+
+    it("imports from an MLflow tracking server over REST (here Tuneboard's own MLflow API), with its token", async () => {
+      const mlflow = async (endpoint: string, body: Record<string, unknown>) => {
+        const response = await fetch(`${api.server.url.replace('/graphql', '')}/api/2.0/mlflow/${endpoint}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(response.status, await response.clone().text()).toBe(200);
+        return (await response.json()) as any;
+      };
+      const { experiment_id } = await mlflow('experiments/create', { name: 'remote-sweep' });
+      for (const [name, batch, status] of [
+        ['remote-16', '16', 'FINISHED'],
+        ['remote-512', '512', 'KILLED'],
+      ] as const) {
+        const { run } = await mlflow('runs/create', { experiment_id, run_name: name, start_time: 1764000000000 });
+        await mlflow('runs/log-batch', {
+          run_id: run.info.run_id,
+          params: [
+            { key: 'batch_size', value: batch },
+            { key: 'lr', value: '3e-4' },
+          ],
+          metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1), timestamp: 1764000000000 + step, step })),
+          tags: [{ key: 'stage', value: 'remote' }],
+        });
+        await mlflow('runs/update', { run_id: run.info.run_id, status, end_time: 1764000009000 });
+      }
+
+      const server = api.server.url.replace('/graphql', '');
+      const result = await runCli(
+        ['import', 'mlflow', server, '--experiment', 'remote-sweep', '--project', 'copied'],
+        { ...env(), MLFLOW_TRACKING_TOKEN: alice.token },
+        60_000,
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).projects).toEqual([expect.objectContaining({ project: 'copied', imported: 2, points: 6 })]);
+      const runs = (await alice.ok(RUNS, { p: await projectId('copied') })).runs.edges.map((e: any) => e.node);
+      expect(runs.map((r: any) => [r.name, r.status, r.params, r.metrics])).toEqual([
+        ['remote-16', 'SUCCEEDED', { batch_size: 16, lr: 3e-4 }, [{ key: 'loss', last: expect.closeTo(1 / 3, 6), pointCount: 3 }]],
+        ['remote-512', 'CANCELLED', { batch_size: 512, lr: 3e-4 }, [{ key: 'loss', last: expect.closeTo(1 / 3, 6), pointCount: 3 }]],
+      ]);
+      expect(runs[0].tags).toContain('stage=remote');
+      expect(runs[0].notes).toMatch(/Imported from mlflow-server:http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/[0-9a-f-]+\/runs\/[0-9a-f-]+/);
+
+      // The source's refusals come back in one line naming the server; nothing is imported.
+      const refused = await runCli(['import', 'mlflow', server, '--project', 'nothing'], { ...env(), MLFLOW_TRACKING_TOKEN: 'not-a-token' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toMatch(
+        /^tuneboard: The MLflow server at http:\/\/127\.0\.0\.1:\d+ answered experiments\/search with HTTP 401 \(UNAUTHENTICATED: /,
+      );
+      const unreachable = await runCli(['import', 'mlflow', 'http://127.0.0.1:9', '--project', 'nothing'], env());
+      expect(unreachable.stderr).toContain('tuneboard: Cannot reach the MLflow server at http://127.0.0.1:9');
+      expect(await projectId('nothing')).toBeUndefined();
+    });
   });
 }
