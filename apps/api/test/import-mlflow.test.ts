@@ -2,45 +2,10 @@ import { writeMlflowFileStore } from '@tuneboard/sdk/import';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
+import { IMPORTED_RUNS, projectIdNamed } from './imported-runs';
 import { killAllChildren, makeTempDir, runCli } from './process-harness';
 
 // `tuneboard import mlflow`: an MLflow file store (mlruns/) imported through the API, typed, idempotently.
-
-const RUNS = /* GraphQL */ `
-  query ($p: ID!, $f: String) {
-    runs(projectId: $p, filter: $f, first: 100, orderBy: { field: NAME, direction: ASC }) {
-      totalCount
-      edges {
-        node {
-          name
-          status
-          error
-          tags
-          notes
-          params
-          paramTypes
-          metrics {
-            key
-            last
-            pointCount
-          }
-        }
-      }
-    }
-  }
-`;
-
-const PROJECTS = /* GraphQL */ `
-  query {
-    projects {
-      id
-      name
-      hparamSchema {
-        kind
-      }
-    }
-  }
-`;
 
 for (const database of testDatabases()) {
   describe(`tuneboard import mlflow on ${database.name}`, () => {
@@ -98,7 +63,7 @@ for (const database of testDatabases()) {
     });
 
     const env = () => ({ TUNEBOARD_API_URL: api.server.url, TUNEBOARD_TOKEN: alice.token });
-    const projectId = async (name: string) => (await alice.ok(PROJECTS)).projects.find((p: { name: string }) => p.name === name)?.id as string;
+    const projectId = async (name: string) => (await projectIdNamed(alice, name)) as string;
 
     it('imports each experiment as a project: params typed, metrics, tags, notes and status; deleted runs left out', async () => {
       const result = await runCli(['import', 'mlflow', store.path], env(), 60_000);
@@ -111,7 +76,7 @@ for (const database of testDatabases()) {
       expect(result.stderr).toContain('resnet-sweep: 1 deleted runs left out');
 
       const project = await projectId('resnet-sweep');
-      const runs = (await alice.ok(RUNS, { p: project })).runs.edges.map((e: any) => e.node);
+      const runs = (await alice.ok(IMPORTED_RUNS, { p: project })).runs.edges.map((e: any) => e.node);
       expect(runs.map((r: any) => [r.name, r.status])).toEqual([
         ['bs256', 'FAILED'],
         ['bs32', 'SUCCEEDED'],
@@ -134,8 +99,8 @@ for (const database of testDatabases()) {
       expect(runs[0].metrics[0].last).toBe('NaN');
 
       // MLflow's own search refuses `params.batch_size <= '32'`; here the imported params compare as numbers.
-      expect((await alice.ok(RUNS, { p: project, f: 'batch_size <= 64' })).runs.edges.map((e: any) => e.node.name)).toEqual(['bs32', 'killed']);
-      expect((await alice.ok(RUNS, { p: project, f: 'nesterov = true and lr < 0.005' })).runs.totalCount).toBe(1);
+      expect((await alice.ok(IMPORTED_RUNS, { p: project, f: 'batch_size <= 64' })).runs.edges.map((e: any) => e.node.name)).toEqual(['bs32', 'killed']);
+      expect((await alice.ok(IMPORTED_RUNS, { p: project, f: 'nesterov = true and lr < 0.005' })).runs.totalCount).toBe(1);
     });
 
     it('imports again without duplicates; --experiment and --project choose what goes where', async () => {
@@ -189,7 +154,7 @@ for (const database of testDatabases()) {
       );
       expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout).projects).toEqual([expect.objectContaining({ project: 'copied', imported: 2, points: 6 })]);
-      const runs = (await alice.ok(RUNS, { p: await projectId('copied') })).runs.edges.map((e: any) => e.node);
+      const runs = (await alice.ok(IMPORTED_RUNS, { p: await projectId('copied') })).runs.edges.map((e: any) => e.node);
       expect(runs.map((r: any) => [r.name, r.status, r.params, r.metrics])).toEqual([
         ['remote-16', 'SUCCEEDED', { batch_size: 16, lr: 3e-4 }, [{ key: 'loss', last: expect.closeTo(1 / 3, 6), pointCount: 3 }]],
         ['remote-512', 'CANCELLED', { batch_size: 512, lr: 3e-4 }, [{ key: 'loss', last: expect.closeTo(1 / 3, 6), pointCount: 3 }]],

@@ -4,47 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
+import { IMPORTED_RUNS, projectIdNamed } from './imported-runs';
 import { killAllChildren, makeTempDir, runCli } from './process-harness';
 
 // `tuneboard import tensorboard`: a TensorBoard log directory, written here by our own event-file writer, imported
 // through the API as typed, filterable runs; again without duplicates; resumed after a stop.
-
-const RUNS = /* GraphQL */ `
-  query ($p: ID!, $f: String) {
-    runs(projectId: $p, filter: $f, first: 100, orderBy: { field: NAME, direction: ASC }) {
-      totalCount
-      edges {
-        node {
-          id
-          name
-          status
-          error
-          tags
-          notes
-          params
-          paramTypes
-          metrics {
-            key
-            last
-            pointCount
-          }
-        }
-      }
-    }
-  }
-`;
-
-const PROJECT = /* GraphQL */ `
-  query {
-    projects {
-      id
-      name
-      hparamSchema {
-        kind
-      }
-    }
-  }
-`;
 
 /** A Keras-style run: the HParams plugin in the run's directory, metrics in train/ and validation/ beside it. */
 function kerasRun(dir: string, hparams: Record<string, unknown>, epochs: number, options: { failed?: boolean } = {}) {
@@ -94,7 +58,7 @@ for (const database of testDatabases()) {
     });
 
     const env = () => ({ TUNEBOARD_API_URL: api.server.url, TUNEBOARD_TOKEN: alice.token });
-    const projectId = async (name: string) => (await alice.ok(PROJECT)).projects.find((p: { name: string }) => p.name === name)?.id as string;
+    const projectId = async (name: string) => (await projectIdNamed(alice, name)) as string;
 
     it('imports every run with typed hyperparameters, its metrics and its status; the runs filter as numbers', async () => {
       const result = await runCli(['import', 'tensorboard', logs.path, '--project', 'keras-sweep'], env(), 60_000);
@@ -103,7 +67,7 @@ for (const database of testDatabases()) {
       expect(result.stderr).toContain('[3/3] imported: ');
 
       const project = await projectId('keras-sweep');
-      const { runs } = await alice.ok(RUNS, { p: project });
+      const { runs } = await alice.ok(IMPORTED_RUNS, { p: project });
       expect(runs.edges.map((e: any) => [e.node.name, e.node.status])).toEqual([
         ['bs128-lr0.01', 'FAILED'],
         ['bs32-lr0.001', 'SUCCEEDED'],
@@ -122,7 +86,7 @@ for (const database of testDatabases()) {
       expect(runs.edges[2].node.metrics).toEqual([{ key: 'Loss/train', last: expect.closeTo(0.6, 6), pointCount: 5 }]);
 
       // What MLflow cannot do: the imported hyperparameters compare as numbers.
-      expect((await alice.ok(RUNS, { p: project, f: 'batch_size <= 32' })).runs.edges.map((e: any) => e.node.name)).toEqual(['bs32-lr0.001']);
+      expect((await alice.ok(IMPORTED_RUNS, { p: project, f: 'batch_size <= 32' })).runs.edges.map((e: any) => e.node.name)).toEqual(['bs32-lr0.001']);
     });
 
     it('imports again without duplicates, and completes a run a stopped import left unfinished', async () => {
@@ -145,12 +109,12 @@ for (const database of testDatabases()) {
         const runs = readTensorBoardLogdir(resumable.path);
         await expect(importRuns(stopping, { project: 'resumed', kind: 'tensorboard', runs })).rejects.toThrow('the import was stopped');
         const project = await projectId('resumed');
-        expect((await alice.ok(RUNS, { p: project })).runs.edges.map((e: any) => e.node.status)).toEqual(['RUNNING', 'RUNNING']);
+        expect((await alice.ok(IMPORTED_RUNS, { p: project })).runs.edges.map((e: any) => e.node.status)).toEqual(['RUNNING', 'RUNNING']);
 
         const resumed = await importRuns(client, { project: 'resumed', kind: 'tensorboard', runs: readTensorBoardLogdir(resumable.path) });
         expect(resumed).toMatchObject({ imported: 0, completed: 2, alreadyImported: 0, points: 2 * 2 + 4 * 2 });
         expect(await importRuns(client, { project: 'resumed', kind: 'tensorboard', runs })).toMatchObject({ imported: 0, completed: 0, alreadyImported: 2 });
-        const after = (await alice.ok(RUNS, { p: project })).runs.edges.map((e: any) => e.node);
+        const after = (await alice.ok(IMPORTED_RUNS, { p: project })).runs.edges.map((e: any) => e.node);
         expect(after.map((r: any) => [r.name, r.status, r.metrics.map((m: any) => m.pointCount)])).toEqual([
           ['a', 'SUCCEEDED', [2, 2]],
           ['b', 'SUCCEEDED', [4, 4]],

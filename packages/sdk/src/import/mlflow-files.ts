@@ -1,6 +1,6 @@
-import { inferParamText, typedLeafJson } from '@tuneboard/hparams';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { importedMlflowRun } from './mlflow-run';
 import { ImportSourceError, type ImportedRun, type ImportedSeries } from './runs';
 
 /**
@@ -16,15 +16,6 @@ export interface MlflowExperiment {
   /** Runs left out (deleted), by name. */
   deleted: string[];
 }
-
-/** MLflow's RunStatus numbers in meta.yaml. */
-const STATUS: Record<string, { status: ImportedRun['status']; error?: string }> = {
-  '1': { status: 'FAILED', error: 'It was still RUNNING in the MLflow store when imported (its process may have died).' },
-  '2': { status: 'FAILED', error: 'It was SCHEDULED in the MLflow store and never ran.' },
-  '3': { status: 'SUCCEEDED' },
-  '4': { status: 'FAILED' },
-  '5': { status: 'CANCELLED' },
-};
 
 export function readMlflowFileStore(root: string): MlflowExperiment[] {
   const store = resolve(root);
@@ -54,8 +45,6 @@ function readRun(dir: string): { run: ImportedRun; deleted: boolean } {
   const params = readKeyFiles(join(dir, 'params'));
   const tags = readKeyFiles(join(dir, 'tags'));
   const problems: string[] = [];
-  // Params are text in MLflow; typed here as an inferred schema reads them ("32" → 32, "2.0" stays a float).
-  const config = `{${[...params].map(([key, value]) => `${JSON.stringify(key)}: ${typedLeafJson(inferParamText(value))}`).join(', ')}}`;
   const series: ImportedSeries[] = [];
   let skipped = 0;
   for (const [key, text] of readKeyFiles(join(dir, 'metrics'))) {
@@ -81,32 +70,20 @@ function readRun(dir: string): { run: ImportedRun; deleted: boolean } {
     series.push({ key, points });
   }
   if (skipped > 0) problems.push(`${skipped} metric lines that are not "timestamp value step" with a step from 0 to 2^31−1 were skipped`);
-  const mapped = STATUS[meta.status ?? ''] ?? { status: 'FAILED' as const, error: `Its MLflow status (${meta.status ?? 'none'}) is unknown.` };
-  const start = Number(meta.start_time);
-  const end = Number(meta.end_time);
-  const name = tags.get('mlflow.runName') || meta.run_name || runId;
-  const labels = [...tags]
-    .filter(([key]) => !key.startsWith('mlflow.'))
-    .map(([key, value]) => `${key}=${value}`)
-    .filter((label) => label.length <= 64 && label.trim() !== '')
-    .slice(0, 40);
-  const note = tags.get('mlflow.note.content');
   return {
     deleted: meta.lifecycle_stage === 'deleted',
-    run: {
+    run: importedMlflowRun({
       source: `mlflow:${resolve(dir)}`,
-      name,
-      configText: config,
+      runId,
+      runName: meta.run_name,
+      status: meta.status,
+      startTime: meta.start_time,
+      endTime: meta.end_time,
+      params: [...params].map(([key, value]) => ({ key, value })),
+      tags,
       series,
-      status: mapped.status,
-      ...(mapped.error ? { error: mapped.error } : {}),
-      startedAt: meta.start_time && Number.isFinite(start) ? new Date(start) : null,
-      finishedAt: meta.end_time && Number.isFinite(end) && end > 0 ? new Date(end) : null,
       problems,
-      labels,
-      // Tuneboard's notes hold 100,000 characters; the import adds a line of its own.
-      ...(note ? { notes: note.slice(0, 90_000) } : {}),
-    },
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
-import { inferParamText, typedLeafJson } from '@tuneboard/hparams';
 import type { MlflowExperiment } from './mlflow-files';
+import { importedMlflowRun } from './mlflow-run';
 import { ImportSourceError, type ImportedRun, type ImportedSeries } from './runs';
 
 /**
@@ -15,15 +15,6 @@ export interface MlflowServer {
   password?: string;
   fetch?: typeof fetch;
 }
-
-/** MLflow's RunStatus names in the REST API. */
-const STATUS: Record<string, { status: ImportedRun['status']; error?: string }> = {
-  RUNNING: { status: 'FAILED', error: 'It was still RUNNING on the MLflow server when imported.' },
-  SCHEDULED: { status: 'FAILED', error: 'It was SCHEDULED on the MLflow server and never ran.' },
-  FINISHED: { status: 'SUCCEEDED' },
-  FAILED: { status: 'FAILED' },
-  KILLED: { status: 'CANCELLED' },
-};
 
 interface RestRun {
   info: { run_id: string; run_name?: string; status?: string; start_time?: string | number; end_time?: string | number; lifecycle_stage?: string };
@@ -118,26 +109,17 @@ export async function readMlflowServer(server: MlflowServer, options: { experime
       if (skipped > 0) problems.push(`${key}: ${skipped} points at steps outside 0…2^31−1 were skipped`);
       series.push({ key, points });
     }
-    const mapped = STATUS[info.status ?? ''] ?? { status: 'FAILED' as const, error: `Its MLflow status (${info.status ?? 'none'}) is unknown.` };
-    const start = Number(info.start_time);
-    const end = Number(info.end_time);
-    const note = tags.get('mlflow.note.content');
-    return {
+    return importedMlflowRun({
       source: `mlflow-server:${base}/#/experiments/${experimentId}/runs/${info.run_id}`,
-      name: tags.get('mlflow.runName') || info.run_name || info.run_id,
-      configText: `{${(data.params ?? []).map((p) => `${JSON.stringify(p.key)}: ${typedLeafJson(inferParamText(p.value))}`).join(', ')}}`,
+      runId: info.run_id,
+      runName: info.run_name,
+      status: info.status,
+      startTime: info.start_time,
+      endTime: info.end_time,
+      params: data.params ?? [],
+      tags,
       series,
-      status: mapped.status,
-      ...(mapped.error ? { error: mapped.error } : {}),
-      startedAt: info.start_time != null && Number.isFinite(start) && start > 0 ? new Date(start) : null,
-      finishedAt: info.end_time != null && Number.isFinite(end) && end > 0 ? new Date(end) : null,
       problems,
-      labels: [...tags]
-        .filter(([key]) => !key.startsWith('mlflow.') && !key.startsWith('tuneboard.'))
-        .map(([key, value]) => `${key}=${value}`)
-        .filter((label) => label.length <= 64 && label.trim() !== '')
-        .slice(0, 40),
-      ...(note ? { notes: note.slice(0, 90_000) } : {}),
-    };
+    });
   }
 }

@@ -160,44 +160,46 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
  */
 async function finish(client: TuneboardClient, group: readonly Finishing[]): Promise<number> {
   let sent = 0;
-  const requests: { runId: string; series: MetricColumnsInput[] }[][] = [[]];
-  for (const { runId, run } of group) {
-    for (const series of run.series) {
-      const steps = [...series.points.keys()].sort((a, b) => a - b);
-      for (let i = 0; i < steps.length; i += POINTS_PER_REQUEST) {
-        const chunk = steps.slice(i, i + POINTS_PER_REQUEST);
-        const columns = {
-          key: series.key,
-          steps: chunk,
-          values: chunk.map((step) => series.points.get(step)!.value),
-          wallTimes: chunk.map((step) => series.points.get(step)!.wallTime),
-        };
-        const current = requests.at(-1)!;
-        const inCurrent = current.reduce((n, r) => n + r.series.reduce((m, c) => m + c.steps.length, 0), 0);
-        const target = inCurrent + chunk.length > POINTS_PER_REQUEST && current.length > 0 ? (requests.push([]), requests.at(-1)!) : current;
-        const entry = target.find((r) => r.runId === runId) ?? (target.push({ runId, series: [] }), target.at(-1)!);
-        entry.series.push(columns);
-      }
-    }
-  }
-  for (const request of requests) {
-    if (request.length === 0) continue;
+  // One logMetrics field per run of a request, holding its series (a series cut at POINTS_PER_REQUEST points).
+  let fields: { runId: string; series: MetricColumnsInput[] }[] = [];
+  let size = 0;
+  const send = async () => {
+    if (fields.length === 0) return;
     const variables: Record<string, unknown> = {};
-    const fields = request.map(({ runId, series }, i) => {
+    const selections = fields.map(({ runId, series }, i) => {
       variables[`r${i}`] = runId;
       variables[`p${i}`] = series.map(packSeries);
       return `m${i}: logMetrics(runId: $r${i}, packed: $p${i}) { accepted }`;
     });
-    const declared = request.map((_, i) => `$r${i}: ID!, $p${i}: [PackedMetricSeriesInput!]`).join(', ');
-    const data = await client.request<Record<string, { accepted: number }>>(`mutation(${declared}) { ${fields.join(' ')} }`, variables);
+    const declared = fields.map((_, i) => `$r${i}: ID!, $p${i}: [PackedMetricSeriesInput!]`).join(', ');
+    const data = await client.request<Record<string, { accepted: number }>>(`mutation(${declared}) { ${selections.join(' ')} }`, variables);
     for (const answer of Object.values(data)) sent += answer.accepted;
-  }
+    fields = [];
+    size = 0;
+  };
+  for (const { runId, run } of group)
+    for (const series of run.series) {
+      const steps = [...series.points.keys()].sort((a, b) => a - b);
+      for (let i = 0; i < steps.length; i += POINTS_PER_REQUEST) {
+        const chunk = steps.slice(i, i + POINTS_PER_REQUEST);
+        if (size + chunk.length > POINTS_PER_REQUEST) await send();
+        if (fields.at(-1)?.runId !== runId) fields.push({ runId, series: [] });
+        fields.at(-1)!.series.push({
+          key: series.key,
+          steps: chunk,
+          values: chunk.map((step) => series.points.get(step)!.value),
+          wallTimes: chunk.map((step) => series.points.get(step)!.wallTime),
+        });
+        size += chunk.length;
+      }
+    }
+  await send();
   const variables: Record<string, unknown> = {};
-  const fields = group.map(({ runId, run }, i) => {
+  const statuses = group.map(({ runId, run }, i) => {
     variables[`s${i}`] = { runId, status: run.status, ...(run.status === 'FAILED' ? { error: run.error ?? `Recorded as failed in ${run.source}` } : {}) };
     return `s${i}: setRunStatus(input: $s${i}) { id }`;
   });
-  await client.request(`mutation(${group.map((_, i) => `$s${i}: SetRunStatusInput!`).join(', ')}) { ${fields.join(' ')} }`, variables);
+  await client.request(`mutation(${group.map((_, i) => `$s${i}: SetRunStatusInput!`).join(', ')}) { ${statuses.join(' ')} }`, variables);
   return sent;
 }
 
