@@ -23,6 +23,13 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
 }
 
 /** Polls /healthz while `work` runs; returns the slowest answer (ms) and how many failed. */
+/**
+ * How slow /healthz may get while a refused request is handled. The regressions these tests guard against stalled the
+ * server for seconds (2.4 s of CPU per request); tighter bounds measured the CI machine's load, not the server (one
+ * CI run saw 282 ms against a bound of 250 while other packages' tests ran beside it).
+ */
+const HEALTH_STALL_MS = 1_000;
+
 async function healthDuring<T>(server: RunningServer, work: () => Promise<T>): Promise<{ result: T; slowestMs: number; failures: number }> {
   const health = new URL('/healthz', server.url).toString();
   let done = false;
@@ -123,7 +130,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       expect(ms).toBeLessThan(1_000);
     }
     expect(failures).toBe(0);
-    expect(slowestMs).toBeLessThan(250);
+    expect(slowestMs).toBeLessThan(HEALTH_STALL_MS);
   });
 
   it('#2 refuses fragment bombs (22 and 40 doubling fragments, cycles, repeated fields) at once, before authentication, while /healthz answers', async () => {
@@ -146,7 +153,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     expect(result[0]!.result.errors?.[0]?.message).toMatch(/selects [\d,]+ fields once its fragments are spread; the limit is 1,000/);
     expect(result[4]!.result.errors?.[0]?.message).toContain('spreads itself');
     expect(failures).toBe(0);
-    expect(slowestMs).toBeLessThan(250);
+    expect(slowestMs).toBeLessThan(HEALTH_STALL_MS);
 
     // No token lookup was spent on them: 30 bombs with an unknown token are not 30 failed authentications (past
     // 20 the address would be throttled, and the next request with that token would get 429, not 401).
@@ -353,7 +360,8 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       try {
         const { result, ms } = await timed(() => postGraphQL(side.server.url, 'tb_guess21', query));
         expect(result.status).toBe(429);
-        expect(ms).toBeLessThan(250);
+        // A lookup would wait for the lock until release (after this), so any prompt answer shows there was none.
+        expect(ms).toBeLessThan(HEALTH_STALL_MS);
       } finally {
         await release();
       }
