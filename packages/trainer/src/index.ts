@@ -9,6 +9,7 @@ export {
   type Tf,
   type TrainingBackend,
 } from './backends';
+export { CHECKPOINT_FILES, CheckpointMismatchError, MODEL_FILES, type CheckpointFiles, type ModelFiles, type TrainingCheckpoint } from './checkpoint';
 export { loadDataset, type DataSplit, type Dataset } from './datasets';
 export { METRIC_KEYS, type MetricKey, type MetricPoint } from './metrics';
 export { buildModel, type RunModel } from './models';

@@ -140,6 +140,7 @@ export async function runRangeTest(
         },
       },
       steps: learningRates.length,
+      resumedFromEpoch: 0,
       backend: { name: options.backend.name, device: options.backend.device },
     };
   }

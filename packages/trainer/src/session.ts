@@ -96,6 +96,10 @@ export class TrainingSession {
 
   dispose(): void {
     this.optimizer.dispose();
+    // TF.js 4.22's MomentumOptimizer.dispose forgets the learning-rate scalar it inherits from SGD: one tensor
+    // leaked per momentum run, for as long as the worker lives.
+    const inherited = this.optimizer as unknown as { c?: tfTypes.Tensor; m?: tfTypes.Tensor };
+    if (inherited.m && inherited.c && !inherited.c.isDisposed) inherited.c.dispose();
     this.runModel.model.dispose();
   }
 

@@ -4,6 +4,15 @@
 import { learningRateAt, stepsPerEpoch, totalSteps, type RunConfig } from '@tuneboard/hparams';
 import { activateBackend, type TrainingBackend } from './backends';
 import { disposeBatch, epochOrder, makeBatch } from './batches';
+import {
+  captureCheckpoint,
+  CheckpointMismatchError,
+  restoreCheckpoint,
+  saveModelFiles,
+  type CheckpointFiles,
+  type ModelFiles,
+  type TrainingCheckpoint,
+} from './checkpoint';
 import { loadDataset, type Dataset } from './datasets';
 import { METRIC_KEYS, MetricRecorder, type MetricPoint } from './metrics';
 import { learningRateOf } from './optimizers';
@@ -30,6 +39,15 @@ export interface TrainOptions {
   onMetrics?: ((points: MetricPoint[]) => void) | undefined;
   /** Called every few steps and at each epoch end; not awaited. */
   onProgress?: ((progress: TrainProgress) => void) | undefined;
+  /**
+   * Called after every epoch but the last with the model and optimizer state, and awaited: a checkpoint is
+   * stored before training goes on. Not called by a learning-rate range test.
+   */
+  onCheckpoint?: ((checkpoint: TrainingCheckpoint) => Promise<void>) | undefined;
+  /** Continue from this checkpoint (of the same configuration) instead of starting at epoch 0. */
+  resumeFrom?: CheckpointFiles | undefined;
+  /** Called once with the trained model (TF.js layers-model files) when training succeeds; awaited. */
+  onModel?: ((files: ModelFiles) => Promise<void>) | undefined;
 }
 
 export type TrainStatus = 'succeeded' | 'diverged' | 'cancelled';
@@ -46,6 +64,8 @@ export interface TrainResult {
   results: { lrRangeTest?: RangeTestResult };
   /** Steps completed. */
   steps: number;
+  /** Epochs the run skipped because it resumed from a checkpoint (0 when it started afresh). */
+  resumedFromEpoch: number;
   backend: { name: TrainingBackend['name']; device: string };
 }
 
@@ -91,13 +111,23 @@ async function trainEpochs(session: TrainingSession, dataset: Dataset, config: R
       finalMetrics: { ...metrics.latest },
       results: {},
       steps,
+      resumedFromEpoch: startEpoch,
       backend: { name: options.backend.name, device: options.backend.device },
     };
   };
-  const throughput = new ThroughputWindow(total);
+  let startEpoch = 0;
   let step = 0;
+  if (options.resumeFrom) {
+    ({ epoch: startEpoch, step } = await restoreCheckpoint(tf, session, options.resumeFrom));
+    if (!Number.isInteger(startEpoch) || startEpoch < 1 || startEpoch > config.epochs || step !== startEpoch * perEpoch)
+      throw new CheckpointMismatchError(
+        `The checkpoint (epoch ${startEpoch}, step ${step}) does not fit this run's ${config.epochs} epochs of ${perEpoch} steps`,
+      );
+  }
+  const resumedAtStep = step;
+  const throughput = new ThroughputWindow(total - resumedAtStep);
 
-  for (let epoch = 0; epoch < config.epochs; epoch++) {
+  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
     const order = epochOrder(dataset.train.size, config.seed, epoch);
     let lossSum = 0;
     let correct = 0;
@@ -131,7 +161,7 @@ async function trainEpochs(session: TrainingSession, dataset: Dataset, config: R
           step,
           totalSteps: total,
           samplesPerSecond,
-          etaSeconds: throughput.etaSeconds(step),
+          etaSeconds: throughput.etaSeconds(step - resumedAtStep),
         });
       }
       metrics.flush();
@@ -143,7 +173,9 @@ async function trainEpochs(session: TrainingSession, dataset: Dataset, config: R
     metrics.add(METRIC_KEYS.testLoss, step, test.loss);
     metrics.add(METRIC_KEYS.testAccuracy, step, test.accuracy);
     metrics.flush();
+    if (options.onCheckpoint && epoch + 1 < config.epochs) await options.onCheckpoint(await captureCheckpoint(tf, session, epoch + 1, step));
     throughput.restartWindow();
   }
+  if (options.onModel) await options.onModel(await saveModelFiles(tf, session.runModel.model));
   return result('succeeded', step);
 }
