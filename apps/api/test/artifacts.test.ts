@@ -394,6 +394,26 @@ for (const database of testDatabases()) {
       expect((await send(port, 'GET', `/api/runs/${runId}/artifacts/model/MLmodel`)).status).toBe(401);
     });
 
+    it("Tuneboard's own upload route (the SDK's and the worker's) stores a file behind the same checks", async () => {
+      const native = (path: string) => `/api/runs/${runId}/artifacts/${path}`;
+      const bytes = randomBytes(64 * 1024);
+      expect((await send(port, 'PUT', native('checkpoints/attempt-1/epoch-1/weights.bin'), { token: alice.token, body: bytes })).status).toBe(200);
+      expect(sha((await send(port, 'GET', native('checkpoints/attempt-1/epoch-1/weights.bin'), { token: alice.token })).body)).toBe(sha(bytes));
+      const refused = async (path: string, token: string | null, body = Buffer.from('x')) => {
+        const answer = await send(port, 'PUT', path, { token, body });
+        return { status: answer.status, code: answer.json().error_code as string };
+      };
+      expect(await refused(native('%2e%2e/escape.txt'), alice.token)).toEqual({ status: 400, code: 'INVALID_PARAMETER_VALUE' });
+      expect(await refused(native('a%5C..%5Cescape.txt'), alice.token)).toEqual({ status: 400, code: 'INVALID_PARAMETER_VALUE' });
+      expect(await refused(native('anonymous.txt'), null)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      expect(await refused(native('viewer.txt'), vera.token)).toEqual({ status: 403, code: 'PERMISSION_DENIED' });
+      expect(await refused(`/api/runs/${bobRunId}/artifacts/alice.txt`, alice.token)).toEqual({ status: 404, code: 'RESOURCE_DOES_NOT_EXIST' });
+      expect(await refused(native('huge.bin'), alice.token, randomBytes(LIMIT + 1))).toEqual({ status: 413, code: 'INVALID_PARAMETER_VALUE' });
+      for (const name of ['anonymous.txt', 'viewer.txt', 'huge.bin']) expect(existsSync(join(root, runId, name))).toBe(false);
+      expect(existsSync(join(root, bobRunId, 'alice.txt'))).toBe(false);
+      expectNothingOutside();
+    });
+
     it('other methods and endpoints are refused in MLflow error bodies', async () => {
       const del = await send(port, 'DELETE', mlflow(`${artifactsUrl}/notes.txt`), { token: alice.token });
       expect(del.status).toBe(405);

@@ -28,7 +28,14 @@ export interface RunLease {
   /** The lease's length; renew well within it. */
   leaseSeconds: number;
   attempt: number;
-  run: { id: string; name: string; hparams: unknown; projectId: string };
+  run: {
+    id: string;
+    name: string;
+    hparams: unknown;
+    projectId: string;
+    /** Where an earlier attempt left off: resume from these artifacts (null: start afresh). */
+    checkpoint?: { epoch: number; step: number; path: string } | null;
+  };
 }
 
 /**
@@ -130,6 +137,36 @@ export class TuneboardClient {
     if (!response.ok || body.data === undefined)
       throw new TuneboardError(`Tuneboard answered HTTP ${response.status}`, `HTTP_${response.status}`, [], response.status >= 500);
     return body.data;
+  }
+
+  /** Stores `bytes` as the run's artifact at `path` ('/'-separated, relative to the run), replacing a file there. */
+  async uploadArtifact(runId: string, path: string, bytes: Uint8Array): Promise<void> {
+    await this.artifactRequest(runId, path, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+  }
+
+  /** The bytes of the run's artifact at `path`. */
+  async downloadArtifact(runId: string, path: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.artifactRequest(runId, path, { method: 'GET' })).arrayBuffer());
+  }
+
+  /** The artifact routes sit beside the GraphQL endpoint (`…/graphql` → `…/api/runs/<id>/artifacts/<path>`). */
+  private async artifactRequest(runId: string, path: string, init: RequestInit): Promise<Response> {
+    const encoded = path.split('/').map(encodeURIComponent).join('/');
+    const url = new URL(`api/runs/${encodeURIComponent(runId)}/artifacts/${encoded}`, this.url);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string> | undefined), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new TuneboardError(`Cannot reach Tuneboard at ${url.origin}: ${(error as Error).message}`, 'NETWORK', [], true);
+    }
+    if (response.ok) return response;
+    const retryable = response.status >= 500 || response.status === 429;
+    const body = (await response.json().catch(() => null)) as { error_code?: string; message?: string } | null;
+    throw new TuneboardError(body?.message ?? `Tuneboard answered HTTP ${response.status}`, body?.error_code ?? `HTTP_${response.status}`, [], retryable);
   }
 
   async viewer() {
@@ -295,10 +332,13 @@ export class TuneboardClient {
 
   async claimRun(workerId: string): Promise<RunLease | null> {
     const { claimRun } = await this.request<{
-      claimRun: (Omit<RunLease, 'run'> & { run: { id: string; name: string; hparams: unknown; project: { id: string } } }) | null;
-    }>(`mutation($w: ID!) { claimRun(workerId: $w) { leaseToken leaseExpiresAt leaseSeconds attempt run { id name hparams project { id } } } }`, {
-      w: workerId,
-    });
+      claimRun: (Omit<RunLease, 'run'> & { run: Omit<RunLease['run'], 'projectId'> & { project: { id: string } } }) | null;
+    }>(
+      `mutation($w: ID!) { claimRun(workerId: $w) { leaseToken leaseExpiresAt leaseSeconds attempt run { id name hparams project { id } checkpoint { epoch step path } } } }`,
+      {
+        w: workerId,
+      },
+    );
     if (!claimRun) return null;
     const { project, ...run } = claimRun.run;
     return { ...claimRun, run: { ...run, projectId: project.id } };
@@ -311,6 +351,13 @@ export class TuneboardClient {
         { r: runId, l: leaseToken },
       )
     ).heartbeatRun;
+  }
+
+  /** Records a checkpoint uploaded under `path` (see RunLease.run.checkpoint): a retried attempt resumes from it. */
+  async recordCheckpoint(input: { runId: string; leaseToken: string; epoch: number; step: number; path: string }) {
+    return (
+      await this.request<{ recordCheckpoint: { id: string } }>(`mutation($i: RecordCheckpointInput!) { recordCheckpoint(input: $i) { id } }`, { i: input })
+    ).recordCheckpoint;
   }
 
   async finishRun(input: {

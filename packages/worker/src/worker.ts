@@ -1,6 +1,17 @@
 import { validateRunConfig } from '@tuneboard/hparams';
 import { MetricBuffer, TuneboardClient, TuneboardError, type RunLease } from '@tuneboard/sdk';
-import { selectBackend, trainRun, type TrainingBackend } from '@tuneboard/trainer';
+import {
+  CHECKPOINT_FILES,
+  CheckpointMismatchError,
+  MODEL_FILES,
+  selectBackend,
+  trainRun,
+  type CheckpointFiles,
+  type ModelFiles,
+  type TrainingBackend,
+  type TrainingCheckpoint,
+  type TrainOptions,
+} from '@tuneboard/trainer';
 import { hostname, totalmem } from 'node:os';
 import { createProgressReporter, type ProgressReporter } from './progress';
 
@@ -126,13 +137,24 @@ export async function trainLeasedRun(
   try {
     const checked = validateRunConfig(lease.run.hparams);
     if (!checked.ok) throw new Error(`The stored configuration is invalid: ${checked.issues.map((i) => i.message).join('; ')}`);
-    const result = await trainRun(checked.config, {
+    const resumeFrom = await fetchCheckpoint(client, lease, progress);
+    const artifacts = new RunArtifacts(client, lease, progress);
+    const training: TrainOptions = {
       backend,
       signal: stop.signal,
       onMetrics: (points) => {
         for (const p of points) metrics.add(p.key, p.step, p.value, p.wallTime);
       },
       onProgress: (p) => progress.update(p),
+      // Metrics up to the checkpoint are flushed before it is recorded: a resumed attempt keeps the history up to its step.
+      onCheckpoint: async (checkpoint) => artifacts.saveCheckpoint(checkpoint, () => metrics.flush()),
+      onModel: async (files) => artifacts.saveModel(files),
+    };
+    const result = await trainRun(checked.config, { ...training, resumeFrom }).catch(async (error: unknown) => {
+      // A checkpoint that does not fit (an edited configuration, a damaged file) is not worth failing the run for.
+      if (!(error instanceof CheckpointMismatchError) || !resumeFrom) throw error;
+      progress.log(`run ${lease.run.name}: cannot resume from the checkpoint (${error.message}); starting afresh`);
+      return trainRun(checked.config, training);
     });
     if (cancelled || leaseLost || workerSignal?.aborted || result.status === 'cancelled') {
       if (workerSignal?.aborted && !cancelled && !leaseLost) {
@@ -185,6 +207,57 @@ export async function trainLeasedRun(
         return;
       }
       await sleep(Math.min(10_000, 250 * 2 ** attempt), workerSignal);
+    }
+  }
+}
+
+/**
+ * The checkpoint the lease says an earlier attempt left, downloaded; undefined (start afresh) when there is none or
+ * it cannot be read.
+ */
+async function fetchCheckpoint(client: TuneboardClient, lease: RunLease, progress: ProgressReporter): Promise<CheckpointFiles | undefined> {
+  const checkpoint = lease.run.checkpoint;
+  if (!checkpoint) return undefined;
+  try {
+    const files = await Promise.all(
+      CHECKPOINT_FILES.map(async (name) => [name, await client.downloadArtifact(lease.run.id, `${checkpoint.path}/${name}`)] as const),
+    );
+    progress.log(`run ${lease.run.name}: resuming from the checkpoint after epoch ${checkpoint.epoch} (step ${checkpoint.step})`);
+    return Object.fromEntries(files) as CheckpointFiles;
+  } catch (error) {
+    progress.log(`run ${lease.run.name}: cannot read the checkpoint at ${checkpoint.path} (${(error as Error).message}); starting afresh`);
+    return undefined;
+  }
+}
+
+/**
+ * Stores a run's checkpoints and trained model as its artifacts. A checkpoint goes under its attempt's own
+ * directory (a lost worker that wakes up cannot overwrite the files a later attempt recorded), state.json last,
+ * and is then recorded on the run. A failure is logged, not fatal: the run trains on, only less resumable.
+ */
+class RunArtifacts {
+  constructor(
+    private readonly client: TuneboardClient,
+    private readonly lease: RunLease,
+    private readonly progress: ProgressReporter,
+  ) {}
+
+  async saveCheckpoint(checkpoint: TrainingCheckpoint, flushMetrics: () => Promise<void>): Promise<void> {
+    const path = `checkpoints/attempt-${this.lease.attempt}/epoch-${checkpoint.epoch}`;
+    try {
+      for (const name of CHECKPOINT_FILES) await this.client.uploadArtifact(this.lease.run.id, `${path}/${name}`, checkpoint.files[name]);
+      await flushMetrics();
+      await this.client.recordCheckpoint({ runId: this.lease.run.id, leaseToken: this.lease.leaseToken, epoch: checkpoint.epoch, step: checkpoint.step, path });
+    } catch (error) {
+      this.progress.log(`run ${this.lease.run.name}: the checkpoint after epoch ${checkpoint.epoch} was not stored: ${(error as Error).message}`);
+    }
+  }
+
+  async saveModel(files: ModelFiles): Promise<void> {
+    try {
+      for (const name of MODEL_FILES) await this.client.uploadArtifact(this.lease.run.id, `model/${name}`, files[name]);
+    } catch (error) {
+      this.progress.log(`run ${this.lease.run.name}: the trained model was not stored: ${(error as Error).message}`);
     }
   }
 }

@@ -484,12 +484,20 @@ export type Mutation = {
   /** Makes an INFERRED project DECLARED with a JSON Schema written from the types its runs taught it. */
   promoteInferredSchema: Project;
   /**
+   * The worker holding the run records a checkpoint it has uploaded. If the worker is lost, the next attempt resumes
+   * from it: the history after its step is cleared, the rest is kept.
+   */
+  recordCheckpoint: Run;
+  /**
    * Registers a worker for teamIds: teams where the viewer is an owner or member (a team they are not in is
    * NOT_FOUND; a viewer's team FORBIDDEN). Omitted: every such team of the viewer's, as of now; teams joined
    * later need a new registration.
    */
   registerWorker: Worker;
-  /** A worker stopping on purpose hands its run back: queued again, the attempt not counted. */
+  /**
+   * A worker stopping on purpose hands its run back: queued again, the attempt not counted. A run with a checkpoint
+   * keeps its history up to it and resumes there; one without starts afresh.
+   */
   releaseRun: Run;
   retireFinding: Finding;
   /** Withdraws a pending invitation; owners only. */
@@ -609,6 +617,11 @@ export type MutationLogMetricsArgs = {
 
 export type MutationPromoteInferredSchemaArgs = {
   projectId: Scalars['ID']['input'];
+};
+
+
+export type MutationRecordCheckpointArgs = {
+  input: RecordCheckpointInput;
 };
 
 
@@ -807,6 +820,15 @@ export type QueryRunsArgs = {
   projectId: Scalars['ID']['input'];
 };
 
+export type RecordCheckpointInput = {
+  epoch: Scalars['Int']['input'];
+  leaseToken: Scalars['ID']['input'];
+  /** The run's artifact directory it was uploaded to; its state.json must be stored. */
+  path: Scalars['String']['input'];
+  runId: Scalars['ID']['input'];
+  step: Scalars['Int']['input'];
+};
+
 export type Role =
   | 'MEMBER'
   | 'OWNER'
@@ -825,6 +847,8 @@ export type Run = {
   attempt: Scalars['Int']['output'];
   /** The TensorFlow.js backend that trained it (tensorflow, wasm, cpu, …). */
   backend?: Maybe<Scalars['String']['output']>;
+  /** The last checkpoint its worker stored; null for runs never checkpointed. */
+  checkpoint?: Maybe<RunCheckpoint>;
   createdAt: Scalars['DateTime']['output'];
   createdBy?: Maybe<User>;
   /** Built-in runs only; a run of a declared or inferred schema answers zeros and no layers. */
@@ -918,6 +942,20 @@ export type RunCheck = {
   needsOverride: Scalars['Boolean']['output'];
   problems: Array<FieldProblem>;
   warnings: Array<RunWarning>;
+};
+
+/** A checkpoint of a run a worker trains, stored as the run's artifacts; a retried attempt resumes from the last one. */
+export type RunCheckpoint = {
+  __typename?: 'RunCheckpoint';
+  /** The attempt that stored it. */
+  attempt: Scalars['Int']['output'];
+  /** Epochs trained when it was taken. */
+  epoch: Scalars['Int']['output'];
+  /** The artifact directory holding it (model.json, weights.bin, optimizer.bin, state.json). */
+  path: Scalars['String']['output'];
+  savedAt: Scalars['DateTime']['output'];
+  /** Steps trained when it was taken: a resumed attempt's history continues after this step. */
+  step: Scalars['Int']['output'];
 };
 
 export type RunConnection = {
@@ -1358,10 +1396,12 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Project: ResolverTypeWrapper<ProjectModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordCheckpointInput: RecordCheckpointInput;
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
   RunAnnotation: ResolverTypeWrapper<RunAnnotationModel>;
   RunCheck: ResolverTypeWrapper<Omit<RunCheck, 'warnings'> & { warnings: Array<ResolversTypes['RunWarning']> }>;
+  RunCheckpoint: ResolverTypeWrapper<RunCheckpoint>;
   RunConnection: ResolverTypeWrapper<Omit<RunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['RunEdge']>, nodes: Array<ResolversTypes['Run']> }>;
   RunEdge: ResolverTypeWrapper<Omit<RunEdge, 'node'> & { node: ResolversTypes['Run'] }>;
   RunEvent: ResolverTypeWrapper<RunEventModel>;
@@ -1447,9 +1487,11 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Project: ProjectModel;
   Query: Record<PropertyKey, never>;
+  RecordCheckpointInput: RecordCheckpointInput;
   Run: RunModel;
   RunAnnotation: RunAnnotationModel;
   RunCheck: Omit<RunCheck, 'warnings'> & { warnings: Array<ResolversParentTypes['RunWarning']> };
+  RunCheckpoint: RunCheckpoint;
   RunConnection: Omit<RunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['RunEdge']>, nodes: Array<ResolversParentTypes['Run']> };
   RunEdge: Omit<RunEdge, 'node'> & { node: ResolversParentTypes['Run'] };
   RunEvent: RunEventModel;
@@ -1743,6 +1785,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   heartbeatRun?: Resolver<ResolversTypes['Heartbeat'], ParentType, ContextType, RequireFields<MutationHeartbeatRunArgs, 'leaseToken' | 'runId'>>;
   logMetrics?: Resolver<ResolversTypes['LogMetricsPayload'], ParentType, ContextType, RequireFields<MutationLogMetricsArgs, 'runId'>>;
   promoteInferredSchema?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationPromoteInferredSchemaArgs, 'projectId'>>;
+  recordCheckpoint?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationRecordCheckpointArgs, 'input'>>;
   registerWorker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType, RequireFields<MutationRegisterWorkerArgs, 'capabilities' | 'name'>>;
   releaseRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationReleaseRunArgs, 'leaseToken' | 'runId'>>;
   retireFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationRetireFindingArgs, 'id'>>;
@@ -1801,6 +1844,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   artifacts?: Resolver<Array<ResolversTypes['Artifact']>, ParentType, ContextType, Partial<RunArtifactsArgs>>;
   attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   backend?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  checkpoint?: Resolver<Maybe<ResolversTypes['RunCheckpoint']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   derived?: Resolver<ResolversTypes['DerivedFacts'], ParentType, ContextType>;
@@ -1845,6 +1889,14 @@ export type RunCheckResolvers<ContextType = Context, ParentType extends Resolver
   needsOverride?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   problems?: Resolver<Array<ResolversTypes['FieldProblem']>, ParentType, ContextType>;
   warnings?: Resolver<Array<ResolversTypes['RunWarning']>, ParentType, ContextType>;
+};
+
+export type RunCheckpointResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunCheckpoint'] = ResolversParentTypes['RunCheckpoint']> = {
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  epoch?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  savedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RunConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunConnection'] = ResolversParentTypes['RunConnection']> = {
@@ -1988,6 +2040,7 @@ export type Resolvers<ContextType = Context> = {
   Run?: RunResolvers<ContextType>;
   RunAnnotation?: RunAnnotationResolvers<ContextType>;
   RunCheck?: RunCheckResolvers<ContextType>;
+  RunCheckpoint?: RunCheckpointResolvers<ContextType>;
   RunConnection?: RunConnectionResolvers<ContextType>;
   RunEdge?: RunEdgeResolvers<ContextType>;
   RunEvent?: RunEventResolvers<ContextType>;

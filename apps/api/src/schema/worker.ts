@@ -1,7 +1,7 @@
 import { fromGraphQLRunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES } from '@tuneboard/hparams';
 import type { Resolvers } from '../generated/resolvers-types';
-import { claimRun, finishRun, heartbeatRun, registerWorker, releaseRun } from '../services/queue';
+import { claimRun, finishRun, heartbeatRun, recordCheckpoint, registerWorker, releaseRun } from '../services/queue';
 import { cancelRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
@@ -62,6 +62,33 @@ export const typeDefs = /* GraphQL */ `
     results: JSON
   }
 
+  "A checkpoint of a run a worker trains, stored as the run's artifacts; a retried attempt resumes from the last one."
+  type RunCheckpoint {
+    "Epochs trained when it was taken."
+    epoch: Int!
+    "Steps trained when it was taken: a resumed attempt's history continues after this step."
+    step: Int!
+    "The artifact directory holding it (model.json, weights.bin, optimizer.bin, state.json)."
+    path: String!
+    "The attempt that stored it."
+    attempt: Int!
+    savedAt: DateTime!
+  }
+
+  extend type Run {
+    "The last checkpoint its worker stored; null for runs never checkpointed."
+    checkpoint: RunCheckpoint
+  }
+
+  input RecordCheckpointInput {
+    runId: ID!
+    leaseToken: ID!
+    epoch: Int!
+    step: Int!
+    "The run's artifact directory it was uploaded to; its state.json must be stored."
+    path: String!
+  }
+
   extend type Mutation {
     """
     Registers a worker for teamIds: teams where the viewer is an owner or member (a team they are not in is
@@ -74,14 +101,25 @@ export const typeDefs = /* GraphQL */ `
     "Renews a lease. Call it well within the lease (the worker CLI beats every third of it, at least every 3 s)."
     heartbeatRun(runId: ID!, leaseToken: ID!): Heartbeat!
     finishRun(input: FinishRunInput!): Run!
-    "A worker stopping on purpose hands its run back: queued again, the attempt not counted."
+    """
+    A worker stopping on purpose hands its run back: queued again, the attempt not counted. A run with a checkpoint
+    keeps its history up to it and resumes there; one without starts afresh.
+    """
     releaseRun(runId: ID!, leaseToken: ID!): Run!
+    """
+    The worker holding the run records a checkpoint it has uploaded. If the worker is lost, the next attempt resumes
+    from it: the history after its step is cleared, the rest is kept.
+    """
+    recordCheckpoint(input: RecordCheckpointInput!): Run!
     "Cancels a queued or running run; its worker stops at its next heartbeat."
     cancelRun(runId: ID!): Run!
   }
 `;
 
 export const resolvers: Resolvers = {
+  Run: {
+    checkpoint: (run) => (run.checkpoint ? { ...run.checkpoint, savedAt: new Date(run.checkpoint.savedAt) } : null),
+  },
   RunLease: {
     run: (lease) => lease,
     leaseToken: (lease) => lease.leaseToken!,
@@ -112,6 +150,7 @@ export const resolvers: Resolvers = {
         results: input.results,
       }),
     releaseRun: (_parent, { runId, leaseToken }, ctx) => releaseRun(ctx, runId, leaseToken),
+    recordCheckpoint: (_parent, { input }, ctx) => recordCheckpoint(ctx, input),
     cancelRun: (_parent, { runId }, ctx) => cancelRun(ctx, runId),
   },
 };

@@ -1,4 +1,5 @@
-import { queueStore, runStore, type Role, type Run, type Store, type TerminalRunStatus, type Worker } from '@tuneboard/db';
+import { metricStore, queueStore, runStore, type Role, type Run, type Store, type TerminalRunStatus, type Worker } from '@tuneboard/db';
+import { artifactPath, listArtifacts } from './artifacts';
 import type { Scope } from './scope';
 import { badUserInput, conflict, forbidden, notFound } from './errors';
 import { isUuid, loadRun, requireActor } from './access';
@@ -88,8 +89,46 @@ async function claimFor(ctx: Scope, viewer: Actor, worker: Worker, leaseSeconds:
     leaseSeconds,
   });
   if (!run) return null;
+  // A run with a checkpoint resumes from it: the history it will train again goes; the lease is not yet handed
+  // out, and the previous holder's token is stale, so nobody writes in between.
+  if (run.checkpoint) await metricStore.rewindMetrics(ctx.store, run.id, run.checkpoint.step);
   await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'running' });
   return run;
+}
+
+export interface CheckpointInput {
+  runId: string;
+  leaseToken: string;
+  epoch: number;
+  step: number;
+  path: string;
+}
+
+/**
+ * Records a checkpoint the worker holding the run has stored as artifacts under `path` (its `state.json` last),
+ * after `epoch` epochs and `step` steps. A retried attempt of the run resumes from the last one recorded.
+ */
+export async function recordCheckpoint(ctx: Scope, input: CheckpointInput): Promise<Run> {
+  const run = await loadRun(ctx, input.runId, 'write');
+  if (run.status !== 'running') throw conflict(`The run is ${run.status}; only a run being trained records checkpoints`);
+  assertLease(run, input.leaseToken);
+  if (!Number.isInteger(input.epoch) || input.epoch < 1) throw badUserInput('epoch must be at least 1', [{ path: 'epoch', message: 'must be at least 1' }]);
+  if (!Number.isInteger(input.step) || input.step < 1) throw badUserInput('step must be at least 1', [{ path: 'step', message: 'must be at least 1' }]);
+  const path = artifactPath(input.path);
+  const files = await listArtifacts(ctx, { runId: run.id }, path);
+  if (!files.some((file) => file.path === [...path, 'state.json'].join('/') && !file.isDir))
+    throw badUserInput(`${path.join('/')}/state.json is not stored for this run: upload the checkpoint's files first, state.json last`, [
+      { path: 'path', message: 'holds no state.json' },
+    ]);
+  const recorded = await queueStore.recordCheckpoint(ctx.store, run.id, input.leaseToken, {
+    epoch: input.epoch,
+    step: input.step,
+    path: path.join('/'),
+    attempt: run.attempt,
+    savedAt: new Date().toISOString(),
+  });
+  if (!recorded) throw conflict('The run changed while its checkpoint was being recorded; it is no longer this worker’s');
+  return recorded;
 }
 
 /** Checks that the caller still holds the run's lease; a worker that lost it must stop training. */

@@ -18,7 +18,7 @@ import type { Admission } from './admission';
  *   `GET  /artifacts?path=<experiment_id>/<run_id>/artifacts[/<dir>]` → `{"files":[{"path","is_dir","file_size"}]}`
  *   with names relative to the listed directory, as MLflow's server answers. Errors are MLflow's
  *   `{"error_code","message"}` bodies.
- * - Tuneboard's own download route for the dashboard: `GET /api/runs/<run_id>/artifacts/<path>`.
+ * - Tuneboard's own routes, for the dashboard, the SDK and the worker: `GET` and `PUT /api/runs/<run_id>/artifacts/<path>`.
  *
  * Paths are taken from the raw request target (never from a parsed URL, which would resolve `..` and `%2e%2e`
  * before they could be refused), then each segment is decoded once and checked (services/artifacts.ts).
@@ -99,8 +99,13 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
   if (native) {
     // <run_id>/artifacts/<path>
     const [runId, , ...file] = rest.split('/');
-    allowMethods(method, ['GET']);
-    return sendFile(res, await downloadArtifact(ctx, { runId: runId! }, artifactPathFromUrl(file.join('/'))));
+    allowMethods(method, ['GET', 'PUT']);
+    const path = artifactPathFromUrl(file.join('/'));
+    if (method === 'PUT') {
+      await uploadArtifact(ctx, { runId: runId! }, path, req.iterator({ destroyOnReturn: false }), declaredLength(req));
+      return sendJson(res, 200, {});
+    }
+    return sendFile(res, await downloadArtifact(ctx, { runId: runId! }, path));
   }
   if (rest === 'artifacts' || rest === 'artifacts/') {
     allowMethods(method, ['GET']);
@@ -120,9 +125,7 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
     allowMethods(method, ['GET', 'PUT']);
     const { target, path } = mlflowTarget(rest.slice('artifacts/'.length), artifactPathFromUrl);
     if (method === 'PUT') {
-      const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
-      // The request is read only here, after the access checks; a refusal leaves the socket to drain (sendFailure).
-      await uploadArtifact(ctx, target, path, req.iterator({ destroyOnReturn: false }), declared);
+      await uploadArtifact(ctx, target, path, req.iterator({ destroyOnReturn: false }), declaredLength(req));
       return sendJson(res, 200, {});
     }
     return sendFile(res, await downloadArtifact(ctx, target, path));
@@ -140,6 +143,12 @@ function mlflowTarget(text: string, parsePath: (rest: string) => string[]): { ta
     throw new HttpFailure(400, 'INVALID_PARAMETER_VALUE', `Artifact paths look like <experiment_id>/<run_id>/artifacts/<path>, not ${JSON.stringify(text)}`);
   return { target: { runId, projectId }, path: parsePath(rest.join('/')) };
 }
+
+/**
+ * The upload's Content-Length, checked against the limit before anything is read. The body is read only in
+ * uploadArtifact, after the access checks; a refusal leaves the socket to drain (sendFailure).
+ */
+const declaredLength = (req: IncomingMessage) => (req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']));
 
 function allowMethods(method: string | undefined, allowed: string[]): void {
   if (!allowed.includes(method ?? ''))

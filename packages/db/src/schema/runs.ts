@@ -5,6 +5,16 @@ import { createdAt, id, timestampColumn } from './columns';
 import { projects } from './projects';
 import { RUN_STATUSES } from './run-status';
 
+/** A checkpoint of a run trained by a worker: after `epoch` epochs (`step` steps), by attempt `attempt`. */
+export interface RunCheckpoint {
+  epoch: number;
+  step: number;
+  /** The artifact directory holding it, relative to the run. */
+  path: string;
+  attempt: number;
+  savedAt: string;
+}
+
 export const runs = pgTable(
   'runs',
   {
@@ -53,6 +63,9 @@ export const runs = pgTable(
     // heartbeat (touchRun). Null for runs a worker trains; those have leases. Unseen past the timeout → `lost`.
     lastSeenAt: timestampColumn('last_seen_at'),
     attempt: integer('attempt').notNull().default(0),
+    // The last checkpoint its worker stored (artifacts under `path`): a retried attempt resumes from it, and the
+    // history after its step is cleared instead of all of it.
+    checkpoint: jsonb('checkpoint').$type<RunCheckpoint>(),
     maxAttempts: integer('max_attempts').notNull().default(3),
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
     deletedAt: timestampColumn('deleted_at'),

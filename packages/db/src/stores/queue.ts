@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, inArray, isNull, lt, sql } from 'drizzle-orm'
 import { metricSummaries } from '../schema/metrics';
 import { projects } from '../schema/projects';
 import type { RunStatus } from '../schema/run-status';
-import { runs, workers, type Run, type Worker } from '../schema/runs';
+import { runs, workers, type Run, type RunCheckpoint, type Worker } from '../schema/runs';
 import type { Handle } from './handle';
 
 /**
@@ -44,8 +44,10 @@ export interface ClaimRequest {
 /**
  * Leases the oldest queued run of these teams whose requirements the worker meets (a GPU if it asks for one,
  * the worker's backend if it names backends), or returns null; records that the worker was seen either way.
- * A retry (attempt > 1) starts the history afresh: the lost attempt's metric summaries (and their points) are
- * deleted in the same transaction, so none outlives it. The lost worker can no longer write: its token is stale.
+ * A retry (attempt > 1) of a run without a checkpoint starts the history afresh: the lost attempt's metric
+ * summaries (and their points) are deleted in the same transaction, so none outlives it. A run with a checkpoint
+ * keeps its history; the caller cuts it back to the checkpoint's step. The lost worker can no longer write: its
+ * token is stale.
  */
 export async function claimNextRun(handle: Handle, request: ClaimRequest): Promise<Run | null> {
   return handle.db.transaction(async (tx) => {
@@ -89,7 +91,8 @@ export async function claimNextRun(handle: Handle, request: ClaimRequest): Promi
       .returning(getTableColumns(runs));
     await tx.update(workers).set({ lastSeenAt: new Date() }).where(eq(workers.id, request.workerId));
     if (!run) return null;
-    if (run.attempt > 1) await tx.delete(metricSummaries).where(eq(metricSummaries.runId, run.id));
+    // With a checkpoint the caller rewinds the history to it instead (metrics' rewindMetrics, which needs raw SQL).
+    if (run.attempt > 1 && run.checkpoint === null) await tx.delete(metricSummaries).where(eq(metricSummaries.runId, run.id));
     return run;
   });
 }
@@ -111,6 +114,16 @@ export interface LeasedRunOutcome {
   divergedLearningRate: number | null;
   /** Left as it is when absent. */
   results?: unknown;
+}
+
+/** Records the checkpoint the worker holding the run just stored; null when the run is no longer so held. */
+export async function recordCheckpoint(handle: Handle, runId: string, leaseToken: string, checkpoint: RunCheckpoint): Promise<Run | null> {
+  const [run] = await handle.db
+    .update(runs)
+    .set({ checkpoint, updatedAt: new Date() })
+    .where(and(eq(runs.id, runId), eq(runs.status, 'running'), sql`${runs.leaseToken} = ${leaseToken}::uuid`))
+    .returning();
+  return run ?? null;
 }
 
 /** Ends a running run held with this token, releasing the lease; null when the run is no longer so held. */
@@ -135,7 +148,8 @@ export async function finishLeasedRun(handle: Handle, runId: string, leaseToken:
 
 /**
  * Hands a running run held with this token back to the queue at once, the attempt not counted, and deletes its
- * partial history (summaries and points) in the same transaction. False when the run is no longer so held.
+ * partial history (summaries and points) in the same transaction, unless it has a checkpoint to resume from (the
+ * next claim cuts the history back to it). False when the run is no longer so held.
  */
 export async function releaseLeasedRun(handle: Handle, runId: string, leaseToken: string): Promise<boolean> {
   return handle.db.transaction(async (tx) => {
@@ -151,8 +165,8 @@ export async function releaseLeasedRun(handle: Handle, runId: string, leaseToken
         updatedAt: sql`now()`,
       })
       .where(and(eq(runs.id, runId), eq(runs.status, 'running'), sql`${runs.leaseToken} = ${leaseToken}::uuid`))
-      .returning({ id: runs.id });
-    if (released.length > 0) await tx.delete(metricSummaries).where(eq(metricSummaries.runId, runId));
+      .returning({ id: runs.id, checkpoint: runs.checkpoint });
+    if (released.length > 0 && released[0]!.checkpoint === null) await tx.delete(metricSummaries).where(eq(metricSummaries.runId, runId));
     return released.length > 0;
   });
 }

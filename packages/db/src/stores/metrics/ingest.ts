@@ -124,3 +124,35 @@ async function mergeWithStored(query: RawQuery, seriesId: number, batch: SortedS
   ]);
   return result!;
 }
+
+/**
+ * Cuts a run's history back to `lastStep`: every point after it goes (a run resumed from a checkpoint at that
+ * step trains the rest again), keys with nothing left go, and the summaries are rebuilt from what remains.
+ */
+export async function rewindMetrics(store: Store, runId: string, lastStep: number): Promise<void> {
+  await store.transaction(async (query) => {
+    const series = await query<{ id: number }>(`select id from metric_summaries where run_id = $1 order by key for update`, [runId]);
+    if (series.length === 0) return;
+    const ids = series.map((row) => row.id);
+    await query(`delete from metric_chunks where series_id = any($1::int4[]) and first_step > $2`, [ids, lastStep]);
+    // Chunks that straddle the step keep their first part, re-chunked (with their extrema and coarse copies).
+    const straddling = await query<{ series_id: number; steps: number[]; values: number[]; wall_times: number[] }>(
+      `delete from metric_chunks where series_id = any($1::int4[]) and last_step > $2 returning series_id, steps, values, wall_times`,
+      [ids, lastStep],
+    );
+    const kept = new ChunkRows();
+    for (const chunk of straddling) {
+      const steps = chunk.steps.map(Number);
+      const count = steps.findIndex((step) => step > lastStep);
+      if (count > 0)
+        kept.add(chunk.series_id, {
+          steps: Int32Array.from(steps.slice(0, count)),
+          values: Float64Array.from(chunk.values.slice(0, count), Number),
+          wallTimes: Float64Array.from(chunk.wall_times.slice(0, count), Number),
+        });
+    }
+    await kept.insert(store, query);
+    await query(`delete from metric_summaries m where m.id = any($1::int4[]) and not exists (select 1 from metric_chunks c where c.series_id = m.id)`, [ids]);
+    await recomputeSummaries(query, ids);
+  });
+}

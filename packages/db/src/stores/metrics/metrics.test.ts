@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projects, runs, teams } from '../../schema/index';
 import { testDatabases, type TestStore } from '../../testing';
-import { appendMetrics, CHUNK_SIZE, deleteMetricsOfRun, MetricBatchError, prepareBatch, readMetricSeries, summariesOfRuns } from './index';
+import { appendMetrics, CHUNK_SIZE, deleteMetricsOfRun, MetricBatchError, prepareBatch, readMetricSeries, rewindMetrics, summariesOfRuns } from './index';
 
 describe('prepareBatch', () => {
   it('sorts by step and keeps the later of two points with the same step', () => {
@@ -104,6 +104,41 @@ for (const database of testDatabases()) {
         [summary!.id],
       );
       expect([summary!.fineCount, summary!.coarseCount]).toEqual([Number(stored!.fine), Number(stored!.coarse)]);
+    });
+
+    it('rewinds a history to a step: later points and emptied keys go, a straddling chunk keeps its first part, summaries follow', async () => {
+      const runId = await newRun();
+      const steps = Array.from({ length: 2_500 }, (_, i) => i);
+      // The loss peaks at step 2,000, after the rewind point: the maximum must come down with it.
+      const loss = steps.map((s) => (s === 2_000 ? 99 : 1 / (s + 1)));
+      await appendMetrics(store, runId, [
+        { key: 'loss', steps, values: loss, wallTimes: steps.map((s) => 1_000 + s) },
+        { key: 'test.accuracy', steps: [500, 1_000, 1_500], values: [0.5, 0.6, 0.7] },
+        { key: 'late', steps: [1_800, 1_900], values: [1, 2] },
+      ]);
+      await rewindMetrics(store, runId, 1_234);
+      const series = await everything(runId, 'loss');
+      expect(series.steps).toEqual(steps.slice(0, 1_235));
+      expect(series.values).toEqual(loss.slice(0, 1_235));
+      expect(series.wallTimes.at(-1)).toBe(1_000 + 1_234);
+      const summaries = await summariesOfRuns(store, [runId]);
+      expect(summaries.map((s) => s.key)).toEqual(['loss', 'test.accuracy']);
+      expect(summaries[0]).toMatchObject({ pointCount: 1_235, lastStep: 1_234, lastValue: 1 / 1_235, maxValue: 1, firstStep: 0 });
+      expect(summaries[1]).toMatchObject({ pointCount: 2, lastStep: 1_000, lastValue: 0.6, maxValue: 0.6 });
+      const [stored] = await store.query<{ fine: string; coarse: string }>(
+        `select sum(cardinality(fine_steps))::text as fine, sum(cardinality(coarse_steps))::text as coarse from metric_chunks where series_id = $1`,
+        [summaries[0]!.id],
+      );
+      expect([summaries[0]!.fineCount, summaries[0]!.coarseCount]).toEqual([Number(stored!.fine), Number(stored!.coarse)]);
+      // A downsampled read still finds the extremes of what is left, and appending carries on after the step.
+      const [sampled] = await readMetricSeries(store, { runIds: [runId], keys: ['loss'], maxPoints: 100 });
+      expect(Math.max(...sampled!.values)).toBe(1);
+      await appendMetrics(store, runId, [{ key: 'loss', steps: [1_235], values: [0.5] }]);
+      expect((await everything(runId, 'loss')).pointCount).toBe(1_236);
+      // Rewinding a run with no metrics, or to a step after the last, changes nothing.
+      await rewindMetrics(store, await newRun(), 10);
+      await rewindMetrics(store, runId, 5_000);
+      expect((await everything(runId, 'loss')).pointCount).toBe(1_236);
     });
 
     it('fills a gap between stored chunks without disturbing them', async () => {
