@@ -29,6 +29,7 @@ function pageData(): RunPageQuery {
       divergedLearningRate: null,
       results: null,
       attempt: 1,
+      checkpoint: null,
       policyOverride: null,
       findings: [],
       project: { __typename: 'Project', id: 'project-1', name: 'spirals' },
@@ -56,6 +57,7 @@ function event(kind: RunEvent['kind'], run: Partial<RunEvent['run']>, metrics: R
     divergedLearningRate: base.divergedLearningRate,
     results: base.results,
     attempt: base.attempt,
+    checkpoint: base.checkpoint,
     metrics: base.metrics,
     ...run,
   };

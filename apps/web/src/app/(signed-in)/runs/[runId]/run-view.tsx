@@ -153,6 +153,16 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
             <dd>{run.attempt}</dd>
           </>
         )}
+        {/* A worker's run resumes from its last checkpoint if the worker is lost (the files are among the artifacts). */}
+        {run.checkpoint && (
+          <>
+            <dt>Last checkpoint</dt>
+            <dd>
+              after epoch {run.checkpoint.epoch} (step {run.checkpoint.step.toLocaleString('en-GB')}
+              {run.attempt > 1 ? `, attempt ${run.checkpoint.attempt}` : ''})
+            </dd>
+          </>
+        )}
       </dl>
       {run.error && (
         <div className="notice error" role="alert">
