@@ -392,6 +392,41 @@ for (const database of testDatabases()) {
       expectError(await call(alice, 'POST', 'runs/log-model', { run_id: runId, model_json: '{oops' }), 400, 'INVALID_PARAMETER_VALUE', /not valid JSON/);
     });
 
+    it('nests runs under mlflow.parentRunId (start_run(nested=True)), in Tuneboard too, and never fails a client over it', async () => {
+      const NESTING = `query($id: ID!) { run(id: $id) { parent { id } children { id name } } }`;
+      const create = async (name: string, tags: { key: string; value: string }[] = [], experiment = experimentId) =>
+        (await ok(alice, 'POST', 'runs/create', { experiment_id: experiment, run_name: name, tags })).run.info.run_id as string;
+      const tuning = await create('tuning-job');
+      const trial1 = await create('trial-1', [{ key: 'mlflow.parentRunId', value: tuning }]);
+      const trial2 = await create('trial-2');
+      await ok(alice, 'POST', 'runs/set-tag', { run_id: trial2, key: 'mlflow.parentRunId', value: tuning });
+      expect((await alice.ok(NESTING, { id: tuning })).run).toEqual({
+        parent: null,
+        children: [
+          { id: trial1, name: 'trial-1' },
+          { id: trial2, name: 'trial-2' },
+        ],
+      });
+      expect((await alice.ok(NESTING, { id: trial1 })).run.parent).toEqual({ id: tuning });
+      // MLflow's UI finds children by the tag; the search answers it.
+      const children = await ok(alice, 'POST', 'runs/search', { experiment_ids: [experimentId], filter: `tags.mlflow.parentRunId = '${tuning}'` });
+      expect(children.runs.map((r: Json) => r.info.run_name).sort()).toEqual(['trial-1', 'trial-2']);
+
+      // A cycle, a run of another experiment, an unknown id or no id at all: the tag is kept, no nesting, no error.
+      await ok(alice, 'POST', 'runs/set-tag', { run_id: tuning, key: 'mlflow.parentRunId', value: trial1 });
+      await ok(alice, 'POST', 'runs/set-tag', { run_id: tuning, key: 'mlflow.parentRunId', value: tuning });
+      const elsewhere = (await ok(alice, 'POST', 'experiments/create', { name: 'nesting-elsewhere' })).experiment_id as string;
+      const stranger = await create('stranger', [{ key: 'mlflow.parentRunId', value: tuning }], elsewhere);
+      const orphan = await create('orphan', [{ key: 'mlflow.parentRunId', value: 'not-a-run-id' }]);
+      for (const run of [tuning, stranger, orphan]) expect((await alice.ok(NESTING, { id: run })).run.parent).toBeNull();
+      expect((await ok(alice, 'GET', 'runs/get', { run_id: orphan })).run.data.tags).toContainEqual({ key: 'mlflow.parentRunId', value: 'not-a-run-id' });
+      // Deleting the tag takes the run back to the top level.
+      await ok(alice, 'POST', 'runs/delete-tag', { run_id: trial2, key: 'mlflow.parentRunId' });
+      expect((await alice.ok(NESTING, { id: tuning })).run.children).toEqual([{ id: trial1, name: 'trial-1' }]);
+      const tooMany = await alice.request(`query($id: ID!) { run(id: $id) { children(first: 501) { id } } }`, { id: tuning });
+      expect(tooMany.errors?.[0]?.message).toBe('first must be from 0 to 500');
+    });
+
     it('warns, and never refuses, when params contradict a finding', async () => {
       await alice.ok(CREATE_FINDING, {
         input: {

@@ -88,6 +88,35 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('run artifacts in the dash
     expect(traversal).toBe(400);
   });
 
+  it('shows a run nested with mlflow.parentRunId under its parent, and its children on the parent’s page', async () => {
+    const { createProject } = await stack.gql<{ createProject: { id: string } }>(
+      `mutation($teamId: ID!) { createProject(teamId: $teamId, name: "tuning", schemaKind: INFERRED) { id } }`,
+      { teamId: stack.teamId },
+    );
+    // What mlflow.start_run(nested=True) sends: runs/create with the parent's id in a tag.
+    const create = async (name: string, tags: { key: string; value: string }[] = []) => {
+      const response = await fetch(`${new URL(stack.apiUrl).origin}/api/2.0/mlflow/runs/create`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ experiment_id: createProject.id, run_name: name, tags }),
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
+    };
+    const job = await create('hyperopt job');
+    const trials = [await create('trial 1', [{ key: 'mlflow.parentRunId', value: job }]), await create('trial 2', [{ key: 'mlflow.parentRunId', value: job }])];
+
+    await page.goto(`${stack.webUrl}/runs/${job}`);
+    const nested = page.getByRole('region', { name: 'Nested runs' });
+    await nested.getByTestId('child-runs').waitFor();
+    expect(await nested.getByRole('heading').textContent()).toBe('Nested runs (2)');
+    expect(await nested.getByRole('link').allTextContents()).toEqual(['trial 1', 'trial 2']);
+    await nested.getByRole('link', { name: 'trial 2' }).click();
+    await page.waitForURL(new RegExp(`/runs/${trials[1]}$`));
+    expect(await page.getByTestId('parent-run').textContent()).toBe('hyperopt job');
+    await page.screenshot({ path: resolve(ARTIFACTS, 'nested-run.png'), fullPage: true });
+  });
+
   it('says so when a run has no artifacts', async () => {
     const { createProject } = await stack.gql<{ createProject: { id: string } }>(
       `mutation($teamId: ID!) { createProject(teamId: $teamId, name: "empty", schemaKind: INFERRED) { id } }`,

@@ -849,6 +849,8 @@ export type Run = {
   backend?: Maybe<Scalars['String']['output']>;
   /** The last checkpoint its worker stored; null for runs never checkpointed. */
   checkpoint?: Maybe<RunCheckpoint>;
+  /** Runs nested directly under this one, oldest first (first: at most 500). */
+  children: Array<Run>;
   createdAt: Scalars['DateTime']['output'];
   createdBy?: Maybe<User>;
   /** Built-in runs only; a run of a declared or inferred schema answers zeros and no layers. */
@@ -884,6 +886,8 @@ export type Run = {
   paramTypes?: Maybe<Scalars['JSON']['output']>;
   /** The configuration flattened to hyperparameter paths (batchSize, optimizer.learningRate, params, …). */
   params: Scalars['JSON']['output'];
+  /** The run this one is nested under (MLflow's mlflow.parentRunId: a tuning job's trials, cross-validation folds). */
+  parent?: Maybe<Run>;
   /** Set when the run was submitted against a policy finding: { reason, findingIds, by }. */
   policyOverride?: Maybe<Scalars['JSON']['output']>;
   /** Fraction of totalSteps done (from train.loss or lr_range.loss), 0–1; null before the first step. */
@@ -904,6 +908,11 @@ export type Run = {
 
 export type RunArtifactsArgs = {
   path?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type RunChildrenArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1845,6 +1854,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   backend?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   checkpoint?: Resolver<Maybe<ResolversTypes['RunCheckpoint']>, ParentType, ContextType>;
+  children?: Resolver<Array<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<RunChildrenArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   derived?: Resolver<ResolversTypes['DerivedFacts'], ParentType, ContextType>;
@@ -1865,6 +1875,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   param?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<RunParamArgs, 'path'>>;
   paramTypes?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType>;
   policyOverride?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   progress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;

@@ -3,7 +3,7 @@ import { BACKEND_NAMES, deriveFacts, paramAt, plannedSteps, type RunConfig } fro
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun } from '../services/access';
 import { listProjectRuns } from '../services/run-listing';
-import { annotateRun, annotationsOf, changeRunStatus, MAX_RUNS_PER_SUBMIT, submitRun, submitRuns, touchRun, updateRun } from '../services/runs';
+import { annotateRun, annotationsOf, changeRunStatus, childrenOf, MAX_CHILD_RUNS, MAX_RUNS_PER_SUBMIT, parentOf, submitRun, submitRuns, touchRun, updateRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   enum RunStatus {
@@ -63,6 +63,10 @@ export const typeDefs = /* GraphQL */ `
     results: JSON!
     "Worker attempts so far (more than 1 when a worker was lost)."
     attempt: Int!
+    "The run this one is nested under (MLflow's mlflow.parentRunId: a tuning job's trials, cross-validation folds)."
+    parent: Run
+    "Runs nested directly under this one, oldest first (first: at most ${MAX_CHILD_RUNS})."
+    children(first: Int = 100): [Run!]!
     "Latest, minimum and maximum of every metric the run logged."
     metrics: [MetricSummary!]!
     metric(key: String!): MetricSummary
@@ -286,6 +290,8 @@ export const resolvers: Resolvers = {
     metrics: (run, _args, ctx) => ctx.loaders.metricSummaries.load(run.id),
     metric: async (run, { key }, ctx) => (await ctx.loaders.metricSummaries.load(run.id)).find((s) => s.key === key) ?? null,
     annotations: (run, _args, ctx) => annotationsOf(ctx, run.id),
+    parent: (run, _args, ctx) => parentOf(ctx, run),
+    children: (run, { first }, ctx) => childrenOf(ctx, run, first ?? 100),
   },
   DerivedFacts: {
     params: (facts) => facts.parameterCount,

@@ -1,4 +1,4 @@
-import { isTerminalRunStatus, metricStore, mlflowStore, type MetricSummaryRow, type Project, type Run, type RunStatus } from '@tuneboard/db';
+import { isTerminalRunStatus, metricStore, mlflowStore, runStore, type MetricSummaryRow, type Project, type Run, type RunStatus } from '@tuneboard/db';
 import { canonicalId, isUuid, requireActor, requireTeam, type Access } from './access';
 import { conflict, DomainError, invalid, isDomainError, notFound } from './errors';
 import { logMetrics } from './metrics';
@@ -274,6 +274,7 @@ export async function getRun(ctx: Scope, runId: string): Promise<RunView> {
 /** Reserved tags that are also columns of the run. */
 const RUN_NAME_TAG = 'mlflow.runName';
 const NOTE_TAG = 'mlflow.note.content';
+const PARENT_TAG = 'mlflow.parentRunId';
 
 export async function createMlflowRun(
   ctx: Scope,
@@ -304,6 +305,8 @@ export async function createMlflowRun(
   const tags = [...input.tags.filter((t) => t.key !== RUN_NAME_TAG), { key: RUN_NAME_TAG, value: name }];
   if (input.userId && !tagged.has('mlflow.user')) tags.push({ key: 'mlflow.user', value: input.userId });
   await mlflowStore.setRunTags(ctx.store, run.id, tags);
+  const parent = tagged.get(PARENT_TAG);
+  if (parent !== undefined) await nestUnder(ctx, run, parent);
   return (await runViews(ctx, [{ run, teamId: project.teamId }]))[0]!;
 }
 
@@ -402,8 +405,21 @@ export async function logBatch(
   return { warnings };
 }
 
-/** Tags overwrite; the reserved ones that are run columns (name, notes) change the run too. */
+/**
+ * `mlflow.parentRunId` nests the run under that run (what `mlflow.start_run(nested=True)` sets) when it names a run of
+ * the same project that is not the run itself or below it; otherwise only the tag is kept, as MLflow keeps it (its
+ * server checks nothing, and a client must not fail over a tag).
+ */
+async function nestUnder(ctx: Scope, run: Run, parentRunId: string | null): Promise<void> {
+  const parent = parentRunId === null ? null : canonicalId(parentRunId.trim());
+  if (parent !== null && !isUuid(parent)) return;
+  await runStore.setParentRun(ctx.store, run.id, parent);
+}
+
+/** Tags overwrite; the reserved ones that are run columns (name, notes, parent) change the run too. */
 async function setRunTags(ctx: Scope, run: Run, tags: { key: string; value: string }[]): Promise<void> {
+  const parent = tags.findLast((t) => t.key === PARENT_TAG)?.value;
+  if (parent !== undefined) await nestUnder(ctx, run, parent);
   const name = tags.findLast((t) => t.key === RUN_NAME_TAG)?.value;
   const notes = tags.findLast((t) => t.key === NOTE_TAG)?.value;
   if (name !== undefined || notes !== undefined)
@@ -457,6 +473,7 @@ export async function deleteRunTag(ctx: Scope, runId: string, key: string): Prom
   const { run } = await loadMlflowRun(ctx, runId, 'write', { active: true });
   if (key === WARNINGS_TAG || !(await mlflowStore.deleteRunTag(ctx.store, run.id, key)))
     throw new DomainError('NOT_FOUND', `No tag with name: ${key} in run with id ${run.id}`);
+  if (key === PARENT_TAG) await nestUnder(ctx, run, null);
 }
 
 // ── Metric history ─────────────────────────────────────────────────────────────────────────────────────────────

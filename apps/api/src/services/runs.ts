@@ -678,3 +678,18 @@ export async function annotateRun(ctx: Scope, input: { runId: string; body: stri
 export function annotationsOf(ctx: Scope, runId: string): Promise<RunAnnotation[]> {
   return runStore.annotationsOfRun(ctx.store, runId);
 }
+
+/** Most child runs one request lists under a run. */
+export const MAX_CHILD_RUNS = 500;
+
+/** The run a (readable) run is nested under: same project, so just as readable; null when none or deleted. */
+export async function parentOf(ctx: Scope, run: Run): Promise<Run | null> {
+  return run.parentRunId ? ((await ctx.loaders.run.load(run.parentRunId)) ?? null) : null;
+}
+
+/** The runs nested directly under a (readable) run, oldest first. */
+export function childrenOf(ctx: Scope, run: Run, first: number): Promise<Run[]> {
+  if (!Number.isInteger(first) || first < 0 || first > MAX_CHILD_RUNS)
+    throw invalid(`first must be from 0 to ${MAX_CHILD_RUNS}`, [{ path: 'first', message: `must be from 0 to ${MAX_CHILD_RUNS}` }]);
+  return runStore.childrenOfRun(ctx.store, run.id, first);
+}

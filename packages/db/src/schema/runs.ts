@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, doublePrecision, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { check, doublePrecision, index, integer, jsonb, pgTable, text, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { users } from './accounts';
 import { createdAt, id, timestampColumn } from './columns';
 import { projects } from './projects';
@@ -66,12 +66,18 @@ export const runs = pgTable(
     // The last checkpoint its worker stored (artifacts under `path`): a retried attempt resumes from it, and the
     // history after its step is cleared instead of all of it.
     checkpoint: jsonb('checkpoint').$type<RunCheckpoint>(),
+    // The run this one is nested under, in the same project (MLflow's `mlflow.parentRunId`: a tuning job's trials
+    // under the job, cross-validation folds under the model). A deleted parent leaves its children at the top.
+    parentRunId: uuid('parent_run_id').references((): AnyPgColumn => runs.id, { onDelete: 'set null' }),
     maxAttempts: integer('max_attempts').notNull().default(3),
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
     deletedAt: timestampColumn('deleted_at'),
   },
   (t) => [
     index('runs_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id),
+    index('runs_parent_idx')
+      .on(t.parentRunId, t.createdAt)
+      .where(sql`${t.parentRunId} is not null`),
     // The queue: workers claim the oldest queued run; the lease sweep looks at running runs.
     index('runs_queue_idx')
       .on(t.createdAt)

@@ -156,6 +156,47 @@ export async function updateRunDetails(handle: Handle, runId: string, details: {
   return run ?? null;
 }
 
+/** How deep runs may nest: deeper chains are refused, and the ancestor walk stops there. */
+export const MAX_RUN_NESTING = 20;
+
+/**
+ * Nests `runId` under `parentRunId` (null: back to the top level). Refused (false) when the parent is not a live
+ * run of the same project, or is the run itself or one of its descendants (a cycle), or the chain would pass
+ * MAX_RUN_NESTING; one statement, so the checks and the change see the same rows.
+ */
+export async function setParentRun(handle: Handle, runId: string, parentRunId: string | null): Promise<boolean> {
+  if (parentRunId === null) {
+    await handle.db.update(runs).set({ parentRunId: null, updatedAt: new Date() }).where(eq(runs.id, runId));
+    return true;
+  }
+  const rows = await handle.query<{ id: string }>(
+    `with recursive ancestors(id, parent, depth) as (
+       select id, parent_run_id, 1 from runs where id = $2::uuid
+       union all
+       select r.id, r.parent_run_id, a.depth + 1 from runs r join ancestors a on r.id = a.parent where a.depth <= $3
+     )
+     update runs child set parent_run_id = parent.id, updated_at = now()
+     from runs parent
+     where child.id = $1::uuid and parent.id = $2::uuid and parent.deleted_at is null
+       and parent.project_id = child.project_id
+       and not exists (select 1 from ancestors where id = child.id)
+       and (select count(*) from ancestors) < $3
+     returning child.id`,
+    [runId, parentRunId, MAX_RUN_NESTING],
+  );
+  return rows.length > 0;
+}
+
+/** The live runs nested directly under `runId`, oldest first. */
+export async function childrenOfRun(handle: Handle, runId: string, limit: number): Promise<Run[]> {
+  return handle.db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.parentRunId, runId), isNull(runs.deletedAt)))
+    .orderBy(asc(runs.createdAt), asc(runs.id))
+    .limit(limit);
+}
+
 /** Cancels the run if it is still queued or running (a worker finishing it at the same moment is not overwritten); null if not. */
 export async function cancelUnfinishedRun(handle: Handle, runId: string): Promise<Run | null> {
   const [run] = await handle.db

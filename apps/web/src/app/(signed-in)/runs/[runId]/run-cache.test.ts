@@ -30,6 +30,8 @@ function pageData(): RunPageQuery {
       results: null,
       attempt: 1,
       checkpoint: null,
+      parent: null,
+      children: [],
       policyOverride: null,
       findings: [],
       project: { __typename: 'Project', id: 'project-1', name: 'spirals' },

@@ -88,6 +88,14 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
     <>
       <nav className="crumbs">
         <Link href="/projects">Projects</Link> / <Link href={`/projects/${run.project.id}`}>{run.project.name}</Link>
+        {run.parent && (
+          <>
+            {' / '}
+            <Link href={`/runs/${run.parent.id}`} data-testid="parent-run">
+              {run.parent.name}
+            </Link>
+          </>
+        )}
       </nav>
       <div className="row run-title">
         <h1>{run.name}</h1>
@@ -203,6 +211,19 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
 
       {/* Runs of declared and inferred projects come from the team's scripts, whose output `tuneboard run` captures. */}
       {openSchema && <RunLogPanel runId={run.id} running={run.status === 'RUNNING'} />}
+      {run.children.length > 0 && (
+        <section className="panel" aria-label="Nested runs">
+          <h2>Nested runs ({run.children.length === 100 ? 'first 100' : run.children.length})</h2>
+          <ul className="plain" data-testid="child-runs">
+            {run.children.map((child) => (
+              <li key={child.id}>
+                <Link href={`/runs/${child.id}`}>{child.name}</Link>{' '}
+                <span className={`status status-${child.status.toLowerCase()}`}>{child.status.toLowerCase()}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <RunArtifacts runId={run.id} />
 
       <div className="two-columns">
