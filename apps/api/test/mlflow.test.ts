@@ -425,6 +425,22 @@ for (const database of testDatabases()) {
       expect((await alice.ok(NESTING, { id: tuning })).run.children).toEqual([{ id: trial1, name: 'trial-1' }]);
       const tooMany = await alice.request(`query($id: ID!) { run(id: $id) { children(first: 501) { id } } }`, { id: tuning });
       expect(tooMany.errors?.[0]?.message).toBe('first must be from 0 to 500');
+
+      // Tuneboard's own API nests and un-nests too, refusing what the MLflow tag only ignores.
+      const NEST = `mutation($id: ID!, $parent: ID) { updateRun(input: { id: $id, parentRunId: $parent }) { parent { id } } }`;
+      expect((await alice.ok(NEST, { id: trial2, parent: tuning })).updateRun.parent).toEqual({ id: tuning });
+      const refused = async (user: TestUser, id: string, parent: string | null) => (await user.request(NEST, { id, parent })).errors?.[0];
+      for (const parent of [stranger, trial1, tuning, 'nope'])
+        expect(await refused(alice, tuning, parent)).toMatchObject({
+          message: expect.stringContaining('parentRunId must name another run of project'),
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      expect((await refused(viewer, trial2, null))?.extensions?.code).toBe('FORBIDDEN');
+      expect((await refused(bob, trial2, null))?.extensions?.code).toBe('NOT_FOUND');
+      expect((await alice.ok(NEST, { id: trial2, parent: null })).updateRun.parent).toBeNull();
+      // Leaving parentRunId out changes nothing.
+      await alice.ok(`mutation($id: ID!) { updateRun(input: { id: $id, notes: "fold 1" }) { id } }`, { id: trial1 });
+      expect((await alice.ok(NESTING, { id: trial1 })).run.parent).toEqual({ id: tuning });
     });
 
     it('warns, and never refuses, when params contradict a finding', async () => {

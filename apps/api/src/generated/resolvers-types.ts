@@ -1234,6 +1234,8 @@ export type UpdateRunInput = {
   id: Scalars['ID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   notes?: InputMaybe<Scalars['String']['input']>;
+  /** Nests the run under another run of its project (null: back to the top level; omitted: unchanged). */
+  parentRunId?: InputMaybe<Scalars['ID']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 

@@ -231,6 +231,8 @@ export const typeDefs = /* GraphQL */ `
     name: String
     tags: [String!]
     notes: String
+    "Nests the run under another run of its project (null: back to the top level; omitted: unchanged)."
+    parentRunId: ID
   }
 
   extend type Query {

@@ -13,7 +13,7 @@ import {
 } from '@tuneboard/hparams';
 import type { Scope } from './scope';
 import { badUserInput, conflict, DomainError, invalid, isDomainError, notFound, policyViolation, problemsOf, type FieldProblem } from './errors';
-import { loadProject, loadRun, requireTeam } from './access';
+import { canonicalId, isUuid, loadProject, loadRun, requireTeam } from './access';
 import { configProblems, currentDeclaredSchema, inferredStateOf, readOpenConfig, splitFlat } from './hparam-schemas';
 import { activeFindingsFor, violationsAmong, type FindingRow } from './findings';
 import { boundedText, TEXT_LIMITS } from './text';
@@ -610,9 +610,14 @@ export async function cancelRun(ctx: Scope, runId: string): Promise<Run> {
 }
 
 /** Renames, retags or re-notes a run; only the fields given change. */
-export async function updateRun(ctx: Scope, input: { id: string; name?: string | null; tags?: readonly string[] | null; notes?: string | null }): Promise<Run> {
-  await loadRun(ctx, input.id, 'write');
-  const run = await runStore.updateRunDetails(ctx.store, input.id, {
+export async function updateRun(
+  ctx: Scope,
+  input: { id: string; name?: string | null; tags?: readonly string[] | null; notes?: string | null; parentRunId?: string | null },
+): Promise<Run> {
+  const current = await loadRun(ctx, input.id, 'write');
+  // Omitted: unchanged; null: back to the top level.
+  if (input.parentRunId !== undefined) await nestRun(ctx, current, input.parentRunId);
+  const run = await runStore.updateRunDetails(ctx.store, current.id, {
     ...(input.name != null ? { name: validateName(input.name) } : {}),
     ...(input.tags != null ? { tags: validateTags(input.tags) } : {}),
     ...(input.notes != null ? { notes: boundedText(input.notes, 'notes', TEXT_LIMITS.notes) } : {}),
@@ -677,6 +682,14 @@ export async function annotateRun(ctx: Scope, input: { runId: string; body: stri
 /** The notes pinned to a run the caller has already read, oldest first. */
 export function annotationsOf(ctx: Scope, runId: string): Promise<RunAnnotation[]> {
   return runStore.annotationsOfRun(ctx.store, runId);
+}
+
+async function nestRun(ctx: Scope, run: Run, parentRunId: string | null): Promise<void> {
+  const parent = parentRunId === null ? null : canonicalId(parentRunId);
+  const problem = `must name another run of project ${run.projectId} that is not nested under this run, at most ${runStore.MAX_RUN_NESTING} levels deep`;
+  if (parent !== null && (!isUuid(parent) || !(await runStore.setParentRun(ctx.store, run.id, parent))))
+    throw invalid(`parentRunId ${problem}`, [{ path: 'parentRunId', message: problem }]);
+  if (parent === null) await runStore.setParentRun(ctx.store, run.id, null);
 }
 
 /** Most child runs one request lists under a run. */
