@@ -17,6 +17,11 @@ export function readWebEnv(): WebEnv {
   return { apiUrl: url.toString(), apiWsUrl: ws.toString(), publicUrl };
 }
 
+/** What the dashboard's server says when it cannot reach the API: which URL it tried, and the setting that chose it. */
+export function apiUnreachableMessage(apiUrl: string): string {
+  return `The Tuneboard API is not reachable at ${apiUrl} (TUNEBOARD_API_URL). Is it running?`;
+}
+
 function httpUrl(name: string, raw: string): URL {
   let url: URL;
   try {

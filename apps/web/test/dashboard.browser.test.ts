@@ -32,7 +32,9 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await page.waitForURL(/\/sign-in/);
     await page.getByLabel('API token').fill('tb_not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('This token is unknown or revoked.').waitFor();
+    // The refusal names the API it asked, and the mistyped token stays in the field to be corrected.
+    await page.getByText(new RegExp(`^This token is unknown or revoked at ${stack.apiUrl.replace(/[.]/g, '\\.')}\\.$`)).waitFor();
+    expect(await page.getByLabel('API token').inputValue()).toBe('tb_not-a-real-token');
     await page.getByLabel('API token').fill(stack.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/projects$/);
@@ -207,14 +209,35 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await expectText(page.getByTestId('notes').locator('strong'), '0.02');
     await shot('7-run-page-notes');
 
+    // The finished run's final metrics head its page, and it can be renamed there (Escape discards an edit).
+    const summary = page.getByTestId('metric-summary');
+    await summary.locator('th', { hasText: 'test.accuracy' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Metric summary' }).getByRole('heading').textContent()).toBe('Final metrics');
+    expect(await summary.locator('tr', { has: page.locator('th', { hasText: /^test\.accuracy$/ }) }).locator('td').first().textContent()).toMatch(/^0\.\d+|^1$/);
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('Run name').fill('scrapped');
+    await page.getByLabel('Run name').press('Escape');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('Run name').fill('lr 0.02 baseline');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByRole('heading', { level: 1, name: 'lr 0.02 baseline' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'lr 0.02 baseline' }).waitFor();
+
     // Tokens: a new one is shown once, and can be revoked.
     await page.goto(`${stack.webUrl}/tokens`);
     await page.getByLabel('Token name').fill('ci');
     await page.getByRole('button', { name: 'Create token' }).click();
     await page.getByText('Copy it now').waitFor();
     const ciToken = page.locator('tr', { has: page.locator('td', { hasText: /^ci$/ }) });
+    // Revoking asks first; keeping it changes nothing.
     await ciToken.getByRole('button', { name: 'Revoke' }).click();
+    await ciToken.getByRole('button', { name: 'Keep it' }).click();
+    await ciToken.getByRole('button', { name: 'Revoke' }).click();
+    await ciToken.getByRole('button', { name: 'Yes, revoke' }).click();
     await ciToken.getByText(/^revoked/).waitFor();
+    // The token this session signed in with is marked: the owner's, named for how it was made.
+    expect(await page.locator('tr[aria-current="true"] td').first().textContent()).toBe('owner (first start) signed in with this one');
     await shot('8-tokens');
 
     // Signing out ends the session.

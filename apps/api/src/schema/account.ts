@@ -46,6 +46,8 @@ export const typeDefs = /* GraphQL */ `
     createdAt: DateTime!
     lastUsedAt: DateTime
     revokedAt: DateTime
+    "Whether this request was authenticated with it (the dashboard marks the token you are signed in with)."
+    current: Boolean!
   }
 
   type CreatedToken {
@@ -90,6 +92,9 @@ export const resolvers: Resolvers = {
     // The parent is the actor itself.
     teams: (_viewer, _args, ctx) => listTeams(ctx),
     tokens: (_viewer, _args, ctx) => listTokens(ctx),
+  },
+  ApiToken: {
+    current: (token, _args, ctx) => ctx.actor?.tokenId === token.id,
   },
   Team: {
     role: (team, _args, ctx) => toRole(requireTeam(ctx, team.id, 'read', 'Team', team.id)),

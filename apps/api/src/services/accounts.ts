@@ -211,6 +211,8 @@ export interface NewUserInput {
   newTeam?: boolean;
   /** Join the one team of that name if it exists (tests, which create users in named teams); never for the CLI. */
   joinExisting?: boolean;
+  /** The first token's name, as the tokens page lists it (default "cli": made by `tuneboard user create`). */
+  tokenName?: string;
 }
 
 export interface CreatedUser {
@@ -249,13 +251,16 @@ async function createUserWithTokenIn(tx: Handle, input: NewUserInput): Promise<C
   const { user } = await accountStore.findOrCreateUser(tx, { email });
   // The first member of a new team owns it.
   await accountStore.setMembership(tx, { userId: user.id, teamId: team.id, role: input.role ?? (created ? 'owner' : 'member') });
-  const token = await issueToken(tx, user.id, 'cli');
+  const token = await issueToken(tx, user.id, input.tokenName ?? 'cli');
   return { user: { id: user.id, email: user.email }, team: { id: team.id, name: team.name }, token: token.token };
 }
 
 export function hasAnyUser(store: Store): Promise<boolean> {
   return accountStore.hasAnyUser(store);
 }
+
+/** The owner's token made on the first start (or by `tuneboard admin bootstrap`), named so the tokens page says so. */
+export const FIRST_TOKEN_NAME = 'owner (first start)';
 
 /**
  * The first user, team and owner token of an empty installation, or null when users exist. Two processes
@@ -266,7 +271,7 @@ export async function createFirstUser(store: Store, input: { email?: string; tea
   if (await accountStore.hasAnyUser(store)) return null;
   return inTransaction(store, async (tx) => {
     if (!(await accountStore.claimEmptyInstallation(tx))) return null;
-    return createUserWithTokenIn(tx, { email: input.email ?? 'admin@localhost', team: input.team ?? 'default', role: 'owner' });
+    return createUserWithTokenIn(tx, { email: input.email ?? 'admin@localhost', team: input.team ?? 'default', role: 'owner', tokenName: FIRST_TOKEN_NAME });
   });
 }
 

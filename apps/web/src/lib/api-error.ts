@@ -49,7 +49,8 @@ export function summarizeApiError(error: unknown): ApiErrorSummary {
   const message = error instanceof Error ? error.message : String(error);
   const unreachable = /fetch failed|Failed to fetch|ECONNREFUSED|NetworkError/i.test(message);
   return {
-    message: unreachable ? 'The Tuneboard API is not reachable. Is it running?' : message,
+    // The browser's own request to this dashboard failed (the server's errors name the API's URL themselves).
+    message: unreachable ? 'The dashboard cannot be reached. Is it still running?' : message,
     unauthenticated: false,
     notFound: false,
     problems: [],

@@ -1,6 +1,6 @@
 // Server side only: what the dashboard's /api/* routes share. They are the browser's way to the API: the
 // browser sends its session cookie here, and this server calls the API with the token the cookie holds.
-import { readWebEnv } from '@/env';
+import { apiUnreachableMessage, readWebEnv } from '@/env';
 import { forwardedForHeader } from './browser-address';
 import { sessionToken } from '@/app/session';
 import { checkSameOrigin, isJsonRequest } from './same-origin';
@@ -21,9 +21,10 @@ export async function authorizeBrowserRequest(request: Request): Promise<{ token
 
 /** POSTs a body to the API as the session's user; the API's status, type and body come back unchanged. */
 export async function forwardToApi(token: string, body: BodyInit | null, accept = 'application/json'): Promise<Response> {
+  const { apiUrl } = readWebEnv();
   let upstream: Response;
   try {
-    upstream = await fetch(readWebEnv().apiUrl, {
+    upstream = await fetch(apiUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}`, ...(await forwardedForHeader()) },
       body,
@@ -32,7 +33,7 @@ export async function forwardToApi(token: string, body: BodyInit | null, accept 
       ...({ duplex: 'half' } as object),
     });
   } catch {
-    return graphQLError(502, 'The Tuneboard API is not reachable', 'API_UNREACHABLE');
+    return graphQLError(502, apiUnreachableMessage(apiUrl), 'API_UNREACHABLE');
   }
   const headers = new Headers({ 'cache-control': 'no-store' });
   for (const name of ['content-type', 'retry-after']) {

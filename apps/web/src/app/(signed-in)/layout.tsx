@@ -16,7 +16,7 @@ export default async function SignedInLayout({ children }: { children: ReactNode
         <Link href="/projects" className="brand">
           Tuneboard
         </Link>
-        <nav>
+        <nav aria-label="Main">
           <Link href="/projects">Projects</Link>
           <Link href="/tokens">Tokens</Link>
           <form action={signOut}>

@@ -1,6 +1,6 @@
 'use server';
 import { redirect } from 'next/navigation';
-import { readWebEnv } from '@/env';
+import { apiUnreachableMessage, readWebEnv } from '@/env';
 import { forwardedForHeader } from '@/lib/browser-address';
 import { safeNextPath } from '@/lib/safe-next-path';
 import { endSession, keepSession } from '../session';
@@ -13,9 +13,10 @@ export interface SignInState {
 export async function signIn(_previous: SignInState, form: FormData): Promise<SignInState> {
   const token = String(form.get('token') ?? '').trim();
   if (!token) return { error: 'Paste an API token (it starts with tb_).' };
+  const { apiUrl } = readWebEnv();
   let response: Response;
   try {
-    response = await fetch(readWebEnv().apiUrl, {
+    response = await fetch(apiUrl, {
       method: 'POST',
       // Each browser's failed sign-ins count against its own address at the API, not against this server's.
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(await forwardedForHeader()) },
@@ -23,9 +24,9 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
       cache: 'no-store',
     });
   } catch {
-    return { error: 'The Tuneboard API is not reachable. Is it running?' };
+    return { error: apiUnreachableMessage(apiUrl) };
   }
-  if (response.status === 401) return { error: 'This token is unknown or revoked.' };
+  if (response.status === 401) return { error: `This token is unknown or revoked at ${apiUrl}.` };
   if (!response.ok) return { error: `The API answered ${response.status}. Try again.` };
   await keepSession(token);
   redirect(safeNextPath(String(form.get('next') ?? '')));

@@ -11,7 +11,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="page narrow">
       <h1>Sign in to Tuneboard</h1>
       <p className="muted">
-        Use an API token: <code>npm start</code> prints the owner&apos;s and saves it to <code>.tuneboard/admin-token.json</code>. Password sign-in comes later.
+        Use an API token. On its first start <code>npm start</code> prints the owner&apos;s and saves it to <code>admin-token.json</code> beside its data
+        directory (<code>.tuneboard/admin-token.json</code> unless <code>TUNEBOARD_DATA_DIR</code> says otherwise). Password sign-in comes later.
       </p>
       <SignInForm next={next} />
     </main>

@@ -5,6 +5,7 @@ import { serverQuery } from '../../apollo-server';
 import { Empty, ErrorNotice } from '../../status-views';
 import { CreateProjectForm } from './create-project-form';
 import { TeamFeed } from './team-feed';
+import { LocalTime } from '../../local-time';
 
 export const metadata: Metadata = { title: 'Projects' };
 
@@ -48,7 +49,7 @@ export default async function ProjectsPage() {
                   <p className="muted">
                     {project.runCount} {project.runCount === 1 ? 'run' : 'runs'}
                     {project.hparamSchema.kind !== 'BUILTIN' && ` · ${project.hparamSchema.kind.toLowerCase()} schema`} · created{' '}
-                    {new Date(project.createdAt).toLocaleDateString('en-GB')}
+                    <LocalTime iso={project.createdAt} dateOnly />
                   </p>
                 </li>
               ))}

@@ -5,6 +5,7 @@ import { serverQuery } from '../../apollo-server';
 import { ErrorNotice } from '../../status-views';
 import { FindingStatusBadge } from '../findings/finding-badges';
 import { actorName, describeFindingEvent } from '../findings/finding-events';
+import { LocalTime } from '../../local-time';
 
 const FEED_LENGTH = 15;
 
@@ -27,8 +28,10 @@ export async function TeamFeed({ teamId, teamName }: { teamId: string; teamName:
         <ol className="history" data-testid="finding-feed">
           {events.map((event) => (
             <li key={event.id}>
-              <span className="muted small">{new Date(event.createdAt).toLocaleString('en-GB')}</span> <strong>{actorName(event)}</strong>{' '}
-              {describeFindingEvent(event)} — <Link href={`/findings/${event.finding.id}`}>{event.finding.title}</Link>{' '}
+              <span className="muted small">
+                <LocalTime iso={event.createdAt} />
+              </span>{' '}
+              <strong>{actorName(event)}</strong> {describeFindingEvent(event)} — <Link href={`/findings/${event.finding.id}`}>{event.finding.title}</Link>{' '}
               <FindingStatusBadge status={event.finding.status} /> <span className="muted small">in {event.finding.project.name}</span>
             </li>
           ))}

@@ -2,12 +2,11 @@ import type { Metadata } from 'next';
 import { ViewerTokensDocument, type ViewerTokensQuery } from '@/graphql/generated/graphql';
 import { serverQuery } from '../../apollo-server';
 import { Empty, ErrorNotice } from '../../status-views';
-import { revokeToken } from './actions';
 import { CreateTokenForm } from './create-token-form';
+import { RevokeTokenButton } from './revoke-token-button';
+import { LocalTime } from '../../local-time';
 
 export const metadata: Metadata = { title: 'API tokens' };
-
-const formatDate = (iso: string | null) => (iso ? new Date(iso).toLocaleString('en-GB') : '—');
 
 export default async function TokensPage() {
   let data: ViewerTokensQuery | undefined;
@@ -40,24 +39,30 @@ export default async function TokensPage() {
           </thead>
           <tbody>
             {data.viewer.tokens.map((token) => (
-              <tr key={token.id}>
-                <td>{token.name}</td>
+              <tr key={token.id} aria-current={token.current ? 'true' : undefined}>
+                <td>
+                  {token.name}
+                  {token.current && <span className="badge small"> signed in with this one</span>}
+                </td>
                 <td>
                   <code>{token.prefix}…</code>
                 </td>
-                <td>{formatDate(token.createdAt)}</td>
-                <td>{formatDate(token.lastUsedAt)}</td>
-                <td>{token.revokedAt ? `revoked ${formatDate(token.revokedAt)}` : 'active'}</td>
                 <td>
-                  {!token.revokedAt && (
-                    <form action={revokeToken}>
-                      <input type="hidden" name="id" value={token.id} />
-                      <button type="submit" className="danger small">
-                        Revoke
-                      </button>
-                    </form>
+                  <LocalTime iso={token.createdAt} />
+                </td>
+                <td>
+                  <LocalTime iso={token.lastUsedAt} />
+                </td>
+                <td>
+                  {token.revokedAt ? (
+                    <>
+                      revoked <LocalTime iso={token.revokedAt} />
+                    </>
+                  ) : (
+                    'active'
                   )}
                 </td>
+                <td>{!token.revokedAt && <RevokeTokenButton id={token.id} name={token.name} current={token.current} />}</td>
               </tr>
             ))}
           </tbody>

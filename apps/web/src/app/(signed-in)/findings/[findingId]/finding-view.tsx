@@ -19,6 +19,7 @@ import { actorName, describeFindingEvent } from '../finding-events';
 import { FindingForm } from '../finding-form';
 import { findingUpdateFields, type FindingDraft } from '../finding-form-state';
 import { EvidencePanel } from './evidence-panel';
+import { LocalTime } from '../../../local-time';
 
 type Finding = NonNullable<FindingPageQuery['finding']>;
 
@@ -41,7 +42,7 @@ export function FindingView({ findingId }: { findingId: string }) {
 
   return (
     <>
-      <nav className="crumbs">
+      <nav className="crumbs" aria-label="Breadcrumb">
         <Link href="/projects">Projects</Link> / <Link href={`/projects/${finding.project.id}`}>{finding.project.name}</Link> /{' '}
         <Link href={`/projects/${finding.project.id}/findings`}>Findings</Link>
       </nav>
@@ -53,8 +54,13 @@ export function FindingView({ findingId }: { findingId: string }) {
         {!subscription.error && <span className="live">● live</span>}
       </div>
       <p className="muted small">
-        by {finding.author?.email ?? 'someone removed'} · {new Date(finding.createdAt).toLocaleString('en-GB')}
-        {finding.updatedAt !== finding.createdAt && ` · changed ${new Date(finding.updatedAt).toLocaleString('en-GB')}`}
+        by {finding.author?.email ?? 'someone removed'} · <LocalTime iso={finding.createdAt} />
+        {finding.updatedAt !== finding.createdAt && (
+          <>
+            {' · changed '}
+            <LocalTime iso={finding.updatedAt} />
+          </>
+        )}
       </p>
 
       {editing ? <EditFinding finding={finding} onDone={() => setEditing(false)} /> : <FindingDefinition finding={finding} onEdit={() => setEditing(true)} />}
@@ -199,7 +205,7 @@ function Comments({ finding }: { finding: Finding }) {
         {finding.comments.map((c) => (
           <li key={c.id}>
             <p className="muted small">
-              {c.author?.email ?? 'someone removed'} · {new Date(c.createdAt).toLocaleString('en-GB')}
+              {c.author?.email ?? 'someone removed'} · <LocalTime iso={c.createdAt} />
             </p>
             <Markdown text={c.body} />
           </li>
@@ -240,8 +246,10 @@ function History({ finding }: { finding: Finding }) {
       <ol className="history" data-testid="finding-history">
         {[...finding.history].reverse().map((event) => (
           <li key={event.id}>
-            <span className="muted small">{new Date(event.createdAt).toLocaleString('en-GB')}</span> <strong>{actorName(event)}</strong>{' '}
-            {describeFindingEvent(event)}
+            <span className="muted small">
+              <LocalTime iso={event.createdAt} />
+            </span>{' '}
+            <strong>{actorName(event)}</strong> {describeFindingEvent(event)}
           </li>
         ))}
       </ol>

@@ -31,7 +31,7 @@ export default async function ProjectRunsPage({ params }: { params: Promise<{ pr
   const open = isOpenSchema(project.hparamSchema.kind);
   return (
     <main className="page wide">
-      <nav className="crumbs">
+      <nav className="crumbs" aria-label="Breadcrumb">
         <Link href="/projects">Projects</Link> / <span>{project.team.name}</span>
       </nav>
       <div className="title-row">

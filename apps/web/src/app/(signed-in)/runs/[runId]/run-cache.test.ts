@@ -36,7 +36,7 @@ function pageData(): RunPageQuery {
       findings: [],
       project: { __typename: 'Project', id: 'project-1', name: 'spirals' },
       derived: { __typename: 'DerivedFacts', parameterCount: 1218, flopsPerSample: 2300 },
-      metrics: [{ __typename: 'MetricSummary', key: 'train.loss', pointCount: 2, lastStep: 1, last: 0.9 }],
+      metrics: [{ __typename: 'MetricSummary', key: 'train.loss', pointCount: 2, lastStep: 1, last: 0.9, min: 0.9, max: 1 }],
       annotations: [],
     },
     metricSeries: [{ __typename: 'MetricSeries', runId: 'run-1', key: 'train.loss', steps: [0, 1], values: [1, 0.9], wallTimes: [10, 11] }],
@@ -78,7 +78,7 @@ describe('run events in the cache', () => {
     const applied = applyRunEvent(
       cache,
       variables,
-      event('METRICS_APPENDED', { metrics: [{ key: 'train.loss', pointCount: 4, lastStep: 3, last: 0.7 }] as RunEvent['run']['metrics'] }, [
+      event('METRICS_APPENDED', { metrics: [{ key: 'train.loss', pointCount: 4, lastStep: 3, last: 0.7, min: 0.7, max: 1 }] as RunEvent['run']['metrics'] }, [
         { runId: 'run-1', key: 'train.loss', steps: [2, 3], values: [0.8, 0.7], wallTimes: [12, 13] },
         { runId: 'run-1', key: 'test.accuracy', steps: [3], values: [0.6], wallTimes: [13] },
       ]),

@@ -6,6 +6,54 @@ import { AnnotateRunDocument, CancelRunDocument, RunPageDocument, UpdateRunDocum
 import { ErrorNotice } from '../../../status-views';
 import { Markdown } from '@/lib/markdown';
 import { isRunFinished } from '@/lib/run-status';
+import { LocalTime } from '../../../local-time';
+
+/** The run's name as its page's heading, renamed in place (Enter saves, Escape discards). */
+export function NameEditor({ run }: { run: RunDetailFragment }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [updateRun, { loading, error }] = useMutation(UpdateRunDocument);
+  const save = async () => {
+    if (draft === null) return;
+    if (draft.trim() === run.name) return setDraft(null);
+    const result = await updateRun({ variables: { input: { id: run.id, name: draft } } }).catch(() => undefined);
+    if (result?.data) setDraft(null);
+  };
+  if (draft === null)
+    return (
+      <>
+        <h1>{run.name}</h1>
+        <button type="button" className="small secondary" onClick={() => setDraft(run.name)}>
+          Rename
+        </button>
+      </>
+    );
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <input
+        aria-label="Run name"
+        value={draft}
+        autoFocus
+        onChange={(event) => setDraft(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') setDraft(null);
+        }}
+      />
+      <button type="submit" disabled={loading}>
+        {loading ? 'Saving…' : 'Save name'}
+      </button>
+      <button type="button" className="secondary" onClick={() => setDraft(null)}>
+        Discard
+      </button>
+      {error && <ErrorNotice error={error} />}
+    </form>
+  );
+}
 
 export function NotesEditor({ run }: { run: RunDetailFragment }) {
   const [draft, setDraft] = useState<string | null>(null);
@@ -114,7 +162,7 @@ export function Annotations({ run }: { run: RunDetailFragment }) {
             <li key={annotation.id}>
               {annotation.step !== null && <span className="badge">step {annotation.step}</span>} {annotation.body}{' '}
               <span className="muted small">
-                {annotation.author?.email ?? 'someone'}, {new Date(annotation.createdAt).toLocaleString('en-GB')}
+                {annotation.author?.email ?? 'someone'}, <LocalTime iso={annotation.createdAt} />
               </span>
             </li>
           ))}

@@ -8,16 +8,17 @@ import { Chart } from '@/charts/chart';
 import { buildLineChartOption } from '@/charts/chart-options';
 import { toChartPoints } from '@/charts/series-points';
 import { RunEventsDocument, RunPageDocument, RunSeriesDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
-import { formatMetric } from '@/lib/metric-value';
+import { formatMetric, metricNumber } from '@/lib/metric-value';
 import { isRunFinished, runStatusExplanation } from '@/lib/run-status';
 import { ErrorNotice, Loading } from '../../../status-views';
 import { chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
 import { lrRangeTestOf, rangeTestChartOption } from './range-test';
 import { applyRunEvent, mergeIntoPage, type RunEvent } from './run-cache';
 import { FindingCheckBadges } from '../../findings/finding-badges';
-import { Annotations, CancelRunButton, NotesEditor, TagsEditor } from './run-editors';
+import { Annotations, CancelRunButton, NameEditor, NotesEditor, TagsEditor } from './run-editors';
 import { RunArtifacts } from './run-artifacts';
 import { RunLogPanel } from './run-log-panel';
+import { LocalTime } from '../../../local-time';
 
 const MAX_POINTS = 2000;
 
@@ -86,7 +87,7 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
 
   return (
     <>
-      <nav className="crumbs">
+      <nav className="crumbs" aria-label="Breadcrumb">
         <Link href="/projects">Projects</Link> / <Link href={`/projects/${run.project.id}`}>{run.project.name}</Link>
         {run.parent && (
           <>
@@ -98,7 +99,7 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
         )}
       </nav>
       <div className="row run-title">
-        <h1>{run.name}</h1>
+        <NameEditor run={run} />
         <span className={`status status-${run.status.toLowerCase()}`} data-testid="run-status" title={runStatusExplanation(run.status)}>
           {run.status.toLowerCase()}
         </span>
@@ -141,11 +142,17 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
         <dt>Backend / device</dt>
         <dd>{run.backend ? `${run.backend} · ${run.device ?? 'unknown device'}` : openSchema ? 'not reported' : 'not started'}</dd>
         <dt>Created</dt>
-        <dd>{formatTime(run.createdAt)}</dd>
+        <dd>
+          <LocalTime iso={run.createdAt} />
+        </dd>
         <dt>Started</dt>
-        <dd>{formatTime(run.startedAt)}</dd>
+        <dd>
+          <LocalTime iso={run.startedAt} />
+        </dd>
         <dt>Finished</dt>
-        <dd>{formatTime(run.finishedAt)}</dd>
+        <dd>
+          <LocalTime iso={run.finishedAt} />
+        </dd>
         <dt>Duration</dt>
         <dd>{run.startedAt ? formatDuration(new Date(run.finishedAt ?? Date.now()).getTime() - new Date(run.startedAt).getTime()) : '—'}</dd>
         {/* Derived facts come from the built-in trainer's config; a script's own run has none. */}
@@ -180,8 +187,13 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
       {run.status === 'LOST' && (
         <div className="notice warning">
           Lost: the script reporting this run has not been heard from
-          {run.lastSeenAt ? ` since ${formatTime(run.lastSeenAt)}` : ''} (no heartbeat or metrics). It probably crashed or lost the network; if it reports
-          again, the run is running again. Cancel it if it will not.
+          {run.lastSeenAt && (
+            <>
+              {' since '}
+              <LocalTime iso={run.lastSeenAt} />
+            </>
+          )}{' '}
+          (no heartbeat or metrics). It probably crashed or lost the network; if it reports again, the run is running again. Cancel it if it will not.
         </div>
       )}
       {run.divergedAtStep !== null && (
@@ -189,6 +201,44 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
           Diverged at step {run.divergedAtStep}
           {run.divergedLearningRate !== null ? ` (learning rate ${formatMetric(run.divergedLearningRate)})` : ''}.
         </div>
+      )}
+
+      {run.metrics.length > 0 && (
+        <section className="panel" aria-label="Metric summary">
+          <h2>{isRunFinished(run.status) ? 'Final metrics' : 'Metrics so far'}</h2>
+          <table className="plain small" data-testid="metric-summary">
+            <thead>
+              <tr>
+                <th scope="col">metric</th>
+                <th scope="col" className="numeric">
+                  last
+                </th>
+                <th scope="col" className="numeric">
+                  min
+                </th>
+                <th scope="col" className="numeric">
+                  max
+                </th>
+                <th scope="col" className="numeric">
+                  at step
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...run.metrics]
+                .sort((a, b) => a.key.localeCompare(b.key))
+                .map((metric) => (
+                  <tr key={metric.key}>
+                    <th scope="row">{metric.key}</th>
+                    <td className="numeric">{metric.last === null ? '—' : formatMetric(metricNumber(metric.last))}</td>
+                    <td className="numeric">{metric.min === null ? '—' : formatMetric(metric.min)}</td>
+                    <td className="numeric">{metric.max === null ? '—' : formatMetric(metric.max)}</td>
+                    <td className="numeric">{metric.lastStep ?? '—'}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </section>
       )}
 
       <section aria-label="Charts" className="chart-grid">
@@ -255,10 +305,6 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
       </section>
     </>
   );
-}
-
-function formatTime(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString('en-GB') : '—';
 }
 
 function formatDuration(ms: number): string {

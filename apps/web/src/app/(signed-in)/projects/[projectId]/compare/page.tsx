@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { Suspense } from 'react';
 import { Loading } from '../../../../status-views';
 import { CompareView } from './compare-view';
+import { ProjectCrumbs } from '../project-crumbs';
 
 export const metadata: Metadata = { title: 'Compare runs' };
 
@@ -10,9 +10,7 @@ export default async function ComparePage({ params }: { params: Promise<{ projec
   const { projectId } = await params;
   return (
     <main className="page wide">
-      <nav className="crumbs">
-        <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>Runs</Link>
-      </nav>
+      <ProjectCrumbs projectId={projectId} />
       <h1>Compare runs</h1>
       <Suspense fallback={<Loading what="the comparison" />}>
         <CompareView projectId={projectId} />

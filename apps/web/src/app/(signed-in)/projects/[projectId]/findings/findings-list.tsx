@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { FindingEventsDocument, ProjectFindingsDocument } from '@/graphql/generated/graphql';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
 import { FindingStatusBadge, SeverityBadge } from '../../../findings/finding-badges';
+import { LocalTime } from '../../../../local-time';
 
 export function FindingsList({ projectId }: { projectId: string }) {
   const { data, error, refetch } = useQuery(ProjectFindingsDocument, { variables: { projectId } });
@@ -68,7 +69,9 @@ export function FindingsList({ projectId }: { projectId: string }) {
                 <SeverityBadge severity={finding.severity} />
               </td>
               <td>{finding.author?.email ?? ''}</td>
-              <td>{new Date(finding.updatedAt).toLocaleString('en-GB')}</td>
+              <td>
+                <LocalTime iso={finding.updatedAt} />
+              </td>
             </tr>
           ))}
         </tbody>

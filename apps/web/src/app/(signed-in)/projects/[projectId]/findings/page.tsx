@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { ProjectTabs } from '../project-tabs';
 import { FindingsList } from './findings-list';
+import { ProjectCrumbs } from '../project-crumbs';
 
 export const metadata: Metadata = { title: 'Findings' };
 
@@ -9,9 +9,7 @@ export default async function ProjectFindingsPage({ params }: { params: Promise<
   const { projectId } = await params;
   return (
     <main className="page wide">
-      <nav className="crumbs">
-        <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>Runs</Link>
-      </nav>
+      <ProjectCrumbs projectId={projectId} />
       <div className="title-row">
         <h1>Findings</h1>
         <ProjectTabs projectId={projectId} active="findings" />

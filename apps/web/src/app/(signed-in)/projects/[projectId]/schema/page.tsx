@@ -37,7 +37,7 @@ export default async function ProjectSchemaPage({ params }: { params: Promise<{ 
   const open = isOpenSchema(schema.kind);
   return (
     <main className="page wide">
-      <nav className="crumbs">
+      <nav className="crumbs" aria-label="Breadcrumb">
         <Link href="/projects">Projects</Link> / <Link href={`/projects/${project.id}`}>{project.name}</Link>
       </nav>
       <div className="title-row">

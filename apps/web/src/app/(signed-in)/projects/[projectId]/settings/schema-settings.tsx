@@ -13,6 +13,7 @@ import {
 import { summarizeApiError } from '@/lib/api-error';
 import { ErrorNotice, Loading } from '../../../../status-views';
 import { checkSchemaDraft, documentText, KIND_EXPLANATIONS, KIND_LABELS, sameDocument, switchConsequence } from './schema-draft';
+import { LocalTime } from '../../../../local-time';
 
 type Project = NonNullable<ProjectSettingsQuery['project']>;
 const KINDS: readonly HparamSchemaKind[] = ['BUILTIN', 'INFERRED', 'DECLARED'];
@@ -309,7 +310,7 @@ function VersionHistory({ project, onLoad }: { project: Project; onLoad: (docume
                 </td>
                 <td>{version.createdBy?.email ?? 'unknown'}</td>
                 <td>
-                  <time dateTime={version.createdAt}>{new Date(version.createdAt).toLocaleString('en-GB')}</time>
+                  <LocalTime iso={version.createdAt} />
                 </td>
                 <td className="numeric">{version.runs.toLocaleString('en-GB')}</td>
                 <td>

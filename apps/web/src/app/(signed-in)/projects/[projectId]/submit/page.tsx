@@ -23,7 +23,7 @@ export default async function SubmitRunPage({ params, searchParams }: { params: 
   const title = openProject ? (openProject.runCount === 0 ? 'Log your first run' : 'Log a run') : 'Submit a run';
   return (
     <main className="page wide">
-      <nav className="crumbs">
+      <nav className="crumbs" aria-label="Breadcrumb">
         <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>{project?.name ?? 'Runs'}</Link>
       </nav>
       <h1>{title}</h1>

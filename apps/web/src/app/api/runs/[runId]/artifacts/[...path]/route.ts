@@ -1,7 +1,7 @@
 // A run's artifact as a download: the session cookie in, the API's file out (streamed, never buffered here), so the
 // long-lived token stays on this server. The API checks the run's team and the path's confinement; this route only
 // re-encodes the path's segments exactly once.
-import { readWebEnv } from '@/env';
+import { apiUnreachableMessage, readWebEnv } from '@/env';
 import { sessionToken } from '@/app/session';
 import { forwardedForHeader } from '@/lib/browser-address';
 import { checkSameOrigin } from '@/lib/same-origin';
@@ -21,7 +21,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ runI
   try {
     upstream = await fetch(target, { headers: { authorization: `Bearer ${token}`, ...(await forwardedForHeader()) }, cache: 'no-store' });
   } catch {
-    return failure(502, 'The Tuneboard API is not reachable');
+    return failure(502, apiUnreachableMessage(target.origin));
   }
   const headers = new Headers({ 'cache-control': 'no-store' });
   for (const name of PASSED_HEADERS) {
