@@ -22,14 +22,20 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
   return { result, ms: performance.now() - start };
 }
 
-/** Polls /healthz while `work` runs; returns the slowest answer (ms) and how many failed. */
 /**
  * How slow /healthz may get while a refused request is handled. The regressions these tests guard against stalled the
  * server for seconds (2.4 s of CPU per request); tighter bounds measured the CI machine's load, not the server (one
- * CI run saw 282 ms against a bound of 250 while other packages' tests ran beside it).
+ * CI run saw 282 ms against a bound of 250 while other packages’ tests ran beside it; unguarded, the work itself stalls it ~7 s).
  */
-const HEALTH_STALL_MS = 1_000;
+const HEALTH_STALL_MS = 2_000;
+/**
+ * How long a refused request may take to be answered, for the same reason: what these tests guard against took
+ * seconds to minutes (2.4 s of CPU per request, three at once; fragment bombs doubling 22 times). A correct server
+ * answered the 5,800-operation document in 1,015 ms once under a load average of 8.5.
+ */
+const REFUSAL_MS = 3_000;
 
+/** Polls /healthz while `work` runs; returns the slowest answer (ms) and how many failed. */
 async function healthDuring<T>(server: RunningServer, work: () => Promise<T>): Promise<{ result: T; slowestMs: number; failures: number }> {
   const health = new URL('/healthz', server.url).toString();
   let done = false;
@@ -127,7 +133,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     for (const { result: answer, ms } of result) {
       expect(answer.status).toBe(400);
       expect(answer.errors?.[0]?.message).toBe('This document holds 5,800 operations; the limit is 50. Send the one you want to run.');
-      expect(ms).toBeLessThan(1_000);
+      expect(ms).toBeLessThan(REFUSAL_MS);
     }
     expect(failures).toBe(0);
     expect(slowestMs).toBeLessThan(HEALTH_STALL_MS);
@@ -148,7 +154,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     for (const { result: answer, ms } of result) {
       expect(answer.status).toBe(400);
       expect(answer.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
-      expect(ms).toBeLessThan(1_000);
+      expect(ms).toBeLessThan(REFUSAL_MS);
     }
     expect(result[0]!.result.errors?.[0]?.message).toMatch(/selects [\d,]+ fields once its fragments are spread; the limit is 1,000/);
     expect(result[4]!.result.errors?.[0]?.message).toContain('spreads itself');
@@ -166,7 +172,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
     const refused = async (query: string, variables?: Record<string, unknown>) => {
       const { result, ms } = await timed(() => alice.request(query, variables));
       expect(result.errors?.[0]?.extensions?.code, JSON.stringify(result.errors)).toBe('QUERY_TOO_COMPLEX');
-      expect(ms).toBeLessThan(1_000);
+      expect(ms).toBeLessThan(REFUSAL_MS);
       return result.errors![0]!.message;
     };
     // The issue's requests.
@@ -233,7 +239,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       );
       expect(result.status).toBe(503);
       expect(result.errors?.[0]?.extensions?.code).toBe('OPERATION_TIMEOUT');
-      expect(ms).toBeLessThan(2_000);
+      expect(ms).toBeLessThan(REFUSAL_MS);
       if (api.store.kind === 'postgres') {
         // The statement waiting for the lock was cancelled by the server, not left to run after the answer.
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -327,7 +333,7 @@ describe.each(testDatabases())('query cost, time and rate limits on $name', (dat
       const bomb = fragmentBomb(30, `subscription { runEvents(runId: "${submitRun.run.id}") { run { ...F0 } } }`, 'Run', 'id');
       const { result: tooComplex, ms } = await timed(() => firstError(bomb));
       expect(tooComplex.extensions?.code).toBe('QUERY_TOO_COMPLEX');
-      expect(ms).toBeLessThan(1_000);
+      expect(ms).toBeLessThan(REFUSAL_MS);
       // Two subscriptions per minute for this token; the third is refused.
       const live = `subscription { runEvents(runId: "${submitRun.run.id}") { kind } }`;
       expect((await firstError(live)).message).toBe('no error within 3 s');
