@@ -224,6 +224,22 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'lr 0.02 baseline' }).waitFor();
 
+    // An annotation is corrected in place, then deleted after a confirmation.
+    const annotations = page.getByRole('region', { name: 'Annotations' });
+    await annotations.getByLabel('Annotation').fill('loss spike');
+    await annotations.getByLabel('At step').fill('40');
+    await annotations.getByRole('button', { name: 'Annotate' }).click();
+    await annotations.getByText('loss spike').waitFor();
+    await annotations.getByRole('button', { name: 'Edit' }).click();
+    await annotations.getByLabel('Edit annotation').fill('loss spike: shuffled labels');
+    await annotations.getByLabel('Edit step').fill('41');
+    await annotations.getByRole('button', { name: 'Save' }).click();
+    await annotations.getByText('loss spike: shuffled labels').waitFor();
+    await annotations.getByText('step 41').waitFor();
+    await annotations.getByRole('button', { name: 'Delete' }).click();
+    await annotations.getByRole('button', { name: 'Yes, delete' }).click();
+    await annotations.getByText('None yet.').waitFor();
+
     // Tokens: a new one is shown once, and can be revoked.
     await page.goto(`${stack.webUrl}/tokens`);
     await page.getByLabel('Token name').fill('ci');

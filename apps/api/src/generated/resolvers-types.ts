@@ -472,6 +472,8 @@ export type Mutation = {
   createTeam: Team;
   /** Creates an API token for the viewer. */
   createToken: CreatedToken;
+  /** Deletes an annotation; its author or an owner of the team. True when it was deleted. */
+  deleteAnnotation: Scalars['Boolean']['output'];
   finishRun: Run;
   /** Renews a lease. Call it well within the lease (the worker CLI beats every third of it, at least every 3 s). */
   heartbeatRun: Heartbeat;
@@ -521,6 +523,8 @@ export type Mutation = {
    * a worker trains heart-beats through its lease (CONFLICT).
    */
   touchRun: Run;
+  /** Changes an annotation's text and step; its author or an owner of the team. */
+  updateAnnotation: RunAnnotation;
   updateFinding: Finding;
   updateRun: Run;
 };
@@ -594,6 +598,11 @@ export type MutationCreateTeamArgs = {
 
 export type MutationCreateTokenArgs = {
   name: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteAnnotationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -680,6 +689,13 @@ export type MutationSubmitRunsArgs = {
 
 export type MutationTouchRunArgs = {
   runId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateAnnotationArgs = {
+  body: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  step?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -940,6 +956,8 @@ export type RunAnnotation = {
   __typename?: 'RunAnnotation';
   author?: Maybe<User>;
   body: Scalars['String']['output'];
+  /** Whether you may edit or delete it: you wrote it (as an owner or member), or you own the team. */
+  canEdit: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   /** The step of the metric history the note refers to, if any. */
@@ -1795,6 +1813,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createSubscriptionTicket?: Resolver<ResolversTypes['SubscriptionTicket'], ParentType, ContextType>;
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
   createToken?: Resolver<ResolversTypes['CreatedToken'], ParentType, ContextType, RequireFields<MutationCreateTokenArgs, 'name'>>;
+  deleteAnnotation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAnnotationArgs, 'id'>>;
   finishRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationFinishRunArgs, 'input'>>;
   heartbeatRun?: Resolver<ResolversTypes['Heartbeat'], ParentType, ContextType, RequireFields<MutationHeartbeatRunArgs, 'leaseToken' | 'runId'>>;
   logMetrics?: Resolver<ResolversTypes['LogMetricsPayload'], ParentType, ContextType, RequireFields<MutationLogMetricsArgs, 'runId'>>;
@@ -1810,6 +1829,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   submitRun?: Resolver<ResolversTypes['SubmitRunPayload'], ParentType, ContextType, RequireFields<MutationSubmitRunArgs, 'input'>>;
   submitRuns?: Resolver<ResolversTypes['SubmitRunsPayload'], ParentType, ContextType, RequireFields<MutationSubmitRunsArgs, 'input'>>;
   touchRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationTouchRunArgs, 'runId'>>;
+  updateAnnotation?: Resolver<ResolversTypes['RunAnnotation'], ParentType, ContextType, RequireFields<MutationUpdateAnnotationArgs, 'body' | 'id'>>;
   updateFinding?: Resolver<ResolversTypes['Finding'], ParentType, ContextType, RequireFields<MutationUpdateFindingArgs, 'input'>>;
   updateRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationUpdateRunArgs, 'input'>>;
 };
@@ -1896,6 +1916,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
 export type RunAnnotationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunAnnotation'] = ResolversParentTypes['RunAnnotation']> = {
   author?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  canEdit?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   step?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;

@@ -3,7 +3,7 @@ import { BACKEND_NAMES, deriveFacts, paramAt, plannedSteps, type RunConfig } fro
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun } from '../services/access';
 import { listProjectRuns } from '../services/run-listing';
-import { annotateRun, annotationsOf, changeRunStatus, childrenOf, MAX_CHILD_RUNS, MAX_RUNS_PER_SUBMIT, parentOf, submitRun, submitRuns, touchRun, updateRun } from '../services/runs';
+import { annotateRun, annotationsOf, changeRunStatus, childrenOf, deleteAnnotation, editAnnotation, mayEditAnnotation, MAX_CHILD_RUNS, MAX_RUNS_PER_SUBMIT, parentOf, submitRun, submitRuns, touchRun, updateRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   enum RunStatus {
@@ -96,6 +96,8 @@ export const typeDefs = /* GraphQL */ `
     step: Int
     author: User
     createdAt: DateTime!
+    "Whether you may edit or delete it: you wrote it (as an owner or member), or you own the team."
+    canEdit: Boolean!
   }
 
   type RunConnection {
@@ -255,6 +257,10 @@ export const typeDefs = /* GraphQL */ `
     setRunStatus(input: SetRunStatusInput!): Run!
     updateRun(input: UpdateRunInput!): Run!
     annotateRun(runId: ID!, body: String!, step: Int): RunAnnotation!
+    "Changes an annotation's text and step; its author or an owner of the team."
+    updateAnnotation(id: ID!, body: String!, step: Int): RunAnnotation!
+    "Deletes an annotation; its author or an owner of the team. True when it was deleted."
+    deleteAnnotation(id: ID!): Boolean!
     """
     Heartbeat of a run your own script reports (EXTERNAL; the SDK sends one every 30 s): it stays RUNNING, and a
     LOST one is RUNNING again. Metric batches count as heartbeats too. A finished run is returned unchanged; a run
@@ -300,6 +306,7 @@ export const resolvers: Resolvers = {
   },
   RunAnnotation: {
     author: (annotation, _args, ctx) => (annotation.authorId ? ctx.loaders.user.load(annotation.authorId) : null),
+    canEdit: (annotation, _args, ctx) => mayEditAnnotation(ctx, annotation),
   },
   Mutation: {
     submitRun: (_parent, { input }, ctx) => submitRun(ctx, input),
@@ -307,6 +314,8 @@ export const resolvers: Resolvers = {
     setRunStatus: (_parent, { input }, ctx) => changeRunStatus(ctx, { ...input, status: fromGraphQLRunStatus(input.status) }),
     updateRun: (_parent, { input }, ctx) => updateRun(ctx, input),
     annotateRun: (_parent, { runId, body, step }, ctx) => annotateRun(ctx, { runId, body, step }),
+    updateAnnotation: (_parent, { id, body, step }, ctx) => editAnnotation(ctx, { id, body, step }),
+    deleteAnnotation: (_parent, { id }, ctx) => deleteAnnotation(ctx, id),
     touchRun: (_parent, { runId }, ctx) => touchRun(ctx, runId),
   },
 };

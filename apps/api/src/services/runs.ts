@@ -12,7 +12,7 @@ import {
   type RunConfig,
 } from '@tuneboard/hparams';
 import type { Scope } from './scope';
-import { badUserInput, conflict, DomainError, invalid, isDomainError, notFound, policyViolation, problemsOf, type FieldProblem } from './errors';
+import { badUserInput, conflict, DomainError, forbidden, invalid, isDomainError, notFound, policyViolation, problemsOf, type FieldProblem } from './errors';
 import { canonicalId, isUuid, loadProject, loadRun, requireTeam } from './access';
 import { configProblems, currentDeclaredSchema, inferredStateOf, readOpenConfig, splitFlat } from './hparam-schemas';
 import { activeFindingsFor, violationsAmong, type FindingRow } from './findings';
@@ -673,10 +673,52 @@ export async function markLostRuns(store: Store, timeoutSeconds: number): Promis
 /** Pins a note to a run, optionally at a step of its metric history. */
 export async function annotateRun(ctx: Scope, input: { runId: string; body: string; step?: number | null }): Promise<RunAnnotation> {
   await loadRun(ctx, input.runId, 'write');
+  checkAnnotation(input);
+  return runStore.addAnnotation(ctx.store, { runId: input.runId, body: input.body, step: input.step ?? null, authorId: ctx.actor!.userId });
+}
+
+function checkAnnotation(input: { body: string; step?: number | null }): void {
   if (input.body.trim() === '') throw badUserInput('An annotation needs a body', [{ path: 'body', message: 'must not be empty' }]);
   boundedText(input.body, 'body', TEXT_LIMITS.comment);
   if (input.step != null && input.step < 0) throw badUserInput('step must be 0 or more', [{ path: 'step', message: 'must be 0 or more' }]);
-  return runStore.addAnnotation(ctx.store, { runId: input.runId, body: input.body, step: input.step ?? null, authorId: ctx.actor!.userId });
+}
+
+/**
+ * An annotation the caller may change: its author (still able to write in the team), or an owner of the team. Anyone
+ * else who can read the run gets FORBIDDEN; an annotation of a run they cannot read is NOT_FOUND.
+ */
+async function ownAnnotation(ctx: Scope, id: string): Promise<RunAnnotation> {
+  const annotation = isUuid(id) ? await runStore.annotationById(ctx.store, canonicalId(id)) : null;
+  if (!annotation) throw notFound('Annotation', id);
+  // Another team's annotation is not found, like its run: the error must not tell which run it is on.
+  const run = await loadRun(ctx, annotation.runId, 'read').catch((error: unknown) => {
+    throw isDomainError(error) && error.code === 'NOT_FOUND' ? notFound('Annotation', id) : error;
+  });
+  const role = requireTeam(ctx, (await ctx.loaders.project.load(run.projectId))!.teamId, 'write', 'Annotation', id);
+  if (annotation.authorId !== ctx.actor!.userId && role !== 'owner') throw forbidden('Only its author or an owner of the team may change an annotation');
+  return annotation;
+}
+
+/** Whether the viewer may change this annotation (of a run they can read): ownAnnotation's rule, without throwing. */
+export async function mayEditAnnotation(ctx: Scope, annotation: RunAnnotation): Promise<boolean> {
+  const teamId = await ctx.loaders.runTeam.load(annotation.runId);
+  const role = teamId ? ctx.actor?.roles.get(teamId) : undefined;
+  return role === 'owner' || (role === 'member' && annotation.authorId === ctx.actor?.userId);
+}
+
+export async function editAnnotation(ctx: Scope, input: { id: string; body: string; step?: number | null }): Promise<RunAnnotation> {
+  const annotation = await ownAnnotation(ctx, input.id);
+  checkAnnotation(input);
+  return (await runStore.updateAnnotation(ctx.store, annotation.id, { body: input.body, step: input.step ?? null })) ?? notFoundAnnotation(input.id);
+}
+
+export async function deleteAnnotation(ctx: Scope, id: string): Promise<boolean> {
+  const annotation = await ownAnnotation(ctx, id);
+  return runStore.deleteAnnotation(ctx.store, annotation.id);
+}
+
+function notFoundAnnotation(id: string): never {
+  throw notFound('Annotation', id);
 }
 
 /** The notes pinned to a run the caller has already read, oldest first. */

@@ -268,6 +268,20 @@ export async function addAnnotation(
   return annotation!;
 }
 
+export async function annotationById(handle: Handle, id: string): Promise<RunAnnotation | null> {
+  const [annotation] = await handle.db.select().from(runAnnotations).where(eq(runAnnotations.id, id));
+  return annotation ?? null;
+}
+
+export async function updateAnnotation(handle: Handle, id: string, values: { body: string; step: number | null }): Promise<RunAnnotation | null> {
+  const [annotation] = await handle.db.update(runAnnotations).set(values).where(eq(runAnnotations.id, id)).returning();
+  return annotation ?? null;
+}
+
+export async function deleteAnnotation(handle: Handle, id: string): Promise<boolean> {
+  return (await handle.db.delete(runAnnotations).where(eq(runAnnotations.id, id)).returning({ id: runAnnotations.id })).length > 0;
+}
+
 export type RunSortField = 'CREATED_AT' | 'NAME' | 'STATUS' | 'PARAM' | 'METRIC_LAST' | 'METRIC_MIN' | 'METRIC_MAX';
 
 /** How to sort a run list; `path` (a hyperparameter path) for PARAM and `metric` (a key) for METRIC_* are required. */

@@ -2,7 +2,15 @@
 // The parts of a run a person edits in place: notes, tags, annotations, and cancelling it.
 import { useMutation } from '@apollo/client/react';
 import { useState } from 'react';
-import { AnnotateRunDocument, CancelRunDocument, RunPageDocument, UpdateRunDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
+import {
+  AnnotateRunDocument,
+  CancelRunDocument,
+  DeleteAnnotationDocument,
+  RunPageDocument,
+  UpdateAnnotationDocument,
+  UpdateRunDocument,
+  type RunDetailFragment,
+} from '@/graphql/generated/graphql';
 import { ErrorNotice } from '../../../status-views';
 import { Markdown } from '@/lib/markdown';
 import { isRunFinished } from '@/lib/run-status';
@@ -159,12 +167,7 @@ export function Annotations({ run }: { run: RunDetailFragment }) {
       ) : (
         <ul className="annotations">
           {run.annotations.map((annotation) => (
-            <li key={annotation.id}>
-              {annotation.step !== null && <span className="badge">step {annotation.step}</span>} {annotation.body}{' '}
-              <span className="muted small">
-                {annotation.author?.email ?? 'someone'}, <LocalTime iso={annotation.createdAt} />
-              </span>
-            </li>
+            <AnnotationItem key={annotation.id} annotation={annotation} />
           ))}
         </ul>
       )}
@@ -183,6 +186,85 @@ export function Annotations({ run }: { run: RunDetailFragment }) {
       </form>
       {error && <ErrorNotice error={error} />}
     </section>
+  );
+}
+
+type Annotation = RunDetailFragment['annotations'][number];
+
+/** One annotation; its author (or a team owner) edits it in place or deletes it after a confirmation. */
+function AnnotationItem({ annotation }: { annotation: Annotation }) {
+  const [draft, setDraft] = useState<{ body: string; step: string } | null>(null);
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [updateAnnotation, update] = useMutation(UpdateAnnotationDocument);
+  const [deleteAnnotation, removal] = useMutation(DeleteAnnotationDocument, { refetchQueries: [RunPageDocument] });
+  const save = async () => {
+    if (!draft) return;
+    const step = draft.step.trim() === '' ? null : Number(draft.step);
+    const result = await updateAnnotation({
+      variables: { id: annotation.id, body: draft.body.trim(), step: Number.isInteger(step) ? step : null },
+    }).catch(() => undefined);
+    if (result?.data) setDraft(null);
+  };
+  if (draft)
+    return (
+      <li>
+        <form
+          className="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (draft.body.trim()) void save();
+          }}
+        >
+          <input aria-label="Edit annotation" value={draft.body} onChange={(e) => setDraft({ ...draft, body: e.target.value })} autoFocus />
+          <input aria-label="Edit step" inputMode="numeric" size={6} value={draft.step} onChange={(e) => setDraft({ ...draft, step: e.target.value })} />
+          <button type="submit" className="small" disabled={update.loading || !draft.body.trim()}>
+            Save
+          </button>
+          <button type="button" className="small secondary" onClick={() => setDraft(null)}>
+            Discard
+          </button>
+        </form>
+        {update.error && <ErrorNotice error={update.error} />}
+      </li>
+    );
+  return (
+    <li>
+      {annotation.step !== null && <span className="badge">step {annotation.step}</span>} {annotation.body}{' '}
+      <span className="muted small">
+        {annotation.author?.email ?? 'someone'}, <LocalTime iso={annotation.createdAt} />
+      </span>
+      {annotation.canEdit &&
+        (confirmingDelete ? (
+          <span className="row small" role="group" aria-label="Delete this annotation?">
+            <button
+              type="button"
+              className="danger small"
+              disabled={removal.loading}
+              onClick={() => void deleteAnnotation({ variables: { id: annotation.id } }).catch(() => undefined)}
+            >
+              Yes, delete
+            </button>
+            <button type="button" className="secondary small" onClick={() => setConfirmingDelete(false)}>
+              Keep
+            </button>
+          </span>
+        ) : (
+          <>
+            {' '}
+            <button
+              type="button"
+              className="link small"
+              onClick={() => setDraft({ body: annotation.body, step: annotation.step === null ? '' : String(annotation.step) })}
+            >
+              Edit
+            </button>{' '}
+            <button type="button" className="link small" onClick={() => setConfirmingDelete(true)}>
+              Delete
+            </button>
+          </>
+        ))}
+      {removal.error && <ErrorNotice error={removal.error} />}
+    </li>
   );
 }
 
