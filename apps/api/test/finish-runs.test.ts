@@ -92,7 +92,7 @@ for (const database of testDatabases()) {
       const input = {
         runs: [
           { runId: runIds[0], status: 'SUCCEEDED', metrics: [series('loss', [0.9, 0.5, 0.25]), series('acc', [0.5, 0.75])] },
-          { runId: runIds[1].toUpperCase(), status: 'FAILED', error: 'Recorded as failed in mlflow:x', metrics: [series('loss', [1, Number.NaN])] },
+          { runId: runIds[1]!.toUpperCase(), status: 'FAILED', error: 'Recorded as failed in mlflow:x', metrics: [series('loss', [1, Number.NaN])] },
           { runId: runIds[2], status: 'CANCELLED' },
         ],
       };
@@ -240,7 +240,7 @@ for (const database of testDatabases()) {
       expect((await refuse({ runId: runIds[1], status: 'RUNNING' })).problems).toEqual([
         { path: 'runs[1].status', message: 'must be SUCCEEDED, FAILED, CANCELLED or DIVERGED, got RUNNING' },
       ]);
-      expect((await refuse({ runId: runIds[0].toUpperCase(), status: 'FAILED' })).problems).toEqual([
+      expect((await refuse({ runId: runIds[0]!.toUpperCase(), status: 'FAILED' })).problems).toEqual([
         { path: 'runs[1].runId', message: 'is the run of runs[0] again; give each run once' },
       ]);
       expect((await runsOf(projectId)).map((r: any) => [r.status, r.metrics])).toEqual([
