@@ -37,6 +37,7 @@ const config: CodegenConfig = {
           EvidenceBest: '../schema/models#EvidenceBestModel',
           FindingCheck: '../schema/models#FindingCheckModel',
           RunWarning: '../schema/models#RunWarningModel',
+          FinishRunsPayload: '../schema/models#FinishRunsPayloadModel',
         },
       },
     },

@@ -20,6 +20,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { MAX_RUNS_PER_FINISH } from './services/finish-runs';
 import { MAX_RUNS_PER_SUBMIT } from './services/runs';
 
 /** Query shape limits: a client cannot make one request walk the whole database. */
@@ -84,6 +85,12 @@ export const FIELD_WEIGHTS: Record<string, (args: Arguments) => FieldWeight> = {
     return { cost: 0, size: runs === undefined ? MAX_RUNS_PER_SUBMIT : Math.min(Math.max(runs, 1), MAX_RUNS_PER_SUBMIT), expensive: false };
   },
   'SubmitRunsPayload.runs': () => ({ cost: 0, size: 1, expensive: false }),
+  // Likewise a finishRuns batch answers with each of its runs (the service bounds points and series per request).
+  'Mutation.finishRuns': (args) => {
+    const runs = listLength((args('input') as { runs?: unknown } | undefined)?.runs);
+    return { cost: 0, size: runs === undefined ? MAX_RUNS_PER_FINISH : Math.min(Math.max(runs, 1), MAX_RUNS_PER_FINISH), expensive: false };
+  },
+  'FinishRunsPayload.runs': () => ({ cost: 0, size: 1, expensive: false }),
   // A submit's warnings are computed with its run (no further reads) and are few: one per finding it breaks.
   'SubmitRunPayload.warnings': () => ({ cost: 0, size: 1, expensive: false }),
   // Points read and sent: runIds × keys (assumed per run when not named) × maxPoints, up to the store's bound.

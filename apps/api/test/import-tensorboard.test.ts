@@ -100,16 +100,21 @@ for (const database of testDatabases()) {
         kerasRun(join(resumable.path, 'a'), { batch_size: 16 }, 2);
         kerasRun(join(resumable.path, 'b'), { batch_size: 64 }, 4);
         const client = new TuneboardClient({ url: api.server.url, token: alice.token });
-        // The import stops after sending the runs' metrics, before it finishes them (a Ctrl-C, a lost connection).
+        // The import stops after sending the runs' metrics, before it finishes them (a Ctrl-C, a lost connection):
+        // as a server without finishRuns takes them, a logMetrics and a setRunStatus per run.
         const stopping = Object.create(client) as TuneboardClient;
         stopping.request = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
           if (query.includes('setRunStatus')) throw new Error('the import was stopped');
           return client.request<T>(query, variables);
         };
         const runs = readTensorBoardLogdir(resumable.path);
-        await expect(importRuns(stopping, { project: 'resumed', kind: 'tensorboard', runs })).rejects.toThrow('the import was stopped');
+        await expect(importRuns(stopping, { project: 'resumed', kind: 'tensorboard', runs, finishing: 'per-run' })).rejects.toThrow('the import was stopped');
         const project = await projectId('resumed');
-        expect((await alice.ok(IMPORTED_RUNS, { p: project })).runs.edges.map((e: any) => e.node.status)).toEqual(['RUNNING', 'RUNNING']);
+        const stopped = (await alice.ok(IMPORTED_RUNS, { p: project })).runs.edges.map((e: any) => e.node);
+        expect(stopped.map((r: any) => [r.status, r.metrics.map((m: any) => m.pointCount)])).toEqual([
+          ['RUNNING', [2, 2]],
+          ['RUNNING', [4, 4]],
+        ]);
 
         const resumed = await importRuns(client, { project: 'resumed', kind: 'tensorboard', runs: readTensorBoardLogdir(resumable.path) });
         expect(resumed).toMatchObject({ imported: 0, completed: 2, alreadyImported: 0, points: 2 * 2 + 4 * 2 });
@@ -119,9 +124,48 @@ for (const database of testDatabases()) {
           ['a', 'SUCCEEDED', [2, 2]],
           ['b', 'SUCCEEDED', [4, 4]],
         ]);
+
+        // Stopped before its one finishRuns (metrics and statuses go in together): created, nothing stored; resumed.
+        const batchStopping = Object.create(client) as TuneboardClient;
+        batchStopping.request = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+          if (query.includes('finishRuns')) throw new Error('the import was stopped');
+          return client.request<T>(query, variables);
+        };
+        await expect(importRuns(batchStopping, { project: 'resumed-batch', kind: 'tensorboard', runs })).rejects.toThrow('the import was stopped');
+        const batchProject = await projectId('resumed-batch');
+        const created = (await alice.ok(IMPORTED_RUNS, { p: batchProject })).runs.edges.map((e: any) => e.node);
+        expect(created.map((r: any) => [r.status, r.metrics])).toEqual([
+          ['RUNNING', []],
+          ['RUNNING', []],
+        ]);
+        expect(await importRuns(client, { project: 'resumed-batch', kind: 'tensorboard', runs })).toMatchObject({ imported: 0, completed: 2, points: 12 });
+        const finished = (await alice.ok(IMPORTED_RUNS, { p: batchProject })).runs.edges.map((e: any) => e.node);
+        expect(finished.map((r: any) => [r.name, r.status, r.metrics.map((m: any) => m.pointCount)])).toEqual([
+          ['a', 'SUCCEEDED', [2, 2]],
+          ['b', 'SUCCEEDED', [4, 4]],
+        ]);
       } finally {
         resumable.remove();
       }
+    });
+
+    it('imports through a server that does not know finishRuns yet, as before it: a logMetrics and a setRunStatus per run', async () => {
+      const client = new TuneboardClient({ url: api.server.url, token: alice.token });
+      // An older server: finishRuns and its input type are unknown to it (the server's own validation error).
+      const older = Object.create(client) as TuneboardClient;
+      const sent: string[] = [];
+      older.request = async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+        sent.push(query.match(/(finishRuns|logMetrics|setRunStatus|submitRuns)\b/)?.[1] ?? 'other');
+        return client.request<T>(query.replaceAll('finishRuns', 'finishRunsOld').replaceAll('FinishRunsInput', 'FinishRunsOldInput'), variables);
+      };
+      const runs = readTensorBoardLogdir(logs.path);
+      expect(await importRuns(older, { project: 'older-server', kind: 'tensorboard', runs })).toMatchObject({ imported: 3, points: 3 * 2 + 2 * 2 + 5 });
+      expect(sent.filter((name) => name !== 'other')).toEqual(['submitRuns', 'finishRuns', 'logMetrics', 'setRunStatus']);
+      const viaFinishRuns = (await alice.ok(IMPORTED_RUNS, { p: await projectId('keras-sweep') })).runs.edges.map((e: any) => e.node);
+      const viaOlder = (await alice.ok(IMPORTED_RUNS, { p: await projectId('older-server') })).runs.edges.map((e: any) => e.node);
+      // The same runs, whichever way they were finished (ids and the source tag's project aside).
+      const comparable = (run: any) => ({ ...run, id: undefined });
+      expect(viaOlder.map(comparable)).toEqual(viaFinishRuns.map(comparable));
     });
 
     it('says what is wrong with a bad source, and reads what a torn file holds', async () => {

@@ -262,6 +262,21 @@ export class TuneboardClient {
     ).logMetrics.accepted;
   }
 
+  /**
+   * Stores the metric histories of up to 1,000 runs your own code reported (EXTERNAL) and sets their final statuses,
+   * in one request and one transaction (at most 1,000,000 points together): what an import sends after submitRuns.
+   * All or nothing; a refusal names the run as `runs[i]`. Returns the points stored.
+   */
+  async finishRuns(
+    runs: readonly { runId: string; metrics?: MetricColumnsInput[]; status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'DIVERGED'; error?: string }[],
+  ): Promise<number> {
+    return (
+      await this.request<{ finishRuns: { accepted: number } }>(`mutation($i: FinishRunsInput!) { finishRuns(input: $i) { accepted } }`, {
+        i: { runs: runs.map(({ metrics, ...run }) => ({ ...run, metrics: (metrics ?? []).map(packSeries) })) },
+      })
+    ).finishRuns.accepted;
+  }
+
   /** Appends console lines (numbered from 0 by the caller; a line number stored already is skipped, so retries are safe). */
   async appendRunLog(runId: string, lines: readonly { seq: number; stream: 'STDOUT' | 'STDERR'; text: string; time?: number }[]): Promise<number> {
     return (

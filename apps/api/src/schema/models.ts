@@ -42,5 +42,7 @@ export type EvidenceGroupModel = GroupSummary;
 export type EvidencePointModel = EvidencePoint;
 export type EvidenceBestModel = { run: RunModel; value: number };
 export type FindingCheckModel = { finding: FindingModel; follows: boolean };
+/** finishRuns' answer: its runs are read only when selected. */
+export type FinishRunsPayloadModel = { accepted: number; runIds: string[] };
 export type RunWarningModel = { code: string; message: string; findingId?: string | null };
 export type HparamSchemaVersionModel = HparamSchemaVersionView;

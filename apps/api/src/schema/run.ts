@@ -1,9 +1,26 @@
-import { fromGraphQLRunStatus, toGraphQLRunStatus } from '@tuneboard/db';
+import { fromGraphQLRunStatus, toGraphQLRunStatus, type Run } from '@tuneboard/db';
 import { BACKEND_NAMES, deriveFacts, paramAt, plannedSteps, type RunConfig } from '@tuneboard/hparams';
 import type { Resolvers } from '../generated/resolvers-types';
 import { loadRun } from '../services/access';
 import { listProjectRuns } from '../services/run-listing';
-import { annotateRun, annotationsOf, changeRunStatus, childrenOf, deleteAnnotation, editAnnotation, mayEditAnnotation, MAX_CHILD_RUNS, MAX_RUNS_PER_SUBMIT, parentOf, submitRun, submitRuns, touchRun, updateRun } from '../services/runs';
+import { finishRuns, MAX_RUNS_PER_FINISH } from '../services/finish-runs';
+import type { SeriesInput } from '../services/metrics';
+import {
+  annotateRun,
+  annotationsOf,
+  changeRunStatus,
+  childrenOf,
+  deleteAnnotation,
+  editAnnotation,
+  mayEditAnnotation,
+  MAX_CHILD_RUNS,
+  MAX_RUNS_PER_SUBMIT,
+  parentOf,
+  submitRun,
+  submitRuns,
+  touchRun,
+  updateRun,
+} from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   enum RunStatus {
@@ -213,6 +230,29 @@ export const typeDefs = /* GraphQL */ `
     warnings: [RunWarning!]!
   }
 
+  "One run of a finishRuns batch: its metric history and how it ended."
+  input RunToFinishInput {
+    runId: ID!
+    "Its points, as logMetrics' packed series (idempotent per key and step: sending them again replaces them)."
+    metrics: [PackedMetricSeriesInput!]
+    "SUCCEEDED, FAILED, CANCELLED or DIVERGED."
+    status: RunStatus!
+    "Why it failed; replaces the run's error when given."
+    error: String
+  }
+
+  input FinishRunsInput {
+    "1 to ${MAX_RUNS_PER_FINISH.toLocaleString('en')} runs, each given once, holding at most 1,000,000 points together."
+    runs: [RunToFinishInput!]!
+  }
+
+  type FinishRunsPayload {
+    "Distinct (run, key, step) points stored or replaced."
+    accepted: Int!
+    "The runs, in the order given, as they are now."
+    runs: [Run!]!
+  }
+
   input SetRunStatusInput {
     runId: ID!
     status: RunStatus!
@@ -255,6 +295,15 @@ export const typeDefs = /* GraphQL */ `
     """
     submitRuns(input: SubmitRunsInput!): SubmitRunsPayload!
     setRunStatus(input: SetRunStatusInput!): Run!
+    """
+    Stores the metric histories of many runs your own code reported (EXTERNAL: RUNNING or LOST) and sets their
+    final statuses, in one transaction: what an import sends after submitRuns, instead of a logMetrics and a
+    setRunStatus per run. All or nothing: a run of another team (NOT_FOUND), one you may only view (FORBIDDEN), one
+    a worker holds or that ended otherwise (CONFLICT) or a malformed series (BAD_USER_INPUT) refuses the batch,
+    naming it as runs[i]. A run that already has the status asked for takes its points again and stays as it is.
+    Subscribers of each run hear METRICS_APPENDED, then STATUS_CHANGED.
+    """
+    finishRuns(input: FinishRunsInput!): FinishRunsPayload!
     updateRun(input: UpdateRunInput!): Run!
     annotateRun(runId: ID!, body: String!, step: Int): RunAnnotation!
     "Changes an annotation's text and step; its author or an owner of the team."
@@ -301,6 +350,10 @@ export const resolvers: Resolvers = {
     parent: (run, _args, ctx) => parentOf(ctx, run),
     children: (run, { first }, ctx) => childrenOf(ctx, run, first ?? 100),
   },
+  FinishRunsPayload: {
+    // Read only when asked for (an import asks for accepted alone): one query for the whole batch.
+    runs: async (payload, _args, ctx) => (await ctx.loaders.run.loadMany(payload.runIds)).filter((run): run is Run => run !== null && !(run instanceof Error)),
+  },
   DerivedFacts: {
     params: (facts) => facts.parameterCount,
   },
@@ -312,6 +365,10 @@ export const resolvers: Resolvers = {
     submitRun: (_parent, { input }, ctx) => submitRun(ctx, input),
     submitRuns: async (_parent, { input }, ctx) => ({ runs: await submitRuns(ctx, input) }),
     setRunStatus: (_parent, { input }, ctx) => changeRunStatus(ctx, { ...input, status: fromGraphQLRunStatus(input.status) }),
+    finishRuns: (_parent, { input }, ctx) =>
+      finishRuns(ctx, {
+        runs: input.runs.map((run) => ({ ...run, metrics: run.metrics as SeriesInput[] | null | undefined, status: fromGraphQLRunStatus(run.status) })),
+      }),
     updateRun: (_parent, { input }, ctx) => updateRun(ctx, input),
     annotateRun: (_parent, { runId, body, step }, ctx) => annotateRun(ctx, { runId, body, step }),
     updateAnnotation: (_parent, { id, body, step }, ctx) => editAnnotation(ctx, { id, body, step }),

@@ -87,16 +87,26 @@ export class EventBus {
    * notification, so a failure is logged (subscribers catch up when the channel comes back).
    */
   async publish(event: EventMessage): Promise<void> {
-    let payload = JSON.stringify(event);
-    if (Buffer.byteLength(payload) > MAX_NOTIFY_PAYLOAD_BYTES && event.kind === 'METRICS_APPENDED') {
-      // Too many keys to name: subscribers then re-read every key in the step range.
-      payload = JSON.stringify({ ...event, keys: [] });
-    }
+    const payload = payloadOf(event);
     try {
       // A connection that just died fails once; the pool's next one works.
       await retrying(() => eventStore.notify(this.store, CHANNEL, payload));
     } catch (error) {
       this.logger.error({ err: error, kind: event.kind, bytes: Buffer.byteLength(payload) }, 'could not publish an event; its write is kept');
+    }
+  }
+
+  /**
+   * Announces many committed changes (a batch of runs finished together) with one statement, in the order given:
+   * each subscriber hears its own events exactly as if they had been published one by one. Never throws.
+   */
+  async publishMany(events: readonly EventMessage[]): Promise<void> {
+    if (events.length <= 1) return events.length === 1 ? this.publish(events[0]!) : undefined;
+    const payloads = events.map(payloadOf);
+    try {
+      await retrying(() => eventStore.notifyMany(this.store, CHANNEL, payloads));
+    } catch (error) {
+      this.logger.error({ err: error, events: events.length }, 'could not publish a batch of events; their writes are kept');
     }
   }
 
@@ -278,6 +288,14 @@ export class EventBus {
       for (const [key, last] of progress.lastStepByKey) cursor.lastStepByKey.set(key, Math.max(cursor.lastStepByKey.get(key) ?? -1, last));
     } else cursor.since = await eventStore.databaseNow(this.store);
   }
+}
+
+/** An event as NOTIFY carries it, within its payload limit. */
+function payloadOf(event: EventMessage): string {
+  const payload = JSON.stringify(event);
+  // Too many keys to name: subscribers then re-read every key in the step range.
+  if (Buffer.byteLength(payload) > MAX_NOTIFY_PAYLOAD_BYTES && event.kind === 'METRICS_APPENDED') return JSON.stringify({ ...event, keys: [] });
+  return payload;
 }
 
 /** A cursor at "nothing delivered yet" for a topic made by runTopic or projectTopic. */

@@ -17,6 +17,15 @@ export async function notify(handle: Handle, channel: string, payload: string): 
   await handle.query('select pg_notify($1, $2)', [channel, payload]);
 }
 
+/**
+ * notify for many payloads with one statement (in the order given, as separate notifications): what a batch that
+ * changed many runs announces.
+ */
+export async function notifyMany(handle: Handle, channel: string, payloads: readonly string[]): Promise<void> {
+  if (payloads.length === 0) return;
+  await handle.query('select pg_notify($1, p) from unnest($2::text[]) with ordinality as t(p, n) order by n', [channel, payloads]);
+}
+
 /** The run as it is now, soft-deleted or not: what an event about it shows. */
 export async function runAsItIsNow(handle: Handle, runId: string): Promise<Run | null> {
   const [run] = await handle.db.select().from(runs).where(eq(runs.id, runId));

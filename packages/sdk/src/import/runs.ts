@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { packSeries, type MetricColumnsInput, type TuneboardClient } from '../client';
+import { TuneboardError } from '../errors';
 
 /** A source file that cannot be read (corrupted, malformed): the message names the file and what is wrong. */
 export class ImportSourceError extends Error {
@@ -64,9 +65,22 @@ export const sourceTag = (source: string) => `src:${createHash('sha256').update(
  */
 export async function importRuns(
   client: TuneboardClient,
-  options: { project: string; team?: string; kind: string; runs: readonly ImportedRun[]; onProgress?: (progress: ImportProgress) => void },
+  options: {
+    project: string;
+    team?: string;
+    kind: string;
+    runs: readonly ImportedRun[];
+    onProgress?: (progress: ImportProgress) => void;
+    /**
+     * How runs are finished: `batch` (default) sends each group's metrics and statuses with one finishRuns;
+     * `per-run` with a logMetrics and a setRunStatus per run (aliased, a group per request), as servers before
+     * finishRuns need (the import switches to it by itself when the server does not know finishRuns).
+     */
+    finishing?: Finishing;
+  },
 ): Promise<ImportSummary> {
   const { runs, kind } = options;
+  const mode = { finishing: options.finishing ?? 'batch' };
   const project = await client.findOrCreateProject(options.project, options.team, 'INFERRED');
   const kindTag = `import:${kind}`;
   const existing = await importedRuns(client, project.id, kindTag);
@@ -85,54 +99,77 @@ export async function importRuns(
       report(run, 'already imported');
     }
   }
-  for (const group of finishingGroups(unfinished)) {
-    summary.points += await finish(client, group);
+  for (const group of finishingGroups(unfinished, mode.finishing)) {
+    summary.points += await finish(client, group, mode);
     for (const { run } of group) {
       summary.completed += 1;
       report(run, 'completed');
     }
   }
-  for (let i = 0; i < fresh.length; i += RUNS_PER_REQUEST) {
-    const batch = fresh.slice(i, i + RUNS_PER_REQUEST);
-    const created = await client.submitRuns({
-      projectId: project.id,
-      execution: 'EXTERNAL',
-      runs: batch.map((run) => ({
-        name: run.name.slice(0, 200),
-        hparamsText: run.configText,
-        tags: [kindTag, sourceTag(run.source), ...(run.labels ?? [])],
-        notes: `${run.notes ? `${run.notes}\n\n` : ''}Imported from ${run.source}${run.startedAt ? `; started ${run.startedAt.toISOString()}` : ''}${run.finishedAt ? `, last written ${run.finishedAt.toISOString()}` : ''}.`,
-      })),
-    });
-    const groups = finishingGroups(created.map(({ run: stored }, k) => ({ runId: stored.id, run: batch[k]! })));
-    await inParallel(groups, FINISHING_AT_ONCE, async (group) => {
-      // Awaited first: `points += await …` would read the total before the wait and lose the other groups' points.
-      const sent = await finish(client, group);
-      summary.points += sent;
-      for (const { run } of group) {
-        summary.imported += 1;
-        report(run, 'imported');
-      }
-    });
+  // Each batch of runs is created while the one before is being finished: the server works on both at once.
+  let finishing: Promise<void> | null = null;
+  try {
+    for (let i = 0; i < fresh.length; i += RUNS_PER_REQUEST) {
+      const batch = fresh.slice(i, i + RUNS_PER_REQUEST);
+      const created = await client.submitRuns({
+        projectId: project.id,
+        execution: 'EXTERNAL',
+        runs: batch.map((run) => ({
+          name: run.name.slice(0, 200),
+          hparamsText: run.configText,
+          tags: [kindTag, sourceTag(run.source), ...(run.labels ?? [])],
+          notes: `${run.notes ? `${run.notes}\n\n` : ''}Imported from ${run.source}${run.startedAt ? `; started ${run.startedAt.toISOString()}` : ''}${run.finishedAt ? `, last written ${run.finishedAt.toISOString()}` : ''}.`,
+        })),
+      });
+      const groups = finishingGroups(
+        created.map(({ run: stored }, k) => ({ runId: stored.id, run: batch[k]! })),
+        mode.finishing,
+      );
+      await finishing;
+      finishing = inParallel(groups, FINISHING_AT_ONCE, async (group) => {
+        // Awaited first: `points += await …` would read the total before the wait and lose the other groups' points.
+        const sent = await finish(client, group, mode);
+        summary.points += sent;
+        for (const { run } of group) {
+          summary.imported += 1;
+          report(run, 'imported');
+        }
+      });
+      // Its failure is thrown where it is awaited (above, or below); until then it is not an unhandled rejection.
+      finishing.catch(() => {});
+    }
+    await finishing;
+  } catch (error) {
+    // Requests still in flight settle before the import reports its failure.
+    await finishing?.catch(() => {});
+    throw error;
   }
   return summary;
 }
 
-/** Groups of runs finished with one request for their metrics and one for their statuses. */
-const RUNS_PER_FINISH = 25;
+/**
+ * How a group of runs is finished: with one finishRuns request (its metrics and statuses in one transaction), or
+ * with aliased logMetrics fields and then aliased setRunStatus fields (two requests, a dozen statements a run).
+ */
+export type Finishing = 'batch' | 'per-run';
+
+/** Runs finished with one request (or two, per-run): finishRuns takes up to 1,000, and a group is a transaction. */
+const RUNS_PER_FINISH: Record<Finishing, number> = { batch: 50, 'per-run': 25 };
 /** Requests of groups in flight at once: they hide each other's round trips. */
 const FINISHING_AT_ONCE = 4;
 
-type Finishing = { runId: string; run: ImportedRun };
+type FinishingRun = { runId: string; run: ImportedRun };
+
+const pointsOf = (run: ImportedRun) => run.series.reduce((n, series) => n + series.points.size, 0);
 
 /** Runs in groups of at most RUNS_PER_FINISH runs and POINTS_PER_REQUEST points (a larger run is a group alone). */
-function finishingGroups(items: readonly Finishing[]): Finishing[][] {
-  const groups: Finishing[][] = [];
-  let group: Finishing[] = [];
+function finishingGroups(items: readonly FinishingRun[], finishing: Finishing): FinishingRun[][] {
+  const groups: FinishingRun[][] = [];
+  let group: FinishingRun[] = [];
   let points = 0;
   for (const item of items) {
-    const size = item.run.series.reduce((n, series) => n + series.points.size, 0);
-    if (group.length > 0 && (group.length >= RUNS_PER_FINISH || points + size > POINTS_PER_REQUEST)) {
+    const size = pointsOf(item.run);
+    if (group.length > 0 && (group.length >= RUNS_PER_FINISH[finishing] || points + size > POINTS_PER_REQUEST)) {
       groups.push(group);
       group = [];
       points = 0;
@@ -152,13 +189,63 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
+/** A run's final status as the API takes it (a failed run says why). */
+const outcomeOf = ({ runId, run }: FinishingRun) => ({
+  runId,
+  status: run.status,
+  ...(run.status === 'FAILED' ? { error: run.error ?? `Recorded as failed in ${run.source}` } : {}),
+});
+
+/** A series in the API's columns (a slice of its steps, in step order). */
+function columnsOf(series: ImportedSeries, steps: readonly number[]): MetricColumnsInput {
+  return {
+    key: series.key,
+    steps: [...steps],
+    values: steps.map((step) => series.points.get(step)!.value),
+    wallTimes: steps.map((step) => series.points.get(step)!.wallTime),
+  };
+}
+
+const sortedSteps = (series: ImportedSeries) => [...series.points.keys()].sort((a, b) => a - b);
+
 /**
- * Sends the metrics of a group of runs, then their final statuses: a run is finished only once all of it is
- * stored, so an import stopped in between leaves it running, and the next import completes it. A group's metrics
- * go as aliased logMetrics fields of one request (a run of more than POINTS_PER_REQUEST points, alone, in several),
- * and its statuses as aliased setRunStatus fields of another: two requests for up to RUNS_PER_FINISH runs.
+ * Finishes a group of runs: their metrics, then their final statuses, so that a run is finished only once all of
+ * it is stored (an import stopped in between leaves it running, and the next import completes it). `batch` sends
+ * both with one finishRuns, in one transaction; a run of more than POINTS_PER_REQUEST points (a group alone)
+ * sends its metrics first as `per-run` does, then finishes. Falls back to `per-run` (for this group and the rest of
+ * the import) on a server that does not know finishRuns.
  */
-async function finish(client: TuneboardClient, group: readonly Finishing[]): Promise<number> {
+async function finish(client: TuneboardClient, group: readonly FinishingRun[], mode: { finishing: Finishing }): Promise<number> {
+  if (mode.finishing === 'batch') {
+    const large = group.length === 1 && pointsOf(group[0]!.run) > POINTS_PER_REQUEST;
+    try {
+      const sent = large ? await logMetricsOf(client, group) : 0;
+      return (
+        sent +
+        (await client.finishRuns(
+          group.map((item) => ({ ...outcomeOf(item), ...(large ? {} : { metrics: item.run.series.map((series) => columnsOf(series, sortedSteps(series))) }) })),
+        ))
+      );
+    } catch (error) {
+      if (!(error instanceof TuneboardError && error.code === 'GRAPHQL_VALIDATION_FAILED' && /finishRuns/i.test(error.message))) throw error;
+      mode.finishing = 'per-run';
+    }
+  }
+  const sent = await logMetricsOf(client, group);
+  const variables: Record<string, unknown> = {};
+  const statuses = group.map((item, i) => {
+    variables[`s${i}`] = outcomeOf(item);
+    return `s${i}: setRunStatus(input: $s${i}) { id }`;
+  });
+  await client.request(`mutation(${group.map((_, i) => `$s${i}: SetRunStatusInput!`).join(', ')}) { ${statuses.join(' ')} }`, variables);
+  return sent;
+}
+
+/**
+ * Sends the metrics of a group of runs as aliased logMetrics fields, one per run of a request (a run of more than
+ * POINTS_PER_REQUEST points, alone, in several requests).
+ */
+async function logMetricsOf(client: TuneboardClient, group: readonly FinishingRun[]): Promise<number> {
   let sent = 0;
   // One logMetrics field per run of a request, holding its series (a series cut at POINTS_PER_REQUEST points).
   let fields: { runId: string; series: MetricColumnsInput[] }[] = [];
@@ -179,27 +266,16 @@ async function finish(client: TuneboardClient, group: readonly Finishing[]): Pro
   };
   for (const { runId, run } of group)
     for (const series of run.series) {
-      const steps = [...series.points.keys()].sort((a, b) => a - b);
+      const steps = sortedSteps(series);
       for (let i = 0; i < steps.length; i += POINTS_PER_REQUEST) {
         const chunk = steps.slice(i, i + POINTS_PER_REQUEST);
         if (size + chunk.length > POINTS_PER_REQUEST) await send();
         if (fields.at(-1)?.runId !== runId) fields.push({ runId, series: [] });
-        fields.at(-1)!.series.push({
-          key: series.key,
-          steps: chunk,
-          values: chunk.map((step) => series.points.get(step)!.value),
-          wallTimes: chunk.map((step) => series.points.get(step)!.wallTime),
-        });
+        fields.at(-1)!.series.push(columnsOf(series, chunk));
         size += chunk.length;
       }
     }
   await send();
-  const variables: Record<string, unknown> = {};
-  const statuses = group.map(({ runId, run }, i) => {
-    variables[`s${i}`] = { runId, status: run.status, ...(run.status === 'FAILED' ? { error: run.error ?? `Recorded as failed in ${run.source}` } : {}) };
-    return `s${i}: setRunStatus(input: $s${i}) { id }`;
-  });
-  await client.request(`mutation(${group.map((_, i) => `$s${i}: SetRunStatusInput!`).join(', ')}) { ${statuses.join(' ')} }`, variables);
   return sent;
 }
 

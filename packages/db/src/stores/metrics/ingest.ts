@@ -75,31 +75,47 @@ export async function appendMetrics(
   }
   await store.transaction(async (query) => {
     if (writer) await lockRunForWriter(query, runId, writer);
-    // Also locks the series' summary rows until commit, so two writers to one series take turns.
-    const rows = await ensureSummaryRows(
-      query,
-      runId,
-      series.map((s) => s.key),
-    );
-    const byKey = new Map(rows.map((row) => [row.key, row]));
-    const chunks = new ChunkRows();
-    const appended: { id: number; s: SortedSeries }[] = [];
-    const merged: number[] = [];
-    for (const s of series) {
-      const row = byKey.get(s.key)!;
-      if (row.last_step === null || s.steps[0]! > row.last_step) {
-        chunks.add(row.id, s);
-        appended.push({ id: row.id, s });
-      } else {
-        chunks.add(row.id, await mergeWithStored(query, row.id, s));
-        merged.push(row.id);
-      }
-    }
-    const summaryCounts = await chunks.insert(store, query);
-    await updateAppendedSummaries(query, appended, summaryCounts);
-    await recomputeSummaries(query, merged);
+    await writeSeries(store, query, [{ runId, series }]);
   });
   return { points: series.reduce((sum, s) => sum + s.steps.length, 0), keys: series.map((s) => s.key) };
+}
+
+/**
+ * Writes prepared series of any number of runs inside the caller's transaction: one statement for their summary
+ * rows, one for every chunk of every series, one for the summaries of the appended ones. A series that overlaps
+ * stored steps (a retry, a re-log) is merged with the chunks it overlaps, the batch winning (a statement each).
+ */
+export async function writeSeries(
+  store: Pick<Store, 'arrayParam'>,
+  query: RawQuery,
+  items: readonly { runId: string; series: readonly SortedSeries[] }[],
+): Promise<void> {
+  // Stored ids are lower case; a series is named by its run and key (one statement may not upsert a row twice).
+  const wanted = items.flatMap(({ runId, series }) => series.map((s) => ({ runId: runId.toLowerCase(), s })));
+  if (wanted.length === 0) return;
+  if (new Set(items.map((item) => item.runId.toLowerCase())).size !== items.length) throw new Error('writeSeries: each run must be given once');
+  // Also locks the series' summary rows until commit, so two writers to one series take turns.
+  const rows = await ensureSummaryRows(
+    query,
+    wanted.map(({ runId, s }) => ({ runId, key: s.key })),
+  );
+  const byRunKey = new Map(rows.map((row) => [`${row.run_id}\u0000${row.key}`, row]));
+  const chunks = new ChunkRows();
+  const appended: { id: number; s: SortedSeries }[] = [];
+  const merged: number[] = [];
+  for (const { runId, s } of wanted) {
+    const row = byRunKey.get(`${runId}\u0000${s.key}`)!;
+    if (row.last_step === null || s.steps[0]! > row.last_step) {
+      chunks.add(row.id, s);
+      appended.push({ id: row.id, s });
+    } else {
+      chunks.add(row.id, await mergeWithStored(query, row.id, s));
+      merged.push(row.id);
+    }
+  }
+  const summaryCounts = await chunks.insert(store, query);
+  await updateAppendedSummaries(query, appended, summaryCounts);
+  await recomputeSummaries(query, merged);
 }
 
 /** Removes the stored chunks that overlap the batch's step range and returns their points merged with it. */

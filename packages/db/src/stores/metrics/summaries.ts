@@ -26,19 +26,19 @@ export async function deleteMetricsOfRun(handle: Handle, runId: string): Promise
 }
 
 /**
- * The summary rows of a run's keys, created empty where missing, each locked until the transaction commits.
- * Always in key order: two batches locking the same keys in different orders would deadlock.
+ * The summary rows of these (run, key) series, created empty where missing, each locked until the transaction
+ * commits. Always in (run, key) order: two batches locking the same series in different orders would deadlock.
+ * A run id must be given in its stored (lower-case) form: rows come back keyed by it.
  */
 export async function ensureSummaryRows(
   query: RawQuery,
-  runId: string,
-  keys: readonly string[],
-): Promise<{ id: number; key: string; last_step: number | null }[]> {
+  series: readonly { runId: string; key: string }[],
+): Promise<{ id: number; run_id: string; key: string; last_step: number | null }[]> {
   return query(
-    `insert into metric_summaries (run_id, key) select $1, k from unnest($2::text[]) as k order by k
+    `insert into metric_summaries (run_id, key) select r, k from unnest($1::uuid[], $2::text[]) as u(r, k) order by r, k
      on conflict (run_id, key) do update set updated_at = now()
-     returning id, key, last_step`,
-    [runId, keys],
+     returning id, run_id, key, last_step`,
+    [series.map((s) => s.runId), series.map((s) => s.key)],
   );
 }
 
