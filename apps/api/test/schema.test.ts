@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { buildSchema, type GraphQLEnumType } from 'graphql';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { RunOutcome, RunStatus } from '../src/generated/resolvers-types';
-import { printPublishedSchema } from '../src/schema/index';
+import { assertDistinctTypeNames, printPublishedSchema } from '../src/schema/index';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 
@@ -24,6 +24,13 @@ describe('the published GraphQL contract', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('refuses two domains defining one type name, which makeExecutableSchema would merge silently', () => {
+    expect(() => assertDistinctTypeNames(['input FinishRunInput { runId: ID! leaseToken: ID! }', 'input FinishRunInput { runId: ID! }'])).toThrow(
+      'The GraphQL type FinishRunInput is defined twice; rename one, or add to the other with `extend`',
+    );
+    expect(() => assertDistinctTypeNames(['type Run { id: ID! }', 'extend type Run { parent: Run }', 'scalar JSON'])).not.toThrow();
   });
 
   it('spells the run statuses of packages/db, in upper case, and the SDK names the same ones', () => {

@@ -1,5 +1,5 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { printSchema, type GraphQLSchema } from 'graphql';
+import { Kind, parse, printSchema, type GraphQLSchema } from 'graphql';
 import * as account from './account';
 import * as artifact from './artifact';
 import { mapDomainErrors } from './domain-errors';
@@ -15,7 +15,25 @@ import * as worker from './worker';
 /** One module per domain, each registering its types and root fields together. */
 const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding];
 
+/**
+ * Refuses two domains defining a type of the same name. makeExecutableSchema would merge them silently (a second
+ * `input FinishRunInput` once made the first one's required fields required in both); `extend type` is the way to
+ * add to another domain's type.
+ */
+export function assertDistinctTypeNames(typeDefs: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const source of typeDefs)
+    for (const definition of parse(source).definitions) {
+      if (!('name' in definition) || !definition.name || definition.kind === Kind.OPERATION_DEFINITION || definition.kind.endsWith('Extension')) continue;
+      if (definition.kind === Kind.DIRECTIVE_DEFINITION) continue;
+      const name = definition.name.value;
+      if (seen.has(name)) throw new Error(`The GraphQL type ${name} is defined twice; rename one, or add to the other with \`extend\``);
+      seen.add(name);
+    }
+}
+
 export function buildSchema(): GraphQLSchema {
+  assertDistinctTypeNames(domains.map((d) => d.typeDefs));
   return makeExecutableSchema({
     typeDefs: domains.map((d) => d.typeDefs),
     resolvers: domains.map((d) => mapDomainErrors(d.resolvers as Record<string, unknown>)) as never,
