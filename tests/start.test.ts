@@ -105,6 +105,19 @@ describe('npm start under a process supervisor', () => {
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
+    // The dashboard calls the API this start launched, on its non-default port (not 4000): a query through the
+    // dashboard's own proxy, with the owner's session, answers.
+    const viaDashboard = await fetch(`http://127.0.0.1:${webPort}/api/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `tuneboard_session=${token}`,
+        origin: `http://127.0.0.1:${webPort}`,
+        'sec-fetch-site': 'same-origin',
+      },
+      body: JSON.stringify({ query: '{ viewer { email } }' }),
+    });
+    expect(((await viaDashboard.json()) as { data?: { viewer: { email: string } } }).data?.viewer.email).toBe('admin@localhost');
     const teamId = (await gql('{ viewer { teams { id } } }')).viewer.teams[0].id;
     const projectId = (await gql('mutation($t: ID!) { createProject(teamId: $t, name: "sigterm") { id } }', { t: teamId })).createProject.id;
     const hparams = {
