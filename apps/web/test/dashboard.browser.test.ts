@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, formatViolations, type AxeViolation } from './axe';
 import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
@@ -24,7 +25,12 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await stack?.stop();
   });
 
-  const shot = (name: string) => page.screenshot({ path: resolve(ARTIFACTS, `${name}.png`), fullPage: true });
+  // Every state the walk photographs is also checked by axe; the test ends by listing what it found on any page.
+  const violations: AxeViolation[] = [];
+  const shot = async (name: string) => {
+    await page.screenshot({ path: resolve(ARTIFACTS, `${name}.png`), fullPage: true });
+    violations.push(...(await axeViolations(page, name)));
+  };
 
   it('signs in, submits runs, watches them train, compares them, records a finding that warns, and keeps notes', async () => {
     // Sign in with the owner token the API printed.
@@ -213,7 +219,13 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     const summary = page.getByTestId('metric-summary');
     await summary.locator('th', { hasText: 'test.accuracy' }).waitFor();
     expect(await page.getByRole('region', { name: 'Metric summary' }).getByRole('heading').textContent()).toBe('Final metrics');
-    expect(await summary.locator('tr', { has: page.locator('th', { hasText: /^test\.accuracy$/ }) }).locator('td').first().textContent()).toMatch(/^0\.\d+|^1$/);
+    expect(
+      await summary
+        .locator('tr', { has: page.locator('th', { hasText: /^test\.accuracy$/ }) })
+        .locator('td')
+        .first()
+        .textContent(),
+    ).toMatch(/^0\.\d+|^1$/);
     await page.getByRole('button', { name: 'Rename' }).click();
     await page.getByLabel('Run name').fill('scrapped');
     await page.getByLabel('Run name').press('Escape');
@@ -261,6 +273,8 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await page.waitForURL(/\/sign-in/);
     await page.goto(`${stack.webUrl}/projects`);
     await page.waitForURL(/\/sign-in/);
+    await shot('9-sign-in');
+    expect(violations, formatViolations(violations)).toEqual([]);
   }, 300_000);
 });
 

@@ -34,7 +34,9 @@ export default async function TokensPage() {
               <th>Created</th>
               <th>Last used</th>
               <th>Status</th>
-              <th />
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
