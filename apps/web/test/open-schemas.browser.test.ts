@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, formatViolations, type AxeViolation } from './axe';
 import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
@@ -28,7 +29,12 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     await stack?.stop();
   });
 
-  const shot = (name: string) => page.screenshot({ path: resolve(ARTIFACTS, `open-${name}.png`), fullPage: true });
+  // Each photographed state is also checked by axe (see dashboard.browser.test.ts).
+  const violations: AxeViolation[] = [];
+  const shot = async (name: string) => {
+    await page.screenshot({ path: resolve(ARTIFACTS, `open-${name}.png`), fullPage: true });
+    violations.push(...(await axeViolations(page, `open-${name}`)));
+  };
 
   it('creates an inferred project, logs runs, reads their typed params, promotes the schema and versions it', async () => {
     await page.goto(`${stack.webUrl}/sign-in`);
@@ -251,6 +257,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('open hyperparameter schem
     await expectText(cliLog.locator('[data-stream="STDERR"] .log-text'), 'warming   up');
     await expectText(cliLog, 'done');
     await shot('8-run-from-cli');
+    expect(violations, formatViolations(violations)).toEqual([]);
   }, 180_000);
 });
 
