@@ -9,6 +9,7 @@ import type { RateLimited } from '../rate-limits';
 import { toGraphQLError } from '../schema/domain-errors';
 import { isDomainError } from '../services/errors';
 import { parseCached, type Admission, type Admitted } from './admission';
+import { endCompressed } from './compression';
 
 /** GraphQL over HTTP: reading the body within its limit, the admission checks, the time budget, the answer. */
 
@@ -118,7 +119,7 @@ export function createGraphQLHandler(options: HttpHandlerOptions) {
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+      await endCompressed(req, res, response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

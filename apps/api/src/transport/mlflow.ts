@@ -38,6 +38,7 @@ import { DEFAULT_SEARCH_RESULTS, MAX_SEARCH_RESULTS, searchExperiments, searchMl
 import { mlflowArtifactUri } from '../services/artifacts';
 import type { Admission } from './admission';
 import { BodyTooLargeError, readBody } from './http';
+import { endCompressed } from './compression';
 
 /**
  * MLflow's tracking REST API (mlflow/protos/service.proto) under /api/2.0/mlflow/ and /ajax-api/2.0/mlflow/, so an
@@ -541,7 +542,11 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
         { 'www-authenticate': 'Bearer realm="tuneboard"' },
       );
     try {
-      send(res, 200, await route.handle({ ctx, params, headers: req.headers, bodyBytes, pathTeam }));
+      const answer = await route.handle({ ctx, params, headers: req.headers, bodyBytes, pathTeam });
+      // Searches and metric histories run to megabytes: compressed when the client accepts it (MLflow's does).
+      res.statusCode = 200;
+      res.setHeader('content-type', 'application/json');
+      await endCompressed(req, res, JSON.stringify(answer));
     } catch (error) {
       if (error instanceof MlflowError) return sendError(res, error);
       if (isDomainError(error)) return sendError(res, mlflowErrorOf(error));
