@@ -22,6 +22,7 @@ const config: CodegenConfig = {
           Project: '../schema/models#ProjectModel',
           Run: '../schema/models#RunModel',
           RunAnnotation: '../schema/models#RunAnnotationModel',
+          SearchHit: '../schema/models#SearchHitModel',
           MetricSummary: '../schema/models#MetricSummaryModel',
           MetricSeries: '../schema/models#MetricSeriesModel',
           RunEvent: '../schema/models#RunEventModel',

@@ -73,6 +73,8 @@ export const FIELD_WEIGHTS: Record<string, (args: Arguments) => FieldWeight> = {
   'Finding.evidence': () => ({ cost: 2_000, expensive: true }),
   // A directory read in the artifact store (one lstat per file, or a request to S3) for each run it is asked of.
   'Run.artifacts': () => ({ cost: 10, size: 1, expensive: true }),
+  // A scan of the viewer's teams' projects, runs and findings for the text (ILIKE, no index).
+  'Query.search': () => ({ cost: 500, expensive: true }),
   // A count over every run matching the filter (metric filters join the metric summaries).
   'RunConnection.totalCount': () => ({ cost: 1_000, expensive: true }),
   // One page of a console log (at most 5,000 lines, which the service checks), read by its primary key; a search

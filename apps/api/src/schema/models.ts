@@ -46,3 +46,6 @@ export type FindingCheckModel = { finding: FindingModel; follows: boolean };
 export type FinishRunsPayloadModel = { accepted: number; runIds: string[] };
 export type RunWarningModel = { code: string; message: string; findingId?: string | null };
 export type HparamSchemaVersionModel = HparamSchemaVersionView;
+
+/** A search hit as the store returns it (services/search.ts). */
+export type { SearchHit as SearchHitModel } from '../services/search';

@@ -17,3 +17,4 @@ export * as rateLimitStore from './rate-limits';
 export * as runStore from './runs';
 export * as logStore from './logs';
 export * as mlflowStore from './mlflow';
+export * as searchStore from './search';
