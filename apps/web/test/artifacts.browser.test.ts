@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, formatViolations } from './axe';
 import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
@@ -115,6 +116,36 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('run artifacts in the dash
     await page.waitForURL(new RegExp(`/runs/${trials[1]}$`));
     expect(await page.getByTestId('parent-run').textContent()).toBe('hyperopt job');
     await page.screenshot({ path: resolve(ARTIFACTS, 'nested-run.png'), fullPage: true });
+  });
+
+  it('finds runs, projects and findings from the top bar: Ctrl-K, type, arrows, Enter', async () => {
+    const { createProject } = await stack.gql<{ createProject: { id: string } }>(
+      `mutation($teamId: ID!) { createProject(teamId: $teamId, name: "needle search", schemaKind: INFERRED) { id } }`,
+      { teamId: stack.teamId },
+    );
+    const { submitRun } = await stack.gql<{ submitRun: { run: { id: string } } }>(
+      `mutation($input: SubmitRunInput!) { submitRun(input: $input) { run { id } } }`,
+      { input: { projectId: createProject.id, name: 'needle run', execution: 'EXTERNAL', hparams: { lr: 0.01 } } },
+    );
+    await page.goto(`${stack.webUrl}/projects`);
+    await page.keyboard.press('Control+k');
+    const box = page.getByRole('combobox', { name: /Search runs, projects and findings/ });
+    expect(await box.evaluate((element) => element === document.activeElement)).toBe(true);
+    await page.keyboard.type('NEEDLE');
+    const hits = page.getByRole('listbox', { name: 'Search results' }).getByRole('option');
+    await hits.nth(1).waitFor();
+    expect(await hits.allTextContents()).toEqual(['run needle run needle search · default · running', 'project needle search default']);
+    const violations = await axeViolations(page, 'search-open');
+    expect(violations, formatViolations(violations)).toEqual([]);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'search.png') });
+    await page.keyboard.press('ArrowDown');
+    expect(await hits.nth(1).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/runs/${submitRun.run.id}$`));
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('nothing like it');
+    await page.getByText('Nothing matches “nothing like it”.').waitFor();
   });
 
   it('says so when a run has no artifacts', async () => {

@@ -4,6 +4,7 @@ import { readWebEnv } from '@/env';
 import { ApolloProvider } from '../apollo-provider';
 import { requireSessionToken } from '../session';
 import { signOut } from '../sign-in/actions';
+import { SearchBox } from './search-box';
 
 // Every page in this group needs a session. The token itself stays on the server: the browser's Apollo Client
 // gets only where the API's WebSocket is (see apollo-provider.tsx).
@@ -16,6 +17,7 @@ export default async function SignedInLayout({ children }: { children: ReactNode
         <Link href="/projects" className="brand">
           Tuneboard
         </Link>
+        <SearchBox />
         <nav aria-label="Main">
           <Link href="/projects">Projects</Link>
           <Link href="/tokens">Tokens</Link>
