@@ -296,11 +296,12 @@ export async function issueTokenForEmail(
 
 /**
  * A token for the local workers `tuneboard start` runs, held by the first user; null when there is none. One
- * per start: the previous ones of this name are revoked, so they do not pile up.
+ * per start: the previous ones of this name are deleted (not just revoked), so the tokens page does not fill up
+ * with a revoked "local worker" per restart.
  */
 export async function issueLocalWorkerToken(store: Store, name: string): Promise<string | null> {
   const owner = await accountStore.firstUser(store);
   if (!owner) return null;
-  await accountStore.revokeTokensNamed(store, owner.id, name);
+  await accountStore.deleteTokensNamed(store, owner.id, name);
   return (await issueToken(store, owner.id, name)).token;
 }

@@ -80,14 +80,17 @@ for (const database of testDatabases()) {
       expect(await accountStore.tokenHolder(store, parent.tokenHash, { expiredTicketsPass: false })).not.toBeNull();
     });
 
-    it('revokes live tokens of a name and records uses', async () => {
+    it('deletes the tokens of a name and records uses', async () => {
       const { user } = await accountStore.findOrCreateUser(store, { email: 'worker@x.io' });
       const first = await accountStore.insertToken(store, token(user.id, 'local worker'));
       const other = await accountStore.insertToken(store, token(user.id, 'laptop'));
-      await accountStore.revokeTokensNamed(store, user.id, 'local worker');
+      const older = await accountStore.insertToken(store, token(user.id, 'local worker'));
+      await accountStore.deleteTokensNamed(store, user.id, 'local worker');
       await accountStore.recordTokenUse(store, other.id);
       const tokens = await accountStore.fullTokensOfUser(store, user.id);
-      expect(tokens.find((t) => t.id === first.id)?.revokedAt).toBeInstanceOf(Date);
+      expect(tokens.map((t) => t.id)).not.toContain(first.id);
+      expect(tokens.map((t) => t.id)).not.toContain(older.id);
+      expect(await accountStore.tokenHolder(store, first.tokenHash, { expiredTicketsPass: false })).toBeNull();
       expect(tokens.find((t) => t.id === other.id)).toMatchObject({ revokedAt: null, lastUsedAt: expect.any(Date) });
     });
 

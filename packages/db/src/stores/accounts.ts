@@ -162,11 +162,9 @@ export async function revokeTokenOfUser(handle: Handle, userId: string, tokenId:
 }
 
 /** Revokes the user's live tokens of this name. */
-export async function revokeTokensNamed(handle: Handle, userId: string, name: string): Promise<void> {
-  await handle.db
-    .update(apiTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiTokens.userId, userId), eq(apiTokens.name, name), isNull(apiTokens.revokedAt)));
+/** Deletes every token of this user with this name (and the tickets derived from them): they stop working at once. */
+export async function deleteTokensNamed(handle: Handle, userId: string, name: string): Promise<void> {
+  await handle.db.delete(apiTokens).where(and(eq(apiTokens.userId, userId), eq(apiTokens.name, name)));
 }
 
 export async function recordTokenUse(handle: Handle, tokenId: string): Promise<void> {
