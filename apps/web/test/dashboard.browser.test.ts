@@ -268,6 +268,24 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     expect(await page.locator('tr[aria-current="true"] td').first().textContent()).toBe('owner (first start) signed in with this one');
     await shot('8-tokens');
 
+    // Dark mode follows the system: every page is dark, charts included, and passes the same axe checks.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const [name, url] of [
+      ['projects', `${stack.webUrl}/projects`],
+      ['runs-table', projectUrl],
+      ['run-page', firstRunUrl],
+      ['compare', compareUrl],
+      ['finding', findingUrl],
+      ['tokens', `${stack.webUrl}/tokens`],
+    ] as const) {
+      await page.goto(url);
+      await page.locator('main').waitFor();
+      if (name === 'run-page' || name === 'compare') await page.locator('figure.chart canvas').first().waitFor();
+      expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(15, 20, 25)');
+      await shot(`dark-${name}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
     // Signing out ends the session.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
