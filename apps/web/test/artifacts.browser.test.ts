@@ -146,6 +146,22 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('run artifacts in the dash
     await page.keyboard.press('Control+k');
     await page.keyboard.type('nothing like it');
     await page.getByText('Nothing matches “nothing like it”.').waitFor();
+    await page.keyboard.press('Escape');
+
+    // `?` outside a text field lists the shortcuts in a modal dialog; Escape closes it.
+    await page.locator('h1').click();
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await help.getByRole('row').count()).toBeGreaterThan(5);
+    const helpViolations = await axeViolations(page, 'shortcuts');
+    expect(helpViolations, formatViolations(helpViolations)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+    // Typed into a field, `?` is just a character.
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('what?');
+    expect(await help.isVisible()).toBe(false);
   });
 
   it('says so when a run has no artifacts', async () => {

@@ -5,6 +5,7 @@ import { ApolloProvider } from '../apollo-provider';
 import { requireSessionToken } from '../session';
 import { signOut } from '../sign-in/actions';
 import { SearchBox } from './search-box';
+import { ShortcutsHelp } from './shortcuts-help';
 
 // Every page in this group needs a session. The token itself stays on the server: the browser's Apollo Client
 // gets only where the API's WebSocket is (see apollo-provider.tsx).
@@ -29,6 +30,7 @@ export default async function SignedInLayout({ children }: { children: ReactNode
         </nav>
       </header>
       {children}
+      <ShortcutsHelp />
     </ApolloProvider>
   );
 }
