@@ -1,7 +1,15 @@
 export * from './client';
 export * from './data-dir-lock';
 // What callers of metricStore catch and name; its functions are reached through the namespace.
-export { MetricBatchError, MetricReadTooLargeError, RunHeldError, type MetricColumns, type RunWriter, type SeriesPoints } from './stores/metrics/index';
+export {
+  MetricBatchError,
+  MetricReadTooLargeError,
+  RunHeldError,
+  type AppendedRange,
+  type MetricColumns,
+  type RunWriter,
+  type SeriesPoints,
+} from './stores/metrics/index';
 export * from './run-filter';
 export * as schema from './schema/index';
 export * from './schema/index';

@@ -87,17 +87,23 @@ export class EventBus {
    * notification, so a failure is logged (subscribers catch up when the channel comes back).
    */
   async publish(event: EventMessage): Promise<void> {
+    const { channel, payload } = this.notification(event);
+    try {
+      // A connection that just died fails once; the pool's next one works.
+      await retrying(() => eventStore.notify(this.store, channel, payload));
+    } catch (error) {
+      this.logger.error({ err: error, kind: event.kind, bytes: Buffer.byteLength(payload) }, 'could not publish an event; its write is kept');
+    }
+  }
+
+  /** The NOTIFY that announces `event`, for a write to send in its own transaction (delivered when it commits). */
+  notification(event: EventMessage): { channel: string; payload: string } {
     let payload = JSON.stringify(event);
     if (Buffer.byteLength(payload) > MAX_NOTIFY_PAYLOAD_BYTES && event.kind === 'METRICS_APPENDED') {
       // Too many keys to name: subscribers then re-read every key in the step range.
       payload = JSON.stringify({ ...event, keys: [] });
     }
-    try {
-      // A connection that just died fails once; the pool's next one works.
-      await retrying(() => eventStore.notify(this.store, CHANNEL, payload));
-    } catch (error) {
-      this.logger.error({ err: error, kind: event.kind, bytes: Buffer.byteLength(payload) }, 'could not publish an event; its write is kept');
-    }
+    return { channel: CHANNEL, payload };
   }
 
   /**

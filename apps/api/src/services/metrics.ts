@@ -4,6 +4,7 @@ import {
   MetricReadTooLargeError,
   metricStore,
   RunHeldError,
+  type AppendedRange,
   type MetricColumns,
   type Run,
   type SeriesPoints,
@@ -97,21 +98,15 @@ export async function logMetrics(
   const columns = toColumns(input.points, series);
   let accepted;
   try {
-    accepted = await metricStore.appendMetrics(scope.store, run.id, columns, { leaseToken: input.leaseToken ?? null });
+    // The METRICS_APPENDED event is sent by the batch's own transaction: one round trip less, and subscribers
+    // hear of it exactly when it commits.
+    const notify = ({ keys, fromStep, toStep }: AppendedRange) =>
+      scope.events.notification({ kind: 'METRICS_APPENDED', runId: run.id, keys, fromStep, toStep });
+    accepted = await metricStore.appendMetrics(scope.store, run.id, columns, { leaseToken: input.leaseToken ?? null }, { notify });
   } catch (error) {
     if (error instanceof MetricBatchError) throw badUserInput(error.message, [{ path: error.path, message: error.message }]);
     if (error instanceof RunHeldError) throw conflict(error.message);
     throw error;
-  }
-  if (accepted.points > 0) {
-    let fromStep = Number.POSITIVE_INFINITY;
-    let toStep = Number.NEGATIVE_INFINITY;
-    for (const c of columns)
-      for (let i = 0; i < c.steps.length; i++) {
-        fromStep = Math.min(fromStep, c.steps[i]!);
-        toStep = Math.max(toStep, c.steps[i]!);
-      }
-    await scope.events.publish({ kind: 'METRICS_APPENDED', runId: run.id, keys: accepted.keys, fromStep, toStep });
   }
   // A batch from an EXTERNAL run's script is a heartbeat too (and brings a lost run back).
   const now = input.leaseToken == null ? await heardFrom(scope, run) : null;

@@ -648,6 +648,9 @@ export async function heardFrom(ctx: Pick<Scope, 'store' | 'events' | 'logger' |
   if (run.leaseToken !== null || isTerminalRunStatus(run.status)) return null;
   // Rewriting the run row for every batch of a busy script buys nothing: a tenth of the timeout (≤ 5 s) is precise enough.
   const skipWithinSeconds = Math.min(5, ctx.settings.externalRunTimeoutSeconds / 10);
+  // The run as the request read it says so already (the update below would skip it too): no round trip. The API's
+  // clock against the database's can only make this skip late by the clocks' difference.
+  if (run.status === 'running' && run.lastSeenAt !== null && Date.now() - run.lastSeenAt.getTime() < skipWithinSeconds * 1000) return null;
   const touched = await runStore.touchExternalRun(ctx.store, run.id, { skipWithinSeconds });
   if (!touched) return null;
   if (touched.previousStatus !== touched.run.status) {

@@ -9,6 +9,6 @@
  */
 export { isFiniteValue, MetricBatchError, prepareBatch, type MetricColumns } from './batch';
 export { CHUNK_SIZE, COARSE_BLOCK, FINE_BLOCK } from './chunks';
-export { appendMetrics, RunHeldError, type RunWriter } from './ingest';
+export { appendMetrics, RunHeldError, type AppendedRange, type AppendNotification, type RunWriter } from './ingest';
 export { MetricReadTooLargeError, readMetricSeries, type SeriesPoints } from './read';
 export { deleteMetricsOfRun, summariesOfRuns } from './summaries';

@@ -1,7 +1,7 @@
 import type { RawQuery, Store } from '../../client';
 import { prepareBatch, type MetricColumns, type SortedSeries } from './batch';
-import { ChunkRows } from './chunks';
-import { ensureSummaryRows, recomputeSummaries, updateAppendedSummaries } from './summaries';
+import { CHUNK_INSERT, ChunkRows } from './chunks';
+import { appendedSummariesUpdate, ensureSummaryRows, recomputeSummaries } from './summaries';
 
 /**
  * Writing batches of points idempotently. Idempotency is per point: (run, key, step) holds one value. A batch
@@ -29,58 +29,103 @@ export class RunHeldError extends Error {
   }
 }
 
-/**
- * Checks the writer against the run's lease and keeps the run row share-locked until the batch commits, so a
- * worker finishing (or losing) the run at the same moment waits: no point lands after the run changed hands.
- */
-async function lockRunForWriter(query: RawQuery, runId: string, writer: RunWriter): Promise<void> {
-  const [run] = await query<{ status: string; lease_token: string | null; worker_name: string | null }>(
-    `select r.status, r.lease_token, w.name as worker_name from runs r left join workers w on w.id = r.worker_id
-     where r.id = $1 for share of r`,
-    [runId],
-  );
-  if (!run) throw new RunHeldError('The run no longer exists', 'lease-lost');
+/** What the run's row says about who may write into it. */
+interface RunHolder {
+  status: string;
+  lease_token: string | null;
+  worker_name: string | null;
+}
+
+/** Whether `writer` may write into a run in this state; SQL_WRITER_ALLOWED says the same in SQL. */
+function refusal(run: RunHolder | undefined, writer: RunWriter): RunHeldError | null {
+  if (!run) return new RunHeldError('The run no longer exists', 'lease-lost');
   const held = run.status === 'running' && run.lease_token !== null;
   if (writer.leaseToken !== null) {
     if (!held || run.lease_token !== writer.leaseToken.toLowerCase())
-      throw new RunHeldError(
+      return new RunHeldError(
         run.status === 'running'
           ? 'This worker no longer holds the run: its lease expired and the run was handed to another worker; its metrics are not stored'
           : `This worker no longer holds the run: it is ${run.status}; its metrics are not stored`,
         'lease-lost',
       );
   } else if (held) {
-    throw new RunHeldError(
+    return new RunHeldError(
       `The run is being trained by worker "${run.worker_name ?? 'unknown'}"; only that worker (with its lease token) may log metrics into it until it finishes`,
       'held-by-worker',
     );
   }
+  return null;
 }
+
+/** `refusal` in SQL over the run row `r`, with the writer's lease token (lower case, or null) as `$2`. */
+const SQL_WRITER_ALLOWED = `(case when $2::text is null then not (r.status = 'running' and r.lease_token is not null)
+  else r.status = 'running' and r.lease_token::text = $2::text end)`;
+
+/**
+ * Checks the writer against the run's lease and keeps the run row share-locked until the batch commits, so a
+ * worker finishing (or losing) the run at the same moment waits: no point lands after the run changed hands.
+ * In the same statement (one round trip): the summary rows of the batch's keys, created where missing and locked
+ * in key order (ensureSummaryRows), only when the writer may write.
+ */
+async function lockRunAndSummaryRows(
+  query: RawQuery,
+  runId: string,
+  writer: RunWriter,
+  keys: readonly string[],
+): Promise<{ id: number; key: string; last_step: number | null }[]> {
+  const rows = await query<RunHolder & { id: number | null; key: string | null; last_step: number | null }>(
+    `with r as (select id, status, lease_token, worker_id from runs where id = $1 for share),
+     s as (
+       insert into metric_summaries (run_id, key) select r.id, k from r, unnest($3::text[]) as k where ${SQL_WRITER_ALLOWED} order by k
+       on conflict (run_id, key) do update set updated_at = now()
+       returning id, key, last_step
+     )
+     select r.status, r.lease_token, w.name as worker_name, s.id, s.key, s.last_step
+     from r left join workers w on w.id = r.worker_id left join s on true`,
+    [runId, writer.leaseToken?.toLowerCase() ?? null, keys],
+  );
+  const refused = refusal(rows[0], writer);
+  if (refused) throw refused;
+  const series = rows.filter((row): row is typeof row & { id: number; key: string } => row.id !== null);
+  if (series.length !== keys.length) throw new Error(`expected ${keys.length} summary rows for run ${runId}, got ${series.length}`);
+  return series;
+}
+
+/** The steps and keys a batch added, for the notification that announces it. */
+export interface AppendedRange {
+  keys: string[];
+  fromStep: number;
+  toStep: number;
+}
+
+/** A NOTIFY sent by the batch's transaction, so listeners hear of it exactly when it commits. */
+export type AppendNotification = (appended: AppendedRange) => { channel: string; payload: string };
 
 /**
  * Stores a batch of metric points for one run, in one transaction. Idempotent per (run, key, step): re-sending
  * points replaces them. With a `writer`, the run's lease is checked first (RunHeldError). Throws
  * MetricBatchError for a malformed batch. Returns how many distinct points the batch held, and its keys.
+ * `notify`: a notification the transaction sends (when it stored any point), delivered when it commits.
+ *
+ * The usual batch (every series extends its stored steps) is four round trips: begin; the run's lock, lease
+ * check and summary rows; the chunks, the summaries and the notification in one statement; commit.
  */
 export async function appendMetrics(
   store: Store,
   runId: string,
   batch: readonly MetricColumns[],
   writer?: RunWriter,
+  options: { notify?: AppendNotification } = {},
 ): Promise<{ points: number; keys: string[] }> {
   const series = prepareBatch(batch);
   if (series.length === 0) {
-    if (writer) await lockRunForWriter(store.query, runId, writer);
+    if (writer) await lockRunAndSummaryRows(store.query, runId, writer, []);
     return { points: 0, keys: [] };
   }
+  const keys = series.map((s) => s.key);
   await store.transaction(async (query) => {
-    if (writer) await lockRunForWriter(query, runId, writer);
     // Also locks the series' summary rows until commit, so two writers to one series take turns.
-    const rows = await ensureSummaryRows(
-      query,
-      runId,
-      series.map((s) => s.key),
-    );
+    const rows = writer ? await lockRunAndSummaryRows(query, runId, writer, keys) : await ensureSummaryRows(query, runId, keys);
     const byKey = new Map(rows.map((row) => [row.key, row]));
     const chunks = new ChunkRows();
     const appended: { id: number; s: SortedSeries }[] = [];
@@ -95,11 +140,36 @@ export async function appendMetrics(
         merged.push(row.id);
       }
     }
-    const summaryCounts = await chunks.insert(store, query);
-    await updateAppendedSummaries(query, appended, summaryCounts);
-    await recomputeSummaries(query, merged);
+    const inserted = chunks.statement(store)!;
+    const summaries = appendedSummariesUpdate(appended, inserted.summaryCounts, inserted.params.length + 1);
+    const params = [...inserted.params, ...(summaries?.params ?? [])];
+    let notification = '';
+    // A merge rebuilds its summaries after the insert: the notification then follows in a statement of its own.
+    const notice = options.notify?.(appendedRange(series));
+    if (notice && merged.length === 0) {
+      notification = `pg_notify($${params.length + 1}, $${params.length + 2})`;
+      params.push(notice.channel, notice.payload);
+    }
+    await query(
+      `with inserted_chunks as (${CHUNK_INSERT})${summaries ? `, appended_summaries as (${summaries.text})` : ''} select ${notification || 'null'}`,
+      params,
+    );
+    if (merged.length > 0) {
+      await recomputeSummaries(query, merged);
+      if (notice) await query('select pg_notify($1, $2)', [notice.channel, notice.payload]);
+    }
   });
-  return { points: series.reduce((sum, s) => sum + s.steps.length, 0), keys: series.map((s) => s.key) };
+  return { points: series.reduce((sum, s) => sum + s.steps.length, 0), keys };
+}
+
+function appendedRange(series: readonly SortedSeries[]): AppendedRange {
+  let fromStep = Number.POSITIVE_INFINITY;
+  let toStep = Number.NEGATIVE_INFINITY;
+  for (const s of series) {
+    fromStep = Math.min(fromStep, s.steps[0]!);
+    toStep = Math.max(toStep, s.steps[s.steps.length - 1]!);
+  }
+  return { keys: series.map((s) => s.key), fromStep, toStep };
 }
 
 /** Removes the stored chunks that overlap the batch's step range and returns their points merged with it. */
