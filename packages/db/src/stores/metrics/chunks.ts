@@ -142,10 +142,17 @@ export class ChunkRows {
 }
 
 /** Inserts the chunks ChunkRows.statement lays out (its parameters are $1–$24). */
-export const CHUNK_INSERT = `insert into metric_chunks (series_id, first_step, last_step, point_count, non_finite_count, steps, values,
+export const CHUNK_INSERT = chunkInsert();
+
+/**
+ * CHUNK_INSERT with the series id of a chunk taken from `seriesId` (an expression over `c.series_id`, the number
+ * ChunkRows.add was given) and the tables `join` names: for a statement that creates the series rows itself.
+ */
+export function chunkInsert(seriesId = 'c.series_id', join = ''): string {
+  return `insert into metric_chunks (series_id, first_step, last_step, point_count, non_finite_count, steps, values,
     wall_times, min_value, min_index, max_value, max_index, first_non_finite_index,
     fine_steps, fine_values, fine_wall_times, coarse_steps, coarse_values, coarse_wall_times)
-  select c.series_id, c.first_step, c.last_step, c.hi - c.lo + 1, c.non_finite,
+  select ${seriesId}, c.first_step, c.last_step, c.hi - c.lo + 1, c.non_finite,
     ($16::int4[])[c.lo:c.hi], ($17::float8[])[c.lo:c.hi], ($18::float8[])[c.lo:c.hi],
     c.min_value, c.min_index, c.max_value, c.max_index, c.first_nf,
     ($19::int4[])[c.fine_lo:c.fine_hi], ($20::float8[])[c.fine_lo:c.fine_hi], ($21::float8[])[c.fine_lo:c.fine_hi],
@@ -153,7 +160,8 @@ export const CHUNK_INSERT = `insert into metric_chunks (series_id, first_step, l
   from unnest($1::int4[], $2::int4[], $3::int4[], $4::int4[], $5::float8[], $6::int4[], $7::float8[], $8::int4[],
     $9::int4[], $10::int4[], $11::int4[], $12::int4[], $13::int4[], $14::int4[], $15::int4[])
     as c(series_id, first_step, last_step, non_finite, min_value, min_index, max_value, max_index, first_nf,
-         lo, hi, fine_lo, fine_hi, coarse_lo, coarse_hi)`;
+         lo, hi, fine_lo, fine_hi, coarse_lo, coarse_hi) ${join}`;
+}
 
 /** Appends, per block of `block` points in [start, end), its min, max and first non-finite point in step order. */
 function addSummaryPoints(target: PointColumns, s: Pick<SortedSeries, 'steps' | 'values' | 'wallTimes'>, start: number, end: number, block: number): void {

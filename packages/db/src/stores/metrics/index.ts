@@ -9,6 +9,15 @@
  */
 export { isFiniteValue, MetricBatchError, prepareBatch, type MetricColumns } from './batch';
 export { CHUNK_SIZE, COARSE_BLOCK, FINE_BLOCK } from './chunks';
-export { appendMetrics, RunHeldError, type AppendedRange, type AppendNotification, type RunWriter } from './ingest';
+export {
+  appendMetrics,
+  appendToWritableRun,
+  isWriterRace,
+  RunHeldError,
+  type AppendedRange,
+  type AppendedRun,
+  type AppendNotification,
+  type RunWriter,
+} from './ingest';
 export { MetricReadTooLargeError, readMetricSeries, type SeriesPoints } from './read';
 export { deleteMetricsOfRun, summariesOfRuns } from './summaries';

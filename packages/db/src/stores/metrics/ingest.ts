@@ -1,6 +1,6 @@
 import type { RawQuery, Store } from '../../client';
 import { prepareBatch, type MetricColumns, type SortedSeries } from './batch';
-import { CHUNK_INSERT, ChunkRows } from './chunks';
+import { CHUNK_INSERT, chunkInsert, ChunkRows, summarise } from './chunks';
 import { appendedSummariesUpdate, ensureSummaryRows, recomputeSummaries } from './summaries';
 
 /**
@@ -160,6 +160,98 @@ export async function appendMetrics(
     }
   });
   return { points: series.reduce((sum, s) => sum + s.steps.length, 0), keys };
+}
+
+/** What appendToWritableRun learnt of the run, for the caller's heartbeat. */
+export interface AppendedRun {
+  status: string;
+  lastSeenAt: Date | null;
+}
+
+/**
+ * appendMetrics for the usual batch in ONE statement (one round trip, one commit): the run is loaded and
+ * share-locked, its team checked against `teamIds` (those the caller may write), the writer against its lease;
+ * the summary rows are locked and, when every series of the batch extends its stored steps, the chunks are
+ * inserted, the summaries updated and `notify` sent, all or nothing. Returns null when it wrote nothing: the run
+ * is missing, foreign, held or deleted, the batch overlaps stored steps (a retry, a re-log), or another writer
+ * got in between (the statement then fails on purpose and rolls back). The caller then takes the ordinary path
+ * (its checks say why, and appendMetrics merges overlaps), so whatever this returns, the outcome is the same.
+ */
+export async function appendToWritableRun(
+  store: Store,
+  runId: string,
+  batch: readonly MetricColumns[],
+  options: { writer: RunWriter; teamIds: readonly string[]; notify?: AppendNotification },
+): Promise<{ points: number; keys: string[]; run: AppendedRun } | null> {
+  const series = prepareBatch(batch);
+  if (series.length === 0) return null;
+  const chunks = new ChunkRows();
+  // Chunks name their series by its 1-based place in the batch; the statement maps that to the series row.
+  series.forEach((s, i) => chunks.add(i + 1, s));
+  const inserted = chunks.statement(store)!;
+  const params = [...inserted.params];
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const extrema = series.map((s) => summarise(s.values, 0, s.values.length));
+  const keys = series.map((s) => s.key);
+  const notice = options.notify?.(appendedRange(series));
+  const run = p(runId);
+  const keysParam = p(keys);
+  const sqlWriterAllowed = SQL_WRITER_ALLOWED.replaceAll('$2::text', `${p(options.writer.leaseToken?.toLowerCase() ?? null)}::text`);
+  const rows = await store.query<{ status: string | null; last_seen_at: Date | null; appended: boolean; failed: number | null }>(
+    `with r as (
+       select r.id, r.status, r.lease_token, r.last_seen_at, p.team_id from runs r join projects p on p.id = r.project_id
+       where r.id = ${run}::uuid and r.deleted_at is null and p.deleted_at is null for share of r
+     ),
+     stored as (
+       select s.key, s.last_step from metric_summaries s where s.run_id = ${run}::uuid and s.key = any(${keysParam}::text[]) order by s.key for update
+     ),
+     fast as (
+       select 1 from r where r.team_id::text = any(${p(options.teamIds)}::text[]) and ${sqlWriterAllowed}
+       and not exists (select 1 from stored join unnest(${keysParam}::text[], ${p(series.map((s) => s.steps[0]!))}::int4[]) as b(key, first_step)
+                       on b.key = stored.key where stored.last_step >= b.first_step)
+     ),
+     up as (
+       insert into metric_summaries as m (run_id, key, point_count, non_finite_count, first_step, last_step, last_value, min_value, max_value, fine_count, coarse_count)
+       select ${run}::uuid, u.key, u.n, u.non_finite, u.first_step, u.last_step, u.last_value, u.min_value, u.max_value, u.fine, u.coarse
+       from unnest(${keysParam}::text[], ${p(series.map((s) => s.steps.length))}::int8[], ${p(extrema.map((e) => e.nonFinite))}::int8[],
+         ${p(series.map((s) => s.steps[0]!))}::int4[], ${p(series.map((s) => s.steps[s.steps.length - 1]!))}::int4[],
+         ${p(series.map((s) => s.values[s.values.length - 1]!))}::float8[], ${p(extrema.map((e) => e.minValue))}::float8[],
+         ${p(extrema.map((e) => e.maxValue))}::float8[], ${p(series.map((_, i) => inserted.summaryCounts.get(i + 1)!.fine))}::int8[],
+         ${p(series.map((_, i) => inserted.summaryCounts.get(i + 1)!.coarse))}::int8[])
+         as u(key, n, non_finite, first_step, last_step, last_value, min_value, max_value, fine, coarse)
+       where exists (select 1 from fast)
+       order by u.key
+       on conflict (run_id, key) do update set
+         point_count = m.point_count + excluded.point_count,
+         non_finite_count = m.non_finite_count + excluded.non_finite_count,
+         first_step = coalesce(m.first_step, excluded.first_step),
+         last_step = excluded.last_step,
+         last_value = excluded.last_value,
+         min_value = least(m.min_value, excluded.min_value),
+         max_value = greatest(m.max_value, excluded.max_value),
+         fine_count = m.fine_count + excluded.fine_count,
+         coarse_count = m.coarse_count + excluded.coarse_count,
+         updated_at = now()
+       -- A series another writer extended since this statement's snapshot is left alone (and fails it below).
+       where m.last_step is null or m.last_step < excluded.first_step
+       returning id, key
+     ),
+     inserted_chunks as (${chunkInsert('up.id', `join up on up.key = (${keysParam}::text[])[c.series_id]`)})
+     select r.status, r.last_seen_at, n.appended,
+       -- Some series stored, others not: fail the statement, so that nothing of the batch is stored.
+       (case when n.appended and n.count <> ${p(keys.length)} then 'a writer got in between: ' || n.count end)::int as failed
+       ${notice ? `, case when n.appended then pg_notify(${p(notice.channel)}, ${p(notice.payload)}) end as notified` : ''}
+     from (select count(*)::int as count, count(*) > 0 as appended from up) n left join r on true`,
+    params,
+  );
+  const row = rows[0];
+  if (!row?.appended || row.status === null) return null;
+  return { points: series.reduce((sum, s) => sum + s.steps.length, 0), keys, run: { status: row.status, lastSeenAt: row.last_seen_at } };
+}
+
+/** Whether an error is appendToWritableRun's failing on purpose (another writer extended a series meanwhile). */
+export function isWriterRace(error: unknown): boolean {
+  return error instanceof Error && /a writer got in between/.test(error.message);
 }
 
 function appendedRange(series: readonly SortedSeries[]): AppendedRange {
