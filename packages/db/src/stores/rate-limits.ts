@@ -87,6 +87,7 @@ export async function countRequestAndFindToken(
       a.points as address_points, a.expire as address_expire, t.points as token_points, t.expire as token_expire
     from (select 1) as one left join holder h on true left join address a on true left join token t on true`,
     params,
+    { prepared: true },
   );
   const holderRows: TokenHolderRow[] = rows
     .filter((row) => row.user_id !== null)

@@ -243,6 +243,7 @@ export async function appendToWritableRun(
        ${notice ? `, case when n.appended then pg_notify(${p(notice.channel)}, ${p(notice.payload)}) end as notified` : ''}
      from (select count(*)::int as count, count(*) > 0 as appended from up) n left join r on true`,
     params,
+    { prepared: true },
   );
   const row = rows[0];
   if (!row?.appended || row.status === null) return null;
