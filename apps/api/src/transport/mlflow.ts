@@ -497,7 +497,14 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
           404,
         ),
       );
-    // Admission before the body is read: a throttled or unauthenticated client's body is never parsed.
+    // The body arrives while admission runs (a round trip to PostgreSQL); it is parsed only once the request is admitted.
+    const arriving =
+      method === 'POST'
+        ? readBody(req, bodyLimit).then(
+            (text) => ({ text }),
+            (error: unknown) => ({ error }),
+          )
+        : Promise.resolve({ text: '' });
     let authenticated;
     try {
       authenticated = await admission.admit(address, req.headers.authorization, 'http');
@@ -526,15 +533,14 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
     let params: Params;
     let bodyBytes = 0;
     if (method === 'POST') {
-      let text: string;
-      try {
-        text = await readBody(req, bodyLimit);
-        bodyBytes = Buffer.byteLength(text);
-      } catch (error) {
-        if (!(error instanceof BodyTooLargeError)) throw error;
+      const arrived = await arriving;
+      if ('error' in arrived) {
+        if (!(arrived.error instanceof BodyTooLargeError)) throw arrived.error;
         res.setHeader('connection', 'close');
         return sendError(res, new MlflowError('INVALID_PARAMETER_VALUE', `The request body is larger than ${bodyLimit} bytes; log in smaller batches.`, 413));
       }
+      const { text } = arrived;
+      bodyBytes = Buffer.byteLength(text);
       let body: unknown;
       try {
         body = text.trim() === '' ? {} : JSON.parse(text);
