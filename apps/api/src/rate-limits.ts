@@ -42,9 +42,9 @@ export class RateLimits {
   private readonly blockedAddresses = new Map<string, number>();
   private readonly knownTokens = new Map<string, number>();
   /**
-   * Keys (`address:…`, `token:…`) that reached their limit in a count of countWithToken → the end of their window:
-   * refused without a query until then, as RateLimiterDrizzle's in-memory block does for its own counts. Tokens
-   * by their hash too, so that a blocked token costs no lookup.
+   * Addresses (`address:…`) and tokens (`token-hash:<hash>`, so that a blocked token costs no lookup) whose shared
+   * count reached its limit in countWithToken → the end of that count's window: refused without a query until
+   * then, exactly as RateLimiterDrizzle's in-memory block (inMemoryBlockOnConsumed) does for its own counts.
    */
   private readonly blocked = new Map<string, number>();
 

@@ -173,9 +173,10 @@ export interface AppendedRun {
  * share-locked, its team checked against `teamIds` (those the caller may write), the writer against its lease;
  * the summary rows are locked and, when every series of the batch extends its stored steps, the chunks are
  * inserted, the summaries updated and `notify` sent, all or nothing. Returns null when it wrote nothing: the run
- * is missing, foreign, held or deleted, the batch overlaps stored steps (a retry, a re-log), or another writer
- * got in between (the statement then fails on purpose and rolls back). The caller then takes the ordinary path
- * (its checks say why, and appendMetrics merges overlaps), so whatever this returns, the outcome is the same.
+ * is missing, foreign, held or deleted, or the batch overlaps stored steps (a retry, a re-log). When another
+ * writer extended one of the series in between, the statement fails on purpose (isWriterRace) and stores nothing.
+ * In both cases the caller takes the ordinary path (its checks say why, and appendMetrics merges overlaps), so
+ * the outcome is the same as if it had taken it at once.
  */
 export async function appendToWritableRun(
   store: Store,
