@@ -42,7 +42,7 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
   // An embedded database opens in one process at a time: the API's.
   if (kind === 'pglite') await database.store.close();
   const api = await startApiProcess(database.env);
-  // BENCH_MLFLOW_BASELINE=<another checkout>: its API too, on the same database, measured turn about with this one.
+  // BENCH_MLFLOW_BASELINE=<another checkout, npm-installed>: its API too, on the same database, measured turn about with this one.
   const baselineDir = kind === 'postgres' ? process.env.BENCH_MLFLOW_BASELINE : undefined;
   const baseline = baselineDir ? await startApiProcess(database.env, join(baselineDir, 'bench')) : null;
   const results: Result[] = [];
@@ -87,12 +87,16 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
     };
 
     const batches = Math.max(5, Math.round(200 * scale));
-    /** With a baseline: each API measured twice, turn about (baseline, this, this, baseline), the mean of its two reported. */
+    /**
+     * With a baseline: each API measured twice per round (BENCH_MLFLOW_ROUNDS, default 1), turn about (baseline, this,
+     * this, baseline), the mean of its measurements reported.
+     */
     const measure = async (clients: number, label: string) => {
       if (!baseline) return { rate: (await ingest(clients, batches, label)).rate, baselineRate: null };
       const baselineOrigin = new URL(baseline.url).origin;
       const rates = { this: [] as number[], baseline: [] as number[] };
-      for (const which of ['baseline', 'this', 'this', 'baseline'] as const) {
+      const rounds = Number(process.env.BENCH_MLFLOW_ROUNDS ?? 1);
+      for (const which of Array.from({ length: rounds }, () => ['baseline', 'this', 'this', 'baseline'] as const).flat()) {
         const { rate } = await ingest(clients, batches, `${label}-${which}`, which === 'this' ? base : baselineOrigin);
         console.error(`    ${clients} client(s), ${which}: ${rate.toLocaleString('en')} points/s (load ${loadavg()[0]!.toFixed(1)})`);
         rates[which].push(rate);
