@@ -686,6 +686,11 @@ for (const database of testDatabases())
         const refused = await search(ports[1]!, createToken.token);
         expect(refused.status).toBe(401);
         expect(((await refused.json()) as { error_code: string }).error_code).toBe('UNAUTHENTICATED');
+        // So is one that expired.
+        const { createToken: expiring } = await bob.ok(`mutation { createToken(name: "ci") { token apiToken { id } } }`);
+        expect((await search(ports[0]!, expiring.token)).status).toBe(200);
+        await api.store.query(`update api_tokens set expires_at = now() - interval '1 second' where id = $1`, [expiring.apiToken.id]);
+        expect((await search(ports[0]!, expiring.token)).status).toBe(401);
       } finally {
         await other?.stop();
         await otherStore?.close();
