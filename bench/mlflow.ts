@@ -6,6 +6,8 @@
  * MLflow: 5.5 s for a 1,000-point sample).
  */
 import { accounts } from '@tuneboard/api';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { check, openBenchDatabase, pool, startApiProcess, timeQuery, type Result } from './util';
 
 const MLFLOW_ONE_CLIENT = 7_400;
@@ -40,6 +42,9 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
   // An embedded database opens in one process at a time: the API's.
   if (kind === 'pglite') await database.store.close();
   const api = await startApiProcess(database.env);
+  // BENCH_MLFLOW_BASELINE=<another checkout, npm-installed>: its API too, on the same database, measured turn about with this one.
+  const baselineDir = kind === 'postgres' ? process.env.BENCH_MLFLOW_BASELINE : undefined;
+  const baseline = baselineDir ? await startApiProcess(database.env, join(baselineDir, 'bench')) : null;
   const results: Result[] = [];
   try {
     const base = new URL(api.url).origin;
@@ -47,17 +52,17 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
     const newRun = async (name: string) =>
       (await mlflow(base, user.token, 'runs/create', { experiment_id: experimentId, run_name: name, start_time: Date.now() })).run.info.run_id as string;
 
-    /** `clients` runs, each sent `batches` batches one after another by its own client; points/s over all. */
-    const ingest = async (clients: number, batches: number, label: string) => {
+    /** `clients` runs, each sent `batches` batches one after another by its own client to `origin`; points/s over all. */
+    const ingest = async (clients: number, batches: number, label: string, origin = base) => {
       const runs = await Promise.all(Array.from({ length: clients }, (_, c) => newRun(`${label}-${c}`)));
       const bodies = runs.map((runId) => Array.from({ length: batches }, (_, b) => batchBody(runId, b, Date.now())));
       // Warm-up: the first batch of each run (connection, JIT), not timed.
-      await Promise.all(runs.map((runId) => mlflow(base, user.token, 'runs/log-batch', JSON.parse(bodies[runs.indexOf(runId)]![0]!))));
+      await Promise.all(runs.map((runId) => mlflow(origin, user.token, 'runs/log-batch', JSON.parse(bodies[runs.indexOf(runId)]![0]!))));
       const start = performance.now();
       await pool(
         runs.map((runId, c) => async () => {
           for (let b = 1; b < batches; b++) {
-            const response = await fetch(`${base}/api/2.0/mlflow/runs/log-batch`, {
+            const response = await fetch(`${origin}/api/2.0/mlflow/runs/log-batch`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
               body: bodies[c]![b]!,
@@ -82,7 +87,29 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
     };
 
     const batches = Math.max(5, Math.round(200 * scale));
-    const one = await ingest(1, batches, 'one-client');
+    /**
+     * With a baseline: each API measured twice per round (BENCH_MLFLOW_ROUNDS, default 1), turn about (baseline, this,
+     * this, baseline), the mean of its measurements reported.
+     */
+    const measure = async (clients: number, label: string) => {
+      if (!baseline) return { rate: (await ingest(clients, batches, label)).rate, baselineRate: null };
+      const baselineOrigin = new URL(baseline.url).origin;
+      const rates = { this: [] as number[], baseline: [] as number[] };
+      const rounds = Number(process.env.BENCH_MLFLOW_ROUNDS ?? 1);
+      for (const which of Array.from({ length: rounds }, () => ['baseline', 'this', 'this', 'baseline'] as const).flat()) {
+        const { rate } = await ingest(clients, batches, `${label}-${which}`, which === 'this' ? base : baselineOrigin);
+        console.error(`    ${clients} client(s), ${which}: ${rate.toLocaleString('en')} points/s (load ${loadavg()[0]!.toFixed(1)})`);
+        rates[which].push(rate);
+      }
+      const mean = (r: number[]) => Math.round(r.reduce((a, b) => a + b, 0) / r.length);
+      return { rate: mean(rates.this), baselineRate: mean(rates.baseline) };
+    };
+    const baselineRow = (figure: string, rate: number | null, reference: number): Result[] =>
+      rate === null
+        ? []
+        : [{ database: kind, figure: `${figure}, baseline (${baselineDir})`, target: 'reference', measured: rate, unit: 'points/s', ratio: rate / reference }];
+
+    const one = await measure(1, 'one-client');
     results.push({
       database: kind,
       figure: 'MLflow log-batch ingestion, 1 client (1,000 metrics a request)',
@@ -92,7 +119,8 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
       ratio: one.rate / MLFLOW_ONE_CLIENT,
       pass: one.rate >= 20 * MLFLOW_ONE_CLIENT,
     });
-    const four = await ingest(4, batches, 'four-clients');
+    results.push(...baselineRow('MLflow log-batch ingestion, 1 client', one.baselineRate, MLFLOW_ONE_CLIENT));
+    const four = await measure(4, 'four-clients');
     results.push({
       database: kind,
       figure: 'MLflow log-batch ingestion, 4 clients',
@@ -102,6 +130,7 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
       ratio: four.rate / 15_500,
       pass: four.rate >= 20 * 15_500,
     });
+    results.push(...baselineRow('MLflow log-batch ingestion, 4 clients', four.baselineRate, 15_500));
 
     // get-history-bulk-interval of one 200,000-point series (the one-client run's loss has 250 × batches points; a
     // run of its own gets exactly 200k at scale 1).
@@ -141,6 +170,7 @@ export async function benchMlflow(kind: 'pglite' | 'postgres', scale: number): P
     });
     return results;
   } finally {
+    await baseline?.stop();
     await api.stop();
     if (kind === 'postgres') await database.store.close();
     await database.cleanup();

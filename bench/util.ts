@@ -136,9 +136,9 @@ export interface Api {
  * The API in a process of its own (api-process.ts, on the store `env` names), so its memory and CPU profile are
  * its alone and the benchmark's clients do not share its event loop. BENCH_API_NODE_OPTIONS go to its node.
  */
-export async function startApiProcess(env: Record<string, string>): Promise<Api> {
+export async function startApiProcess(env: Record<string, string>, benchDir = fileURLToPath(new URL('.', import.meta.url))): Promise<Api> {
   const child = spawn(process.execPath, [...(process.env.BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'api-process.ts'], {
-    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    cwd: benchDir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

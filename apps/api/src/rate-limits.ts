@@ -1,4 +1,4 @@
-import { rateLimitStore, type Store } from '@tuneboard/db';
+import { rateLimitStore, type accountStore, type Store } from '@tuneboard/db';
 import type { Logger } from 'pino';
 import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -41,10 +41,16 @@ export class RateLimits {
   /** Addresses over the failure limit → when their block ends (ms since the epoch), known without a query. */
   private readonly blockedAddresses = new Map<string, number>();
   private readonly knownTokens = new Map<string, number>();
+  /**
+   * Addresses (`address:…`) and tokens (`token-hash:<hash>`, so that a blocked token costs no lookup) whose shared
+   * count reached its limit in countWithToken → the end of that count's window: refused without a query until
+   * then, exactly as RateLimiterDrizzle's in-memory block (inMemoryBlockOnConsumed) does for its own counts.
+   */
+  private readonly blocked = new Map<string, number>();
 
   constructor(
-    store: Store,
-    settings: RateLimitSettings,
+    private readonly store: Store,
+    private readonly settings: RateLimitSettings,
     private readonly logger: Logger,
   ) {
     const shared = rateLimitStore.sharedCounters(store);
@@ -66,12 +72,12 @@ export class RateLimits {
 
   /** Counts a request from `address`; refused past the per-address limit. */
   requestFrom(address: string): Promise<RateLimited | null> {
-    return this.consume(this.address, address, (s) => `Too many requests from your address; try again in ${s} s.`);
+    return this.consume(this.address, address, (s) => addressMessage(s).message);
   }
 
   /** Counts a request with a valid token; refused past the per-token limit. */
   requestWith(tokenId: string): Promise<RateLimited | null> {
-    return this.consume(this.token, tokenId, (s) => `Too many requests with this token; try again in ${s} s.`);
+    return this.consume(this.token, tokenId, (s) => tokenMessage(s).message);
   }
 
   /**
@@ -103,6 +109,79 @@ export class RateLimits {
     return refused;
   }
 
+  /**
+   * The address's count, the token's lookup and the token's count in one statement (PostgreSQL, where each is a
+   * round trip): the same rows, limits and order as requestFrom, a lookup and requestWith, for a request that
+   * bears a token. Null when the store keeps its counts in memory (call those three instead), or when the
+   * statement failed (then they run, with their fallback to memory). A token that turns out unknown or revoked
+   * counts only towards the address; the caller counts the failure (authenticationFailed).
+   */
+  async countWithToken(
+    address: string,
+    tokenHash: string,
+    expiredTicketsPass: boolean,
+  ): Promise<{ limited: RateLimited } | { holder: accountStore.TokenHolder | null } | null> {
+    if (!rateLimitStore.sharedCounters(this.store)) return null;
+    const { addressRequestsPerMinute: addressPoints, tokenRequestsPerMinute: tokenPoints } = this.settings;
+    const addressKey = addressPoints > 0 ? `address:${address}` : null;
+    const now = Date.now();
+    const addressBlocked = addressKey ? this.blockedFor(addressKey, now) : 0;
+    if (addressBlocked > 0) return { limited: addressMessage(addressBlocked) };
+    const tokenBlocked = tokenPoints > 0 ? this.blockedFor(`token-hash:${tokenHash}`, now) : 0;
+    if (tokenBlocked > 0) return { limited: tokenMessage(tokenBlocked) };
+    let counted;
+    try {
+      counted = await rateLimitStore.countRequestAndFindToken(this.store, {
+        addressKey,
+        addressPoints,
+        tokenHash,
+        tokenKeyPrefix: tokenPoints > 0 ? 'token' : null,
+        windowMs: WINDOW_SECONDS * 1000,
+        expiredTicketsPass,
+      });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'counting a request with its token lookup failed; counting it apart');
+      return null;
+    }
+    const over = (key: string, count: { points: number; expire: Date }, limit: number): number | null => {
+      // As RateLimiterDrizzle with inMemoryBlockOnConsumed = limit: the request that reaches the limit passes and
+      // blocks the key here for the rest of its window; one past it is refused.
+      if (count.points < limit) return null;
+      const until = count.expire.getTime();
+      this.block(key, until);
+      return count.points > limit ? Math.max(1, Math.ceil((until - Date.now()) / 1000)) : null;
+    };
+    if (addressKey && counted.address) {
+      const seconds = over(addressKey, counted.address, addressPoints);
+      if (seconds !== null) return { limited: addressMessage(seconds) };
+    }
+    if (counted.holder && counted.token) {
+      const seconds = over(`token-hash:${tokenHash}`, counted.token, tokenPoints);
+      if (seconds !== null) return { limited: tokenMessage(seconds) };
+    }
+    return { holder: counted.holder };
+  }
+
+  /** Seconds left of a block of `key` in memory, 0 if none. */
+  private blockedFor(key: string, now: number): number {
+    const until = this.blocked.get(key);
+    if (until === undefined) return 0;
+    if (until <= now) {
+      this.blocked.delete(key);
+      return 0;
+    }
+    return Math.max(1, Math.ceil((until - now) / 1000));
+  }
+
+  private block(key: string, until: number): void {
+    if (this.blocked.size >= KNOWN_TOKEN_LIMIT) {
+      const now = Date.now();
+      for (const [k, u] of this.blocked) if (u <= now) this.blocked.delete(k);
+      if (this.blocked.size >= KNOWN_TOKEN_LIMIT) this.blocked.clear();
+    }
+    this.blocked.set(key, until);
+  }
+
   private async consume(limiter: RateLimiterAbstract | null, key: string, message: (seconds: number) => string): Promise<RateLimited | null> {
     if (!limiter) return null;
     try {
@@ -122,4 +201,12 @@ export class RateLimits {
 
 function authFailuresMessage(seconds: number): RateLimited {
   return { retryAfterSeconds: seconds, message: `Too many requests with invalid tokens from your address; try again in ${seconds} s.` };
+}
+
+function addressMessage(seconds: number): RateLimited {
+  return { retryAfterSeconds: seconds, message: `Too many requests from your address; try again in ${seconds} s.` };
+}
+
+function tokenMessage(seconds: number): RateLimited {
+  return { retryAfterSeconds: seconds, message: `Too many requests with this token; try again in ${seconds} s.` };
 }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '@tuneboard/db';
+import pino from 'pino';
+import { startServer } from '../src/server';
 import { LOG_METRICS, startTestApi, SUBMIT_RUN, testDatabases, type TestApi, type TestUser } from './harness';
 
 // The MLflow-compatible tracking API over real HTTP, in the order MLflow's fluent client calls it
@@ -703,3 +706,66 @@ describe('the MLflow tracking API behind the rate limits', () => {
     }
   });
 });
+
+for (const database of testDatabases())
+  describe(`MLflow admission on ${database.name}: the address count, the token lookup and the token count at once`, () => {
+    it('shares its counts with GraphQL and with other replicas, and a revoked token stops at once', async () => {
+      const limits = { tokenRequestsPerMinute: 4, addressRequestsPerMinute: 0, authFailuresPerMinute: 0 };
+      const api = await startTestApi(database, { rateLimits: limits });
+      // PostgreSQL: a second replica on its own pool counts in the same rows; PGlite: one process, one count.
+      const otherStore = api.store.kind === 'postgres' ? await openStore({ databaseUrl: api.store.databaseUrl, migrate: false, poolSize: 2 }) : null;
+      const other = otherStore ? await startServer({ store: otherStore, port: 0, logger: pino({ level: 'silent' }), rateLimits: limits }) : null;
+      try {
+        const alice = await api.user('alice@example.com', 'nlp');
+        const search = (port: number, token: string) =>
+          fetch(`http://127.0.0.1:${port}/api/2.0/mlflow/experiments/search`, { headers: { authorization: `Bearer ${token}` } });
+        const ports = [api.server.port, other?.port ?? api.server.port];
+        expect((await search(ports[0]!, alice.token)).status).toBe(200);
+        expect((await search(ports[1]!, alice.token)).status).toBe(200);
+        expect((await alice.request('{ viewer { email } }')).data?.viewer.email).toBe('alice@example.com');
+        expect((await search(ports[1]!, alice.token)).status).toBe(200);
+        const limited = await search(ports[0]!, alice.token);
+        expect(limited.status).toBe(429);
+        expect(((await limited.json()) as { message: string }).message).toMatch(/Too many requests with this token; try again in \d+ s/);
+        expect((await alice.request('{ viewer { email } }')).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+
+        // A token revoked on one replica is refused by the next request on the other one.
+        const bob = await api.user('bob@example.com', 'nlp');
+        const { createToken } = await bob.ok(`mutation { createToken(name: "laptop") { token apiToken { id } } }`);
+        expect((await search(ports[1]!, createToken.token)).status).toBe(200);
+        await bob.ok(`mutation($id: ID!) { revokeToken(id: $id) { id } }`, { id: createToken.apiToken.id });
+        const refused = await search(ports[1]!, createToken.token);
+        expect(refused.status).toBe(401);
+        expect(((await refused.json()) as { error_code: string }).error_code).toBe('UNAUTHENTICATED');
+        // So is one that expired.
+        const { createToken: expiring } = await bob.ok(`mutation { createToken(name: "ci") { token apiToken { id } } }`);
+        expect((await search(ports[0]!, expiring.token)).status).toBe(200);
+        await api.store.query(`update api_tokens set expires_at = now() - interval '1 second' where id = $1`, [expiring.apiToken.id]);
+        expect((await search(ports[0]!, expiring.token)).status).toBe(401);
+      } finally {
+        await other?.stop();
+        await otherStore?.close();
+        await api.close();
+      }
+    });
+
+    it('counts every request of an address, with or without a valid token', async () => {
+      const api = await startTestApi(database, { rateLimits: { tokenRequestsPerMinute: 0, addressRequestsPerMinute: 4, authFailuresPerMinute: 0 } });
+      try {
+        const alice = await api.user('alice@example.com', 'nlp');
+        const search = (token: string) =>
+          fetch(`http://127.0.0.1:${api.server.port}/api/2.0/mlflow/experiments/search`, { headers: { authorization: `Bearer ${token}` } });
+        expect((await search(alice.token)).status).toBe(200);
+        expect((await search('tb_not_a_token')).status).toBe(401);
+        expect((await search(alice.token)).status).toBe(200);
+        expect((await alice.request('{ viewer { email } }')).status).toBe(200);
+        for (const token of [alice.token, 'tb_not_a_token']) {
+          const refused = await search(token);
+          expect(refused.status).toBe(429);
+          expect(((await refused.json()) as { message: string }).message).toMatch(/from your address/);
+        }
+      } finally {
+        await api.close();
+      }
+    });
+  });

@@ -15,8 +15,30 @@ export type Schema = typeof schema;
 /** The Drizzle database, the same type whichever driver is underneath. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 
-/** A raw parameterised query, for the few hot paths (metric ingestion) that Drizzle's builder would slow down. */
-export type RawQuery = <Row = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Row[]>;
+/**
+ * A raw parameterised query, for the few hot paths (metric ingestion) that Drizzle's builder would slow down.
+ * `prepared`: on PostgreSQL, a named prepared statement per connection, so a statement sent on every request is
+ * parsed (and, once PostgreSQL settles on a generic plan, planned) once per connection rather than per request.
+ */
+export type RawQuery = <Row = Record<string, unknown>>(text: string, params?: unknown[], options?: { prepared?: boolean }) => Promise<Row[]>;
+
+/** Names of prepared statements by their text (the text is what a name must stand for, on every connection). */
+const preparedNames = new Map<string, string>();
+const PREPARED_NAMES_KEPT = 200;
+
+function preparedName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  // A name for every text, never reused (a connection keeps what it prepared); past the cap, texts go unnamed.
+  if (!name && preparedNames.size < PREPARED_NAMES_KEPT) preparedNames.set(text, (name = `tuneboard_${preparedNames.size + 1}`));
+  return name;
+}
+
+/** node-postgres's query config for a RawQuery call. */
+const pgQuery = (text: string, params: unknown[] | undefined, options: { prepared?: boolean } | undefined) => ({
+  name: options?.prepared ? preparedName(text) : undefined,
+  text,
+  values: params,
+});
 
 /** Element types that `arrayParam` can send; the SQL must cast the parameter to the matching array type. */
 export type ArrayParamType = 'int4' | 'float8';
@@ -163,7 +185,7 @@ async function openPostgres(databaseUrl: string, poolSize: number, onConnectionE
     db,
     kind: 'postgres',
     location: redactUrl(databaseUrl),
-    query: async (text, params) => (await pool.query(text, params)).rows,
+    query: async (text, params, options) => (await pool.query(pgQuery(text, params, options))).rows,
     async migrate(folder) {
       // Replicas starting together on an empty database would race to create the same tables, and drizzle's
       // migrator takes no lock: hold a session advisory lock on one connection and migrate through it.
@@ -190,7 +212,7 @@ async function openPostgres(databaseUrl: string, poolSize: number, onConnectionE
       client.on('error', markBroken);
       try {
         await client.query('begin');
-        const result = await work(async (text, params) => (await client.query(text, params)).rows);
+        const result = await work(async (text, params, options) => (await client.query(pgQuery(text, params, options))).rows);
         await client.query('commit');
         return result;
       } catch (error) {

@@ -6,6 +6,7 @@ export {
   MetricReadTooLargeError,
   RunHeldError,
   RunNotFinishableError,
+  type AppendedRange,
   type MetricColumns,
   type RunWriter,
   type SeriesPoints,

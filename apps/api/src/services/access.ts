@@ -38,6 +38,11 @@ export function requireTeam(ctx: Pick<Scope, 'actor'>, teamId: string, access: A
   return role;
 }
 
+/** The teams in which the actor has `access` (their ids), for a store query that checks it itself. */
+export function teamsWith(ctx: Pick<Scope, 'actor'>, access: Access): string[] {
+  return [...requireActor(ctx).roles].filter(([, role]) => ALLOWED[access].includes(role)).map(([teamId]) => teamId);
+}
+
 export async function loadProject(ctx: Scope, projectId: string, access: Access) {
   requireActor(ctx);
   if (!isUuid(projectId)) throw notFound('Project', projectId);

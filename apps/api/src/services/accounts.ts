@@ -74,7 +74,11 @@ export type TokenUse = 'http' | 'socket-connect' | 'socket';
  * token is revoked, expired or gone. A ticket presented over HTTP is refused with a message saying why.
  */
 export async function authenticate(store: Store, token: string, use: TokenUse): Promise<Actor | null> {
-  const holder = await accountStore.tokenHolder(store, hashToken(token), { expiredTicketsPass: use === 'socket' });
+  return actorOf(store, await accountStore.tokenHolder(store, hashToken(token), { expiredTicketsPass: use === 'socket' }), use);
+}
+
+/** authenticate's answer for the holder a lookup found (null: the token is not valid). */
+export function actorOf(store: Store, holder: accountStore.TokenHolder | null, use: TokenUse): Actor | null {
   if (!holder) return null;
   if (holder.scope === 'subscribe' && use === 'http')
     throw unauthenticated('This token is a subscription ticket: it only opens WebSocket subscriptions. Send a full API token over HTTP.');

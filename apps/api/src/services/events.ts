@@ -87,13 +87,18 @@ export class EventBus {
    * notification, so a failure is logged (subscribers catch up when the channel comes back).
    */
   async publish(event: EventMessage): Promise<void> {
-    const payload = payloadOf(event);
+    const { channel, payload } = this.notification(event);
     try {
       // A connection that just died fails once; the pool's next one works.
-      await retrying(() => eventStore.notify(this.store, CHANNEL, payload));
+      await retrying(() => eventStore.notify(this.store, channel, payload));
     } catch (error) {
       this.logger.error({ err: error, kind: event.kind, bytes: Buffer.byteLength(payload) }, 'could not publish an event; its write is kept');
     }
+  }
+
+  /** The NOTIFY that announces `event`, for a write to send in its own transaction (delivered when it commits). */
+  notification(event: EventMessage): { channel: string; payload: string } {
+    return { channel: CHANNEL, payload: payloadOf(event) };
   }
 
   /**

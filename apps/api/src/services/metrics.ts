@@ -4,15 +4,16 @@ import {
   MetricReadTooLargeError,
   metricStore,
   RunHeldError,
+  type AppendedRange,
   type MetricColumns,
   type Run,
   type SeriesPoints,
 } from '@tuneboard/db';
-import { loadRun, readableRunIds } from './access';
+import { canonicalId, isUuid, loadRun, readableRunIds, teamsWith } from './access';
 import { badUserInput, conflict, notFound } from './errors';
 import { runTopic, type RunEventMessage } from './events';
 import { oneAtATime } from './fairness';
-import { heardFrom } from './runs';
+import { heardFrom, needsHeartbeat } from './runs';
 import type { Scope } from './scope';
 
 /**
@@ -82,13 +83,43 @@ export async function readSeries(
  * Stores a batch given as single points and/or series into a run the actor may write, then tells live
  * subscribers. A run a worker holds takes points only with its lease token (checked in the batch's transaction).
  */
-export async function logMetrics(
-  scope: Scope,
-  input: { runId: string; points?: readonly PointInput[] | null; series?: readonly SeriesInput[] | null; leaseToken?: string | null },
-): Promise<{ accepted: number; run: Run }> {
-  const run = await loadRun(scope, input.runId, 'write');
+export async function logMetrics(scope: Scope, input: MetricBatchInput): Promise<{ accepted: number; run: Run }> {
+  const { accepted, run } = await storeMetrics(scope, input);
+  return { accepted, run: run ?? (await loadRun(scope, input.runId, 'write')) };
+}
+
+type MetricBatchInput = { runId: string; points?: readonly PointInput[] | null; series?: readonly SeriesInput[] | null; leaseToken?: string | null };
+
+/**
+ * logMetrics without answering the run (the MLflow API does not need it): `run` is the run as a heartbeat left
+ * it, or null. The usual batch (a run the actor may write, series extended) is one statement; anything else takes
+ * the ordinary path, whose checks and merges give the same outcome.
+ */
+export async function storeMetrics(scope: Scope, input: MetricBatchInput): Promise<{ accepted: number; run: Run | null }> {
   const series = input.series ?? [];
   const total = (input.points?.length ?? 0) + series.reduce((sum, s) => sum + s.steps.length, 0);
+  const notify = (runId: string) => (range: AppendedRange) => scope.events.notification({ kind: 'METRICS_APPENDED', runId, ...range });
+  if (scope.actor && isUuid(input.runId) && total <= MAX_POINTS_PER_BATCH) {
+    const runId = canonicalId(input.runId);
+    let appended = null;
+    try {
+      appended = await metricStore.appendToWritableRun(scope.store, runId, toColumns(input.points, series), {
+        writer: { leaseToken: input.leaseToken ?? null },
+        teamIds: teamsWith(scope, 'write'),
+        notify: notify(runId),
+      });
+    } catch (error) {
+      // A malformed batch, or another writer in between: the ordinary path says so, or stores it.
+      if (!(error instanceof MetricBatchError) && !metricStore.isWriterRace(error)) throw error;
+    }
+    if (appended) {
+      // A batch from an EXTERNAL run's script is a heartbeat too (and brings a lost run back).
+      const heartbeat =
+        input.leaseToken == null && needsHeartbeat(scope, { status: appended.run.status as Run['status'], lastSeenAt: appended.run.lastSeenAt });
+      return { accepted: appended.points, run: heartbeat ? await heardFrom(scope, await loadRun(scope, runId, 'write')) : null };
+    }
+  }
+  const run = await loadRun(scope, input.runId, 'write');
   if (total > MAX_POINTS_PER_BATCH)
     throw badUserInput(
       `A metric batch holds at most ${MAX_POINTS_PER_BATCH.toLocaleString('en')} points; this one has ${total.toLocaleString('en')}. Split it into several calls.`,
@@ -97,21 +128,13 @@ export async function logMetrics(
   const columns = toColumns(input.points, series);
   let accepted;
   try {
-    accepted = await metricStore.appendMetrics(scope.store, run.id, columns, { leaseToken: input.leaseToken ?? null });
+    // The METRICS_APPENDED event is sent by the batch's own transaction: one round trip less, and subscribers
+    // hear of it exactly when it commits.
+    accepted = await metricStore.appendMetrics(scope.store, run.id, columns, { leaseToken: input.leaseToken ?? null }, { notify: notify(run.id) });
   } catch (error) {
     if (error instanceof MetricBatchError) throw badUserInput(error.message, [{ path: error.path, message: error.message }]);
     if (error instanceof RunHeldError) throw conflict(error.message);
     throw error;
-  }
-  if (accepted.points > 0) {
-    let fromStep = Number.POSITIVE_INFINITY;
-    let toStep = Number.NEGATIVE_INFINITY;
-    for (const c of columns)
-      for (let i = 0; i < c.steps.length; i++) {
-        fromStep = Math.min(fromStep, c.steps[i]!);
-        toStep = Math.max(toStep, c.steps[i]!);
-      }
-    await scope.events.publish({ kind: 'METRICS_APPENDED', runId: run.id, keys: accepted.keys, fromStep, toStep });
   }
   // A batch from an EXTERNAL run's script is a heartbeat too (and brings a lost run back).
   const now = input.leaseToken == null ? await heardFrom(scope, run) : null;

@@ -1,7 +1,7 @@
 import { isTerminalRunStatus, metricStore, mlflowStore, runStore, type MetricSummaryRow, type Project, type Run, type RunStatus } from '@tuneboard/db';
 import { canonicalId, isUuid, requireActor, requireTeam, type Access } from './access';
 import { conflict, DomainError, invalid, isDomainError, notFound } from './errors';
-import { logMetrics } from './metrics';
+import { storeMetrics } from './metrics';
 import { createProject } from './projects';
 import { appendParams, paramPath, WARNINGS_TAG, type ParamWarning } from './run-params';
 import { defaultOpenRunName, submitRun, validateName } from './runs';
@@ -391,7 +391,7 @@ export async function logBatch(
     // The usual batch (metrics only): logMetrics loads and checks the run itself, one query less per batch; a run
     // it does not find may be a deleted one, which MLflow reports as not active.
     try {
-      await logMetrics(ctx, { runId: input.runId, points });
+      await storeMetrics(ctx, { runId: input.runId, points });
     } catch (error) {
       if (isDomainError(error) && error.code === 'NOT_FOUND') await loadMlflowRun(ctx, input.runId, 'write', { active: true });
       throw error;
@@ -400,7 +400,7 @@ export async function logBatch(
   }
   const { run } = await loadMlflowRun(ctx, input.runId, 'write', { active: true });
   const { warnings } = await appendParams(ctx, run, params);
-  if (metrics.length > 0) await logMetrics(ctx, { runId: run.id, points });
+  if (metrics.length > 0) await storeMetrics(ctx, { runId: run.id, points });
   if (tags.length > 0) await setRunTags(ctx, run, tags);
   return { warnings };
 }

@@ -644,16 +644,27 @@ export async function touchRun(ctx: Scope, runId: string): Promise<Run> {
   return (await heardFrom(ctx, run)) ?? run;
 }
 
+/** Rewriting the run row for every batch of a busy script buys nothing: a tenth of the timeout (≤ 5 s) is precise enough. */
+const heartbeatSkipSeconds = (ctx: Pick<Scope, 'settings'>) => Math.min(5, ctx.settings.externalRunTimeoutSeconds / 10);
+
+/**
+ * Whether a batch or heartbeat into a run in this state must record that it was heard from: not when it is
+ * finished, nor when it was heard from a moment ago (the run as the request read it says so, without a round
+ * trip; the API's clock against the database's can only make that skip late by the clocks' difference).
+ */
+export function needsHeartbeat(ctx: Pick<Scope, 'settings'>, run: Pick<Run, 'status' | 'lastSeenAt'>): boolean {
+  if (isTerminalRunStatus(run.status)) return false;
+  return !(run.status === 'running' && run.lastSeenAt !== null && Date.now() - run.lastSeenAt.getTime() < heartbeatSkipSeconds(ctx) * 1000);
+}
+
 /**
  * Records that an EXTERNAL run's script was heard from (a heartbeat, a metric batch) and, when that brings a lost
  * run back, says so to subscribers. Returns the run as it is now, or null when nothing changed (not an external
  * run still running or lost, or one heard from a moment ago).
  */
 export async function heardFrom(ctx: Pick<Scope, 'store' | 'events' | 'logger' | 'settings'>, run: Run): Promise<Run | null> {
-  if (run.leaseToken !== null || isTerminalRunStatus(run.status)) return null;
-  // Rewriting the run row for every batch of a busy script buys nothing: a tenth of the timeout (≤ 5 s) is precise enough.
-  const skipWithinSeconds = Math.min(5, ctx.settings.externalRunTimeoutSeconds / 10);
-  const touched = await runStore.touchExternalRun(ctx.store, run.id, { skipWithinSeconds });
+  if (run.leaseToken !== null || !needsHeartbeat(ctx, run)) return null;
+  const touched = await runStore.touchExternalRun(ctx.store, run.id, { skipWithinSeconds: heartbeatSkipSeconds(ctx) });
   if (!touched) return null;
   if (touched.previousStatus !== touched.run.status) {
     ctx.logger.info({ runId: run.id }, 'a lost run reported again and is running');

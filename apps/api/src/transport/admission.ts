@@ -1,7 +1,8 @@
 import { parse, type DocumentNode } from 'graphql';
 import { buildContext, parseBearer, type Context, type Services } from '../context';
+import { createScope } from '../services/scope';
 import type { RateLimited, RateLimits } from '../rate-limits';
-import { hashToken, type TokenUse } from '../services/accounts';
+import { actorOf, hashToken, type TokenUse } from '../services/accounts';
 
 /**
  * What every GraphQL operation passes before it runs, over HTTP and over the WebSocket alike, in this order:
@@ -74,6 +75,33 @@ export class Admission {
       if (limited) return { limited };
     }
     return { context };
+  }
+
+  /**
+   * addressLimit then authenticate, with the same outcomes, in one round trip to PostgreSQL when the request bears
+   * a token (the address count, the token lookup and the token count in one statement: RateLimits.countWithToken).
+   * For a route that needs no body to admit a request (the MLflow API): it runs before the body is read.
+   */
+  async admit(address: string | undefined, authorization: string | undefined, use: TokenUse): Promise<Admitted> {
+    const token = parseBearer(authorization);
+    const from = address ?? 'unknown';
+    const tokenHash = token ? hashToken(token) : '';
+    const limited = token ? this.rateLimits.refusesTokenFrom(from, tokenHash) : null;
+    // An address throttled for invalid tokens is refused before anything is counted or looked up.
+    if (limited) return { limited };
+    const counted = token ? await this.rateLimits.countWithToken(from, tokenHash, use === 'socket') : null;
+    if (!counted) {
+      const addressLimited = await this.addressLimit(address);
+      if (addressLimited) return { limited: addressLimited };
+      return this.authenticate(address, authorization, use);
+    }
+    if ('limited' in counted) return { limited: counted.limited };
+    const actor = actorOf(this.services.store, counted.holder, use);
+    if (!actor) {
+      const failed = await this.rateLimits.authenticationFailed(from);
+      if (failed) return { limited: failed };
+    } else this.rateLimits.tokenAuthenticated(tokenHash);
+    return { context: createScope(this.services, actor) };
   }
 
   /** The token's budget alone, for an operation on a socket that was authenticated when it opened. */

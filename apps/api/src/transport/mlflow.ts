@@ -45,7 +45,8 @@ import { endCompressed } from './compression';
  * unmodified MLflow client (MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN) logs into Tuneboard. This file speaks
  * MLflow's HTTP: parsing GET query strings and POST bodies, the JSON shapes, and its error body
  * `{"error_code": …, "message": …}`; services/mlflow*.ts do the work. Every request passes the same admission as
- * GraphQL: the address's rate limit, the body limit, the token and its rate limit.
+ * GraphQL (the address's rate limit, the token and its rate limit, the body limit), the first three in one round
+ * trip to PostgreSQL and before the body is read (Admission.admit).
  */
 
 /**
@@ -472,45 +473,75 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
 
   return async function handleMlflow(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const address = clientAddress(req, trustedProxies);
-    const addressLimited = await admission.addressLimit(address);
-    if (addressLimited) {
+    /** A request no route takes still counts towards its address's limit. */
+    const refuse = async (error: MlflowError) => {
       req.resume();
-      return sendLimited(res, addressLimited);
-    }
+      const limited = await admission.addressLimit(address);
+      if (limited) return sendLimited(res, limited);
+      sendError(res, error);
+    };
     const [, encodedTeam, rest] = MLFLOW_PATH.exec(url.pathname)!;
     const endpoint = rest!.replace(/\/+$/, '');
     let pathTeam: string | null;
     try {
       pathTeam = encodedTeam === undefined ? null : decodeURIComponent(encodedTeam);
     } catch {
-      req.resume();
-      return sendError(res, new MlflowError('INVALID_PARAMETER_VALUE', `The team in ${url.pathname} is not valid URL encoding`));
+      return refuse(new MlflowError('INVALID_PARAMETER_VALUE', `The team in ${url.pathname} is not valid URL encoding`));
     }
     const route = Object.hasOwn(ROUTES, endpoint) ? ROUTES[endpoint] : undefined;
     const method = (req.method ?? 'GET').toUpperCase();
-    if (!route || !(route.methods as readonly string[]).includes(method)) {
-      req.resume();
-      return sendError(
-        res,
+    if (!route || !(route.methods as readonly string[]).includes(method))
+      return refuse(
         new MlflowError(
           'ENDPOINT_NOT_FOUND',
           route ? `${url.pathname} takes ${route.methods.join(' or ')}, not ${method}` : `No MLflow endpoint at ${url.pathname}`,
           404,
         ),
       );
+    // The body arrives while admission runs (a round trip to PostgreSQL); it is parsed only once the request is admitted.
+    const arriving =
+      method === 'POST'
+        ? readBody(req, bodyLimit).then(
+            (text) => ({ text }),
+            (error: unknown) => ({ error }),
+          )
+        : Promise.resolve({ text: '' });
+    let authenticated;
+    try {
+      authenticated = await admission.admit(address, req.headers.authorization, 'http');
+    } catch (error) {
+      req.resume();
+      if (isDomainError(error)) return sendError(res, mlflowErrorOf(error));
+      throw error;
+    }
+    if (authenticated.limited) {
+      req.resume();
+      return sendLimited(res, authenticated.limited);
+    }
+    const ctx = authenticated.context;
+    if (!ctx?.actor) {
+      req.resume();
+      return sendError(
+        res,
+        new MlflowError(
+          'UNAUTHENTICATED',
+          'You are not authenticated. Set MLFLOW_TRACKING_TOKEN to a Tuneboard API token (it is sent as Authorization: Bearer <token>).',
+          401,
+        ),
+        { 'www-authenticate': 'Bearer realm="tuneboard"' },
+      );
     }
     let params: Params;
     let bodyBytes = 0;
     if (method === 'POST') {
-      let text: string;
-      try {
-        text = await readBody(req, bodyLimit);
-        bodyBytes = Buffer.byteLength(text);
-      } catch (error) {
-        if (!(error instanceof BodyTooLargeError)) throw error;
+      const arrived = await arriving;
+      if ('error' in arrived) {
+        if (!(arrived.error instanceof BodyTooLargeError)) throw arrived.error;
         res.setHeader('connection', 'close');
         return sendError(res, new MlflowError('INVALID_PARAMETER_VALUE', `The request body is larger than ${bodyLimit} bytes; log in smaller batches.`, 413));
       }
+      const { text } = arrived;
+      bodyBytes = Buffer.byteLength(text);
       let body: unknown;
       try {
         body = text.trim() === '' ? {} : JSON.parse(text);
@@ -522,25 +553,6 @@ export function createMlflowHandler(options: MlflowHandlerOptions) {
       params = body as Params;
     } else params = queryParams(url);
 
-    let authenticated;
-    try {
-      authenticated = await admission.authenticate(address, req.headers.authorization, 'http');
-    } catch (error) {
-      if (isDomainError(error)) return sendError(res, mlflowErrorOf(error));
-      throw error;
-    }
-    if (authenticated.limited) return sendLimited(res, authenticated.limited);
-    const ctx = authenticated.context;
-    if (!ctx?.actor)
-      return sendError(
-        res,
-        new MlflowError(
-          'UNAUTHENTICATED',
-          'You are not authenticated. Set MLFLOW_TRACKING_TOKEN to a Tuneboard API token (it is sent as Authorization: Bearer <token>).',
-          401,
-        ),
-        { 'www-authenticate': 'Bearer realm="tuneboard"' },
-      );
     try {
       const answer = await route.handle({ ctx, params, headers: req.headers, bodyBytes, pathTeam });
       // Searches and metric histories run to megabytes: compressed when the client accepts it (MLflow's does).

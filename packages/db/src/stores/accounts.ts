@@ -191,9 +191,27 @@ const parentTokens = alias(apiTokens, 'parent_token');
  * (the checks of a socket it opened while it was valid).
  */
 export async function tokenHolder(handle: Handle, tokenHash: string, options: { expiredTicketsPass: boolean }): Promise<TokenHolder | null> {
+  return holderOfRows(await tokenHolderQuery(handle, tokenHash, options));
+}
+
+/** One row per membership of the token's holder (one with null team and role when there is none). */
+export interface TokenHolderRow {
+  userId: string;
+  email: string;
+  tokenId: string;
+  scope: TokenScope;
+  teamId: string | null;
+  role: Role | null;
+}
+
+/**
+ * The query behind tokenHolder, the one definition of a valid token, also embedded whole by the statement that
+ * counts a request and authenticates it at once (rate-limits.ts). Its columns, in order, are TOKEN_HOLDER_COLUMNS.
+ */
+export function tokenHolderQuery(handle: Handle, tokenHash: string, options: { expiredTicketsPass: boolean }) {
   const now = new Date();
   const unexpired = or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now));
-  const rows = await handle.db
+  return handle.db
     .select({
       userId: users.id,
       email: users.email,
@@ -214,6 +232,12 @@ export async function tokenHolder(handle: Handle, tokenHash: string, options: { 
         or(isNull(apiTokens.parentId), and(isNull(parentTokens.revokedAt), or(isNull(parentTokens.expiresAt), gt(parentTokens.expiresAt, now)))),
       ),
     );
+}
+
+/** tokenHolderQuery's columns, in the order of its select. */
+export const TOKEN_HOLDER_COLUMNS = ['user_id', 'email', 'token_id', 'scope', 'team_id', 'role'] as const;
+
+export function holderOfRows(rows: readonly TokenHolderRow[]): TokenHolder | null {
   const first = rows[0];
   if (!first) return null;
   const held: TokenHolder['memberships'] = [];

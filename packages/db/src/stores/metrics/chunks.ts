@@ -1,4 +1,4 @@
-import type { RawQuery, Store } from '../../client';
+import type { Store } from '../../client';
 import type { SortedSeries } from './batch';
 
 /**
@@ -58,10 +58,13 @@ export class ChunkRows {
     this.series.push({ id: seriesId, s: series });
   }
 
-  /** Inserts the chunks; returns, per series, how many fine and coarse summary points they hold. */
-  async insert(store: Pick<Store, 'arrayParam'>, query: RawQuery): Promise<Map<number, { fine: number; coarse: number }>> {
+  /**
+   * The insert of every chunk, as one statement (CHUNK_INSERT, parameters $1–$24) for the caller to run alone or
+   * inside a larger one; and, per series, how many fine and coarse summary points the chunks hold.
+   */
+  statement(store: Pick<Store, 'arrayParam'>): { params: unknown[]; summaryCounts: Map<number, { fine: number; coarse: number }> } | null {
+    if (this.series.length === 0) return null;
     const summaryCounts = new Map<number, { fine: number; coarse: number }>();
-    if (this.series.length === 0) return summaryCounts;
     const meta = {
       seriesIds: [] as number[],
       firstSteps: [] as number[],
@@ -112,20 +115,8 @@ export class ChunkRows {
     }
     // One statement for every chunk of every series in the batch: the points (and their summaries) travel
     // as flat arrays and each chunk takes its slice, so the statement has a fixed number of parameters.
-    await query(
-      `insert into metric_chunks (series_id, first_step, last_step, point_count, non_finite_count, steps, values,
-         wall_times, min_value, min_index, max_value, max_index, first_non_finite_index,
-         fine_steps, fine_values, fine_wall_times, coarse_steps, coarse_values, coarse_wall_times)
-       select c.series_id, c.first_step, c.last_step, c.hi - c.lo + 1, c.non_finite,
-         ($16::int4[])[c.lo:c.hi], ($17::float8[])[c.lo:c.hi], ($18::float8[])[c.lo:c.hi],
-         c.min_value, c.min_index, c.max_value, c.max_index, c.first_nf,
-         ($19::int4[])[c.fine_lo:c.fine_hi], ($20::float8[])[c.fine_lo:c.fine_hi], ($21::float8[])[c.fine_lo:c.fine_hi],
-         ($22::int4[])[c.coarse_lo:c.coarse_hi], ($23::float8[])[c.coarse_lo:c.coarse_hi], ($24::float8[])[c.coarse_lo:c.coarse_hi]
-       from unnest($1::int4[], $2::int4[], $3::int4[], $4::int4[], $5::float8[], $6::int4[], $7::float8[], $8::int4[],
-         $9::int4[], $10::int4[], $11::int4[], $12::int4[], $13::int4[], $14::int4[], $15::int4[])
-         as c(series_id, first_step, last_step, non_finite, min_value, min_index, max_value, max_index, first_nf,
-              lo, hi, fine_lo, fine_hi, coarse_lo, coarse_hi)`,
-      [
+    return {
+      params: [
         meta.seriesIds,
         meta.firstSteps,
         meta.lastSteps,
@@ -145,9 +136,31 @@ export class ChunkRows {
         ...fine.params(store),
         ...coarse.params(store),
       ],
-    );
-    return summaryCounts;
+      summaryCounts,
+    };
   }
+}
+
+/** Inserts the chunks ChunkRows.statement lays out (its parameters are $1–$24). */
+export const CHUNK_INSERT = chunkInsert();
+
+/**
+ * CHUNK_INSERT with the series id of a chunk taken from `seriesId` (an expression over `c.series_id`, the number
+ * ChunkRows.add was given) and the tables `join` names: for a statement that creates the series rows itself.
+ */
+export function chunkInsert(seriesId = 'c.series_id', join = ''): string {
+  return `insert into metric_chunks (series_id, first_step, last_step, point_count, non_finite_count, steps, values,
+    wall_times, min_value, min_index, max_value, max_index, first_non_finite_index,
+    fine_steps, fine_values, fine_wall_times, coarse_steps, coarse_values, coarse_wall_times)
+  select ${seriesId}, c.first_step, c.last_step, c.hi - c.lo + 1, c.non_finite,
+    ($16::int4[])[c.lo:c.hi], ($17::float8[])[c.lo:c.hi], ($18::float8[])[c.lo:c.hi],
+    c.min_value, c.min_index, c.max_value, c.max_index, c.first_nf,
+    ($19::int4[])[c.fine_lo:c.fine_hi], ($20::float8[])[c.fine_lo:c.fine_hi], ($21::float8[])[c.fine_lo:c.fine_hi],
+    ($22::int4[])[c.coarse_lo:c.coarse_hi], ($23::float8[])[c.coarse_lo:c.coarse_hi], ($24::float8[])[c.coarse_lo:c.coarse_hi]
+  from unnest($1::int4[], $2::int4[], $3::int4[], $4::int4[], $5::float8[], $6::int4[], $7::float8[], $8::int4[],
+    $9::int4[], $10::int4[], $11::int4[], $12::int4[], $13::int4[], $14::int4[], $15::int4[])
+    as c(series_id, first_step, last_step, non_finite, min_value, min_index, max_value, max_index, first_nf,
+         lo, hi, fine_lo, fine_hi, coarse_lo, coarse_hi) ${join}`;
 }
 
 /** Appends, per block of `block` points in [start, end), its min, max and first non-finite point in step order. */

@@ -10,7 +10,17 @@
  */
 export { isFiniteValue, MetricBatchError, prepareBatch, type MetricColumns } from './batch';
 export { CHUNK_SIZE, COARSE_BLOCK, FINE_BLOCK } from './chunks';
-export { appendMetrics, rewindMetrics, RunHeldError, type RunWriter } from './ingest';
+export {
+  appendMetrics,
+  appendToWritableRun,
+  isWriterRace,
+  rewindMetrics,
+  RunHeldError,
+  type AppendedRange,
+  type AppendedRun,
+  type AppendNotification,
+  type RunWriter,
+} from './ingest';
 export { finishExternalRuns, RunNotFinishableError, type FinishedRun, type RunToFinish } from './finish';
 export { MetricReadTooLargeError, readMetricSeries, type SeriesPoints } from './read';
 export { deleteMetricsOfRun, summariesOfRuns } from './summaries';

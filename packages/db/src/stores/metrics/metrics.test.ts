@@ -1,7 +1,19 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projects, runs, teams } from '../../schema/index';
 import { testDatabases, type TestStore } from '../../testing';
-import { appendMetrics, CHUNK_SIZE, deleteMetricsOfRun, MetricBatchError, prepareBatch, readMetricSeries, rewindMetrics, summariesOfRuns } from './index';
+import {
+  appendMetrics,
+  appendToWritableRun,
+  CHUNK_SIZE,
+  deleteMetricsOfRun,
+  isWriterRace,
+  MetricBatchError,
+  prepareBatch,
+  readMetricSeries,
+  rewindMetrics,
+  summariesOfRuns,
+} from './index';
 
 describe('prepareBatch', () => {
   it('sorts by step and keeps the later of two points with the same step', () => {
@@ -28,12 +40,14 @@ for (const database of testDatabases()) {
   describe(`metric store on ${database.name}`, () => {
     let store: TestStore;
     let projectId: string;
+    let teamId: string;
 
     beforeAll(async () => {
       store = await database.open();
       const [team] = await store.db.insert(teams).values({ name: 'ml' }).returning();
       const [project] = await store.db.insert(projects).values({ teamId: team!.id, name: 'mnist' }).returning();
       projectId = project!.id;
+      teamId = team!.id;
     });
     afterAll(() => store?.destroy());
 
@@ -249,6 +263,115 @@ for (const database of testDatabases()) {
           [b, 'loss', [3]],
         ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
       );
+    });
+
+    it('appends the usual batch in one statement with the summaries, reads and notification appendMetrics gives', async () => {
+      const [fast, slow] = [await newRun(), await newRun()];
+      const steps = Array.from({ length: 2_500 }, (_, i) => i);
+      const batch = (from: number, to: number) => [
+        {
+          key: 'loss',
+          steps: steps.slice(from, to),
+          values: steps.slice(from, to).map((s) => (s === 1234 ? Number.NaN : 1 / (s + 1))),
+          wallTimes: steps.slice(from, to).map((s) => 1e12 + s),
+        },
+        {
+          key: 'acc',
+          steps: steps.slice(from, to),
+          values: steps.slice(from, to).map((s) => s / 2_500),
+          wallTimes: steps.slice(from, to).map((s) => 1e12 + s),
+        },
+      ];
+      const heard: string[] = [];
+      const stop = await store.listen('metric_test', (payload) => heard.push(payload));
+      const writer = { writer: { leaseToken: null }, teamIds: [teamId] };
+      for (const [from, to] of [
+        [0, 1_500],
+        [1_500, 2_500],
+      ] as const) {
+        await appendMetrics(store, slow, batch(from, to));
+        const appended = await appendToWritableRun(store, fast, batch(from, to), {
+          ...writer,
+          notify: (range) => ({ channel: 'metric_test', payload: JSON.stringify(range) }),
+        });
+        expect(appended).toMatchObject({ points: 2 * (to - from), keys: ['loss', 'acc'], run: { status: 'queued' } });
+      }
+      const summaries = async (runId: string) => (await summariesOfRuns(store, [runId])).map(({ id: _id, runId: _run, updatedAt: _at, ...rest }) => rest);
+      expect(await summaries(fast)).toEqual(await summaries(slow));
+      for (const maxPoints of [10_000, 100])
+        expect((await readMetricSeries(store, { runIds: [fast], maxPoints, wallTimes: true })).map(({ runId: _r, ...rest }) => rest)).toEqual(
+          (await readMetricSeries(store, { runIds: [slow], maxPoints, wallTimes: true })).map(({ runId: _r, ...rest }) => rest),
+        );
+      await expect.poll(() => heard.length).toBe(2);
+      expect(JSON.parse(heard[1]!)).toEqual({ keys: ['loss', 'acc'], fromStep: 1_500, toStep: 2_499 });
+      await stop();
+    });
+
+    it('writes nothing in one statement when the batch must take the ordinary path', async () => {
+      const runId = await newRun();
+      const writer = { writer: { leaseToken: null }, teamIds: [teamId] };
+      await appendMetrics(store, runId, [{ key: 'loss', steps: [0, 1, 2], values: [3, 2, 1] }]);
+      const before = await summariesOfRuns(store, [runId]);
+      // A retry overlapping stored steps (appendMetrics merges it), with a key that is new: nothing of it.
+      expect(
+        await appendToWritableRun(
+          store,
+          runId,
+          [
+            { key: 'loss', steps: [2, 3], values: [9, 9] },
+            { key: 'acc', steps: [0], values: [1] },
+          ],
+          writer,
+        ),
+      ).toBeNull();
+      // Another team's run, a run a worker holds, a run that does not exist.
+      expect(await appendToWritableRun(store, runId, [{ key: 'loss', steps: [3], values: [0] }], { ...writer, teamIds: [] })).toBeNull();
+      await store.db.update(runs).set({ status: 'running', leaseToken: '00000000-0000-4000-8000-000000000001' }).where(eq(runs.id, runId));
+      expect(await appendToWritableRun(store, runId, [{ key: 'loss', steps: [3], values: [0] }], writer)).toBeNull();
+      expect(
+        await appendToWritableRun(store, runId, [{ key: 'loss', steps: [3], values: [0] }], {
+          ...writer,
+          writer: { leaseToken: '00000000-0000-4000-8000-000000000002' },
+        }),
+      ).toBeNull();
+      expect(await appendToWritableRun(store, '00000000-0000-4000-8000-000000000009', [{ key: 'loss', steps: [3], values: [0] }], writer)).toBeNull();
+      expect(await summariesOfRuns(store, [runId])).toEqual(before);
+      expect((await everything(runId, 'loss')).steps).toEqual([0, 1, 2]);
+      // The worker holding it writes with its lease token.
+      expect(
+        await appendToWritableRun(store, runId, [{ key: 'loss', steps: [3], values: [0] }], {
+          ...writer,
+          writer: { leaseToken: '00000000-0000-4000-8000-000000000001' },
+        }),
+      ).toMatchObject({ points: 1 });
+    });
+
+    it('stores concurrent copies of one batch once, whichever writer gets a series first', async () => {
+      const runId = await newRun();
+      const writer = { writer: { leaseToken: null }, teamIds: [teamId] };
+      for (let step = 0; step < 30; step += 3) {
+        const batch = ['a', 'b', 'c'].map((key) => ({ key, steps: [step, step + 1, step + 2], values: [step, step + 1, step + 2] }));
+        // What the service does: the one statement, else (nothing written, or a writer in between) appendMetrics.
+        const write = async () => {
+          try {
+            if (await appendToWritableRun(store, runId, batch, writer)) return;
+          } catch (error) {
+            if (!isWriterRace(error)) throw error;
+          }
+          await appendMetrics(store, runId, batch, { leaseToken: null });
+        };
+        await Promise.all([write(), write(), write()]);
+      }
+      for (const key of ['a', 'b', 'c']) {
+        const series = await everything(runId, key);
+        expect(series.steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
+        expect(series.pointCount).toBe(30);
+      }
+      expect((await summariesOfRuns(store, [runId])).map((s) => [s.key, s.pointCount, s.firstStep, s.lastStep])).toEqual([
+        ['a', 30, 0, 29],
+        ['b', 30, 0, 29],
+        ['c', 30, 0, 29],
+      ]);
     });
 
     it('forgets every metric of one run, points with their summaries, and only of that run', async () => {

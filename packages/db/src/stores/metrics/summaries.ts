@@ -42,16 +42,21 @@ export async function ensureSummaryRows(
   );
 }
 
-/** After an append that only extended its series: folds the batch into their summaries. */
-export async function updateAppendedSummaries(
-  query: RawQuery,
+/**
+ * After an append that only extended its series: the update that folds the batch into their summaries, its
+ * parameters numbered from `$${first}` (so that it can run inside a larger statement). Null when nothing was appended.
+ */
+export function appendedSummariesUpdate(
   appended: { id: number; s: SortedSeries }[],
   summaryCounts: Map<number, { fine: number; coarse: number }>,
-): Promise<void> {
-  if (appended.length === 0) return;
+  first = 1,
+): { text: string; params: unknown[] } | null {
+  if (appended.length === 0) return null;
   const extrema = appended.map(({ s }) => summarise(s.values, 0, s.values.length));
-  await query(
-    `update metric_summaries m set
+  const types = ['int4', 'int8', 'int8', 'int4', 'int4', 'float8', 'float8', 'float8', 'int8', 'int8'];
+  const unnest = types.map((type, i) => `$${first + i}::${type}[]`).join(', ');
+  return {
+    text: `update metric_summaries m set
        point_count = m.point_count + u.n,
        non_finite_count = m.non_finite_count + u.non_finite,
        first_step = coalesce(m.first_step, u.first_step),
@@ -62,10 +67,10 @@ export async function updateAppendedSummaries(
        fine_count = m.fine_count + u.fine,
        coarse_count = m.coarse_count + u.coarse,
        updated_at = now()
-     from unnest($1::int4[], $2::int8[], $3::int8[], $4::int4[], $5::int4[], $6::float8[], $7::float8[], $8::float8[], $9::int8[], $10::int8[])
+     from unnest(${unnest})
        as u(id, n, non_finite, first_step, last_step, last_value, min_value, max_value, fine, coarse)
      where m.id = u.id`,
-    [
+    params: [
       appended.map((a) => a.id),
       appended.map((a) => a.s.steps.length),
       extrema.map((e) => e.nonFinite),
@@ -77,7 +82,7 @@ export async function updateAppendedSummaries(
       appended.map((a) => summaryCounts.get(a.id)!.fine),
       appended.map((a) => summaryCounts.get(a.id)!.coarse),
     ],
-  );
+  };
 }
 
 /** After a merge the incremental summary may be stale (an extreme value was replaced): rebuild it from chunks. */
