@@ -136,14 +136,8 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     const pageInfo = connection?.pageInfo;
     if (!pageInfo?.hasNextPage || fetchingMore || loading || lastVisibleIndex < rows.length - 40) return;
     setFetchingMore(true);
-    // Each page is its own cache entry (the `runs` field is keyed by `after`), so the next page is appended here.
-    void fetchMore({
-      variables: { after: pageInfo.endCursor },
-      updateQuery: (previous, { fetchMoreResult }) => ({
-        ...fetchMoreResult,
-        runs: { ...fetchMoreResult.runs, nodes: [...previous.runs.nodes, ...fetchMoreResult.runs.nodes] },
-      }),
-    }).finally(() => setFetchingMore(false));
+    // The cache appends the page to the list (apollo-provider's mergeRunPages).
+    void fetchMore({ variables: { after: pageInfo.endCursor } }).finally(() => setFetchingMore(false));
   }, [connection?.pageInfo, fetchingMore, loading, lastVisibleIndex, rows.length, fetchMore]);
 
   const client = useApolloClient();
@@ -157,7 +151,8 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
         const result: Awaited<ReturnType<typeof client.query<RunsTableQuery, RunsTableQueryVariables>>> = await client.query({
           query: RunsTableDocument,
           variables: { ...variables, first: EXPORT_PAGE_SIZE, after },
-          fetchPolicy: 'network-only',
+          // A one-off download: its pages of 500 stay out of the cache (and out of the table's list).
+          fetchPolicy: 'no-cache',
         });
         if (!result.data) throw new Error('The API returned no runs.');
         all.push(...result.data.runs.nodes.map(withChecks));
@@ -263,6 +258,7 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
             aria-colcount={columns.length + 1}
             aria-busy={loading}
             data-testid="runs-scroll"
+            data-loaded={rows.length}
             tabIndex={0}
             style={{ scrollPaddingLeft: layout.stickyWidth }}
           >
@@ -440,7 +436,10 @@ function RunCell({ column, row, className, style }: { column: RunColumn; row: Ru
   if (column.id === 'name') {
     return (
       <span role="cell" className={cls('name')} style={style} title={row.name}>
-        <Link href={`/runs/${row.id}`}>{row.name}</Link>
+        {/* Not prefetched on sight: scrolling through thousands of runs would fetch every run page it passes. */}
+        <Link href={`/runs/${row.id}`} prefetch={false}>
+          {row.name}
+        </Link>
       </span>
     );
   }
