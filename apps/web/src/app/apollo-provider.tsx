@@ -52,28 +52,12 @@ function makeClient({ apiWsUrl }: ApiConnection): ApolloClient {
   return new ApolloClient({
     cache: new InMemoryCache({
       typePolicies: {
-        Query: { fields: { runs: { keyArgs: ['projectId', 'filter', 'orderBy'], merge: mergeRunPages } } },
+        // Runs are listed page by page; each page is a separate read (see the runs table), not merged here.
+        Query: { fields: { runs: { keyArgs: ['projectId', 'filter', 'orderBy', 'after', 'first'] } } },
       },
     }),
     link,
   });
-}
-
-interface RunPage {
-  nodes: readonly unknown[];
-  pageInfo: { endCursor?: string | null };
-}
-
-/**
- * The runs table's pages in one list per project, filter and order: a page `after` the list's last cursor is appended
- * (only the new page is written, so loading the 50th page of 10,000 runs costs what the first did); a first page
- * (no `after`) replaces the list, and a page after any other cursor is a stale request, dropped.
- */
-function mergeRunPages(existing: RunPage | undefined, incoming: RunPage, { args }: { args: Record<string, unknown> | null }): RunPage {
-  const after = args?.after;
-  if (!existing || typeof after !== 'string') return incoming;
-  if (existing.pageInfo.endCursor !== after) return existing;
-  return { ...incoming, nodes: [...existing.nodes, ...incoming.nodes] };
 }
 
 export function ApolloProvider({ connection, children }: { connection: ApiConnection; children: ReactNode }) {

@@ -40,6 +40,8 @@ import {
   type RunsTableState,
 } from './runs-table-state';
 
+type RunsPage = RunsTableQuery['runs'];
+
 const PAGE_SIZE = 200;
 const EXPORT_PAGE_SIZE = 500;
 const ROW_HEIGHT = 34;
@@ -66,12 +68,19 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     orderBy: orderByOf(queryState.sort) ?? null,
     first: PAGE_SIZE,
   };
-  const { data, previousData, loading, error, fetchMore, refetch } = useQuery(RunsTableDocument, {
+  const { data, previousData, loading, error, refetch } = useQuery(RunsTableDocument, {
     variables,
     notifyOnNetworkStatusChange: true,
   });
   // While a new filter or sort loads, the previous rows stay on screen instead of a blank table.
   const connection = (data ?? previousData)?.runs;
+  // The pages after the first, read as the rows are scrolled to, belong to the first page they follow (a new filter,
+  // sort or refetch starts over). They are kept here, not in Apollo's cache: one cached list of 10,000 normalised runs
+  // is read back in full on every page added to it, which stalled the page for seconds near the end.
+  const [more, setMore] = useState<{ after?: RunsPage; pages: readonly RunsPage[]; error?: string }>({ pages: [] });
+  const pages = useMemo(() => (connection ? [connection, ...(more.after === connection ? more.pages : [])] : []), [connection, more]);
+  const lastPage = pages[pages.length - 1];
+  const moreError = more.after === connection ? more.error : undefined;
   // One query for the project's findings, checked against each row here: the API's Run.findings would
   // look the findings up again for every one of the 200 rows of a page.
   const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
@@ -82,7 +91,7 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     }),
     [findingsQuery.data],
   );
-  const rows = useMemo(() => (connection?.nodes ?? []).map(withChecks), [connection?.nodes, withChecks]);
+  const rows = useMemo(() => pages.flatMap((page) => page.nodes.map(withChecks)), [pages, withChecks]);
   const metricKeys = useMemo(() => (open ? [...new Set(rows.flatMap((row) => row.metrics.map((m) => m.key)))] : []), [open, rows]);
   // Columns whose value is the same for every loaded run are left out of the default view (and named in a note).
   const same = useMemo(() => sameValueColumns(rows, defaultCandidateIds(schema, metricKeys)), [rows, schema, metricKeys]);
@@ -132,15 +141,26 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
   const virtualRows = virtualizer.getVirtualItems();
   const lastVisibleIndex = virtualRows[virtualRows.length - 1]?.index ?? 0;
   const [fetchingMore, setFetchingMore] = useState(false);
-  useEffect(() => {
-    const pageInfo = connection?.pageInfo;
-    if (!pageInfo?.hasNextPage || fetchingMore || loading || lastVisibleIndex < rows.length - 40) return;
-    setFetchingMore(true);
-    // The cache appends the page to the list (apollo-provider's mergeRunPages).
-    void fetchMore({ variables: { after: pageInfo.endCursor } }).finally(() => setFetchingMore(false));
-  }, [connection?.pageInfo, fetchingMore, loading, lastVisibleIndex, rows.length, fetchMore]);
-
   const client = useApolloClient();
+  useEffect(() => {
+    const pageInfo = lastPage?.pageInfo;
+    if (!connection || !pageInfo?.hasNextPage || fetchingMore || moreError || loading || lastVisibleIndex < rows.length - 40) return;
+    setFetchingMore(true);
+    const first = connection;
+    client
+      .query({ query: RunsTableDocument, variables: { ...variables, after: pageInfo.endCursor }, fetchPolicy: 'no-cache' })
+      .then((result) => {
+        const page = result.data?.runs;
+        if (!page) throw new Error('The API returned no runs.');
+        setMore((current) => ({ after: first, pages: current.after === first ? [...current.pages, page] : [page] }));
+      })
+      .catch((fetchError: unknown) =>
+        setMore((current) => ({ after: first, pages: current.after === first ? current.pages : [], error: summarizeApiError(fetchError).message })),
+      )
+      .finally(() => setFetchingMore(false));
+    // Not on `variables`, rebuilt on every render: `connection` changes whenever they do.
+  }, [connection, lastPage, fetchingMore, moreError, loading, lastVisibleIndex, rows.length, client]);
+
   const [exporting, setExporting] = useState<string | null>(null);
   const exportCsv = async () => {
     setExporting('Exporting…');
@@ -244,7 +264,7 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
             )}
           </Empty>
         ))}
-      {connection && connection.totalCount > 0 && hiddenSame.length > 0 && <SameValueNote columns={hiddenSame} allLoaded={!connection.pageInfo.hasNextPage} />}
+      {connection && connection.totalCount > 0 && hiddenSame.length > 0 && <SameValueNote columns={hiddenSame} allLoaded={!lastPage?.pageInfo.hasNextPage} />}
       {connection && connection.totalCount > 0 && (
         <>
           {/* One scroll box for the header and the rows: the header sticks to its top and the run's checkbox, status
@@ -325,10 +345,15 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
               })}
             </div>
           </div>
-          {(fetchingMore || (connection.pageInfo.hasNextPage && rows.length < connection.totalCount)) && (
+          {(fetchingMore || moreError || (lastPage?.pageInfo.hasNextPage && rows.length < connection.totalCount)) && (
             <p className="muted small">
               {rows.length.toLocaleString('en-GB')} of {connection.totalCount.toLocaleString('en-GB')} loaded
-              {fetchingMore ? ', loading more…' : '; scroll for more'}
+              {fetchingMore ? ', loading more…' : moreError ? `; loading more failed: ${moreError} ` : '; scroll for more'}
+              {moreError && !fetchingMore && (
+                <button type="button" className="link" onClick={() => setMore((current) => ({ ...current, error: undefined }))}>
+                  Retry
+                </button>
+              )}
             </p>
           )}
         </>
