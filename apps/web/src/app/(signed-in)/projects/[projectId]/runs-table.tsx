@@ -329,7 +329,6 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
                     key={row.id}
                     role="row"
                     aria-rowindex={virtualRow.index + 2}
-                    aria-selected={selected.has(row.id)}
                     data-run-id={row.id}
                     className={`runs-grid-row${selected.has(row.id) ? ' selected' : ''}`}
                     style={{ gridTemplateColumns: layout.template, height: ROW_HEIGHT, transform: `translateY(${virtualRow.start}px)` }}
