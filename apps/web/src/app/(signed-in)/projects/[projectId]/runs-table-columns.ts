@@ -2,7 +2,7 @@
 // last/min/max (run.metrics). A column id is its URL form: `status`, `param:batchSize`, `metric:test.accuracy:max`.
 import type { FindingSeverity, RunOrder, RunsTableRowFragment } from '@/graphql/generated/graphql';
 import type { CsvCell } from '@/lib/csv';
-import { metricNumber } from '@/lib/metric-value';
+import { formatMetric, metricNumber } from '@/lib/metric-value';
 import { formatParamValue, isOpenSchema, paramTypeOf, type ProjectSchemaInfo } from '@/lib/project-schema';
 import { runStatusLabel } from '@/lib/run-status';
 
@@ -43,21 +43,28 @@ const RUN_FIELD_COLUMNS: readonly RunColumn[] = [
   { id: 'createdAt', label: 'Created', group: 'run', numeric: false, order: { field: 'CREATED_AT' }, value: (r) => r.createdAt },
 ];
 
+/**
+ * The built-in project's default view, metrics first after the run's name so they are on screen without scrolling.
+ * Columns whose value is the same for every loaded run are left out (sameValueColumns), except the run's own.
+ */
 export const DEFAULT_COLUMN_IDS: readonly string[] = [
   'status',
   'name',
-  'tags',
-  'findings',
-  'backend',
+  'metric:test.accuracy:max',
+  'metric:train.loss:last',
   'param:model.kind',
   'param:optimizer.name',
   'param:optimizer.learningRate',
   'param:batchSize',
   'param:params',
-  'metric:test.accuracy:max',
-  'metric:train.loss:last',
+  'tags',
+  'findings',
+  'backend',
   'createdAt',
 ];
+
+/** Columns a default view always shows, whatever the loaded runs hold: they say which run a row is. */
+const ALWAYS_SHOWN: ReadonlySet<string> = new Set(['status', 'name', 'createdAt']);
 
 export function paramsOf(row: RunRow): Record<string, unknown> {
   return typeof row.params === 'object' && row.params !== null ? (row.params as Record<string, unknown>) : {};
@@ -114,14 +121,71 @@ const OPEN_DEFAULT_PARAMS = 6;
 
 /**
  * The columns a project shows before anyone chooses: the built-in set, or for a declared/inferred project its own
- * first paths (list items left out) and the last value of the first metrics its runs logged.
+ * first paths (list items left out) and the last value of the first metrics its runs logged, metrics first.
+ * `hide`: columns to leave out because every loaded run has the same value there (sameValueColumns); an open
+ * project's first paths are counted after leaving them out.
  */
-export function defaultColumnIds(schema: ProjectSchemaInfo | null | undefined, metricKeys: readonly string[] = []): readonly string[] {
-  if (!schema || !isOpenSchema(schema.kind)) return DEFAULT_COLUMN_IDS;
-  const paths = schema.paths.filter((p) => p.type !== 'null' && !p.path.includes('[')).slice(0, OPEN_DEFAULT_PARAMS);
+export function defaultColumnIds(
+  schema: ProjectSchemaInfo | null | undefined,
+  metricKeys: readonly string[] = [],
+  hide: ReadonlySet<string> = new Set(),
+): readonly string[] {
+  const shown = (id: string) => !hide.has(id) || ALWAYS_SHOWN.has(id);
+  if (!schema || !isOpenSchema(schema.kind)) return hide.size === 0 ? DEFAULT_COLUMN_IDS : DEFAULT_COLUMN_IDS.filter(shown);
+  const params = defaultCandidateIds(schema, [])
+    .filter((id) => id.startsWith('param:') && shown(id))
+    .slice(0, OPEN_DEFAULT_PARAMS);
   // `tuneboard run` samples system/cpu_percent and the like; the script's own metrics come first.
   const metrics = [...metricKeys].sort((a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || a.localeCompare(b)).slice(0, OPEN_DEFAULT_METRICS);
-  return ['status', 'name', 'tags', 'findings', ...paths.map((p) => `param:${p.path}`), ...metrics.map((key) => `metric:${key}:last`), 'createdAt'];
+  return ['status', 'name', ...metrics.map((key) => `metric:${key}:last`), ...params, 'tags', 'findings', 'createdAt'].filter(shown);
+}
+
+/** Every column a default view could hold before same-value columns are left out (an open project: all its paths). */
+export function defaultCandidateIds(schema: ProjectSchemaInfo | null | undefined, metricKeys: readonly string[] = []): readonly string[] {
+  if (!schema || !isOpenSchema(schema.kind)) return DEFAULT_COLUMN_IDS;
+  const paths = schema.paths.filter((p) => p.type !== 'null' && !p.path.includes('['));
+  return ['status', 'name', ...metricKeys.map((key) => `metric:${key}:last`), ...paths.map((p) => `param:${p.path}`), 'tags', 'findings', 'createdAt'];
+}
+
+/** A column a default view leaves out, and the value every loaded run has there ('' for none). */
+export interface SameValueColumn {
+  id: string;
+  label: string;
+  text: string;
+}
+
+/**
+ * The columns of `ids` whose value is the same for every loaded run (at least two runs): a metric when no run logged
+ * it, anything else when every run has the same value (or none). The run's status, name and creation time never are.
+ */
+export function sameValueColumns(rows: readonly RunRow[], ids: readonly string[]): SameValueColumn[] {
+  if (rows.length < 2) return [];
+  const same: SameValueColumn[] = [];
+  for (const id of ids) {
+    const column = ALWAYS_SHOWN.has(id) ? undefined : columnById(id);
+    if (!column) continue;
+    if (column.group === 'metric') {
+      if (rows.every((row) => column.value(row) === null)) same.push({ id, label: column.label, text: '' });
+      continue;
+    }
+    const first = sameKey(column, rows[0]!);
+    if (rows.every((row) => sameKey(column, row) === first)) same.push({ id, label: column.label, text: columnText(column, rows[0]!) });
+  }
+  return same;
+}
+
+/** Equal keys for equal values: the raw value and its type (2 and 2.0 logged as floats differ from the integer 2). */
+function sameKey(column: RunColumn, row: RunRow): string {
+  const value = column.value(row);
+  return `${typeof value}:${String(value)}:${column.text?.(row) ?? ''}`;
+}
+
+/** A cell's text as the table shows it (run statuses, names, tags and dates aside, which have their own markup). */
+export function columnText(column: RunColumn, row: RunRow): string {
+  const typed = column.text?.(row);
+  if (typed !== undefined) return typed;
+  const value = column.value(row);
+  return typeof value === 'number' ? formatMetric(value) : String(value ?? '');
 }
 
 /** A metric `tuneboard run` samples from the machine, not one the script logged. */

@@ -1,7 +1,7 @@
 // The runs table's state lives in the URL (filter, sort, columns, selection), so a view can be shared.
 import type { RunOrder } from '@/graphql/generated/graphql';
 import { firstParam, listParam, toQueryString, type SearchParams } from '@/lib/url-params';
-import { columnById, DEFAULT_COLUMN_IDS } from './runs-table-columns';
+import { columnById, DEFAULT_COLUMN_IDS, type SameValueColumn } from './runs-table-columns';
 
 export interface ColumnSort {
   columnId: string;
@@ -47,4 +47,83 @@ export function orderByOf(sort: ColumnSort | null): RunOrder | undefined {
 export function nextSort(current: ColumnSort | null, columnId: string): ColumnSort | null {
   if (current?.columnId !== columnId) return { columnId, direction: 'DESC' };
   return current.direction === 'DESC' ? { columnId, direction: 'ASC' } : null;
+}
+
+/**
+ * A user's own column choices for one project, kept in the browser (localStorage) so they survive leaving the page:
+ * columns they showed and columns they hid. They apply on top of the project's default view, so a column shown on
+ * purpose stays even when every run has the same value there, and one hidden stays hidden when it would be a default.
+ */
+export interface ColumnPrefs {
+  shown: readonly string[];
+  hidden: readonly string[];
+}
+
+export const NO_COLUMN_PREFS: ColumnPrefs = { shown: [], hidden: [] };
+const MAX_PREF_COLUMNS = 500;
+
+export function columnPrefsKey(projectId: string): string {
+  return `tuneboard:runs-table:columns:${projectId}`;
+}
+
+/** What localStorage held: anything unreadable, or naming no column, counts as no choice. */
+export function parseColumnPrefs(text: string | null | undefined): ColumnPrefs {
+  if (!text) return NO_COLUMN_PREFS;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return NO_COLUMN_PREFS;
+  }
+  const ids = (list: unknown): string[] =>
+    Array.isArray(list)
+      ? [...new Set(list.filter((id): id is string => typeof id === 'string' && columnById(id) !== undefined))].slice(0, MAX_PREF_COLUMNS)
+      : [];
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const shown = ids(record.shown);
+  const hidden = ids(record.hidden).filter((id) => !shown.includes(id));
+  return shown.length === 0 && hidden.length === 0 ? NO_COLUMN_PREFS : { shown, hidden };
+}
+
+export function serializeColumnPrefs(prefs: ColumnPrefs): string {
+  return JSON.stringify({ shown: prefs.shown, hidden: prefs.hidden });
+}
+
+/** The choice of one column: the latest click wins. */
+export function toggleColumnPref(prefs: ColumnPrefs, id: string, visible: boolean): ColumnPrefs {
+  const shown = prefs.shown.filter((s) => s !== id);
+  const hidden = prefs.hidden.filter((h) => h !== id);
+  return visible ? { shown: [...shown, id], hidden } : { shown, hidden: [...hidden, id] };
+}
+
+export interface ColumnView {
+  /** What the project shows to someone who has chosen nothing (the URL leaves out `cols` when it is this). */
+  projectDefault: readonly string[];
+  /** What this user sees when the URL names no columns: the default with their choices applied. */
+  columnIds: readonly string[];
+  /** Default columns left out because every loaded run has the same value there, and not shown on purpose. */
+  hiddenSame: readonly SameValueColumn[];
+}
+
+/**
+ * The default view with a user's choices: columns they showed are kept even when every run has the same value
+ * there (in their default place, or after the others), columns they hid are left out. The sorted column is
+ * never left out for having one value, so a header clicked to sort stays on screen.
+ */
+export function columnView(
+  defaults: (hide: ReadonlySet<string>) => readonly string[],
+  same: readonly SameValueColumn[],
+  prefs: ColumnPrefs,
+  sortColumnId?: string,
+): ColumnView {
+  const hideAllBut = (keep: readonly (string | undefined)[]) => new Set(same.map((c) => c.id).filter((id) => !keep.includes(id)));
+  const projectDefault = defaults(hideAllBut([sortColumnId]));
+  const mine = defaults(hideAllBut([sortColumnId, ...prefs.shown]));
+  const hidden = new Set(prefs.hidden);
+  const columnIds = [...mine.filter((id) => !hidden.has(id)), ...prefs.shown.filter((id) => !mine.includes(id))];
+  return {
+    projectDefault,
+    columnIds: columnIds.join(',') === projectDefault.join(',') ? projectDefault : columnIds,
+    hiddenSame: same.filter((c) => !columnIds.includes(c.id) && !hidden.has(c.id)),
+  };
 }

@@ -3,24 +3,52 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
 import { ProjectFindingsDocument, RunsTableDocument, type RunsTableQuery, type RunsTableQueryVariables } from '@/graphql/generated/graphql';
 import { checkRunAgainstFindings } from '@/lib/finding-rules';
 import { FindingCheckBadges } from '../../findings/finding-badges';
 import { summarizeApiError } from '@/lib/api-error';
 import { toCsv } from '@/lib/csv';
-import { formatMetric } from '@/lib/metric-value';
 import { isOpenSchema, schemaVocabulary, type ProjectSchemaInfo } from '@/lib/project-schema';
 import { runStatusExplanation, runStatusLabel } from '@/lib/run-status';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
-import { availableColumns, defaultColumnIds, paramsOf, visibleColumns, type RunColumn, type RunRow } from './runs-table-columns';
-import { nextSort, orderByOf, parseRunsTableState, runsTableQueryString, type RunsTableState } from './runs-table-state';
+import {
+  availableColumns,
+  columnText,
+  defaultCandidateIds,
+  defaultColumnIds,
+  paramsOf,
+  sameValueColumns,
+  visibleColumns,
+  type RunColumn,
+  type RunRow,
+  type SameValueColumn,
+} from './runs-table-columns';
+import {
+import { LocalTime } from '../../../local-time';
+  columnPrefsKey,
+  columnView,
+  nextSort,
+  orderByOf,
+  parseColumnPrefs,
+  parseRunsTableState,
+  runsTableQueryString,
+  serializeColumnPrefs,
+  toggleColumnPref,
+  type ColumnPrefs,
+  type RunsTableState,
+} from './runs-table-state';
+
+type RunsPage = RunsTableQuery['runs'];
 
 const PAGE_SIZE = 200;
 const EXPORT_PAGE_SIZE = 500;
 const ROW_HEIGHT = 34;
+const SELECT_WIDTH = 36;
+/** Same-value columns named in the note above the table before it says "and N more". */
+const NOTE_COLUMNS = 8;
 
 /**
  * `schema`: the project's hyperparameter schema; for a declared or inferred project its paths are the filter
@@ -41,12 +69,19 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     orderBy: orderByOf(queryState.sort) ?? null,
     first: PAGE_SIZE,
   };
-  const { data, previousData, loading, error, fetchMore, refetch } = useQuery(RunsTableDocument, {
+  const { data, previousData, loading, error, refetch } = useQuery(RunsTableDocument, {
     variables,
     notifyOnNetworkStatusChange: true,
   });
   // While a new filter or sort loads, the previous rows stay on screen instead of a blank table.
   const connection = (data ?? previousData)?.runs;
+  // The pages after the first, read as the rows are scrolled to, belong to the first page they follow (a new filter,
+  // sort or refetch starts over). They are kept here, not in Apollo's cache: one cached list of 10,000 normalised runs
+  // is read back in full on every page added to it, which stalled the page for seconds near the end.
+  const [more, setMore] = useState<{ after?: RunsPage; pages: readonly RunsPage[]; error?: string }>({ pages: [] });
+  const pages = useMemo(() => (connection ? [connection, ...(more.after === connection ? more.pages : [])] : []), [connection, more]);
+  const lastPage = pages[pages.length - 1];
+  const moreError = more.after === connection ? more.error : undefined;
   // One query for the project's findings, checked against each row here: the API's Run.findings would
   // look the findings up again for every one of the 200 rows of a page.
   const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
@@ -57,21 +92,47 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     }),
     [findingsQuery.data],
   );
-  const rows = useMemo(() => (connection?.nodes ?? []).map(withChecks), [connection?.nodes, withChecks]);
+  const rows = useMemo(() => pages.flatMap((page) => page.nodes.map(withChecks)), [pages, withChecks]);
   const metricKeys = useMemo(() => (open ? [...new Set(rows.flatMap((row) => row.metrics.map((m) => m.key)))] : []), [open, rows]);
-  const defaultColumns = useMemo(() => defaultColumnIds(schema, metricKeys), [schema, metricKeys]);
-  const state = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams), defaultColumns), [searchParams, defaultColumns]);
-  const update = useCallback(
-    (patch: Partial<RunsTableState>) => router.replace(`${pathname}${runsTableQueryString({ ...state, ...patch }, defaultColumns)}`, { scroll: false }),
-    [router, pathname, state, defaultColumns],
+  // Columns whose value is the same for every loaded run are left out of the default view (and named in a note).
+  const same = useMemo(() => sameValueColumns(rows, defaultCandidateIds(schema, metricKeys)), [rows, schema, metricKeys]);
+  const [prefs, savePrefs] = useColumnPrefs(projectId);
+  const view = useMemo(
+    () => columnView((hide) => defaultColumnIds(schema, metricKeys, hide), same, prefs, queryState.sort?.columnId),
+    [schema, metricKeys, same, prefs, queryState.sort?.columnId],
   );
+  // The URL's columns (a shared view) win; without them, the default with this user's choices for the project.
+  const state = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams), view.columnIds), [searchParams, view.columnIds]);
+  const update = useCallback(
+    (patch: Partial<RunsTableState>) => router.replace(`${pathname}${runsTableQueryString({ ...state, ...patch }, view.projectDefault)}`, { scroll: false }),
+    [router, pathname, state, view.projectDefault],
+  );
+  const urlNamesColumns = searchParams.has('cols');
+  const toggleColumn = (id: string, visible: boolean) => {
+    const next = toggleColumnPref(prefs, id, visible);
+    savePrefs(next);
+    // A shared view is edited as it is; otherwise the view follows the saved choices.
+    const columnIds = urlNamesColumns
+      ? visible
+        ? [...state.columnIds, id]
+        : state.columnIds.filter((c) => c !== id)
+      : columnView((hide) => defaultColumnIds(schema, metricKeys, hide), same, next, state.sort?.columnId).columnIds;
+    update({ columnIds });
+  };
+  const resetColumns = () => {
+    savePrefs(null);
+    update({ columnIds: view.projectDefault });
+  };
   const columns = useMemo(() => visibleColumns(state.columnIds), [state.columnIds]);
   const schemaPaths = useMemo(() => schema.paths.filter((p) => p.type !== 'null').map((p) => p.path), [schema.paths]);
   const chooserColumns = useMemo(() => mergeColumns(availableColumns(rows, open ? schemaPaths : []), columns), [rows, open, schemaPaths, columns]);
+  const hiddenSame = useMemo(() => view.hiddenSame.filter((c) => !state.columnIds.includes(c.id)), [view.hiddenSame, state.columnIds]);
   const selected = useMemo(() => new Set(state.selectedRunIds), [state.selectedRunIds]);
   const filterError = error ? summarizeApiError(error) : undefined;
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Rows are placed from the top of the body, below the sticky header in the same scroll box: the window the
+  // virtualizer renders (scrollTop to scrollTop + height) covers every row visible under the header, plus overscan.
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -81,14 +142,26 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
   const virtualRows = virtualizer.getVirtualItems();
   const lastVisibleIndex = virtualRows[virtualRows.length - 1]?.index ?? 0;
   const [fetchingMore, setFetchingMore] = useState(false);
-  useEffect(() => {
-    const pageInfo = connection?.pageInfo;
-    if (!pageInfo?.hasNextPage || fetchingMore || loading || lastVisibleIndex < rows.length - 40) return;
-    setFetchingMore(true);
-    void fetchMore({ variables: { after: pageInfo.endCursor } }).finally(() => setFetchingMore(false));
-  }, [connection?.pageInfo, fetchingMore, loading, lastVisibleIndex, rows.length, fetchMore]);
-
   const client = useApolloClient();
+  useEffect(() => {
+    const pageInfo = lastPage?.pageInfo;
+    if (!connection || !pageInfo?.hasNextPage || fetchingMore || moreError || loading || lastVisibleIndex < rows.length - 40) return;
+    setFetchingMore(true);
+    const first = connection;
+    client
+      .query({ query: RunsTableDocument, variables: { ...variables, after: pageInfo.endCursor }, fetchPolicy: 'no-cache' })
+      .then((result) => {
+        const page = result.data?.runs;
+        if (!page) throw new Error('The API returned no runs.');
+        setMore((current) => ({ after: first, pages: current.after === first ? [...current.pages, page] : [page] }));
+      })
+      .catch((fetchError: unknown) =>
+        setMore((current) => ({ after: first, pages: current.after === first ? current.pages : [], error: summarizeApiError(fetchError).message })),
+      )
+      .finally(() => setFetchingMore(false));
+    // Not on `variables`, rebuilt on every render: `connection` changes whenever they do.
+  }, [connection, lastPage, fetchingMore, moreError, loading, lastVisibleIndex, rows.length, client]);
+
   const [exporting, setExporting] = useState<string | null>(null);
   const exportCsv = async () => {
     setExporting('Exporting…');
@@ -99,7 +172,8 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
         const result: Awaited<ReturnType<typeof client.query<RunsTableQuery, RunsTableQueryVariables>>> = await client.query({
           query: RunsTableDocument,
           variables: { ...variables, first: EXPORT_PAGE_SIZE, after },
-          fetchPolicy: 'network-only',
+          // A one-off download: its pages of 500 stay out of the cache (and out of the table's list).
+          fetchPolicy: 'no-cache',
         });
         if (!result.data) throw new Error('The API returned no runs.');
         all.push(...result.data.runs.nodes.map(withChecks));
@@ -120,7 +194,12 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
 
   const toggleRun = (id: string) => update({ selectedRunIds: selected.has(id) ? state.selectedRunIds.filter((s) => s !== id) : [...state.selectedRunIds, id] });
   const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
-  const gridTemplate = `36px ${columns.map(columnWidth).join(' ')}`;
+  const layout = useMemo(() => gridLayout(columns), [columns]);
+  // A header lines up with its values: right for numbers (a parameter can hold text), judged on the first page.
+  const numericIds = useMemo(
+    () => new Set(columns.filter((c) => c.numeric && rows.slice(0, PAGE_SIZE).some((row) => typeof c.value(row) === 'number')).map((c) => c.id)),
+    [columns, rows],
+  );
   const compareHref = `/projects/${projectId}/compare?runs=${state.selectedRunIds.join(',')}`;
 
   return (
@@ -137,7 +216,13 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
           {connection ? `${connection.totalCount.toLocaleString('en-GB')} ${connection.totalCount === 1 ? 'run' : 'runs'}` : ''}
           {connection && state.filter ? ' match' : ''}
         </span>
-        <ColumnChooser columns={chooserColumns} visibleIds={state.columnIds} onChange={(columnIds) => update({ columnIds })} />
+        <ColumnChooser
+          columns={chooserColumns}
+          visibleIds={state.columnIds}
+          sameIds={sameIds(same)}
+          onToggle={toggleColumn}
+          onReset={prefs.shown.length > 0 || prefs.hidden.length > 0 || urlNamesColumns ? resetColumns : undefined}
+        />
         <button type="button" className="secondary" onClick={() => void exportCsv()} disabled={!connection || exporting === 'Exporting…'}>
           Export CSV
         </button>
@@ -180,38 +265,64 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
             )}
           </Empty>
         ))}
+      {connection && connection.totalCount > 0 && hiddenSame.length > 0 && <SameValueNote columns={hiddenSame} allLoaded={!lastPage?.pageInfo.hasNextPage} />}
       {connection && connection.totalCount > 0 && (
-        <div className="grid-table" role="table" aria-label="Runs table" aria-rowcount={connection.totalCount + 1} aria-busy={loading}>
-          <div className="grid-row header" role="row" style={{ gridTemplateColumns: gridTemplate }}>
-            <span role="columnheader">
-              <input
-                type="checkbox"
-                aria-label="Select all loaded runs"
-                checked={allLoadedSelected}
-                onChange={() => update({ selectedRunIds: allLoadedSelected ? [] : [...new Set([...state.selectedRunIds, ...rows.map((r) => r.id)])] })}
-              />
-            </span>
-            {columns.map((column) => (
-              <span
-                key={column.id}
-                role="columnheader"
-                className={column.numeric ? 'numeric' : undefined}
-                title={column.label}
-                aria-sort={state.sort?.columnId === column.id ? (state.sort.direction === 'ASC' ? 'ascending' : 'descending') : undefined}
-              >
-                {column.order ? (
-                  <button type="button" className="sort" title={`Sort by ${column.label}`} onClick={() => update({ sort: nextSort(state.sort, column.id) })}>
-                    {column.label}
-                    {state.sort?.columnId === column.id ? (state.sort.direction === 'ASC' ? ' ▲' : ' ▼') : ''}
-                  </button>
-                ) : (
-                  column.label
-                )}
-              </span>
-            ))}
-          </div>
-          <div ref={scrollRef} className="grid-body" data-testid="runs-scroll">
-            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        <>
+          {/* One scroll box for the header and the rows: the header sticks to its top and the run's checkbox, status
+              and name to its left, so a horizontal scroll moves every column with its header. */}
+          <div
+            ref={scrollRef}
+            className="runs-grid"
+            role="table"
+            aria-label="Runs table"
+            aria-rowcount={connection.totalCount + 1}
+            aria-colcount={columns.length + 1}
+            aria-busy={loading}
+            data-testid="runs-scroll"
+            data-loaded={rows.length}
+            tabIndex={0}
+            style={{ scrollPaddingLeft: layout.stickyWidth }}
+          >
+            <div role="rowgroup" className="runs-grid-head" style={{ width: layout.width }}>
+              <div role="row" aria-rowindex={1} className="runs-grid-row" style={{ gridTemplateColumns: layout.template }}>
+                <span role="columnheader" className="sticky" style={stickyStyle(layout, -1)}>
+                  <input
+                    type="checkbox"
+                    aria-label="Select all loaded runs"
+                    checked={allLoadedSelected}
+                    onChange={() => update({ selectedRunIds: allLoadedSelected ? [] : [...new Set([...state.selectedRunIds, ...rows.map((r) => r.id)])] })}
+                  />
+                </span>
+                {columns.map((column, index) => {
+                  const sorted = state.sort?.columnId === column.id ? state.sort.direction : undefined;
+                  return (
+                    <span
+                      key={column.id}
+                      role="columnheader"
+                      className={headerClass(layout, index, numericIds.has(column.id))}
+                      style={stickyStyle(layout, index)}
+                      title={column.label}
+                      data-column-id={column.id}
+                      aria-sort={sorted === 'ASC' ? 'ascending' : sorted === 'DESC' ? 'descending' : undefined}
+                    >
+                      {column.order ? (
+                        <button
+                          type="button"
+                          className={`sort${sorted ? ' sorted' : ''}`}
+                          title={`Sort by ${column.label}${sorted === 'DESC' ? ' (now descending; next: ascending)' : sorted === 'ASC' ? ' (now ascending; next: unsorted)' : ''}`}
+                          onClick={() => update({ sort: nextSort(state.sort, column.id) })}
+                        >
+                          <HeaderLabel label={column.label} arrow={sorted === 'ASC' ? '▲' : sorted === 'DESC' ? '▼' : '↕'} />
+                        </button>
+                      ) : (
+                        <HeaderLabel label={column.label} />
+                      )}
+                    </span>
+                  );
+                })}
+              </div>
+            </div>
+            <div role="rowgroup" className="runs-grid-body" style={{ width: layout.width, height: virtualizer.getTotalSize() }}>
               {virtualRows.map((virtualRow) => {
                 const row = rows[virtualRow.index]!;
                 return (
@@ -220,36 +331,127 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
                     role="row"
                     aria-rowindex={virtualRow.index + 2}
                     data-run-id={row.id}
-                    className={`grid-row${selected.has(row.id) ? ' selected' : ''}`}
-                    style={{ gridTemplateColumns: gridTemplate, height: ROW_HEIGHT, transform: `translateY(${virtualRow.start}px)` }}
+                    className={`runs-grid-row${selected.has(row.id) ? ' selected' : ''}`}
+                    style={{ gridTemplateColumns: layout.template, height: ROW_HEIGHT, transform: `translateY(${virtualRow.start}px)` }}
                   >
-                    <span role="cell">
+                    <span role="cell" className="sticky" style={stickyStyle(layout, -1)}>
                       <input type="checkbox" aria-label={`Select ${row.name}`} checked={selected.has(row.id)} onChange={() => toggleRun(row.id)} />
                     </span>
-                    {columns.map((column) => (
-                      <RunCell key={column.id} column={column} row={row} />
+                    {columns.map((column, index) => (
+                      <RunCell key={column.id} column={column} row={row} className={cellClass(layout, index)} style={stickyStyle(layout, index)} />
                     ))}
                   </div>
                 );
               })}
             </div>
           </div>
-          {(fetchingMore || (connection.pageInfo.hasNextPage && rows.length < connection.totalCount)) && (
+          {(fetchingMore || moreError || (lastPage?.pageInfo.hasNextPage && rows.length < connection.totalCount)) && (
             <p className="muted small">
               {rows.length.toLocaleString('en-GB')} of {connection.totalCount.toLocaleString('en-GB')} loaded
-              {fetchingMore ? ', loading more…' : '; scroll for more'}
+              {fetchingMore ? ', loading more…' : moreError ? `; loading more failed: ${moreError} ` : '; scroll for more'}
+              {moreError && !fetchingMore && (
+                <button type="button" className="link" onClick={() => setMore((current) => ({ ...current, error: undefined }))}>
+                  Retry
+                </button>
+              )}
             </p>
           )}
-        </div>
+        </>
       )}
     </section>
   );
 }
 
-function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
+/** The saved column choices of one project in this browser, read after hydration (the server has none). */
+const PREFS_EVENT = 'tuneboard:runs-table-columns';
+function useColumnPrefs(projectId: string): [ColumnPrefs, (prefs: ColumnPrefs | null) => void] {
+  const key = columnPrefsKey(projectId);
+  const subscribe = useCallback((onChange: () => void) => {
+    window.addEventListener('storage', onChange);
+    window.addEventListener(PREFS_EVENT, onChange);
+    return () => {
+      window.removeEventListener('storage', onChange);
+      window.removeEventListener(PREFS_EVENT, onChange);
+    };
+  }, []);
+  const text = useSyncExternalStore(
+    subscribe,
+    () => readStorage(key),
+    () => null,
+  );
+  const prefs = useMemo(() => parseColumnPrefs(text), [text]);
+  const save = useCallback(
+    (next: ColumnPrefs | null) => {
+      try {
+        if (next) window.localStorage.setItem(key, serializeColumnPrefs(next));
+        else window.localStorage.removeItem(key);
+      } catch {
+        // Storage full or blocked: the choice still applies through the URL.
+      }
+      window.dispatchEvent(new Event(PREFS_EVENT));
+    },
+    [key],
+  );
+  return [prefs, save];
+}
+
+function readStorage(key: string): string | null {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function sameIds(same: readonly SameValueColumn[]): ReadonlySet<string> {
+  return new Set(same.map((c) => c.id));
+}
+
+function SameValueNote({ columns, allLoaded }: { columns: readonly SameValueColumn[]; allLoaded: boolean }) {
+  const named = columns.slice(0, NOTE_COLUMNS);
+  return (
+    <p className="muted small same-value-note" data-testid="same-value-note">
+      Hidden because {allLoaded ? 'every run has' : 'every loaded run has'} the same value:{' '}
+      {named.map((c, index) => (
+        <span key={c.id}>
+          {index > 0 && ', '}
+          <code>{c.label}</code> {c.text === '' ? '(none)' : <>= {c.text}</>}
+        </span>
+      ))}
+      {columns.length > named.length && ` and ${columns.length - named.length} more`}. Show them from Columns.
+    </p>
+  );
+}
+
+/**
+ * A header's full name, wrapping after dots, slashes and brackets rather than anywhere; a sortable one ends with its
+ * sort arrow, kept on the last word's line.
+ */
+function HeaderLabel({ label, arrow }: { label: string; arrow?: string }) {
+  const parts = label.split(/(?<=[./(_])/);
+  return (
+    <span className="label">
+      {parts.map((part, index) => (
+        <span key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </span>
+      ))}
+      {arrow && (
+        <span className="sort-arrow" aria-hidden="true">
+          {'\u00a0'}
+          {arrow}
+        </span>
+      )}
+    </span>
+  );
+}
+
+function RunCell({ column, row, className, style }: { column: RunColumn; row: RunRow; className?: string; style?: CSSProperties }) {
+  const cls = (extra?: string) => [className, extra].filter(Boolean).join(' ') || undefined;
   if (column.id === 'status') {
     return (
-      <span role="cell">
+      <span role="cell" className={cls()} style={style}>
         <span className={`status status-${runStatusLabel(row.status)}`} title={runStatusExplanation(row.status)}>
           {runStatusLabel(row.status)}
         </span>
@@ -258,21 +460,24 @@ function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
   }
   if (column.id === 'name') {
     return (
-      <span role="cell" className="name" title={row.name}>
-        <Link href={`/runs/${row.id}`}>{row.name}</Link>
+      <span role="cell" className={cls('name')} style={style} title={row.name}>
+        {/* Not prefetched on sight: scrolling through thousands of runs would fetch every run page it passes. */}
+        <Link href={`/runs/${row.id}`} prefetch={false}>
+          {row.name}
+        </Link>
       </span>
     );
   }
   if (column.id === 'findings') {
     return (
-      <span role="cell" className="findings-cell">
+      <span role="cell" className={cls('findings-cell')} style={style}>
         <FindingCheckBadges checks={row.findingChecks ?? []} />
       </span>
     );
   }
   if (column.id === 'tags') {
     return (
-      <span role="cell" className="tags">
+      <span role="cell" className={cls('tags')} style={style}>
         {row.tags.map((tag) => (
           <span key={tag} className="tag">
             {tag}
@@ -282,17 +487,9 @@ function RunCell({ column, row }: { column: RunColumn; row: RunRow }) {
     );
   }
   const value = column.value(row);
-  const typed = column.text?.(row);
-  const text =
-    typed !== undefined
-      ? typed
-      : column.id === 'createdAt' && typeof value === 'string'
-        ? new Date(value).toLocaleString('en-GB')
-        : typeof value === 'number'
-          ? formatMetric(value)
-          : String(value ?? '');
+  const text = column.id === 'createdAt' && typeof value === 'string' ? <LocalTime iso={value} /> : columnText(column, row);
   return (
-    <span role="cell" className={typeof value === 'number' ? 'numeric' : undefined} title={typed ?? String(value ?? '')}>
+    <span role="cell" className={cls(typeof value === 'number' ? 'numeric' : undefined)} style={style} title={column.text?.(row) ?? String(value ?? '')}>
       {text}
     </span>
   );
@@ -306,12 +503,56 @@ function openFilterExample(schema: ProjectSchemaInfo): string {
   return tests.join(' and ');
 }
 
-function columnWidth(column: RunColumn): string {
-  if (column.id === 'name') return 'minmax(220px, 2fr)';
-  if (column.id === 'status') return '96px';
-  if (column.id === 'createdAt') return '150px';
-  if (column.id === 'findings') return 'minmax(160px, 1.5fr)';
-  return 'minmax(130px, 1fr)';
+/** Fixed widths, so a header and its cells (separate grid rows) always line up and sticky offsets are known. */
+function columnWidth(column: RunColumn): number {
+  if (column.id === 'name') return 220;
+  if (column.id === 'status') return 100;
+  if (column.id === 'createdAt') return 176;
+  if (column.id === 'findings') return 170;
+  if (column.id === 'tags') return 150;
+  if (column.id === 'backend' || column.id === 'device') return 100;
+  return 128;
+}
+
+interface GridLayout {
+  template: string;
+  width: number;
+  /** Left offsets of the leading columns that stick (status and name), by column index. */
+  stickyLeft: readonly number[];
+  stickyWidth: number;
+}
+
+/** The checkbox, then the columns; the run's status and name stick to the left while they lead the row. */
+function gridLayout(columns: readonly RunColumn[]): GridLayout {
+  const widths = columns.map(columnWidth);
+  const stickyLeft: number[] = [];
+  let left = SELECT_WIDTH;
+  for (const [index, column] of columns.entries()) {
+    if (column.id !== 'status' && column.id !== 'name') break;
+    stickyLeft.push(left);
+    left += widths[index]!;
+  }
+  return {
+    template: [SELECT_WIDTH, ...widths].map((w) => `${w}px`).join(' '),
+    width: widths.reduce((sum, w) => sum + w, SELECT_WIDTH),
+    stickyLeft,
+    stickyWidth: left,
+  };
+}
+
+function stickyStyle(layout: GridLayout, index: number): CSSProperties | undefined {
+  if (index < 0) return { left: 0 };
+  const left = layout.stickyLeft[index];
+  return left === undefined ? undefined : { left };
+}
+
+function cellClass(layout: GridLayout, index: number): string | undefined {
+  if (index >= layout.stickyLeft.length) return undefined;
+  return index === layout.stickyLeft.length - 1 ? 'sticky sticky-last' : 'sticky';
+}
+
+function headerClass(layout: GridLayout, index: number, numeric: boolean): string | undefined {
+  return [cellClass(layout, index), numeric ? 'numeric' : undefined].filter(Boolean).join(' ') || undefined;
 }
 
 /** The chooser lists what loaded runs have plus what the URL asked for, so a shared column never vanishes. */

@@ -1,0 +1,256 @@
+// Issue #13 in the runs table, at 1440×900: the metrics are on screen without scrolling, columns whose value every
+// run shares are hidden (and named), the header and the rows scroll as one, sorting by a column that was off
+// screen shows its values in order, headers are readable, and a column choice is remembered for the project.
+// Needs `next build` first. No trainer worker: the runs are logged through the API, as a script would.
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, startStack, type Stack } from './stack';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
+const BUILT = existsSync(resolve(import.meta.dirname, '../.next/BUILD_ID'));
+/** More than the table's page of 200, so the rest loads on scrolling. */
+const RUNS = 230;
+
+describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px', () => {
+  let stack: Stack;
+  let page: Page;
+  let projectId: string;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    stack = await startStack({ workers: 0 });
+    page = await stack.browser.newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // A built-in project's sweep: learning rate and batch size vary; dataset, model, optimizer and tags do not.
+    const { createProject } = await stack.gql<{ createProject: { id: string } }>(
+      `mutation($teamId: ID!) { createProject(teamId: $teamId, name: "sweep") { id } }`,
+      { teamId: stack.teamId },
+    );
+    projectId = createProject.id;
+    const specs = Array.from({ length: RUNS }, (_, i) => ({
+      name: `run-${String(i).padStart(3, '0')}`,
+      tags: ['sweep'],
+      hparams: {
+        dataset: { name: 'spirals', trainSize: 800, testSize: 200 },
+        model: { kind: 'mlp', hiddenLayers: [32, 32] },
+        optimizer: { name: 'adam', learningRate: 0.001 * (1 + (i % 5)) },
+        batchSize: [16, 32, 64][i % 3],
+        epochs: 3,
+      },
+    }));
+    const { submitRuns } = await stack.gql<{ submitRuns: { runs: { run: { id: string } }[] } }>(
+      `mutation($input: SubmitRunsInput!) { submitRuns(input: $input) { runs { run { id } } } }`,
+      { input: { projectId, execution: 'EXTERNAL', runs: specs } },
+    );
+    const ids = submitRuns.runs.map((r) => r.run.id);
+    // Accuracies are all different (a permutation of 0.5…0.729), so a sorted column has one right order.
+    for (let start = 0; start < ids.length; start += 10) {
+      await Promise.all(
+        ids.slice(start, start + 10).map((id, offset) =>
+          stack.gql(`mutation($id: ID!, $points: [MetricPointInput!]) { logMetrics(runId: $id, points: $points) { accepted } }`, {
+            id,
+            points: [
+              { key: 'train.loss', step: 1, value: 1.5 },
+              { key: 'train.loss', step: 2, value: 0.2 + ((start + offset) % 7) / 10 },
+              { key: 'test.accuracy', step: 2, value: 0.5 + (((start + offset) * 37) % RUNS) / 1000 },
+            ],
+          }),
+        ),
+      );
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: resolve(ARTIFACTS, `runs-table-${name}.png`) });
+
+  it('shows the metrics, scrolls header and rows together, sorts by an off-screen column and remembers the columns', async () => {
+    await page.goto(`${stack.webUrl}/sign-in`);
+    await page.getByLabel('API token').fill(stack.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/projects$/);
+    const projectUrl = `${stack.webUrl}/projects/${projectId}`;
+    await page.goto(projectUrl);
+    const table = page.getByRole('table', { name: 'Runs table' });
+    const header = (name: string) => table.getByRole('columnheader', { name, exact: true });
+    await table.locator('[role="row"][data-run-id]').first().waitFor();
+
+    // The metrics are on screen without scrolling; the columns every run shares are hidden, and named.
+    expect(await table.evaluate((el) => el.scrollLeft)).toBe(0);
+    for (const name of ['max(test.accuracy)', 'last(train.loss)', 'optimizer.learningRate', 'batchSize']) await expectInside(header(name), table);
+    for (const name of ['model.kind', 'optimizer.name', 'Backend', 'Tags', 'params']) expect(await header(name).count()).toBe(0);
+    const note = page.getByTestId('same-value-note');
+    expect(await note.textContent()).toMatch(/^Hidden because every loaded run has the same value: .*model\.kind = mlp.*optimizer\.name = adam/);
+    await shot('1-default');
+
+    // Show more columns than fit: one of them the same for every run (a choice wins over that default).
+    await page.getByText(/^Columns \(\d+\)$/).click();
+    const chooser = page.locator('.column-chooser .popover');
+    for (const label of [
+      'optimizer.name',
+      'min(test.accuracy)',
+      'max(train.loss)',
+      'min(train.loss)',
+      'dataset.trainSize',
+      'model.activation',
+      'last(test.accuracy)',
+    ]) {
+      await chooser.getByLabel(label).click();
+      await header(label).waitFor();
+    }
+    await page.getByText(/^Columns \(\d+\)$/).click();
+    expect(await note.textContent()).not.toContain('optimizer.name');
+
+    // Readable headers: the full name wraps inside its cell (nothing cut), and is the cell's title too.
+    const learningRate = header('optimizer.learningRate');
+    expect(await learningRate.getAttribute('title')).toBe('optimizer.learningRate');
+    const label = learningRate.locator('.label');
+    expect(await label.innerText()).toMatch(/^optimizer\.learningRate\s↕$/);
+    expect(await label.evaluate((el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight)).toBe(true);
+    await expectWithin(label, learningRate);
+
+    // Scroll the rows sideways with the mouse wheel: every header stays over its own column's cells.
+    const firstRow = table.locator('[role="row"][data-run-id]').first();
+    const box = (await firstRow.boundingBox())!;
+    await page.mouse.move(box.x + 700, box.y + 200);
+    await page.mouse.wheel(250, 0);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="runs-scroll"]')?.scrollLeft ?? 0) >= 200);
+    const scrolledLeft = await table.evaluate((el) => el.scrollLeft);
+    const alignment = await table.evaluate((el) => {
+      const headers = [...el.querySelectorAll('[role="columnheader"]')];
+      return [...el.querySelectorAll('[role="row"][data-run-id]')].slice(0, 5).flatMap((row) =>
+        [...row.querySelectorAll(':scope > [role="cell"]')].map((cell, index) => ({
+          header: headers[index]!.textContent,
+          headerLeft: headers[index]!.getBoundingClientRect().left,
+          cellLeft: cell.getBoundingClientRect().left,
+          headerWidth: headers[index]!.getBoundingClientRect().width,
+          cellWidth: cell.getBoundingClientRect().width,
+        })),
+      );
+    });
+    expect(alignment.length).toBeGreaterThan(5 * 10);
+    for (const { header: name, headerLeft, cellLeft, headerWidth, cellWidth } of alignment) {
+      expect({ name, left: Math.round(cellLeft), width: Math.round(cellWidth) }).toEqual({
+        name,
+        left: Math.round(headerLeft),
+        width: Math.round(headerWidth),
+      });
+    }
+    // The run's name sticks to the left while the rest scrolls under it.
+    await expectInside(header('Name'), table);
+    await expectInside(firstRow.getByRole('link'), table);
+    await shot('2-scrolled-sideways');
+
+    // Sort by a metric column that is off screen, with the keyboard: Enter on its header's button.
+    const offScreen = header('last(test.accuracy)');
+    expect(await isInside(offScreen, table)).toBe(false);
+    await offScreen.getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/sort=metric%3Atest\.accuracy%3Alast&dir=desc/);
+    await page.waitForFunction(() => document.querySelector('[role="row"][data-run-id] a')?.textContent === 'run-087');
+    expect(await offScreen.getAttribute('aria-sort')).toBe('descending');
+    expect((await offScreen.locator('.sort-arrow').innerText()).trim()).toBe('▼');
+    await expectInside(offScreen.locator('.sort-arrow'), table);
+    // The focused header scrolled into view, and its column's cells with it: values, visible, in order.
+    const sortedValues = await visibleColumnValues(table, 'metric:test.accuracy:last');
+    expect(sortedValues.length).toBeGreaterThan(10);
+    expect(sortedValues.every((value) => value !== '')).toBe(true);
+    const numbers = sortedValues.map(Number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
+    expect(numbers[0]).toBe(0.729);
+    await shot('3-sorted-off-screen-column');
+
+    // Space sorts it ascending.
+    await page.keyboard.press('Space');
+    await page.waitForURL(/dir=asc/);
+    await page.waitForFunction(() => document.querySelector('[role="row"][data-run-id] a')?.textContent === 'run-000');
+    expect(await offScreen.getAttribute('aria-sort')).toBe('ascending');
+    expect((await offScreen.locator('.sort-arrow').innerText()).trim()).toBe('▲');
+    const ascending = (await visibleColumnValues(table, 'metric:test.accuracy:last')).map(Number);
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    expect(scrolledLeft).toBeGreaterThanOrEqual(200);
+
+    // Scrolling to the bottom loads the runs past the first page.
+    await page.waitForFunction((last) => {
+      const scroller = document.querySelector('[data-testid="runs-scroll"]')!;
+      scroller.scrollTop = scroller.scrollHeight;
+      return scroller.querySelector(`[role="row"][aria-rowindex="${last}"]`) !== null;
+    }, RUNS + 1);
+    expect(await page.getByText(/^[\d,]+ of [\d,]+ loaded/).count()).toBe(0);
+
+    // Another page and back: the columns chosen are still there, without anything in the address.
+    const chosen = await table.getByRole('columnheader').allInnerTexts();
+    await page.getByRole('link', { name: 'Schema' }).click();
+    await page.waitForURL(/\/schema/);
+    await page.getByRole('link', { name: 'Runs' }).click();
+    await page.waitForURL((url) => url.pathname === `/projects/${projectId}` && url.search === '');
+    await table.locator('[role="row"][data-run-id]').first().waitFor();
+    await header('optimizer.name').waitFor();
+    expect(await table.getByRole('columnheader').allInnerTexts()).toEqual(chosen.map((text) => text.replace(/[▲▼]/, '↕')));
+    // And after a reload, hiding one of the defaults stays hidden too.
+    await page.getByText(/^Columns \(\d+\)$/).click();
+    await chooser.getByLabel('batchSize').click();
+    await header('batchSize').waitFor({ state: 'detached' });
+    await page.goto(projectUrl);
+    await header('optimizer.name').waitFor();
+    expect(await header('batchSize').count()).toBe(0);
+    expect(await header('max(test.accuracy)').count()).toBe(1);
+    await shot('4-columns-remembered');
+
+    // Reset brings back the project's default view.
+    await page.getByText(/^Columns \(\d+\)$/).click();
+    await chooser.getByRole('button', { name: 'Reset to default' }).click();
+    await header('batchSize').waitFor();
+    expect(await header('optimizer.name').count()).toBe(0);
+  });
+});
+
+async function rect(locator: Locator): Promise<{ left: number; right: number; top: number; bottom: number }> {
+  return locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+  });
+}
+
+async function isInside(inner: Locator, outer: Locator): Promise<boolean> {
+  const [a, b] = [await rect(inner), await rect(outer)];
+  return a.left >= b.left - 0.5 && a.right <= b.right + 0.5 && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
+}
+
+async function expectInside(inner: Locator, outer: Locator): Promise<void> {
+  expect({ inside: await isInside(inner, outer), inner: await rect(inner), outer: await rect(outer) }).toMatchObject({ inside: true });
+}
+
+const expectWithin = expectInside;
+
+/**
+ * The text a user sees in one column of the rendered rows, top to bottom: each cell must be the element at its own
+ * centre (not hidden under another element or clipped away by a scroll box) and inside the viewport.
+ */
+async function visibleColumnValues(table: Locator, columnId: string): Promise<string[]> {
+  return table.evaluate((el, id) => {
+    const index = [...el.querySelectorAll('[role="columnheader"]')].findIndex((h) => h.getAttribute('data-column-id') === id);
+    if (index < 0) throw new Error(`no header for ${id}`);
+    const box = el.getBoundingClientRect();
+    const head = el.querySelector('[role="rowgroup"]')!.getBoundingClientRect();
+    const rows = [...el.querySelectorAll('[role="row"][data-run-id]')]
+      .map((row) => ({ row, top: row.getBoundingClientRect().top }))
+      .filter(({ top }) => top >= head.bottom && top + 34 <= Math.min(box.bottom, window.innerHeight))
+      .sort((a, b) => a.top - b.top);
+    return rows.map(({ row }) => {
+      const cell = row.querySelectorAll(':scope > [role="cell"]')[index] as HTMLElement;
+      const r = cell.getBoundingClientRect();
+      const x = r.left + r.width / 2;
+      const y = r.top + r.height / 2;
+      if (x < box.left || x > box.right || x > window.innerWidth) throw new Error(`cell of ${id} off screen at x=${x}`);
+      const seen = document.elementFromPoint(x, y);
+      if (!seen || !cell.contains(seen)) throw new Error(`cell of ${id} hidden under ${seen?.outerHTML.slice(0, 80)}`);
+      return cell.innerText.trim();
+    });
+  }, columnId);
+}
