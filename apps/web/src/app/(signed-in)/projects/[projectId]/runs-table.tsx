@@ -1,4 +1,5 @@
 'use client';
+import { LocalTime } from '../../../local-time';
 import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
@@ -27,7 +28,6 @@ import {
   type SameValueColumn,
 } from './runs-table-columns';
 import {
-import { LocalTime } from '../../../local-time';
   columnPrefsKey,
   columnView,
   nextSort,
