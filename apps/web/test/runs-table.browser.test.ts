@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, formatViolations } from './axe';
 import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
@@ -207,6 +208,53 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px
     await chooser.getByRole('button', { name: 'Reset to default' }).click();
     await header('batchSize').waitFor();
     expect(await header('optimizer.name').count()).toBe(0);
+  });
+
+  it('works without a mouse: Tab reaches the table, j/k move, x selects, c compares, Enter opens; a run is submitted from the keyboard', async () => {
+    const tabTo = async (matches: () => Promise<boolean>, what: string) => {
+      for (let i = 0; i < 60; i++) {
+        if (await matches()) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${what}`);
+    };
+    await page.goto(`${stack.webUrl}/projects/${projectId}`);
+    const table = page.getByTestId('runs-scroll');
+    await table.locator('[role="row"][data-run-id]').first().waitFor();
+    await tabTo(() => table.evaluate((el) => el === document.activeElement), 'the runs table');
+    const cursorRun = () => table.locator('[role="row"][aria-current="true"]').getAttribute('data-run-id');
+    await page.keyboard.press('j');
+    const first = await cursorRun();
+    await page.keyboard.press('x');
+    await page.keyboard.press('j');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('k');
+    const second = await cursorRun();
+    expect(second).not.toBe(first);
+    // Pressed at once after the toggles: the selection builds on the latest one, not on the URL's.
+    await page.keyboard.press(' ');
+    await page.keyboard.press('c');
+    await page.waitForURL(/\/compare\?/);
+    expect(new URL(page.url()).searchParams.get('runs')!.split(',').sort()).toEqual([first, second].sort());
+    const violations = await axeViolations(page, 'compare-from-keyboard');
+    expect(violations, formatViolations(violations)).toEqual([]);
+
+    // Back in the table, Enter opens the run under the cursor.
+    await page.goBack();
+    await table.locator('[role="row"][data-run-id]').first().waitFor();
+    await table.focus();
+    await page.keyboard.press('j');
+    const opened = await cursorRun();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/runs/${opened}$`));
+
+    // The submit form: every field and the button are reachable with Tab, and Enter on the button submits.
+    await page.goto(`${stack.webUrl}/projects/${projectId}/submit`);
+    const submit = page.getByRole('button', { name: 'Submit run' });
+    await submit.waitFor();
+    await tabTo(() => submit.evaluate((el) => el === document.activeElement), 'the Submit run button');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('submit-warnings').or(page.getByText('Submitted')).first().waitFor();
   });
 });
 

@@ -4,7 +4,7 @@ import { useApolloClient, useQuery } from '@apollo/client/react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent } from 'react';
 import { ProjectFindingsDocument, RunsTableDocument, type RunsTableQuery, type RunsTableQueryVariables } from '@/graphql/generated/graphql';
 import { checkRunAgainstFindings } from '@/lib/finding-rules';
 import { FindingCheckBadges } from '../../findings/finding-badges';
@@ -192,7 +192,26 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     }
   };
 
-  const toggleRun = (id: string) => update({ selectedRunIds: selected.has(id) ? state.selectedRunIds.filter((s) => s !== id) : [...state.selectedRunIds, id] });
+  // The selection lives in the URL, which updates a moment after router.replace: quick toggles (x, x, c from the
+  // keyboard) build on the latest selection made here. The URL's intermediate states are not taken back in; its
+  // state is adopted once it shows the last selection written (or when something else, back/forward, changed it).
+  const latestSelection = useRef(state.selectedRunIds);
+  const awaitedSelection = useRef<string | null>(null);
+  useEffect(() => {
+    const shown = state.selectedRunIds.join(',');
+    if (awaitedSelection.current !== null && awaitedSelection.current !== shown) return;
+    awaitedSelection.current = null;
+    latestSelection.current = state.selectedRunIds;
+  }, [state.selectedRunIds]);
+  const setSelection = (next: string[]) => {
+    latestSelection.current = next;
+    awaitedSelection.current = next.join(',');
+    update({ selectedRunIds: next });
+  };
+  const toggleRun = (id: string) => {
+    const current = latestSelection.current;
+    setSelection(current.includes(id) ? current.filter((s) => s !== id) : [...current, id]);
+  };
   const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
   const layout = useMemo(() => gridLayout(columns), [columns]);
   // A header lines up with its values: right for numbers (a parameter can hold text), judged on the first page.
@@ -201,6 +220,40 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     [columns, rows],
   );
   const compareHref = `/projects/${projectId}/compare?runs=${state.selectedRunIds.join(',')}`;
+  // The keyboard cursor of the table (j/k or ↓/↑ move it, x or Space selects, o or Enter opens, c compares): the
+  // row it is on, as an index into the loaded rows; listed on the ? overlay (shortcuts-help.tsx).
+  const [cursor, setCursor] = useState(-1);
+  const onTableKey = (event: KeyboardEvent<HTMLDivElement>) => {
+    // Only keys pressed on the table itself: a header's sort button or a row's checkbox keeps its own keys.
+    if (event.target !== event.currentTarget || event.ctrlKey || event.metaKey || event.altKey || rows.length === 0) return;
+    const move = (to: number) => {
+      const next = Math.max(0, Math.min(rows.length - 1, to));
+      setCursor(next);
+      virtualizer.scrollToIndex(next, { align: 'auto' });
+    };
+    const row = rows[cursor];
+    const handled = (() => {
+      switch (event.key) {
+        case 'j':
+        case 'ArrowDown':
+          return (move(cursor + 1), true);
+        case 'k':
+        case 'ArrowUp':
+          return (move(cursor - 1), true);
+        case 'x':
+        case ' ':
+          return row ? (toggleRun(row.id), true) : false;
+        case 'o':
+        case 'Enter':
+          return row ? (router.push(`/runs/${row.id}`), true) : false;
+        case 'c':
+          return latestSelection.current.length > 0 ? (router.push(`/projects/${projectId}/compare?runs=${latestSelection.current.join(',')}`), true) : false;
+        default:
+          return false;
+      }
+    })();
+    if (handled) event.preventDefault();
+  };
 
   return (
     <section className="runs" aria-label="Runs">
@@ -231,7 +284,7 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
         {state.selectedRunIds.length > 0 && (
           <>
             <span>{state.selectedRunIds.length} selected</span>
-            <button type="button" className="link" onClick={() => update({ selectedRunIds: [] })}>
+            <button type="button" className="link" onClick={() => setSelection([])}>
               Clear
             </button>
           </>
@@ -281,6 +334,8 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
             data-testid="runs-scroll"
             data-loaded={rows.length}
             tabIndex={0}
+            aria-keyshortcuts="j k ArrowDown ArrowUp x Space o Enter c"
+            onKeyDown={onTableKey}
             style={{ scrollPaddingLeft: layout.stickyWidth }}
           >
             <div role="rowgroup" className="runs-grid-head" style={{ width: layout.width }}>
@@ -290,7 +345,7 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
                     type="checkbox"
                     aria-label="Select all loaded runs"
                     checked={allLoadedSelected}
-                    onChange={() => update({ selectedRunIds: allLoadedSelected ? [] : [...new Set([...state.selectedRunIds, ...rows.map((r) => r.id)])] })}
+                    onChange={() => setSelection(allLoadedSelected ? [] : [...new Set([...latestSelection.current, ...rows.map((r) => r.id)])])}
                   />
                 </span>
                 {columns.map((column, index) => {
@@ -331,7 +386,8 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
                     role="row"
                     aria-rowindex={virtualRow.index + 2}
                     data-run-id={row.id}
-                    className={`runs-grid-row${selected.has(row.id) ? ' selected' : ''}`}
+                    className={`runs-grid-row${selected.has(row.id) ? ' selected' : ''}${virtualRow.index === cursor ? ' cursor' : ''}`}
+                    aria-current={virtualRow.index === cursor ? 'true' : undefined}
                     style={{ gridTemplateColumns: layout.template, height: ROW_HEIGHT, transform: `translateY(${virtualRow.start}px)` }}
                   >
                     <span role="cell" className="sticky" style={stickyStyle(layout, -1)}>
