@@ -80,9 +80,9 @@ describe('checkpoints', () => {
     const dataset = await loadDataset(run.dataset);
     const features = dataset.inputShape.reduce((a, b) => a * b, 1);
     const inputs = tf.tensor2d(dataset.test.inputs.slice(0, 100 * features), [100, features]);
-    const predicted = tf.tidy(() => (loaded.predict(inputs) as ReturnType<typeof tf.tensor2d>).argMax(1).dataSync());
+    const predicted = Array.from(tf.tidy(() => (loaded.predict(inputs) as ReturnType<typeof tf.tensor2d>).argMax(1).dataSync()));
     const labels = dataset.test.labels.slice(0, 100);
-    const accuracy = predicted.reduce((sum, label, i) => sum + (label === labels[i] ? 1 : 0), 0) / 100;
+    const accuracy = predicted.reduce((sum: number, label: number, i: number) => sum + (label === labels[i] ? 1 : 0), 0) / 100;
     expect(accuracy).toBeCloseTo(result.finalMetrics['test.accuracy']!, 2);
     loaded.dispose();
     inputs.dispose();
