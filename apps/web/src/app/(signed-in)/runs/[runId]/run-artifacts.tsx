@@ -28,7 +28,7 @@ export function RunArtifacts({ runId }: { runId: string }) {
             </button>
           </span>
         ))}{' '}
-        <button type="button" className="link muted" onClick={() => void refetch()}>
+        <button type="button" className="link muted target" onClick={() => void refetch()}>
           Refresh
         </button>
       </nav>
