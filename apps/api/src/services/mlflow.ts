@@ -1,10 +1,10 @@
-import { isTerminalRunStatus, metricStore, mlflowStore, runStore, type MetricSummaryRow, type Project, type Run, type RunStatus } from '@tuneboard/db';
+import { isTerminalRunStatus, metricStore, mlflowStore, type MetricSummaryRow, type Project, type Run, type RunStatus } from '@tuneboard/db';
 import { canonicalId, isUuid, requireActor, requireTeam, type Access } from './access';
 import { conflict, DomainError, invalid, isDomainError, notFound } from './errors';
 import { storeMetrics } from './metrics';
 import { createProject } from './projects';
 import { appendParams, paramPath, WARNINGS_TAG, type ParamWarning } from './run-params';
-import { defaultOpenRunName, submitRun, validateName } from './runs';
+import { defaultOpenRunName, setParentOf, submitRun, validateName } from './runs';
 import type { Scope } from './scope';
 import { boundedText, TEXT_LIMITS } from './text';
 
@@ -411,9 +411,7 @@ export async function logBatch(
  * server checks nothing, and a client must not fail over a tag).
  */
 async function nestUnder(ctx: Scope, run: Run, parentRunId: string | null): Promise<void> {
-  const parent = parentRunId === null ? null : canonicalId(parentRunId.trim());
-  if (parent !== null && !isUuid(parent)) return;
-  await runStore.setParentRun(ctx.store, run.id, parent);
+  await setParentOf(ctx, run, parentRunId);
 }
 
 /** Tags overwrite; the reserved ones that are run columns (name, notes, parent) change the run too. */

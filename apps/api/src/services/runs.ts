@@ -1,4 +1,15 @@
-import { isTerminalRunStatus, queueStore, RUN_STATUSES, runStore, type Project, type Run, type RunAnnotation, type RunStatus, type Store } from '@tuneboard/db';
+import {
+  isTerminalRunStatus,
+  queueStore,
+  RUN_STATUSES,
+  runStore,
+  type Project,
+  type Role,
+  type Run,
+  type RunAnnotation,
+  type RunStatus,
+  type Store,
+} from '@tuneboard/db';
 import {
   BACKEND_NAMES,
   flattenConfig,
@@ -706,15 +717,18 @@ async function ownAnnotation(ctx: Scope, id: string): Promise<RunAnnotation> {
     throw isDomainError(error) && error.code === 'NOT_FOUND' ? notFound('Annotation', id) : error;
   });
   const role = requireTeam(ctx, (await ctx.loaders.project.load(run.projectId))!.teamId, 'write', 'Annotation', id);
-  if (annotation.authorId !== ctx.actor!.userId && role !== 'owner') throw forbidden('Only its author or an owner of the team may change an annotation');
+  if (!annotationRule(role, annotation, ctx.actor!.userId)) throw forbidden('Only its author or an owner of the team may change an annotation');
   return annotation;
 }
+
+/** Who may change an annotation: an owner of the team, or its author while a member. */
+const annotationRule = (role: Role | undefined, annotation: RunAnnotation, userId: string | undefined) =>
+  role === 'owner' || (role === 'member' && annotation.authorId === userId);
 
 /** Whether the viewer may change this annotation (of a run they can read): ownAnnotation's rule, without throwing. */
 export async function mayEditAnnotation(ctx: Scope, annotation: RunAnnotation): Promise<boolean> {
   const teamId = await ctx.loaders.runTeam.load(annotation.runId);
-  const role = teamId ? ctx.actor?.roles.get(teamId) : undefined;
-  return role === 'owner' || (role === 'member' && annotation.authorId === ctx.actor?.userId);
+  return annotationRule(teamId ? ctx.actor?.roles.get(teamId) : undefined, annotation, ctx.actor?.userId);
 }
 
 export async function editAnnotation(ctx: Scope, input: { id: string; body: string; step?: number | null }): Promise<RunAnnotation> {
@@ -737,12 +751,20 @@ export function annotationsOf(ctx: Scope, runId: string): Promise<RunAnnotation[
   return runStore.annotationsOfRun(ctx.store, runId);
 }
 
+/**
+ * Nests `run` under `parentRunId` (null: back to the top level). False, changing nothing, when that is no run of the
+ * same project, the run itself or one below it, or too deep; callers decide whether that is an error.
+ */
+export async function setParentOf(ctx: Scope, run: Run, parentRunId: string | null): Promise<boolean> {
+  const parent = parentRunId === null ? null : canonicalId(parentRunId.trim());
+  if (parent !== null && !isUuid(parent)) return false;
+  return runStore.setParentRun(ctx.store, run.id, parent);
+}
+
 async function nestRun(ctx: Scope, run: Run, parentRunId: string | null): Promise<void> {
-  const parent = parentRunId === null ? null : canonicalId(parentRunId);
+  if (await setParentOf(ctx, run, parentRunId)) return;
   const problem = `must name another run of project ${run.projectId} that is not nested under this run, at most ${runStore.MAX_RUN_NESTING} levels deep`;
-  if (parent !== null && (!isUuid(parent) || !(await runStore.setParentRun(ctx.store, run.id, parent))))
-    throw invalid(`parentRunId ${problem}`, [{ path: 'parentRunId', message: problem }]);
-  if (parent === null) await runStore.setParentRun(ctx.store, run.id, null);
+  throw invalid(`parentRunId ${problem}`, [{ path: 'parentRunId', message: problem }]);
 }
 
 /** Most child runs one request lists under a run. */
