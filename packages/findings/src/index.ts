@@ -16,3 +16,4 @@ export {
 } from './evidence';
 export { bootstrapMeanDifference, mean, median, quantile, seededRandom } from './statistics';
 export { RULE_PROBLEMS, ruleProblems, type RuleProblem, type RuleProblemCode } from './rules';
+export { configurationKey, experimentKey, isSeedPath } from './replicates';
