@@ -65,6 +65,9 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     await shot('1-submit-form-rejected-field');
     await learningRate.fill('0.02');
     await learningRateIssue.waitFor({ state: 'detached' });
+    // A new project starts from MNIST; this walk trains on spirals, which later runs start from (the latest run's).
+    expect(await page.locator('select[name="dataset.name"]').inputValue()).toBe('mnist');
+    await page.locator('select[name="dataset.name"]').selectOption('spirals');
     await page.locator('input[name="dataset.trainSize"]').fill('800');
     await page.locator('input[name="dataset.testSize"]').fill('200');
     await page.locator('input[name="epochs"]').fill('3');
@@ -155,6 +158,9 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
 
     // The form warns about a run that breaks it before anything is queued (checkRun), naming the finding.
     await page.goto(`${projectUrl}/submit`);
+    await page.getByText('Starts from the latest run').waitFor();
+    expect(await page.locator('select[name="dataset.name"]').inputValue()).toBe('spirals');
+    expect(await page.locator('input[name="tags"]').inputValue()).toBe('');
     await page.locator('input[name="batchSize"]').fill('64');
     const checkWarnings = page.getByTestId('run-check-warnings');
     await expectText(checkWarnings, 'Keep batch ≤ 32 on spirals');

@@ -21,13 +21,16 @@ interface RunFormInitial {
   config: ConfigDraft;
   name: string;
   tags: string;
-  duplicateOf?: { id: string; name: string };
+  duplicateOf?: { id: string; name: string; latest: boolean };
 }
 
-/** "Duplicate this run" (?from=<run id>) prefills the form from that run's stored configuration. */
-export function RunFormPage({ projectId, duplicateOf }: { projectId: string; duplicateOf?: string }) {
-  const source = useQuery(RunToDuplicateDocument, { variables: { id: duplicateOf ?? '' }, skip: !duplicateOf });
-  if (!duplicateOf) return <RunForm projectId={projectId} initial={{ config: INITIAL_CONFIG, name: '', tags: '' }} />;
+/**
+ * The form starts from a run's stored configuration: the one being duplicated (?from=<run id>), or by default the
+ * project's latest run (`latest`); a project without runs starts from the defaults.
+ */
+export function RunFormPage({ projectId, startFrom, latest = false }: { projectId: string; startFrom?: string; latest?: boolean }) {
+  const source = useQuery(RunToDuplicateDocument, { variables: { id: startFrom ?? '' }, skip: !startFrom });
+  if (!startFrom) return <RunForm projectId={projectId} initial={{ config: INITIAL_CONFIG, name: '', tags: '' }} />;
   if (source.error) return <ErrorNotice error={source.error} retry={() => void source.refetch()} />;
   if (!source.data) return <Loading what="the run to duplicate" />;
   const run = source.data.run;
@@ -38,8 +41,9 @@ export function RunFormPage({ projectId, duplicateOf }: { projectId: string; dup
       initial={{
         config: (run.hparams ?? INITIAL_CONFIG) as ConfigDraft,
         name: '',
-        tags: run.tags.join(', '),
-        duplicateOf: { id: run.id, name: run.name },
+        // A duplicate keeps its source's tags; the latest run's ("baseline", say) rarely describe the next one.
+        tags: latest ? '' : run.tags.join(', '),
+        duplicateOf: { id: run.id, name: run.name, latest },
       }}
     />
   );
@@ -121,7 +125,14 @@ function RunForm({ projectId, initial }: { projectId: string; initial: RunFormIn
         >
           {initial.duplicateOf && (
             <p className="notice">
-              Duplicating <Link href={`/runs/${initial.duplicateOf.id}`}>{initial.duplicateOf.name}</Link>: change what you want to try.
+              {initial.duplicateOf.latest ? 'Starts from the latest run, ' : 'Duplicating '}
+              <Link href={`/runs/${initial.duplicateOf.id}`}>{initial.duplicateOf.name}</Link>: change what you want to try.
+              {initial.duplicateOf.latest && (
+                <>
+                  {' '}
+                  <a href={`/projects/${projectId}/submit?from=defaults`}>Start from the defaults</a>
+                </>
+              )}
             </p>
           )}
           <fieldset>
