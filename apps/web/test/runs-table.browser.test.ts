@@ -210,6 +210,26 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px
     expect(await header('optimizer.name').count()).toBe(0);
   });
 
+  it('arrives rendered: the first rows of the runs table are in the HTML the server sends, before any script runs', async () => {
+    // Read as a browser without JavaScript would: the first rows are in the server's HTML, sorted as the URL asks.
+    const html = async (path: string) => {
+      const response = await fetch(`${stack.webUrl}${path}`, { headers: { cookie: `tuneboard_session=${stack.token}` } });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const sorted = await html(`/projects/${projectId}?sort=${encodeURIComponent('metric:test.accuracy:last')}&dir=desc`);
+    const names = [...sorted.matchAll(/>(run-\d{3})</g)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(20);
+    // The best accuracy is 0.729: (i·37) mod 230 = 229 for i = 87.
+    expect(names[0]).toBe('run-087');
+    const filtered = await html(`/projects/${projectId}?q=${encodeURIComponent('batchSize = 64')}`);
+    // i mod 3 = 2 for 76 of the 230 runs.
+    expect(filtered).toContain('76 runs');
+    // A filter the API refuses is not rendered as rows: the table's own query reports it once the page runs.
+    const refused = await html(`/projects/${projectId}?q=${encodeURIComponent('batchSize <=')}`);
+    expect(refused.match(/data-run-id=/g)).toBeNull();
+  });
+
   it('works without a mouse: Tab reaches the table, j/k move, x selects, c compares, Enter opens; a run is submitted from the keyboard', async () => {
     const tabTo = async (matches: () => Promise<boolean>, what: string) => {
       for (let i = 0; i < 60; i++) {

@@ -1,24 +1,34 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Suspense } from 'react';
-import { ProjectHeaderDocument, type ProjectHeaderQuery } from '@/graphql/generated/graphql';
+import { ProjectHeaderDocument, RunsTableDocument, type ProjectHeaderQuery, type RunsTableQuery } from '@/graphql/generated/graphql';
 import { isOpenSchema } from '@/lib/project-schema';
 import { serverQuery } from '../../../apollo-server';
 import { ErrorNotice, Loading } from '../../../status-views';
 import { ProjectTabs } from './project-tabs';
 import { RunsTable } from './runs-table';
+import { parseRunsTableState, runsTableVariables } from './runs-table-state';
 
 export const metadata: Metadata = { title: 'Runs' };
 
-export default async function ProjectRunsPage({ params }: { params: Promise<{ projectId: string }> }) {
+export default async function ProjectRunsPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ projectId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { projectId } = await params;
-  let project: ProjectHeaderQuery['project'] | undefined;
-  let failure: unknown;
-  try {
-    project = (await serverQuery({ query: ProjectHeaderDocument, variables: { id: projectId } })).data?.project;
-  } catch (error) {
-    failure = error;
-  }
+  // The table's first page is read here, beside the header, so the HTML arrives with its rows.
+  const runsVariables = runsTableVariables(projectId, parseRunsTableState(await searchParams));
+  const [header, firstRuns] = await Promise.allSettled([
+    serverQuery({ query: ProjectHeaderDocument, variables: { id: projectId } }),
+    serverQuery({ query: RunsTableDocument, variables: runsVariables, fetchPolicy: 'no-cache' }),
+  ]);
+  const project: ProjectHeaderQuery['project'] | undefined = header.status === 'fulfilled' ? header.value.data?.project : undefined;
+  const failure: unknown = header.status === 'rejected' ? header.reason : undefined;
+  // A failed read (a filter the API refuses, say) is left to the table's own query, which shows why.
+  const firstRunsData: RunsTableQuery | undefined = firstRuns.status === 'fulfilled' ? firstRuns.value.data : undefined;
   if (!project) {
     return (
       <main className="page">
@@ -51,7 +61,11 @@ export default async function ProjectRunsPage({ params }: { params: Promise<{ pr
         </div>
       )}
       <Suspense fallback={<Loading what="runs" />}>
-        <RunsTable projectId={project.id} schema={project.hparamSchema} />
+        <RunsTable
+          projectId={project.id}
+          schema={project.hparamSchema}
+          firstPage={{ query: RunsTableDocument, variables: runsVariables, data: firstRunsData }}
+        />
       </Suspense>
     </main>
   );

@@ -1,5 +1,5 @@
 // The runs table's state lives in the URL (filter, sort, columns, selection), so a view can be shared.
-import type { RunOrder } from '@/graphql/generated/graphql';
+import type { RunOrder, RunsTableQueryVariables } from '@/graphql/generated/graphql';
 import { firstParam, listParam, toQueryString, type SearchParams } from '@/lib/url-params';
 import { columnById, DEFAULT_COLUMN_IDS, type SameValueColumn } from './runs-table-columns';
 
@@ -41,6 +41,14 @@ export function runsTableQueryString(state: RunsTableState, defaultColumnIds: re
 export function orderByOf(sort: ColumnSort | null): RunOrder | undefined {
   const order = sort ? columnById(sort.columnId)?.order : undefined;
   return order && sort ? { ...order, direction: sort.direction } : undefined;
+}
+
+/** Rows per page of the runs table (the first is rendered on the server with the page). */
+export const RUNS_PAGE_SIZE = 200;
+
+/** The first page's query variables: one definition, so the server's rendered page is the one the table asks for. */
+export function runsTableVariables(projectId: string, state: Pick<RunsTableState, 'filter' | 'sort'>): RunsTableQueryVariables {
+  return { projectId, filter: state.filter || null, orderBy: orderByOf(state.sort) ?? null, first: RUNS_PAGE_SIZE };
 }
 
 /** Clicking a header: sort by it descending, then ascending, then not at all. */

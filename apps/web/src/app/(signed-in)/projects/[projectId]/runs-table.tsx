@@ -12,6 +12,7 @@ import { summarizeApiError } from '@/lib/api-error';
 import { toCsv } from '@/lib/csv';
 import { isOpenSchema, schemaVocabulary, type ProjectSchemaInfo } from '@/lib/project-schema';
 import { runStatusExplanation, runStatusLabel } from '@/lib/run-status';
+import { useSeededQuery, type SeededQuery } from '@/lib/server-seeded-query';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
@@ -31,10 +32,11 @@ import {
   columnPrefsKey,
   columnView,
   nextSort,
-  orderByOf,
+  RUNS_PAGE_SIZE,
   parseColumnPrefs,
   parseRunsTableState,
   runsTableQueryString,
+  runsTableVariables,
   serializeColumnPrefs,
   toggleColumnPref,
   type ColumnPrefs,
@@ -43,10 +45,11 @@ import {
 
 type RunsPage = RunsTableQuery['runs'];
 
-const PAGE_SIZE = 200;
 const EXPORT_PAGE_SIZE = 500;
 const ROW_HEIGHT = 34;
 const SELECT_WIDTH = 36;
+/** Rows rendered before the scroll box is measured (plus the overscan). */
+const INITIAL_ROWS = 20;
 /** Same-value columns named in the note above the table before it says "and N more". */
 const NOTE_COLUMNS = 8;
 
@@ -54,7 +57,16 @@ const NOTE_COLUMNS = 8;
  * `schema`: the project's hyperparameter schema; for a declared or inferred project its paths are the filter
  * vocabulary and the default columns (the built-in vocabulary knows none of them).
  */
-export function RunsTable({ projectId, schema }: { projectId: string; schema: ProjectSchemaInfo }) {
+export function RunsTable({
+  projectId,
+  schema,
+  firstPage,
+}: {
+  projectId: string;
+  schema: ProjectSchemaInfo;
+  /** The first page as the server read it for this URL, rendered without waiting for the browser to ask. */
+  firstPage?: SeededQuery<RunsTableQuery, RunsTableQueryVariables>;
+}) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
@@ -63,16 +75,8 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
   // Filter and sort do not depend on the default columns, which (for open schemas) wait for the loaded runs' metrics.
   const queryState = useMemo(() => parseRunsTableState(Object.fromEntries(searchParams)), [searchParams]);
 
-  const variables = {
-    projectId,
-    filter: queryState.filter || null,
-    orderBy: orderByOf(queryState.sort) ?? null,
-    first: PAGE_SIZE,
-  };
-  const { data, previousData, loading, error, refetch } = useQuery(RunsTableDocument, {
-    variables,
-    notifyOnNetworkStatusChange: true,
-  });
+  const variables = runsTableVariables(projectId, queryState);
+  const { data, previousData, loading, error, refetch } = useSeededQuery(RunsTableDocument, { variables, notifyOnNetworkStatusChange: true }, firstPage);
   // While a new filter or sort loads, the previous rows stay on screen instead of a blank table.
   const connection = (data ?? previousData)?.runs;
   // The pages after the first, read as the rows are scrolled to, belong to the first page they follow (a new filter,
@@ -138,6 +142,9 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 15,
+    // Before the box is measured (on the server, and in the browser's first render, which must match it), assume a
+    // screenful of rows, so the server's HTML shows the first rows rather than an empty box.
+    initialRect: { width: 0, height: INITIAL_ROWS * ROW_HEIGHT },
   });
   const virtualRows = virtualizer.getVirtualItems();
   const lastVisibleIndex = virtualRows[virtualRows.length - 1]?.index ?? 0;
@@ -216,7 +223,7 @@ export function RunsTable({ projectId, schema }: { projectId: string; schema: Pr
   const layout = useMemo(() => gridLayout(columns), [columns]);
   // A header lines up with its values: right for numbers (a parameter can hold text), judged on the first page.
   const numericIds = useMemo(
-    () => new Set(columns.filter((c) => c.numeric && rows.slice(0, PAGE_SIZE).some((row) => typeof c.value(row) === 'number')).map((c) => c.id)),
+    () => new Set(columns.filter((c) => c.numeric && rows.slice(0, RUNS_PAGE_SIZE).some((row) => typeof c.value(row) === 'number')).map((c) => c.id)),
     [columns, rows],
   );
   const compareHref = `/projects/${projectId}/compare?runs=${state.selectedRunIds.join(',')}`;

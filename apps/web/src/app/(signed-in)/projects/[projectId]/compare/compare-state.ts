@@ -17,6 +17,9 @@ export interface CompareState {
   boundaryFindingId: string | null;
 }
 
+/** Points per series the compare query asks for: more than a chart's width in pixels, peaks kept by the API. */
+export const COMPARE_MAX_POINTS = 1000;
+
 export const DEFAULT_TARGET = { key: 'test.accuracy', aggregate: 'max' } as const;
 export const DEFAULT_SCATTER_PARAM = 'optimizer.learningRate';
 

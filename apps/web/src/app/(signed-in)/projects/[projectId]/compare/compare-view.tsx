@@ -1,5 +1,4 @@
 'use client';
-import { useQuery } from '@apollo/client/react';
 import { stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
@@ -7,7 +6,17 @@ import { useMemo, useState } from 'react';
 import { Chart } from '@/charts/chart';
 import { buildLineChartOption, buildParallelOption, buildScatterOption } from '@/charts/chart-options';
 import { prefersLogAxis, toChartPoints, X_AXIS_KINDS, type XAxisKind } from '@/charts/series-points';
-import { CompareRunsDocument, ProjectFindingsDocument, ProjectSchemaDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
+import {
+  CompareRunsDocument,
+  ProjectFindingsDocument,
+  ProjectSchemaDocument,
+  type CompareRunsQuery,
+  type CompareRunsQueryVariables,
+  type ProjectFindingsQuery,
+  type ProjectFindingsQueryVariables,
+  type ProjectSchemaQuery,
+  type ProjectSchemaQueryVariables,
+} from '@/graphql/generated/graphql';
 import { schemaVocabulary } from '@/lib/project-schema';
 import { isSystemMetric } from '../runs-table-columns';
 import { boundaryLines, checkRunAgainstFindings, ruleAxis, ruleBoundary } from '@/lib/finding-rules';
@@ -15,33 +24,41 @@ import { FindingCheckBadges } from '../../../findings/finding-badges';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
 import { parallelInput, scatterPoints, varyingParams, type ComparedRun } from './compare-model';
 import { RecordFinding } from './record-finding';
-import { compareQueryString, parseCompareState, type CompareState, type MetricAggregate } from './compare-state';
+import { COMPARE_MAX_POINTS, compareQueryString, parseCompareState, type CompareState, type MetricAggregate } from './compare-state';
+import { useSeededQuery, type SeededQuery } from '@/lib/server-seeded-query';
 
-const MAX_POINTS = 1000;
 const MAX_PARALLEL_AXES = 10;
 const X_AXIS_NAMES: Record<XAxisKind, string> = { step: 'step', epoch: 'epoch', time: 'seconds since start' };
 
 type Series = CompareRunsQuery['metricSeries'][number];
 
-export function CompareView({ projectId }: { projectId: string }) {
+/** The page's queries as the server read them for this URL, so the first render has the runs without asking again. */
+export interface CompareSeeds {
+  runs?: SeededQuery<CompareRunsQuery, CompareRunsQueryVariables>;
+  schema?: SeededQuery<ProjectSchemaQuery, ProjectSchemaQueryVariables>;
+  findings?: SeededQuery<ProjectFindingsQuery, ProjectFindingsQueryVariables>;
+}
+
+export function CompareView({ projectId, seeds = {} }: { projectId: string; seeds?: CompareSeeds }) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
   const urlState = useMemo(() => parseCompareState(Object.fromEntries(searchParams)), [searchParams]);
   const update = (patch: Partial<CompareState>) => router.replace(`${pathname}${compareQueryString({ ...urlState, ...patch })}`, { scroll: false });
 
-  const { data, error, refetch } = useQuery(CompareRunsDocument, {
-    variables: { runIds: [...urlState.runIds], maxPoints: MAX_POINTS },
-    skip: urlState.runIds.length === 0,
-  });
+  const { data, error, refetch } = useSeededQuery(
+    CompareRunsDocument,
+    { variables: { runIds: [...urlState.runIds], maxPoints: COMPARE_MAX_POINTS }, skip: urlState.runIds.length === 0 },
+    seeds.runs,
+  );
 
   const model = useMemo(() => (data ? compareModel(data.metricSeries, urlState.runIds) : undefined), [data, urlState.runIds]);
   // Projects with their own schema have other metrics and hyperparameters than the built-in defaults.
   const state = useMemo(() => (model ? withFallbacks(urlState, model) : urlState), [urlState, model]);
-  const schemaQuery = useQuery(ProjectSchemaDocument, { variables: { id: projectId } });
+  const schemaQuery = useSeededQuery(ProjectSchemaDocument, { variables: { id: projectId } }, seeds.schema);
   const vocabulary = useMemo(() => schemaVocabulary(schemaQuery.data?.project?.hparamSchema), [schemaQuery.data]);
   // The project's findings, checked here against each compared run (and drawable on the scatter).
-  const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
+  const findingsQuery = useSeededQuery(ProjectFindingsDocument, { variables: { projectId } }, seeds.findings);
   const activeFindings = useMemo(() => (findingsQuery.data?.findings ?? []).filter((f) => f.status !== 'RETIRED'), [findingsQuery.data]);
   const [recording, setRecording] = useState(false);
 
