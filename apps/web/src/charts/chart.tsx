@@ -1,37 +1,12 @@
 'use client';
-// One ECharts canvas. Only the chart types and components Tuneboard draws are registered, to keep the bundle small.
+// One chart: a figure with its label and counts (what tests and assistive technology read), and the ECharts canvas.
 import type { EChartsOption } from 'echarts';
-import { LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
-import {
-  DataZoomComponent,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  ParallelComponent,
-  TitleComponent,
-  TooltipComponent,
-  VisualMapComponent,
-} from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import ReactEChartsCore from 'echarts-for-react/lib/core';
-import { useSyncExternalStore } from 'react';
+import dynamic from 'next/dynamic';
+import { useState, useSyncExternalStore } from 'react';
 import { countPoints } from './chart-options';
 
-echarts.use([
-  LineChart,
-  ScatterChart,
-  ParallelChart,
-  GridComponent,
-  TooltipComponent,
-  LegendComponent,
-  TitleComponent,
-  DataZoomComponent,
-  MarkLineComponent,
-  ParallelComponent,
-  VisualMapComponent,
-  CanvasRenderer,
-]);
+// ECharts is most of a chart page's script: it loads after the page's own, and the space is held meanwhile.
+const EChartsCanvas = dynamic(() => import('./echarts-canvas'), { ssr: false });
 
 const DARK = '(prefers-color-scheme: dark)';
 const subscribeToScheme = (onChange: () => void) => {
@@ -54,9 +29,19 @@ export function Chart({ option, label, height = 280 }: { option: EChartsOption; 
   // ECharts' own dark theme for axes, labels and legends, on the page's background rather than its own.
   const dark = usePrefersDark();
   const themed = dark ? { ...option, backgroundColor: 'transparent' } : option;
+  // Set once ECharts has finished drawing: what benchmarks and tests can wait for.
+  const [drawn, setDrawn] = useState(false);
   return (
-    <figure className="chart" aria-label={label} data-chart={label} data-series-count={series.length} data-point-count={countPoints(option)}>
-      <ReactEChartsCore echarts={echarts} option={themed} theme={dark ? 'dark' : undefined} notMerge lazyUpdate style={{ height, width: '100%' }} />
+    <figure
+      className="chart"
+      aria-label={label}
+      data-chart={label}
+      data-series-count={series.length}
+      data-point-count={countPoints(option)}
+      data-drawn={drawn || undefined}
+      style={{ minHeight: height }}
+    >
+      <EChartsCanvas option={themed} dark={dark} height={height} onDrawn={() => setDrawn(true)} />
     </figure>
   );
 }
