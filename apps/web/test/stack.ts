@@ -14,6 +14,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export interface Stack {
   apiUrl: string;
   webUrl: string;
+  /** Dashboards started from `options.baselineWebDir` (another build, for side-by-side benchmarks), on the same API. */
+  baselineWebUrl?: string;
   token: string;
   teamId: string;
   browser: BrowserContext;
@@ -22,7 +24,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { workers?: number } = {}): Promise<Stack> {
+export async function startStack(options: { workers?: number; baselineWebDir?: string } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'tuneboard-web-'));
   const children: ChildProcess[] = [];
   let browser: BrowserContext | undefined;
@@ -43,14 +45,19 @@ export async function startStack(options: { workers?: number } = {}): Promise<St
     const apiUrl = banner[1]!;
     const admin = JSON.parse(readFileSync(join(dir, 'admin-token.json'), 'utf8')) as { token: string; team: { id: string } };
 
-    const webPort = await freePort();
-    const web = spawnGroup(process.execPath, [require_next(), 'start', '--port', String(webPort), '--hostname', '127.0.0.1'], WEB_DIR, {
-      TUNEBOARD_API_URL: apiUrl,
-      NEXT_TELEMETRY_DISABLED: '1',
-    });
-    children.push(web);
-    const webUrl = `http://127.0.0.1:${webPort}`;
-    await waitForHttp(`${webUrl}/sign-in`, 60_000, web);
+    const startWeb = async (webDir: string) => {
+      const webPort = await freePort();
+      const web = spawnGroup(process.execPath, [require_next(), 'start', '--port', String(webPort), '--hostname', '127.0.0.1'], webDir, {
+        TUNEBOARD_API_URL: apiUrl,
+        NEXT_TELEMETRY_DISABLED: '1',
+      });
+      children.push(web);
+      const url = `http://127.0.0.1:${webPort}`;
+      await waitForHttp(`${url}/sign-in`, 60_000, web);
+      return url;
+    };
+    const webUrl = await startWeb(WEB_DIR);
+    const baselineWebUrl = options.baselineWebDir ? await startWeb(options.baselineWebDir) : undefined;
 
     browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM_PATH,
@@ -77,7 +84,7 @@ export async function startStack(options: { workers?: number } = {}): Promise<St
       if (body.errors?.length || !body.data) throw new Error(`GraphQL: ${body.errors?.map((e) => e.message).join('; ')}`);
       return body.data;
     };
-    return { apiUrl, webUrl, token: admin.token, teamId: admin.team.id, browser, gql, stop };
+    return { apiUrl, webUrl, ...(baselineWebUrl ? { baselineWebUrl } : {}), token: admin.token, teamId: admin.team.id, browser, gql, stop };
   } catch (error) {
     await stop();
     throw error;
