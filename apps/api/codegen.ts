@@ -36,6 +36,8 @@ const config: CodegenConfig = {
           EvidenceGroup: '../schema/models#EvidenceGroupModel',
           EvidencePoint: '../schema/models#EvidencePointModel',
           EvidenceBest: '../schema/models#EvidenceBestModel',
+          EvidenceGroupBest: '../schema/models#EvidenceGroupBestModel',
+          EvidenceEdgeOfRange: '../schema/models#EvidenceEdgeOfRangeModel',
           FindingCheck: '../schema/models#FindingCheckModel',
           RunWarning: '../schema/models#RunWarningModel',
           FinishRunsPayload: '../schema/models#FinishRunsPayloadModel',

@@ -33,10 +33,20 @@ for (const database of testDatabases()) {
     afterAll(() => api?.close());
 
     /** A run that "trained" with this batch size and learning rate and reached this accuracy. */
-    async function finishedRun(batchSize: number, accuracy: number | 'NaN', options: { lr?: number; status?: string; name?: string } = {}) {
-      const hparams = { ...MLP_CONFIG, batchSize, optimizer: { name: 'adam', learningRate: options.lr ?? 0.001 } };
+    async function finishedRun(
+      batchSize: number,
+      accuracy: number | 'NaN',
+      options: { lr?: number; status?: string; name?: string; seed?: number; project?: string } = {},
+    ) {
+      const hparams = { ...MLP_CONFIG, batchSize, optimizer: { name: 'adam', learningRate: options.lr ?? 0.001 }, seed: options.seed ?? 0 };
       const { submitRun } = await alice.ok(SUBMIT_RUN, {
-        input: { projectId, hparams, execution: 'EXTERNAL', name: options.name ?? `bs${batchSize}`, overrideReason: 'test fixture' },
+        input: {
+          projectId: options.project ?? projectId,
+          hparams,
+          execution: 'EXTERNAL',
+          name: options.name ?? `bs${batchSize}`,
+          overrideReason: 'test fixture',
+        },
       });
       await alice.ok(LOG_METRICS, { runId: submitRun.run.id, points: [{ key: 'test.accuracy', step: 0, value: accuracy }] });
       await alice.ok(`mutation($i: SetRunStatusInput!) { setRunStatus(input: $i) { status } }`, {
@@ -299,6 +309,82 @@ for (const database of testDatabases()) {
 
       const feed = await alice.ok(`query($t: ID!) { findingFeed(teamId: $t, first: 3) { kind finding { title } } }`, { t: alice.teamId });
       expect(feed.findingFeed[0]).toEqual({ kind: 'created', finding: { title: 'No giant batches' } });
+    });
+
+    // Last: its runs belong to the team, so they would count towards the team-shared finding above.
+    it('counts configurations and runs per side, merges duplicates, and compares like with like', async () => {
+      const project = (await alice.ok(CREATE_PROJECT, { teamId: alice.teamId, name: 'lr-grid' })).createProject.id;
+      // Every batch size does best at the largest learning rate tried; within a learning rate, small batches lead by 0.03.
+      const accuracy = (batchSize: number, lr: number, seed: number) => 0.8 + lr - batchSize / 10000 + seed / 1000;
+      for (const batchSize of [8, 32, 128, 512])
+        for (const lr of [0.01, 0.03, 0.1])
+          for (const seed of [1, 2])
+            await finishedRun(batchSize, accuracy(batchSize, lr, seed), { lr, seed, project, name: `bs${batchSize}-lr${lr}-s${seed}` });
+      await finishedRun(8, accuracy(8, 0.1, 1), { lr: 0.1, seed: 1, project, name: 'rerun' }); // a duplicate: counted once
+      const { createFinding } = await alice.ok(CREATE_FINDING, {
+        input: { projectId: project, title: 'Small batches', rule: 'batchSize <= 32', metric: { key: 'test.accuracy', direction: 'HIGHER' } },
+      });
+      // The pooled interval includes zero (below), so the re-check contests it; waiting also keeps its event out of later tests' feeds.
+      await waitForStatus(createFinding.id, 'CONTESTED');
+      const { finding } = await alice.ok(
+        `query($id: ID!) { finding(id: $id) { evidence {
+          verdict minConfigurationsPerGroup minRunsPerGroup difference interval { low high }
+          satisfying { configurationCount runCount duplicateRuns }
+          violating { configurationCount runCount duplicateRuns }
+          stratified { difference interval { low high } strataCompared strataOneSided satisfying { configurationCount runCount } violating { configurationCount runCount } disagreement }
+          bestPerGroup { difference interval { low high } disagreement groups { label side value setting configurationCount runCount runs { name } } }
+          edgeOfRange { path edge value message }
+        } } }`,
+        { id: createFinding.id },
+      );
+      const evidence = finding.evidence;
+      expect(evidence).toMatchObject({
+        minConfigurationsPerGroup: 3,
+        minRunsPerGroup: 3,
+        satisfying: { configurationCount: 6, runCount: 12, duplicateRuns: 1 },
+        violating: { configurationCount: 6, runCount: 12, duplicateRuns: 0 },
+      });
+      expect(evidence.verdict).toContain('6 configurations (12 runs) vs 6 configurations (12 runs)');
+      expect(evidence.verdict).toContain('Counted once: 1 duplicate run (same configuration and seed as another run; their values averaged).');
+      // Pooled: (128 + 512 − 8 − 32) / 2 / 10000 = 0.03, but the learning rates' spread swamps it.
+      expect(evidence.difference).toBeCloseTo(0.03, 10);
+      expect(evidence.interval.low).toBeLessThan(0);
+      // Stratified by learning rate: 0.03 in each of the three strata, and the interval excludes zero.
+      expect(evidence.stratified).toMatchObject({
+        strataCompared: 3,
+        strataOneSided: 0,
+        satisfying: { configurationCount: 6, runCount: 12 },
+        violating: { configurationCount: 6, runCount: 12 },
+      });
+      expect(evidence.stratified.difference).toBeCloseTo(0.03, 10);
+      expect(evidence.stratified.interval.low).toBeGreaterThan(0);
+      expect(evidence.stratified.disagreement).toMatch(
+        /^Simpson's paradox warning: .* the stratified comparison's interval excludes zero, the pooled comparison's does not\.$/,
+      );
+      // Best learning rate per batch size: lr 0.1 each time, seeds averaged.
+      expect(evidence.bestPerGroup.difference).toBeCloseTo(0.03, 10);
+      expect(evidence.bestPerGroup.groups.map((g: { label: string }) => g.label)).toEqual([
+        'batchSize = 8',
+        'batchSize = 32',
+        'batchSize = 128',
+        'batchSize = 512',
+      ]);
+      expect(evidence.bestPerGroup.groups[0]).toMatchObject({
+        side: 'SATISFYING',
+        setting: 'optimizer.learningRate = 0.1',
+        configurationCount: 3,
+        runCount: 6,
+      });
+      expect(evidence.bestPerGroup.groups[0].value).toBeCloseTo(accuracy(8, 0.1, 1.5), 10);
+      expect(evidence.bestPerGroup.groups[0].runs.map((r: { name: string }) => r.name).sort()).toEqual(['bs8-lr0.1-s1', 'bs8-lr0.1-s2', 'rerun']);
+      expect(evidence.edgeOfRange).toEqual([
+        {
+          path: 'optimizer.learningRate',
+          edge: 'MAX',
+          value: 0.1,
+          message: 'The best optimizer.learningRate is the largest tried (0.1) for every batchSize: explore further before trusting this.',
+        },
+      ]);
     });
   });
 }

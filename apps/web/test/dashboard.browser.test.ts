@@ -146,9 +146,15 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the dashboard in Chromium
     // Its page: two runs follow it and none breaks it, so the evidence honestly says "not enough yet".
     await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
     const findingUrl = page.url();
-    await expectText(page.getByTestId('verdict'), 'Not enough evidence yet: 2 finished runs satisfy batchSize <= 32 and 0 violate it');
+    await expectText(
+      page.getByTestId('verdict'),
+      'Not enough evidence yet: 2 configurations (2 runs) satisfy batchSize <= 32 and 0 configurations (0 runs) violate it',
+    );
     await page.locator('.finding-title [data-finding-status="PROPOSED"]').waitFor();
-    await expectText(page.locator('[data-evidence-group="satisfying"] td').first(), '2 of 3 needed');
+    await expectText(page.locator('[data-evidence-group="satisfying"] td').first(), '2 configurations, 2 runs (2 of 3 configurations needed)');
+    // Like with like: nothing to match yet, and the best learning rate of the one batch size there is.
+    await expectText(page.getByTestId('evidence-stratified'), 'no two configurations differ only in batchSize: nothing to match');
+    await expectText(page.getByRole('table', { name: 'Best per group' }).locator('tbody tr'), 'batchSize = 32');
     await waitForChartPoints(page, 'Evidence', 2);
     await expectText(page.getByTestId('finding-history'), 'recorded it with the rule batchSize <= 32');
     await page.getByLabel('Comment (markdown)').fill('Both **baseline** runs use 32.');

@@ -1,5 +1,19 @@
 import { evaluate, formatExpression, referencedParamPaths, type Expr, type RunRecord } from '@tuneboard/filter';
-import { bootstrapMeanDifference, mean, median } from './statistics';
+import {
+  bestPerGroupComparison,
+  clustersOf,
+  disagreement,
+  edgeOfRange,
+  formatNumber,
+  stratifiedComparison,
+  type BestPerGroupComparison,
+  type EdgeOfRange,
+  type Interval,
+  type Observation,
+  type StratifiedComparison,
+} from './matched';
+import { configurationKey, experimentKey, isSeedPath } from './replicates';
+import { bootstrapClusteredMeanDifference, mean, median } from './statistics';
 
 /**
  * A finding's evidence, computed from runs rather than asserted: the finished in-scope runs split into those
@@ -8,8 +22,11 @@ import { bootstrapMeanDifference, mean, median } from './statistics';
  * between the groups (possible confounders).
  */
 
-/** Each group needs this many runs with a finite metric before a finding can be supported or contested. */
-export const MIN_RUNS_PER_GROUP = 3;
+/**
+ * Each side needs this many configurations (runs that differ only in their seeds count as one) with a finite metric
+ * before a finding can be supported or contested: ten seeds of one configuration are one experiment, not ten.
+ */
+export const MIN_CONFIGURATIONS_PER_GROUP = 3;
 /** Statuses whose runs count as evidence. Failed and cancelled runs say nothing about the metric. */
 export const EVIDENCE_STATUSES = ['succeeded', 'diverged'] as const;
 
@@ -36,7 +53,12 @@ export type Group = 'satisfying' | 'violating';
 export type ComputedStatus = 'proposed' | 'supported' | 'contested';
 
 export interface GroupSummary {
+  /** Runs counted, duplicates (same configuration and seed) counted once. */
   runCount: number;
+  /** Distinct configurations (runs that differ only in their seeds are one): the unit the interval resamples. */
+  configurationCount: number;
+  /** Runs merged into another run with the same configuration and seed (the merged run's value is their mean). */
+  duplicateRuns: number;
   mean: number | null;
   median: number | null;
   best: { runId: string; value: number } | null;
@@ -67,16 +89,22 @@ export interface Evidence {
   verdict: string;
   satisfying: GroupSummary;
   violating: GroupSummary;
-  /** mean(satisfying) − mean(violating), signed so that > 0 favours the finding; null without both groups. */
+  /** mean(satisfying) − mean(violating) over runs, signed so that > 0 favours the finding; null without both groups. */
   difference: number | null;
-  interval: { low: number; high: number; level: number } | null;
+  /** Cluster bootstrap: configurations resampled, not runs. */
+  interval: Interval | null;
+  /** Matched comparisons: runs that differ only in the rule's paths, and the best configuration per level of them. */
+  stratified: StratifiedComparison;
+  bestPerGroup: BestPerGroupComparison;
+  /** Hyperparameters whose best value sits at the edge of the explored range for every level of the rule's paths. */
+  edgeOfRange: EdgeOfRange[];
   /** Violating runs whose metric beats the best satisfying run. */
   contestingRunIds: string[];
   confounders: Confounder[];
   points: EvidencePoint[];
   /** In-scope runs not finished yet (queued, running) or not evidence (failed, cancelled). */
   notFinished: number;
-  minRunsPerGroup: number;
+  minConfigurationsPerGroup: number;
 }
 
 function metricValue(run: RunRecord, metric: FindingMetric): number | undefined | null {
@@ -95,12 +123,14 @@ export function findingCovers(finding: Pick<FindingSpec, 'rule' | 'scope'>, run:
 
 const better = (metric: FindingMetric) => (a: number, b: number) => (metric.direction === 'higher' ? a > b : a < b);
 
-function summarise(points: EvidencePoint[], metric: FindingMetric, excludedNonFinite: number, excludedMissing: number): GroupSummary {
-  const values = points.map((p) => p.value);
+function summarise(observations: Observation[], metric: FindingMetric, excludedNonFinite: number, excludedMissing: number): GroupSummary {
+  const values = observations.map((o) => o.value);
   let best: GroupSummary['best'] = null;
-  for (const p of points) if (!best || better(metric)(p.value, best.value)) best = { runId: p.runId, value: p.value };
+  for (const o of observations) if (!best || better(metric)(o.value, best.value)) best = { runId: o.runIds[0]!, value: o.value };
   return {
-    runCount: points.length,
+    runCount: observations.length,
+    configurationCount: new Set(observations.map((o) => o.configuration)).size,
+    duplicateRuns: observations.reduce((sum, o) => sum + o.runIds.length - 1, 0),
     mean: values.length ? mean(values) : null,
     median: values.length ? median(values) : null,
     best,
@@ -109,15 +139,41 @@ function summarise(points: EvidencePoint[], metric: FindingMetric, excludedNonFi
   };
 }
 
-const formatNumber = (value: number) =>
-  Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : String(Number(value.toPrecision(3)));
+/**
+ * Duplicates (same side, same configuration and seed) merged into one observation: the mean of their values (sorted
+ * first, so the order runs were listed in does not change the sum), the smallest run id as its representative.
+ */
+function mergeDuplicates(members: readonly { group: Group; run: EvidenceRun; value: number }[]): Observation[] {
+  const byExperiment = new Map<string, { group: Group; runs: EvidenceRun[]; values: number[] }>();
+  for (const { group, run, value } of members) {
+    const key = `${group}\u0000${experimentKey(run.params)}`;
+    let entry = byExperiment.get(key);
+    if (!entry) byExperiment.set(key, (entry = { group, runs: [], values: [] }));
+    entry.runs.push(run);
+    entry.values.push(value);
+  }
+  return [...byExperiment.values()].map(({ group, runs, values }) => {
+    const runIds = runs.map((r) => r.id).sort();
+    return {
+      runIds,
+      side: group,
+      value: mean(values.sort((a, b) => a - b)),
+      params: runs[0]!.params,
+      configuration: configurationKey(runs[0]!.params),
+    };
+  });
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+/** "3 configurations (12 runs)": what a side holds, in the unit the evidence counts. */
+const sideCount = (summary: GroupSummary) => `${plural(summary.configurationCount, 'configuration')} (${plural(summary.runCount, 'run')})`;
 
 export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun[], options: { seed?: number } = {}): Evidence {
   const cited = new Set(finding.citedRunIds ?? []);
-  const groups: Record<Group, EvidencePoint[]> = { satisfying: [], violating: [] };
+  const points: EvidencePoint[] = [];
   const excluded = { satisfying: { nonFinite: 0, missing: 0 }, violating: { nonFinite: 0, missing: 0 } };
   const rulePaths = referencedParamPaths(finding.rule);
-  const inGroup = new Map<string, { group: Group; run: EvidenceRun }>();
+  const members: { group: Group; run: EvidenceRun; value: number }[] = [];
   let notFinished = 0;
 
   for (const run of runs) {
@@ -138,29 +194,37 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
     }
     const ruleParams: EvidencePoint['ruleParams'] = {};
     for (const path of rulePaths) if (run.params[path] !== undefined) ruleParams[path] = run.params[path]!;
-    groups[group].push({ runId: run.id, group, value, cited: cited.has(run.id), ruleParams });
-    inGroup.set(run.id, { group, run });
+    points.push({ runId: run.id, group, value, cited: cited.has(run.id), ruleParams });
+    members.push({ group, run, value });
   }
+  points.sort((x, y) => (x.group === y.group ? 0 : x.group === 'satisfying' ? -1 : 1));
 
-  const satisfying = summarise(groups.satisfying, finding.metric, excluded.satisfying.nonFinite, excluded.satisfying.missing);
-  const violating = summarise(groups.violating, finding.metric, excluded.violating.nonFinite, excluded.violating.missing);
+  const observations = mergeDuplicates(members);
+  const sides: Record<Group, Observation[]> = {
+    satisfying: observations.filter((o) => o.side === 'satisfying'),
+    violating: observations.filter((o) => o.side === 'violating'),
+  };
+  const satisfying = summarise(sides.satisfying, finding.metric, excluded.satisfying.nonFinite, excluded.satisfying.missing);
+  const violating = summarise(sides.violating, finding.metric, excluded.violating.nonFinite, excluded.violating.missing);
   const sign = finding.metric.direction === 'higher' ? 1 : -1;
-  const both = groups.satisfying.length > 0 && groups.violating.length > 0;
+  const both = sides.satisfying.length > 0 && sides.violating.length > 0;
   const difference = both ? sign * (satisfying.mean! - violating.mean!) : null;
   const level = 0.95;
-  const raw = both
-    ? bootstrapMeanDifference(
-        // Sorted, so the interval depends on the values only, not on the order the runs were listed in.
-        groups.satisfying.map((p) => p.value).sort((a, b) => a - b),
-        groups.violating.map((p) => p.value).sort((a, b) => a - b),
-        { level, ...(options.seed !== undefined ? { seed: options.seed } : {}) },
-      )
-    : null;
+  const seed = options.seed !== undefined ? { seed: options.seed } : {};
+  const raw = both ? bootstrapClusteredMeanDifference(clustersOf(sides.satisfying), clustersOf(sides.violating), { level, ...seed }) : null;
   // Orient the interval like the difference: positive = on the finding's side.
   const interval = raw ? (sign > 0 ? { low: raw.low, high: raw.high, level } : { low: -raw.high, high: -raw.low, level }) : null;
-  const contestingRunIds = satisfying.best ? groups.violating.filter((p) => better(finding.metric)(p.value, satisfying.best!.value)).map((p) => p.runId) : [];
+  const contestingRunIds = satisfying.best
+    ? sides.violating.filter((o) => better(finding.metric)(o.value, satisfying.best!.value)).flatMap((o) => o.runIds)
+    : [];
 
-  const enough = groups.satisfying.length >= MIN_RUNS_PER_GROUP && groups.violating.length >= MIN_RUNS_PER_GROUP;
+  const pooled = { difference, interval };
+  const stratified = stratifiedComparison(observations, rulePaths, sign, options.seed);
+  stratified.disagreement = disagreement(pooled, stratified, 'stratified comparison');
+  const bestPerGroup = bestPerGroupComparison(observations, rulePaths, finding.metric.direction, options.seed);
+  bestPerGroup.disagreement = disagreement(pooled, bestPerGroup, 'best-per-group comparison');
+
+  const enough = satisfying.configurationCount >= MIN_CONFIGURATIONS_PER_GROUP && violating.configurationCount >= MIN_CONFIGURATIONS_PER_GROUP;
   const status: ComputedStatus = !enough ? 'proposed' : contestingRunIds.length > 0 || interval!.low <= 0 ? 'contested' : 'supported';
 
   const metricName = `${finding.metric.aggregate}(${finding.metric.key})`;
@@ -168,19 +232,24 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
   const excludedNote = (() => {
     const nonFinite = excluded.satisfying.nonFinite + excluded.violating.nonFinite;
     const missing = excluded.satisfying.missing + excluded.violating.missing;
+    const duplicates = satisfying.duplicateRuns + violating.duplicateRuns;
     const parts = [];
     if (nonFinite)
       parts.push(
         `${nonFinite} run${nonFinite > 1 ? 's' : ''} whose ${metricName} is NaN or infinite (${excluded.satisfying.nonFinite} satisfying, ${excluded.violating.nonFinite} violating)`,
       );
     if (missing) parts.push(`${missing} run${missing > 1 ? 's' : ''} that never logged ${finding.metric.key}`);
-    return parts.length ? ` Excluded: ${parts.join('; ')}.` : '';
+    const excludedText = parts.length ? ` Excluded: ${parts.join('; ')}.` : '';
+    const duplicateText = duplicates
+      ? ` Counted once: ${plural(duplicates, 'duplicate run')} (same configuration and seed as another run; their values averaged).`
+      : '';
+    return excludedText + duplicateText;
   })();
   let verdict: string;
   if (!enough) {
     verdict =
-      `Not enough evidence yet: ${groups.satisfying.length} finished run${groups.satisfying.length === 1 ? '' : 's'} satisfy ${rule} and ` +
-      `${groups.violating.length} violate it; each side needs ${MIN_RUNS_PER_GROUP}.` +
+      `Not enough evidence yet: ${sideCount(satisfying)} satisfy ${rule} and ${sideCount(violating)} violate it; ` +
+      `each side needs ${MIN_CONFIGURATIONS_PER_GROUP} configurations (runs that differ only in their seeds count as one).` +
       excludedNote;
   } else {
     const direction = finding.metric.direction === 'higher' ? 'higher' : 'lower';
@@ -188,7 +257,7 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
     const comparison =
       `Runs with ${rule} have a mean ${metricName} of ${formatNumber(satisfying.mean!)} against ${formatNumber(violating.mean!)} ` +
       `(difference ${diff >= 0 ? '+' : ''}${formatNumber(diff)}, 95% interval ${formatNumber(sign > 0 ? interval!.low : -interval!.high)} to ${formatNumber(sign > 0 ? interval!.high : -interval!.low)}; ` +
-      `${groups.satisfying.length} vs ${groups.violating.length} runs; ${direction} is better).`;
+      `${sideCount(satisfying)} vs ${sideCount(violating)}; ${direction} is better).`;
     if (status === 'supported') verdict = `Supported. ${comparison}`;
     else if (contestingRunIds.length > 0)
       verdict = `Contested: ${contestingRunIds.length} violating run${contestingRunIds.length > 1 ? 's' : ''} beat${contestingRunIds.length > 1 ? '' : 's'} the best satisfying run (${formatNumber(satisfying.best!.value)}). ${comparison}`;
@@ -203,11 +272,17 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
     violating,
     difference,
     interval,
+    stratified,
+    bestPerGroup,
+    edgeOfRange: edgeOfRange(observations, rulePaths, bestPerGroup.groups),
     contestingRunIds,
-    confounders: findConfounders([...inGroup.values()], new Set(rulePaths)),
-    points: [...groups.satisfying, ...groups.violating],
+    confounders: findConfounders(
+      members.map(({ group, run }) => ({ group, run })),
+      new Set(rulePaths),
+    ),
+    points,
     notFinished,
-    minRunsPerGroup: MIN_RUNS_PER_GROUP,
+    minConfigurationsPerGroup: MIN_CONFIGURATIONS_PER_GROUP,
   };
 }
 
@@ -219,7 +294,8 @@ export function findConfounders(members: { group: Group; run: EvidenceRun }[], r
   const byPath = new Map<string, Record<Group, (number | string | boolean)[]>>();
   for (const { group, run } of members)
     for (const [path, value] of Object.entries(run.params)) {
-      if (rulePaths.has(path)) continue;
+      // Seeds differ between runs by design: they are noise, not a setting that could take the rule's credit.
+      if (rulePaths.has(path) || isSeedPath(path)) continue;
       let values = byPath.get(path);
       if (!values) byPath.set(path, (values = { satisfying: [], violating: [] }));
       values[group].push(value);

@@ -3,7 +3,7 @@ export {
   findingCovers,
   findConfounders,
   EVIDENCE_STATUSES,
-  MIN_RUNS_PER_GROUP,
+  MIN_CONFIGURATIONS_PER_GROUP,
   type ComputedStatus,
   type Confounder,
   type Evidence,
@@ -14,6 +14,31 @@ export {
   type Group,
   type GroupSummary,
 } from './evidence';
-export { bootstrapMeanDifference, mean, median, quantile, seededRandom } from './statistics';
+export {
+  bestPerGroupComparison,
+  disagreement,
+  edgeOfRange,
+  stratifiedComparison,
+  type BestPerGroupComparison,
+  type EdgeOfRange,
+  type Interval,
+  type Observation,
+  type RuleGroupBest,
+  type StratifiedComparison,
+} from './matched';
+export {
+  bestPerGroupDifference,
+  bootstrapBestPerGroupDifference,
+  bootstrapClusteredMeanDifference,
+  bootstrapMeanDifference,
+  bootstrapStratifiedDifference,
+  mean,
+  median,
+  pooledMean,
+  quantile,
+  seededRandom,
+  stratifiedDifference,
+  type Stratum,
+} from './statistics';
 export { RULE_PROBLEMS, ruleProblems, type RuleProblem, type RuleProblemCode } from './rules';
 export { configurationKey, experimentKey, isSeedPath } from './replicates';

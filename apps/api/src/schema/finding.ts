@@ -112,11 +112,24 @@ export const typeDefs = /* GraphQL */ `
     points: [EvidencePoint!]!
     "In-scope runs not finished, or failed/cancelled (not evidence)."
     notFinished: Int!
-    minRunsPerGroup: Int!
+    minRunsPerGroup: Int! @deprecated(reason: "The minimum counts configurations now (seeds of one configuration count once): use minConfigurationsPerGroup")
+    "Configurations (runs that differ only in their seeds count as one) each side needs before the evidence can support or contest."
+    minConfigurationsPerGroup: Int!
+    "Matched: runs that differ only in the rule's paths, compared within each setting of the other hyperparameters."
+    stratified: EvidenceStratified!
+    "Matched: the best configuration of each value of the rule's paths (e.g. the best learning rate per batch size)."
+    bestPerGroup: EvidenceBestPerGroup!
+    "Hyperparameters whose best value is the smallest or largest tried for every value of the rule's paths."
+    edgeOfRange: [EvidenceEdgeOfRange!]!
   }
 
   type EvidenceGroup {
+    "Runs counted; duplicates (same configuration and seed) count once."
     runCount: Int!
+    "Distinct configurations (runs that differ only in their seeds are one): the unit the interval resamples."
+    configurationCount: Int!
+    "Runs merged into another run with the same configuration and seed."
+    duplicateRuns: Int!
     mean: Float
     median: Float
     best: EvidenceBest
@@ -124,6 +137,65 @@ export const typeDefs = /* GraphQL */ `
     excludedNonFinite: Int!
     "Runs left out because they never logged the metric."
     excludedMissing: Int!
+  }
+
+  "Configurations and runs a comparison used on one side."
+  type EvidenceSideCount {
+    configurationCount: Int!
+    runCount: Int!
+  }
+
+  type EvidenceStratified {
+    "Weighted mean over strata of mean(satisfying) − mean(violating), > 0 favours the finding; null when no stratum has both sides."
+    difference: Float
+    "Cluster bootstrap within each stratum and side."
+    interval: ConfidenceInterval
+    "Strata (configurations equal but for the rule's paths and seeds) with runs on both sides."
+    strataCompared: Int!
+    "Strata with runs on one side only (not compared)."
+    strataOneSided: Int!
+    satisfying: EvidenceSideCount!
+    violating: EvidenceSideCount!
+    "Set when this and the pooled comparison disagree (Simpson's paradox warning)."
+    disagreement: String
+  }
+
+  type EvidenceBestPerGroup {
+    "mean of the satisfying values' bests − mean of the violating values' bests, > 0 favours the finding."
+    difference: Float
+    "Seeds resampled within configurations; null when no configuration has two runs."
+    interval: ConfidenceInterval
+    groups: [EvidenceGroupBest!]!
+    "Set when this and the pooled comparison disagree (Simpson's paradox warning)."
+    disagreement: String
+  }
+
+  "The best configuration for one value of the rule's paths."
+  type EvidenceGroupBest {
+    "e.g. batchSize = 8"
+    label: String!
+    side: EvidenceSide!
+    "The best configuration's mean over its seeds."
+    value: Float!
+    "The best configuration's settings of the other varying hyperparameters, e.g. optimizer.learningRate = 0.1."
+    setting: String!
+    "The runs of the best configuration."
+    runs: [Run!]!
+    configurationCount: Int!
+    runCount: Int!
+  }
+
+  enum RangeEdge {
+    MIN
+    MAX
+  }
+
+  type EvidenceEdgeOfRange {
+    path: String!
+    edge: RangeEdge!
+    value: Float!
+    "e.g. The best optimizer.learningRate is the largest tried (0.1) for every batchSize: explore further before trusting this."
+    message: String!
   }
 
   type EvidenceBest {
@@ -290,6 +362,7 @@ export const resolvers: Resolvers = {
   },
   FindingEvidence: {
     status: (evidence) => upper(evidence.status),
+    minRunsPerGroup: (evidence) => evidence.minConfigurationsPerGroup,
     contestingRuns: async (evidence, _args, ctx) =>
       (await Promise.all(evidence.contestingRunIds.map((id) => ctx.loaders.run.load(id)))).filter((r) => r !== null),
   },
@@ -299,6 +372,13 @@ export const resolvers: Resolvers = {
       const run = await ctx.loaders.run.load(group.best.runId);
       return run ? { run, value: group.best.value } : null;
     },
+  },
+  EvidenceGroupBest: {
+    side: (group) => upper(group.side),
+    runs: async (group, _args, ctx) => (await Promise.all(group.runIds.map((id) => ctx.loaders.run.load(id)))).filter((r) => r !== null),
+  },
+  EvidenceEdgeOfRange: {
+    edge: (flag) => upper(flag.edge),
   },
   EvidencePoint: {
     run: async (point, _args, ctx) => (await ctx.loaders.run.load(point.runId))!,

@@ -11,7 +11,7 @@ import type {
   teams,
   workers,
 } from '@tuneboard/db';
-import type { Evidence, EvidencePoint, GroupSummary } from '@tuneboard/findings';
+import type { EdgeOfRange, Evidence, EvidencePoint, GroupSummary, RuleGroupBest } from '@tuneboard/findings';
 import type { DerivedFacts } from '@tuneboard/hparams';
 import type { MetricSummaryRow, Role } from '@tuneboard/db';
 import type { Actor } from '../services/accounts';
@@ -41,6 +41,8 @@ export type FindingEvidenceModel = Evidence;
 export type EvidenceGroupModel = GroupSummary;
 export type EvidencePointModel = EvidencePoint;
 export type EvidenceBestModel = { run: RunModel; value: number };
+export type EvidenceGroupBestModel = RuleGroupBest;
+export type EvidenceEdgeOfRangeModel = EdgeOfRange;
 export type FindingCheckModel = { finding: FindingModel; follows: boolean };
 /** finishRuns' answer: its runs are read only when selected. */
 export type FinishRunsPayloadModel = { accepted: number; runIds: string[] };

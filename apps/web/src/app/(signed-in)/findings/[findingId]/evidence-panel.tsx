@@ -8,6 +8,7 @@ import type { FindingPageQuery } from '@/graphql/generated/graphql';
 import { boundaryLines, ruleBoundary } from '@/lib/finding-rules';
 import { formatMetric } from '@/lib/metric-value';
 import { FindingStatusBadge } from '../finding-badges';
+import { comparisonText, sideCounts, strataText } from './evidence-text';
 
 type Finding = NonNullable<FindingPageQuery['finding']>;
 type Evidence = Finding['evidence'];
@@ -26,7 +27,9 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
   }));
   const numericXs = points.flatMap((p) => (typeof p.x === 'number' ? [p.x] : []));
   const boundary = axis ? ruleBoundary(finding.rule, axis) : undefined;
-  const enough = evidence.satisfying.runCount >= evidence.minRunsPerGroup && evidence.violating.runCount >= evidence.minRunsPerGroup;
+  const needed = evidence.minConfigurationsPerGroup;
+  const enough = evidence.satisfying.configurationCount >= needed && evidence.violating.configurationCount >= needed;
+  const { stratified, bestPerGroup } = evidence;
 
   return (
     <section className="panel" aria-label="Evidence">
@@ -58,7 +61,7 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
         <thead>
           <tr>
             <th>Runs that</th>
-            <th className="numeric">runs</th>
+            <th>configurations, runs</th>
             <th className="numeric">median</th>
             <th className="numeric">mean</th>
             <th>best</th>
@@ -66,8 +69,8 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
           </tr>
         </thead>
         <tbody>
-          <GroupRow label={`follow ${finding.rule}`} side="satisfying" group={evidence.satisfying} needed={evidence.minRunsPerGroup} />
-          <GroupRow label="break it" side="violating" group={evidence.violating} needed={evidence.minRunsPerGroup} />
+          <GroupRow label={`follow ${finding.rule}`} side="satisfying" group={evidence.satisfying} needed={needed} />
+          <GroupRow label="break it" side="violating" group={evidence.violating} needed={needed} />
         </tbody>
       </table>
       <dl className="facts">
@@ -79,13 +82,82 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
         </dd>
         <dt>{evidence.interval ? `${Math.round(evidence.interval.level * 100)}% interval` : 'Interval'}</dt>
         <dd>
-          {evidence.interval ? `${formatMetric(evidence.interval.low)} to ${formatMetric(evidence.interval.high)} (bootstrap)` : 'needs runs on both sides'}
+          {evidence.interval
+            ? `${formatMetric(evidence.interval.low)} to ${formatMetric(evidence.interval.high)} (bootstrap over configurations: seeds of one configuration are not independent)`
+            : 'needs runs on both sides'}
         </dd>
         <dt>Not counted</dt>
         <dd>
           {evidence.notFinished} in-scope {evidence.notFinished === 1 ? 'run' : 'runs'} not finished, failed or cancelled
         </dd>
       </dl>
+
+      <h3>Like with like</h3>
+      <p className="muted small">
+        The pooled comparison above mixes whatever else differs between the sides; these compare matched runs (docs/statistics.md says how).
+      </p>
+      {[stratified.disagreement, bestPerGroup.disagreement]
+        .filter((note): note is string => Boolean(note))
+        .map((note) => (
+          <p key={note} className="notice warning" role="note" data-testid="evidence-disagreement">
+            {note}
+          </p>
+        ))}
+      {evidence.edgeOfRange.map((flag) => (
+        <p key={flag.path} className="notice warning" role="note" data-testid="evidence-edge">
+          {flag.message}
+        </p>
+      ))}
+      <dl className="facts">
+        <dt>Stratified</dt>
+        <dd data-testid="evidence-stratified">
+          {comparisonText(stratified, `no two configurations differ only in ${finding.ruleParams.join(', ')}: nothing to match`)}
+          {stratified.difference !== null && (
+            <span className="muted small">
+              {' '}
+              — {strataText(stratified, finding.ruleParams)}; {sideCounts(stratified.satisfying)} follow, {sideCounts(stratified.violating)} break
+            </span>
+          )}
+        </dd>
+        <dt>Best per group</dt>
+        <dd data-testid="evidence-best-per-group">
+          {comparisonText(bestPerGroup, 'needs runs on both sides')}
+          <span className="muted small"> — mean of the best configuration per {finding.ruleParams.join(', ')} value, following vs breaking</span>
+        </dd>
+      </dl>
+      {bestPerGroup.groups.length > 0 && (
+        <table className="plain small" aria-label="Best per group">
+          <thead>
+            <tr>
+              <th>group</th>
+              <th className="numeric">best</th>
+              <th>with</th>
+              <th>configurations, runs</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bestPerGroup.groups.map((group) => (
+              <tr key={`${group.side}:${group.label}`} data-evidence-group={group.side.toLowerCase()}>
+                <th scope="row">
+                  <span className={`side-dot side-${group.side.toLowerCase()}`} /> {group.label}
+                </th>
+                <td className="numeric">{formatMetric(group.value)}</td>
+                <td>
+                  {group.setting || 'one configuration'}
+                  {group.runs[0] && (
+                    <>
+                      {' '}
+                      (<Link href={`/runs/${group.runs[0].id}`}>{group.runs[0].name}</Link>
+                      {group.runs.length > 1 ? ` and ${group.runs.length - 1} more` : ''})
+                    </>
+                  )}
+                </td>
+                <td>{sideCounts(group)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
 
       {evidence.contestingRuns.length > 0 && (
         <>
@@ -139,9 +211,14 @@ function GroupRow({ label, side, group, needed }: { label: string; side: 'satisf
       <th scope="row">
         <span className={`side-dot side-${side}`} /> {label}
       </th>
-      <td className="numeric">
-        {group.runCount}
-        {group.runCount < needed && <span className="muted small"> of {needed} needed</span>}
+      <td>
+        {sideCounts(group)}
+        {group.configurationCount < needed && (
+          <span className="muted small">
+            {' '}
+            ({group.configurationCount} of {needed} configurations needed)
+          </span>
+        )}
       </td>
       <td className="numeric">{formatMetric(group.median)}</td>
       <td className="numeric">{formatMetric(group.mean)}</td>
