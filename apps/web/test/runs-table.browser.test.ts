@@ -11,7 +11,7 @@ import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
 const BUILT = existsSync(resolve(import.meta.dirname, '../.next/BUILD_ID'));
-/** More than the table's page of 200, so the rest loads on scrolling. */
+/** More than the table's first page (50 rows), so the rest loads on scrolling. */
 const RUNS = 230;
 
 describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px', () => {

@@ -43,12 +43,17 @@ export function orderByOf(sort: ColumnSort | null): RunOrder | undefined {
   return order && sort ? { ...order, direction: sort.direction } : undefined;
 }
 
-/** Rows per page of the runs table (the first is rendered on the server with the page). */
+/**
+ * Rows of the first page, rendered on the server with the page: two screens' worth, so the HTML stays small and the
+ * browser has little to hydrate; the next page follows as soon as the table is on screen.
+ */
+export const FIRST_PAGE_SIZE = 50;
+/** Rows of each later page, read as the table is scrolled towards its end. */
 export const RUNS_PAGE_SIZE = 200;
 
 /** The first page's query variables: one definition, so the server's rendered page is the one the table asks for. */
 export function runsTableVariables(projectId: string, state: Pick<RunsTableState, 'filter' | 'sort'>): RunsTableQueryVariables {
-  return { projectId, filter: state.filter || null, orderBy: orderByOf(state.sort) ?? null, first: RUNS_PAGE_SIZE };
+  return { projectId, filter: state.filter || null, orderBy: orderByOf(state.sort) ?? null, first: FIRST_PAGE_SIZE };
 }
 
 /** Clicking a header: sort by it descending, then ascending, then not at all. */

@@ -1,11 +1,18 @@
 'use client';
 import { LocalTime } from '../../../local-time';
-import { useApolloClient, useQuery } from '@apollo/client/react';
+import { useApolloClient } from '@apollo/client/react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent } from 'react';
-import { ProjectFindingsDocument, RunsTableDocument, type RunsTableQuery, type RunsTableQueryVariables } from '@/graphql/generated/graphql';
+import {
+  ProjectFindingsDocument,
+  RunsTableDocument,
+  type ProjectFindingsQuery,
+  type ProjectFindingsQueryVariables,
+  type RunsTableQuery,
+  type RunsTableQueryVariables,
+} from '@/graphql/generated/graphql';
 import { checkRunAgainstFindings } from '@/lib/finding-rules';
 import { FindingCheckBadges } from '../../findings/finding-badges';
 import { summarizeApiError } from '@/lib/api-error';
@@ -61,11 +68,14 @@ export function RunsTable({
   projectId,
   schema,
   firstPage,
+  findings,
 }: {
   projectId: string;
   schema: ProjectSchemaInfo;
   /** The first page as the server read it for this URL, rendered without waiting for the browser to ask. */
   firstPage?: SeededQuery<RunsTableQuery, RunsTableQueryVariables>;
+  /** The project's findings as the server read them, checked against each row. */
+  findings?: SeededQuery<ProjectFindingsQuery, ProjectFindingsQueryVariables>;
 }) {
   const router = useRouter();
   const pathname = usePathname();
@@ -88,7 +98,7 @@ export function RunsTable({
   const moreError = more.after === connection ? more.error : undefined;
   // One query for the project's findings, checked against each row here: the API's Run.findings would
   // look the findings up again for every one of the 200 rows of a page.
-  const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
+  const findingsQuery = useSeededQuery(ProjectFindingsDocument, { variables: { projectId } }, findings);
   const withChecks = useCallback(
     (row: RunsTableQuery['runs']['nodes'][number]): RunRow => ({
       ...row,
@@ -156,7 +166,7 @@ export function RunsTable({
     setFetchingMore(true);
     const first = connection;
     client
-      .query({ query: RunsTableDocument, variables: { ...variables, after: pageInfo.endCursor }, fetchPolicy: 'no-cache' })
+      .query({ query: RunsTableDocument, variables: { ...variables, first: RUNS_PAGE_SIZE, after: pageInfo.endCursor }, fetchPolicy: 'no-cache' })
       .then((result) => {
         const page = result.data?.runs;
         if (!page) throw new Error('The API returned no runs.');

@@ -35,7 +35,11 @@ export default async function SubmitRunPage({ params, searchParams }: { params: 
         <Link href="/projects">Projects</Link> / <Link href={`/projects/${projectId}`}>{project?.name ?? 'Runs'}</Link>
       </nav>
       <h1>{title}</h1>
-      {openProject ? <LogFirstRun project={openProject} apiUrl={readWebEnv().apiUrl} /> : <RunFormPage projectId={projectId} startFrom={from === 'defaults' ? undefined : (from ?? latestRunId)} latest={!from && latestRunId !== undefined} />}
+      {openProject ? (
+        <LogFirstRun project={openProject} apiUrl={readWebEnv().apiUrl} />
+      ) : (
+        <RunFormPage projectId={projectId} startFrom={from === 'defaults' ? undefined : (from ?? latestRunId)} latest={!from && latestRunId !== undefined} />
+      )}
     </main>
   );
 }

@@ -8,7 +8,7 @@ type PathKey = string | number;
 /** A new project's first run: a small MLP on MNIST (real data, a few seconds per epoch on a CPU). */
 export const INITIAL_CONFIG: ConfigDraft = {
   dataset: { name: 'mnist', trainSize: 2000, testSize: 500 },
-  model: { kind: 'mlp', hiddenLayers: [128], activation: 'relu', dropout: 0 },
+  model: { kind: 'mlp', hiddenLayers: [32, 32], activation: 'relu', dropout: 0 },
   optimizer: { name: 'adam', learningRate: 0.01 },
   schedule: { kind: 'constant' },
   batchSize: 32,
