@@ -345,6 +345,39 @@ export type HparamSchemaVersion = {
   version: Scalars['Int']['output'];
 };
 
+/**
+ * Which hyperparameters a metric depends on: a random forest fitted to the project's finished runs, each path's share of
+ * its out-of-bag permutation importance (shares sum to 1), with a bootstrap interval over configurations.
+ */
+export type HyperparameterImportance = {
+  __typename?: 'HyperparameterImportance';
+  aggregate: MetricAggregate;
+  /** Distinct configurations among them (runs that differ only by seed are one configuration). */
+  configurations: Scalars['Int']['output'];
+  /** Paths with one value in every run used. */
+  constantPaths: Array<Scalars['String']['output']>;
+  /** Runs with the same configuration and seed as another, counted once. */
+  duplicatesMerged: Scalars['Int']['output'];
+  excludedMissing: Scalars['Int']['output'];
+  excludedNonFinite: Scalars['Int']['output'];
+  /** Out-of-bag R² of the forest: how much of the metric's variance the paths explain together. Near 0 or below: do not trust the ranking. */
+  explainedVariance?: Maybe<Scalars['Float']['output']>;
+  /** Confidence level of the intervals (0.95). */
+  level: Scalars['Float']['output'];
+  maxRuns: Scalars['Int']['output'];
+  metric: Scalars['String']['output'];
+  minConfigurations: Scalars['Int']['output'];
+  minRuns: Scalars['Int']['output'];
+  /** Most important first; empty when refused. */
+  paths: Array<PathImportance>;
+  /** Why nothing is ranked (too few runs or configurations, nothing varies, nothing predicts the metric); null when ranked. */
+  refusal?: Maybe<Scalars['String']['output']>;
+  /** Finished runs (succeeded, diverged) with a finite value of the metric. */
+  runsAvailable: Scalars['Int']['output'];
+  /** Runs ranked on: all available ones, or a seeded sample of maxRuns. */
+  runsUsed: Scalars['Int']['output'];
+};
+
 /** An owner's offer to join a team. Nobody becomes a member without accepting one, signed in as themselves. */
 export type Invitation = {
   __typename?: 'Invitation';
@@ -756,6 +789,21 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+export type PathImportance = {
+  __typename?: 'PathImportance';
+  high: Scalars['Float']['output'];
+  /** The path names a seed: it should explain nothing. */
+  isSeed: Scalars['Boolean']['output'];
+  low: Scalars['Float']['output'];
+  /** Runs that do not set the path (unset counts as a value of its own). */
+  missingRuns: Scalars['Int']['output'];
+  path: Scalars['String']['output'];
+  /** linear, log (positive numbers spanning two decades or more) or categorical. */
+  scale: Scalars['String']['output'];
+  /** 0–1. */
+  share: Scalars['Float']['output'];
+};
+
 /** A project (an MLflow experiment): the runs of one modelling question. */
 export type Project = {
   __typename?: 'Project';
@@ -766,10 +814,19 @@ export type Project = {
   /** Every declared JSON Schema version, newest first (empty unless the project has been DECLARED). */
   hparamSchemaVersions: Array<HparamSchemaVersion>;
   id: Scalars['ID']['output'];
+  /** Hyperparameter importance for a metric of the project's runs (LAST value by default). Needs 20 runs in 8 configurations. */
+  importance: HyperparameterImportance;
   name: Scalars['String']['output'];
   runCount: Scalars['Int']['output'];
   runs: RunConnection;
   team: Team;
+};
+
+
+/** A project (an MLflow experiment): the runs of one modelling question. */
+export type ProjectImportanceArgs = {
+  aggregate?: InputMaybe<MetricAggregate>;
+  metric: Scalars['String']['input'];
 };
 
 
@@ -1475,6 +1532,7 @@ export type ResolversTypes = {
   HparamSchema: ResolverTypeWrapper<HparamSchema>;
   HparamSchemaKind: HparamSchemaKind;
   HparamSchemaVersion: ResolverTypeWrapper<HparamSchemaVersionModel>;
+  HyperparameterImportance: ResolverTypeWrapper<HyperparameterImportance>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Invitation: ResolverTypeWrapper<InvitationModel>;
@@ -1496,6 +1554,7 @@ export type ResolversTypes = {
   PackedInt32Array: ResolverTypeWrapper<Scalars['PackedInt32Array']['output']>;
   PackedMetricSeriesInput: PackedMetricSeriesInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PathImportance: ResolverTypeWrapper<PathImportance>;
   Project: ResolverTypeWrapper<ProjectModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordCheckpointInput: RecordCheckpointInput;
@@ -1575,6 +1634,7 @@ export type ResolversParentTypes = {
   HparamPath: HparamPath;
   HparamSchema: HparamSchema;
   HparamSchemaVersion: HparamSchemaVersionModel;
+  HyperparameterImportance: HyperparameterImportance;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Invitation: InvitationModel;
@@ -1592,6 +1652,7 @@ export type ResolversParentTypes = {
   PackedInt32Array: Scalars['PackedInt32Array']['output'];
   PackedMetricSeriesInput: PackedMetricSeriesInput;
   PageInfo: PageInfo;
+  PathImportance: PathImportance;
   Project: ProjectModel;
   Query: Record<PropertyKey, never>;
   RecordCheckpointInput: RecordCheckpointInput;
@@ -1819,6 +1880,25 @@ export type HparamSchemaVersionResolvers<ContextType = Context, ParentType exten
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type HyperparameterImportanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['HyperparameterImportance'] = ResolversParentTypes['HyperparameterImportance']> = {
+  aggregate?: Resolver<ResolversTypes['MetricAggregate'], ParentType, ContextType>;
+  configurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  constantPaths?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  duplicatesMerged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  excludedMissing?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  excludedNonFinite?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  explainedVariance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  maxRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  minConfigurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  paths?: Resolver<Array<ResolversTypes['PathImportance']>, ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  runsAvailable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  runsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type InvitationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = {
   acceptedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   acceptedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
@@ -1931,12 +2011,23 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PathImportanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PathImportance'] = ResolversParentTypes['PathImportance']> = {
+  high?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  isSeed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  low?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  missingRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scale?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type ProjectResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hparamSchema?: Resolver<ResolversTypes['HparamSchema'], ParentType, ContextType>;
   hparamSchemaVersions?: Resolver<Array<ResolversTypes['HparamSchemaVersion']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  importance?: Resolver<ResolversTypes['HyperparameterImportance'], ParentType, ContextType, RequireFields<ProjectImportanceArgs, 'aggregate' | 'metric'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ProjectRunsArgs, 'first'>>;
@@ -2156,6 +2247,7 @@ export type Resolvers<ContextType = Context> = {
   HparamPath?: HparamPathResolvers<ContextType>;
   HparamSchema?: HparamSchemaResolvers<ContextType>;
   HparamSchemaVersion?: HparamSchemaVersionResolvers<ContextType>;
+  HyperparameterImportance?: HyperparameterImportanceResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LayerFacts?: LayerFactsResolvers<ContextType>;
@@ -2168,6 +2260,7 @@ export type Resolvers<ContextType = Context> = {
   PackedFloat64Array?: GraphQLScalarType;
   PackedInt32Array?: GraphQLScalarType;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PathImportance?: PathImportanceResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Run?: RunResolvers<ContextType>;

@@ -1,0 +1,133 @@
+import { packSeries } from '@tuneboard/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
+
+// Project.importance: which hyperparameters a metric depends on, through the team scoping every Project field has.
+
+const IMPORTANCE = /* GraphQL */ `
+  query ($id: ID!, $metric: String!, $aggregate: MetricAggregate) {
+    project(id: $id) {
+      importance(metric: $metric, aggregate: $aggregate) {
+        metric
+        aggregate
+        refusal
+        runsAvailable
+        runsUsed
+        configurations
+        minRuns
+        minConfigurations
+        explainedVariance
+        paths {
+          path
+          share
+          low
+          high
+          scale
+          isSeed
+        }
+      }
+    }
+  }
+`;
+
+const series = (key: string, values: number[]) =>
+  packSeries({ key, steps: values.map((_, i) => i), values, wallTimes: values.map((_, i) => 1_764_000_000_000 + i * 1000) });
+
+for (const database of testDatabases()) {
+  describe(`hyperparameter importance on ${database.name}`, () => {
+    let api: TestApi;
+    let alice: TestUser;
+    let bob: TestUser;
+
+    beforeAll(async () => {
+      api = await startTestApi(database);
+      alice = await api.user('alice@example.com', 'vision');
+      bob = await api.user('bob@example.com', 'other');
+    });
+    afterAll(() => api?.close());
+
+    /** An inferred project whose finished runs have these configurations and this accuracy (as a two-point series). */
+    async function project(name: string, configs: Record<string, unknown>[], accuracy: (config: Record<string, any>) => number): Promise<string> {
+      const projectId = (
+        await alice.ok(`mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n, schemaKind: INFERRED) { id } }`, { t: alice.teamId, n: name })
+      ).createProject.id;
+      const submitted = await alice.ok(`mutation($i: SubmitRunsInput!) { submitRuns(input: $i) { runs { run { id } } } }`, {
+        i: { projectId, execution: 'EXTERNAL', runs: configs.map((config, i) => ({ name: `r${i}`, hparams: config })) },
+      });
+      const ids: string[] = submitted.submitRuns.runs.map((r: any) => r.run.id);
+      await alice.ok(`mutation($input: FinishRunsInput!) { finishRuns(input: $input) { accepted } }`, {
+        input: { runs: ids.map((runId, i) => ({ runId, status: 'SUCCEEDED', metrics: [series('test.accuracy', [0.1, accuracy(configs[i]!)])] })) },
+      });
+      return projectId;
+    }
+
+    /** Batch size and learning rate on a grid, two seeds each; accuracy falls with batch size and with distance from lr 0.03. */
+    const sweep = () =>
+      [8, 32, 128, 512].flatMap((batchSize) => [0.001, 0.01, 0.1].flatMap((learningRate) => [1, 2].map((seed) => ({ batchSize, learningRate, seed }))));
+    const sweepAccuracy = (c: Record<string, any>) =>
+      0.97 - 0.03 * Math.log2(c.batchSize / 8) - 0.05 * Math.abs(Math.log10(c.learningRate) + 1.5) + (c.seed === 1 ? 0.002 : -0.002);
+
+    let sweepProject: string;
+    beforeAll(async () => {
+      sweepProject = await project('sweep', sweep(), sweepAccuracy);
+    });
+
+    it('ranks batch size and learning rate above the seed, with intervals', async () => {
+      const { importance } = (await alice.ok(IMPORTANCE, { id: sweepProject, metric: 'test.accuracy' })).project;
+      expect(importance.refusal).toBeNull();
+      expect(importance).toMatchObject({
+        metric: 'test.accuracy',
+        aggregate: 'LAST',
+        runsAvailable: 24,
+        runsUsed: 24,
+        configurations: 12,
+        minRuns: 20,
+        minConfigurations: 8,
+      });
+      expect(importance.paths.map((p: any) => p.path)).toEqual(['batchSize', 'learningRate', 'seed']);
+      const [batchSize, learningRate, seed] = importance.paths;
+      expect(batchSize.share).toBeGreaterThan(0.5);
+      expect(learningRate.scale).toBe('log');
+      expect(seed).toMatchObject({ isSeed: true, low: 0 });
+      expect(seed.share).toBeLessThan(0.05);
+      for (const p of importance.paths) expect(p.low <= p.share && p.share <= p.high).toBe(true);
+      // Each run's series is 0.1 then its accuracy, so MAX ranks the same values as LAST.
+      const max = (await alice.ok(IMPORTANCE, { id: sweepProject, metric: 'test.accuracy', aggregate: 'MAX' })).project.importance;
+      expect(max.aggregate).toBe('MAX');
+      expect(max.paths[0].path).toBe('batchSize');
+    });
+
+    it('refuses to rank on too few runs, saying how many it needs', async () => {
+      const small = await project('small', sweep().slice(0, 10), sweepAccuracy);
+      const { importance } = (await alice.ok(IMPORTANCE, { id: small, metric: 'test.accuracy' })).project;
+      expect(importance.paths).toEqual([]);
+      expect(importance.refusal).toBe(
+        'Not enough runs to rank hyperparameters: 10 finished runs with a finite last(test.accuracy) in 5 configurations; importance needs at least 20 runs and 8 configurations (runs that differ only by seed are one configuration).',
+      );
+    });
+
+    it('names the metrics the project has when asked about one it never logged', async () => {
+      const result = await alice.request(IMPORTANCE, { id: sweepProject, metric: 'test.acc' });
+      expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0]?.message).toBe('No run of this project logged a metric "test.acc"; its runs logged "test.accuracy"');
+      const empty = await alice.request(IMPORTANCE, { id: sweepProject, metric: '  ' });
+      expect(empty.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(empty.errors?.[0]?.message).toBe('Name the metric to rank hyperparameters by, e.g. test.accuracy');
+    });
+
+    it('refuses an aggregate that is not LAST, MIN or MAX', async () => {
+      const result = await alice.request(IMPORTANCE, { id: sweepProject, metric: 'test.accuracy', aggregate: 'MEDIAN' });
+      expect(result.errors?.[0]?.message).toContain('Value "MEDIAN" does not exist in "MetricAggregate" enum');
+      expect(result.data).toBeUndefined();
+    });
+
+    it('answers another team exactly as for a project that does not exist', async () => {
+      const foreign = await bob.request(IMPORTANCE, { id: sweepProject, metric: 'test.accuracy' });
+      expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(foreign.errors?.[0]?.message).toBe(`Project ${sweepProject} was not found`);
+      expect(foreign.data?.project ?? null).toBeNull();
+      const unknown = await alice.request(IMPORTANCE, { id: '00000000-0000-4000-8000-000000000000', metric: 'test.accuracy' });
+      expect(unknown.errors?.[0]?.message).toBe('Project 00000000-0000-4000-8000-000000000000 was not found');
+    });
+  });
+}
