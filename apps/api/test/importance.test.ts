@@ -5,11 +5,12 @@ import { startTestApi, testDatabases, type TestApi, type TestUser } from './harn
 // Project.importance: which hyperparameters a metric depends on, through the team scoping every Project field has.
 
 const IMPORTANCE = /* GraphQL */ `
-  query ($id: ID!, $metric: String!, $aggregate: MetricAggregate) {
+  query ($id: ID!, $metric: String, $aggregate: MetricAggregate) {
     project(id: $id) {
       importance(metric: $metric, aggregate: $aggregate) {
         metric
         aggregate
+        metricKeys
         refusal
         runsAvailable
         runsUsed
@@ -56,7 +57,13 @@ for (const database of testDatabases()) {
       });
       const ids: string[] = submitted.submitRuns.runs.map((r: any) => r.run.id);
       await alice.ok(`mutation($input: FinishRunsInput!) { finishRuns(input: $input) { accepted } }`, {
-        input: { runs: ids.map((runId, i) => ({ runId, status: 'SUCCEEDED', metrics: [series('test.accuracy', [0.1, accuracy(configs[i]!)])] })) },
+        input: {
+          runs: ids.map((runId, i) => ({
+            runId,
+            status: 'SUCCEEDED',
+            metrics: [series('test.accuracy', [0.1, accuracy(configs[i]!)]), series('train.loss', [2, 1 - accuracy(configs[i]!)])],
+          })),
+        },
       });
       return projectId;
     }
@@ -97,6 +104,18 @@ for (const database of testDatabases()) {
       expect(max.paths[0].path).toBe('batchSize');
     });
 
+    it('ranks by the oldest finding’s metric when none is named, else by the first metric logged', async () => {
+      const own = await project('defaults', sweep(), sweepAccuracy);
+      const before = (await alice.ok(IMPORTANCE, { id: own })).project.importance;
+      expect(before).toMatchObject({ metric: 'test.accuracy', aggregate: 'LAST', metricKeys: ['test.accuracy', 'train.loss'], refusal: null });
+      await alice.ok(`mutation($input: FindingInput!) { createFinding(input: $input) { id } }`, {
+        input: { projectId: own, title: 'Small batches', rule: 'batchSize <= 32', metric: { key: 'train.loss', aggregate: 'MIN', direction: 'LOWER' } },
+      });
+      const after = (await alice.ok(IMPORTANCE, { id: own })).project.importance;
+      expect(after).toMatchObject({ metric: 'train.loss', aggregate: 'MIN', refusal: null });
+      expect(after.paths[0].path).toBe('batchSize');
+    });
+
     it('refuses to rank on too few runs, saying how many it needs', async () => {
       const small = await project('small', sweep().slice(0, 10), sweepAccuracy);
       const { importance } = (await alice.ok(IMPORTANCE, { id: small, metric: 'test.accuracy' })).project;
@@ -109,7 +128,7 @@ for (const database of testDatabases()) {
     it('names the metrics the project has when asked about one it never logged', async () => {
       const result = await alice.request(IMPORTANCE, { id: sweepProject, metric: 'test.acc' });
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect(result.errors?.[0]?.message).toBe('No run of this project logged a metric "test.acc"; its runs logged "test.accuracy"');
+      expect(result.errors?.[0]?.message).toBe('No run of this project logged a metric "test.acc"; its runs logged "test.accuracy", "train.loss"');
       const empty = await alice.request(IMPORTANCE, { id: sweepProject, metric: '  ' });
       expect(empty.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(empty.errors?.[0]?.message).toBe('Name the metric to rank hyperparameters by, e.g. test.accuracy');

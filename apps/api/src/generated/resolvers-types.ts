@@ -365,7 +365,10 @@ export type HyperparameterImportance = {
   /** Confidence level of the intervals (0.95). */
   level: Scalars['Float']['output'];
   maxRuns: Scalars['Int']['output'];
-  metric: Scalars['String']['output'];
+  /** The metric ranked by: the one asked for, or by default the project's oldest finding's, else its first logged metric; null when none was logged. */
+  metric?: Maybe<Scalars['String']['output']>;
+  /** Every metric the project's runs logged (the script's own first, then system/…), for a metric picker. */
+  metricKeys: Array<Scalars['String']['output']>;
   minConfigurations: Scalars['Int']['output'];
   minRuns: Scalars['Int']['output'];
   /** Most important first; empty when refused. */
@@ -814,7 +817,10 @@ export type Project = {
   /** Every declared JSON Schema version, newest first (empty unless the project has been DECLARED). */
   hparamSchemaVersions: Array<HparamSchemaVersion>;
   id: Scalars['ID']['output'];
-  /** Hyperparameter importance for a metric of the project's runs (LAST value by default). Needs 20 runs in 8 configurations. */
+  /**
+   * Hyperparameter importance for a metric of the project's runs (its LAST value unless aggregate says otherwise).
+   * Without a metric: the project's oldest finding's metric, else its first logged one. Needs 20 runs in 8 configurations.
+   */
   importance: HyperparameterImportance;
   name: Scalars['String']['output'];
   runCount: Scalars['Int']['output'];
@@ -826,7 +832,7 @@ export type Project = {
 /** A project (an MLflow experiment): the runs of one modelling question. */
 export type ProjectImportanceArgs = {
   aggregate?: InputMaybe<MetricAggregate>;
-  metric: Scalars['String']['input'];
+  metric?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1890,7 +1896,8 @@ export type HyperparameterImportanceResolvers<ContextType = Context, ParentType 
   explainedVariance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   level?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   maxRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metric?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metricKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   minConfigurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   paths?: Resolver<Array<ResolversTypes['PathImportance']>, ParentType, ContextType>;
@@ -2027,7 +2034,7 @@ export type ProjectResolvers<ContextType = Context, ParentType extends Resolvers
   hparamSchema?: Resolver<ResolversTypes['HparamSchema'], ParentType, ContextType>;
   hparamSchemaVersions?: Resolver<Array<ResolversTypes['HparamSchemaVersion']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  importance?: Resolver<ResolversTypes['HyperparameterImportance'], ParentType, ContextType, RequireFields<ProjectImportanceArgs, 'aggregate' | 'metric'>>;
+  importance?: Resolver<ResolversTypes['HyperparameterImportance'], ParentType, ContextType, Partial<ProjectImportanceArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ProjectRunsArgs, 'first'>>;

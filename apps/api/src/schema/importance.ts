@@ -7,8 +7,11 @@ export const typeDefs = /* GraphQL */ `
   its out-of-bag permutation importance (shares sum to 1), with a bootstrap interval over configurations.
   """
   type HyperparameterImportance {
-    metric: String!
+    "The metric ranked by: the one asked for, or by default the project's oldest finding's, else its first logged metric; null when none was logged."
+    metric: String
     aggregate: MetricAggregate!
+    "Every metric the project's runs logged (the script's own first, then system/…), for a metric picker."
+    metricKeys: [String!]!
     "Why nothing is ranked (too few runs or configurations, nothing varies, nothing predicts the metric); null when ranked."
     refusal: String
     "Most important first; empty when refused."
@@ -49,21 +52,25 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Project {
-    "Hyperparameter importance for a metric of the project's runs (LAST value by default). Needs 20 runs in 8 configurations."
-    importance(metric: String!, aggregate: MetricAggregate = LAST): HyperparameterImportance!
+    """
+    Hyperparameter importance for a metric of the project's runs (its LAST value unless aggregate says otherwise).
+    Without a metric: the project's oldest finding's metric, else its first logged one. Needs 20 runs in 8 configurations.
+    """
+    importance(metric: String, aggregate: MetricAggregate): HyperparameterImportance!
   }
 `;
 
 export const resolvers: Resolvers = {
   Project: {
     importance: async (project, { metric, aggregate }, ctx) => {
-      const summary = aggregate ?? 'LAST';
-      const result = await projectImportance(ctx, project, { key: metric, aggregate: summary.toLowerCase() as 'last' | 'min' | 'max' });
+      const result = await projectImportance(ctx, project, {
+        key: metric ?? null,
+        aggregate: aggregate ? (aggregate.toLowerCase() as 'last' | 'min' | 'max') : null,
+      });
       const { limits, ...rest } = result;
       return {
         ...rest,
-        metric: metric.trim(),
-        aggregate: summary,
+        aggregate: result.aggregate.toUpperCase() as 'LAST' | 'MIN' | 'MAX',
         minRuns: limits.minRuns,
         minConfigurations: limits.minConfigurations,
         maxRuns: limits.maxRuns,

@@ -1,33 +1,65 @@
 import { computeImportance, type FindingMetric, type Importance } from '@tuneboard/findings';
 import { badUserInput } from './errors';
 import { oneAtATime } from './fairness';
-import { loadEvidenceRuns } from './findings';
+import { activeFindingsFor, loadEvidenceRuns } from './findings';
 import type { Scope } from './scope';
+
+type Aggregate = FindingMetric['aggregate'];
+
+export interface ProjectImportance extends Importance {
+  metric: string | null;
+  aggregate: Aggregate;
+  /** Every metric the project's runs logged, the script's own before system/… ones (for a metric picker). */
+  metricKeys: string[];
+}
+
+const isSystemMetric = (key: string) => key.startsWith('system/');
 
 /**
  * Hyperparameter importance of a project's metric: its runs (loaded the way a finding's evidence is), ranked by
- * @tuneboard/findings. The project has been checked by the caller (a Project field resolves only for a readable project).
+ * @tuneboard/findings. Without a metric, the metric of the project's oldest active finding, else its first logged
+ * metric. The project has been checked by the caller (a Project field resolves only for a readable project).
  */
 export function projectImportance(
   scope: Pick<Scope, 'store'>,
   project: { id: string },
-  metric: { key: string; aggregate: FindingMetric['aggregate'] },
-): Promise<Importance> {
-  const key = metric.key.trim();
-  if (key === '') throw badUserInput('Name the metric to rank hyperparameters by, e.g. test.accuracy', [{ path: 'metric', message: 'empty' }]);
+  request: { key: string | null; aggregate: Aggregate | null },
+): Promise<ProjectImportance> {
+  const asked = request.key?.trim() ?? null;
+  if (asked === '') throw badUserInput('Name the metric to rank hyperparameters by, e.g. test.accuracy', [{ path: 'metric', message: 'empty' }]);
   // One computation at a time per request: it reads every run of the project and fits a few hundred trees.
   return oneAtATime(scope, async () => {
     const runs = await loadEvidenceRuns(scope.store, { projectId: project.id, sharedWithTeam: false });
-    if (!runs.some((run) => run.metrics?.[key] !== undefined)) {
-      const known = [...new Set(runs.flatMap((run) => Object.keys(run.metrics ?? {})))].sort();
-      const hint = known.length
-        ? `its runs logged ${known
+    const metricKeys = [...new Set(runs.flatMap((run) => Object.keys(run.metrics ?? {})))].sort(
+      (a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || a.localeCompare(b),
+    );
+    let key = asked;
+    let aggregate = request.aggregate;
+    if (key === null) {
+      const findings = (await activeFindingsFor(scope.store, project.id))
+        .filter((f) => f.projectId === project.id && metricKeys.includes(f.metricKey))
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+      key = findings[0]?.metricKey ?? metricKeys[0] ?? null;
+      aggregate ??= findings[0]?.metricAggregate ?? null;
+    }
+    aggregate ??= 'last';
+    if (key === null)
+      return {
+        ...computeImportance([], { key: '', aggregate }),
+        refusal: 'No run of this project has logged a metric yet.',
+        metric: null,
+        aggregate,
+        metricKeys,
+      };
+    if (!metricKeys.includes(key)) {
+      const hint = metricKeys.length
+        ? `its runs logged ${metricKeys
             .slice(0, 10)
             .map((k) => `"${k}"`)
-            .join(', ')}${known.length > 10 ? '…' : ''}`
+            .join(', ')}${metricKeys.length > 10 ? '…' : ''}`
         : 'its runs have logged no metric yet';
       throw badUserInput(`No run of this project logged a metric "${key}"; ${hint}`, [{ path: 'metric', message: 'unknown metric' }]);
     }
-    return computeImportance(runs, { key, aggregate: metric.aggregate });
+    return { ...computeImportance(runs, { key, aggregate }), metric: key, aggregate, metricKeys };
   });
 }
