@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { Loading } from '../../../../status-views';
 import { CompareView } from './compare-view';
+import { ImportancePanel } from '../importance-panel';
 import { ProjectCrumbs } from '../project-crumbs';
 
 export const metadata: Metadata = { title: 'Compare runs' };
@@ -15,6 +16,7 @@ export default async function ComparePage({ params }: { params: Promise<{ projec
       <Suspense fallback={<Loading what="the comparison" />}>
         <CompareView projectId={projectId} />
       </Suspense>
+      <ImportancePanel projectId={projectId} />
     </main>
   );
 }
