@@ -140,6 +140,16 @@ for (const database of testDatabases()) {
       expect(result.data).toBeUndefined();
     });
 
+    it('refuses more than five importance computations in one request, before computing any', async () => {
+      const aliased = (n: number) =>
+        `query($id: ID!) { project(id: $id) { ${Array.from({ length: n }, (_, i) => `i${i}: importance(metric: "test.accuracy") { refusal }`).join(' ')} } }`;
+      const five = await alice.request(aliased(5), { id: sweepProject });
+      expect(five.errors).toBeUndefined();
+      const six = await alice.request(aliased(6), { id: sweepProject });
+      expect(six.status).toBe(400);
+      expect(six.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    });
+
     it('answers another team exactly as for a project that does not exist', async () => {
       const foreign = await bob.request(IMPORTANCE, { id: sweepProject, metric: 'test.accuracy' });
       expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
