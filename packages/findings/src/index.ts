@@ -31,3 +31,4 @@ export {
   type PathImportance,
   type PathScale,
 } from './importance';
+export { benjaminiHochberg } from './multiple-testing';
