@@ -32,3 +32,4 @@ export {
   type PathScale,
 } from './importance';
 export { benjaminiHochberg } from './multiple-testing';
+export { suggestFindings, SUGGESTION_DEFAULTS, type FindingSuggestions, type SuggestedFinding, type SuggestionOptions } from './suggestions';
