@@ -150,6 +150,59 @@ for (const database of testDatabases()) {
       expect(six.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     });
 
+    const SUGGESTIONS = /* GraphQL */ `
+      query ($id: ID!, $metric: FindingMetricInput!) {
+        project(id: $id) {
+          suggestedFindings(metric: $metric) {
+            refusal
+            candidatesTested
+            configurations
+            fdr
+            suggestions {
+              rule
+              title
+              statement
+              difference
+              qValue
+              satisfying {
+                configurations
+                runs
+              }
+            }
+          }
+        }
+      }
+    `;
+
+    it('suggests a batch-size threshold as a draft finding, and stops suggesting it once a finding states it', async () => {
+      const own = await project('suggestions', sweep(), sweepAccuracy);
+      const metric = { key: 'test.accuracy', direction: 'HIGHER' };
+      const { suggestedFindings } = (await alice.ok(SUGGESTIONS, { id: own, metric })).project;
+      expect(suggestedFindings).toMatchObject({ refusal: null, configurations: 12, fdr: 0.05 });
+      const [draft] = suggestedFindings.suggestions;
+      expect(draft.rule).toMatch(/^batchSize <= (8|32|128)$/);
+      expect(draft.qValue).toBeLessThanOrEqual(0.05);
+      expect(draft.difference).toBeGreaterThan(0);
+      // Accepting a draft is creating the finding it describes.
+      await alice.ok(`mutation($input: FindingInput!) { createFinding(input: $input) { id } }`, {
+        input: { projectId: own, title: draft.title, statement: draft.statement, rule: draft.rule, metric },
+      });
+      const after = (await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings;
+      expect(after.suggestions.map((s: any) => s.rule)).not.toContain(draft.rule);
+    });
+
+    it('refuses suggestions for a metric never logged, and says when there are too few configurations', async () => {
+      const unknown = await alice.request(SUGGESTIONS, { id: sweepProject, metric: { key: 'test.acc', direction: 'HIGHER' } });
+      expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(unknown.errors?.[0]?.message).toBe('No run of this project logged a metric "test.acc"; its runs logged "test.accuracy", "train.loss"');
+      const small = await project('few configurations', sweep().slice(0, 8), sweepAccuracy);
+      const few = (await alice.ok(SUGGESTIONS, { id: small, metric: { key: 'test.accuracy', direction: 'HIGHER' } })).project.suggestedFindings;
+      expect(few.suggestions).toEqual([]);
+      expect(few.refusal).toBe('Not enough configurations to suggest findings: 4 with a finite last(test.accuracy); a rule needs 3 on each side.');
+      const foreign = await bob.request(SUGGESTIONS, { id: sweepProject, metric: { key: 'test.accuracy', direction: 'HIGHER' } });
+      expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    });
+
     it('answers another team exactly as for a project that does not exist', async () => {
       const foreign = await bob.request(IMPORTANCE, { id: sweepProject, metric: 'test.accuracy' });
       expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');

@@ -266,6 +266,29 @@ export type FindingStatus =
   /** The evidence interval lies on the finding's side of zero, and no violating run beats the best satisfying one. */
   | 'SUPPORTED';
 
+/**
+ * Findings Tuneboard proposes from a project's runs: single-path rules (thresholds on numbers, categories) whose
+ * satisfying configurations do better, tested on configuration means by permutation, with the false discovery rate
+ * controlled across every candidate tested (Benjamini–Hochberg). Drafts only: nothing is stored.
+ */
+export type FindingSuggestions = {
+  __typename?: 'FindingSuggestions';
+  /** Candidate rules tested: the size of the multiple-testing correction. */
+  candidatesTested: Scalars['Int']['output'];
+  configurations: Scalars['Int']['output'];
+  /** False discovery rate the suggestions are held to (0.05). */
+  fdr: Scalars['Float']['output'];
+  metric: FindingMetric;
+  minConfigurationsPerSide: Scalars['Int']['output'];
+  /** Smallest standardised effect (Cohen's d on configuration means) proposed. */
+  minEffectSize: Scalars['Float']['output'];
+  /** Why nothing could be tested (too few configurations); null otherwise. */
+  refusal?: Maybe<Scalars['String']['output']>;
+  runsUsed: Scalars['Int']['output'];
+  /** Best rule per path, surest first. */
+  suggestions: Array<SuggestedFinding>;
+};
+
 export type FinishRunInput = {
   divergedAtStep?: InputMaybe<Scalars['Int']['input']>;
   divergedLearningRate?: InputMaybe<Scalars['Float']['input']>;
@@ -825,6 +848,8 @@ export type Project = {
   name: Scalars['String']['output'];
   runCount: Scalars['Int']['output'];
   runs: RunConnection;
+  /** Draft findings for a metric of the project's runs (not stored; needs 3 configurations on each side of a rule). */
+  suggestedFindings: FindingSuggestions;
   team: Team;
 };
 
@@ -843,6 +868,12 @@ export type ProjectRunsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   orderBy?: InputMaybe<RunOrder>;
+};
+
+
+/** A project (an MLflow experiment): the runs of one modelling question. */
+export type ProjectSuggestedFindingsArgs = {
+  metric: FindingMetricInput;
 };
 
 export type Query = {
@@ -1352,6 +1383,31 @@ export type SubscriptionTicket = {
   token: Scalars['String']['output'];
 };
 
+/** A draft finding: createFinding with its rule, title and statement accepts it. */
+export type SuggestedFinding = {
+  __typename?: 'SuggestedFinding';
+  /** Mean over satisfying configurations − mean over violating ones, signed so that > 0 favours the rule. */
+  difference: Scalars['Float']['output'];
+  /** Cohen's d; null when both sides are constant (no spread to measure it against). */
+  effectSize?: Maybe<Scalars['Float']['output']>;
+  pValue: Scalars['Float']['output'];
+  path: Scalars['String']['output'];
+  /** Benjamini–Hochberg adjusted p-value. */
+  qValue: Scalars['Float']['output'];
+  rule: Scalars['String']['output'];
+  satisfying: SuggestionSide;
+  statement: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+  violating: SuggestionSide;
+};
+
+export type SuggestionSide = {
+  __typename?: 'SuggestionSide';
+  configurations: Scalars['Int']['output'];
+  mean: Scalars['Float']['output'];
+  runs: Scalars['Int']['output'];
+};
+
 export type Team = {
   __typename?: 'Team';
   id: Scalars['ID']['output'];
@@ -1529,6 +1585,7 @@ export type ResolversTypes = {
   FindingMetricInput: FindingMetricInput;
   FindingSeverity: FindingSeverity;
   FindingStatus: FindingStatus;
+  FindingSuggestions: ResolverTypeWrapper<FindingSuggestions>;
   FinishRunInput: FinishRunInput;
   FinishRunsInput: FinishRunsInput;
   FinishRunsPayload: ResolverTypeWrapper<FinishRunsPayloadModel>;
@@ -1597,6 +1654,8 @@ export type ResolversTypes = {
   SubmitRunsPayload: ResolverTypeWrapper<Omit<SubmitRunsPayload, 'runs'> & { runs: Array<ResolversTypes['SubmitRunPayload']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SubscriptionTicket: ResolverTypeWrapper<SubscriptionTicket>;
+  SuggestedFinding: ResolverTypeWrapper<SuggestedFinding>;
+  SuggestionSide: ResolverTypeWrapper<SuggestionSide>;
   Team: ResolverTypeWrapper<TeamModel>;
   TeamMember: ResolverTypeWrapper<TeamMemberModel>;
   UpdateFindingInput: UpdateFindingInput;
@@ -1632,6 +1691,7 @@ export type ResolversParentTypes = {
   FindingInput: FindingInput;
   FindingMetric: FindingMetric;
   FindingMetricInput: FindingMetricInput;
+  FindingSuggestions: FindingSuggestions;
   FinishRunInput: FinishRunInput;
   FinishRunsInput: FinishRunsInput;
   FinishRunsPayload: FinishRunsPayloadModel;
@@ -1687,6 +1747,8 @@ export type ResolversParentTypes = {
   SubmitRunsPayload: Omit<SubmitRunsPayload, 'runs'> & { runs: Array<ResolversParentTypes['SubmitRunPayload']> };
   Subscription: Record<PropertyKey, never>;
   SubscriptionTicket: SubscriptionTicket;
+  SuggestedFinding: SuggestedFinding;
+  SuggestionSide: SuggestionSide;
   Team: TeamModel;
   TeamMember: TeamMemberModel;
   UpdateFindingInput: UpdateFindingInput;
@@ -1847,6 +1909,18 @@ export type FindingMetricResolvers<ContextType = Context, ParentType extends Res
   aggregate?: Resolver<ResolversTypes['MetricAggregate'], ParentType, ContextType>;
   direction?: Resolver<ResolversTypes['MetricDirection'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type FindingSuggestionsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FindingSuggestions'] = ResolversParentTypes['FindingSuggestions']> = {
+  candidatesTested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  configurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fdr?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['FindingMetric'], ParentType, ContextType>;
+  minConfigurationsPerSide?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minEffectSize?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  runsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  suggestions?: Resolver<Array<ResolversTypes['SuggestedFinding']>, ParentType, ContextType>;
 };
 
 export type FinishRunsPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FinishRunsPayload'] = ResolversParentTypes['FinishRunsPayload']> = {
@@ -2038,6 +2112,7 @@ export type ProjectResolvers<ContextType = Context, ParentType extends Resolvers
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ProjectRunsArgs, 'first'>>;
+  suggestedFindings?: Resolver<ResolversTypes['FindingSuggestions'], ParentType, ContextType, RequireFields<ProjectSuggestedFindingsArgs, 'metric'>>;
   team?: Resolver<ResolversTypes['Team'], ParentType, ContextType>;
 };
 
@@ -2194,6 +2269,25 @@ export type SubscriptionTicketResolvers<ContextType = Context, ParentType extend
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SuggestedFindingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuggestedFinding'] = ResolversParentTypes['SuggestedFinding']> = {
+  difference?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  effectSize?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  pValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  satisfying?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;
+  statement?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  violating?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;
+};
+
+export type SuggestionSideResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuggestionSide'] = ResolversParentTypes['SuggestionSide']> = {
+  configurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mean?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  runs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type TeamResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invitations?: Resolver<Array<ResolversTypes['Invitation']>, ParentType, ContextType>;
@@ -2249,6 +2343,7 @@ export type Resolvers<ContextType = Context> = {
   FindingEvidence?: FindingEvidenceResolvers<ContextType>;
   FindingEvidenceSummary?: FindingEvidenceSummaryResolvers<ContextType>;
   FindingMetric?: FindingMetricResolvers<ContextType>;
+  FindingSuggestions?: FindingSuggestionsResolvers<ContextType>;
   FinishRunsPayload?: FinishRunsPayloadResolvers<ContextType>;
   Heartbeat?: HeartbeatResolvers<ContextType>;
   HparamPath?: HparamPathResolvers<ContextType>;
@@ -2286,6 +2381,8 @@ export type Resolvers<ContextType = Context> = {
   SubmitRunsPayload?: SubmitRunsPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SubscriptionTicket?: SubscriptionTicketResolvers<ContextType>;
+  SuggestedFinding?: SuggestedFindingResolvers<ContextType>;
+  SuggestionSide?: SuggestionSideResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   TeamMember?: TeamMemberResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -12,10 +12,11 @@ import * as project from './project';
 import * as run from './run';
 import * as scalars from './scalars';
 import * as search from './search';
+import * as suggestion from './suggestion';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding, importance, search];
+const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding, importance, suggestion, search];
 
 /**
  * Refuses two domains defining a type of the same name. makeExecutableSchema would merge them silently (a second

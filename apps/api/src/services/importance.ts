@@ -30,9 +30,7 @@ export function projectImportance(
   // One computation at a time per request: it reads every run of the project and fits a few hundred trees.
   return oneAtATime(scope, async () => {
     const runs = await loadEvidenceRuns(scope.store, { projectId: project.id, sharedWithTeam: false });
-    const metricKeys = [...new Set(runs.flatMap((run) => Object.keys(run.metrics ?? {})))].sort(
-      (a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || a.localeCompare(b),
-    );
+    const metricKeys = loggedMetricKeys(runs);
     let key = asked;
     let aggregate = request.aggregate;
     if (key === null) {
@@ -51,15 +49,26 @@ export function projectImportance(
         aggregate,
         metricKeys,
       };
-    if (!metricKeys.includes(key)) {
-      const hint = metricKeys.length
-        ? `its runs logged ${metricKeys
-            .slice(0, 10)
-            .map((k) => `"${k}"`)
-            .join(', ')}${metricKeys.length > 10 ? '…' : ''}`
-        : 'its runs have logged no metric yet';
-      throw badUserInput(`No run of this project logged a metric "${key}"; ${hint}`, [{ path: 'metric', message: 'unknown metric' }]);
-    }
+    assertLoggedMetric(metricKeys, key);
     return { ...computeImportance(runs, { key, aggregate }), metric: key, aggregate, metricKeys };
   });
+}
+
+/** Every metric key the runs logged, the script's own before system/… ones. */
+export function loggedMetricKeys(runs: readonly { metrics?: Record<string, unknown> }[]): string[] {
+  return [...new Set(runs.flatMap((run) => Object.keys(run.metrics ?? {})))].sort(
+    (a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || a.localeCompare(b),
+  );
+}
+
+/** BAD_USER_INPUT naming the metrics the project has, when no run logged `key`. */
+export function assertLoggedMetric(metricKeys: readonly string[], key: string): void {
+  if (metricKeys.includes(key)) return;
+  const hint = metricKeys.length
+    ? `its runs logged ${metricKeys
+        .slice(0, 10)
+        .map((k) => `"${k}"`)
+        .join(', ')}${metricKeys.length > 10 ? '…' : ''}`
+    : 'its runs have logged no metric yet';
+  throw badUserInput(`No run of this project logged a metric "${key}"; ${hint}`, [{ path: 'metric', message: 'unknown metric' }]);
 }
