@@ -1,10 +1,12 @@
 /**
  * Cost of computeImportance at the sizes it accepts: `npx tsx packages/findings/bench/importance.ts` from the root.
  * Prints the wall time of one call (64 trees plus 24 resamples of 16 trees; beyond 2,000 runs a sample of 2,000) for a sweep-like project: a few numeric,
- * log-scaled and categorical paths and a seed, the metric depending on two of them.
+ * log-scaled and categorical paths and a seed, the metric depending on two of them. Then suggestFindings on the same
+ * projects (4,999 permutations per candidate rule).
  */
 import { computeImportance, type ImportanceRun } from '../src/importance';
 import { seededRandom } from '../src/statistics';
+import { suggestFindings } from '../src/suggestions';
 
 function project(runs: number, extraPaths: number): ImportanceRun[] {
   const random = seededRandom(11);
@@ -42,4 +44,12 @@ for (const [runs, extra] of [
     .map((p) => `${p.path} ${p.share.toFixed(2)} [${p.low.toFixed(2)}, ${p.high.toFixed(2)}]`)
     .join('; ');
   console.log(`${runs} runs, ${5 + extra} paths: ${ms.toFixed(0)} ms; R² ${result.explainedVariance?.toFixed(2)}; ${top}`);
+}
+
+for (const runs of [100, 1000, 2000]) {
+  const data = project(runs, 0);
+  const start = performance.now();
+  const result = suggestFindings(data, { key: 'test.accuracy', aggregate: 'last', direction: 'higher' });
+  const ms = performance.now() - start;
+  console.log(`suggestions, ${runs} runs: ${ms.toFixed(0)} ms; ${result.candidatesTested} candidates; ${result.suggestions.map((s) => s.rule).join(', ')}`);
 }

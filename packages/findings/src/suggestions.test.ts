@@ -2,7 +2,7 @@ import { evaluate, parseExpression } from '@tuneboard/filter';
 import { describe, expect, it } from 'vitest';
 import type { ImportanceRun } from './importance';
 import { seededRandom } from './statistics';
-import { suggestFindings } from './suggestions';
+import { readableCut, suggestFindings } from './suggestions';
 
 const accuracy = { key: 'test.accuracy', aggregate: 'last' as const, direction: 'higher' as const };
 
@@ -103,6 +103,13 @@ describe('suggestFindings', () => {
     const result = suggestFindings(runs, accuracy);
     expect(result.suggestions).toEqual([]);
     expect(result.refusal).toBe('Not enough configurations to suggest findings: 3 with a finite last(test.accuracy); a rule needs 3 on each side.');
+  });
+
+  it('writes thresholds people can read, splitting the configurations the same way', () => {
+    expect(readableCut(32, 64)).toBe(32);
+    expect(readableCut(0.0027883033339224637, 0.0031)).toBe(0.003);
+    expect(readableCut(0.0027883033339224637, 0.00279)).toBe(0.002789);
+    expect(readableCut(-1.23456, 5)).toBe(-1);
   });
 
   it('is reproducible with a seed', () => {

@@ -172,7 +172,8 @@ function candidatesOf(configurations: readonly Configuration[], minSide: number)
                 ),
               ),
             ];
-      for (const cut of chosen) {
+      for (const raw of chosen) {
+        const cut = readableCut(raw, distinct[distinct.indexOf(raw) + 1]!);
         const low = setting.filter(([, v]) => (v as number) <= cut).map(([i]) => i);
         const high = setting.filter(([, v]) => (v as number) > cut).map(([i]) => i);
         // Both orientations; the test is two-sided and only the favoured one survives.
@@ -195,6 +196,20 @@ function candidatesOf(configurations: readonly Configuration[], minSide: number)
     }
   }
   return candidates;
+}
+
+/**
+ * A threshold people can read that splits the same way: the cut itself when it is short (32, 0.03), else the
+ * shortest number at or above it and below the next value seen (0.0027883… → 0.003 when the next is 0.0031).
+ */
+export function readableCut(cut: number, next: number): number {
+  if (Number(cut.toPrecision(3)) === cut) return cut;
+  for (let digits = 1; digits <= 15; digits++) {
+    const step = 10 ** (Math.floor(Math.log10(Math.abs(cut))) - digits + 1);
+    const rounded = Number((Math.ceil(cut / step) * step).toPrecision(digits));
+    if (rounded >= cut && rounded < next) return rounded;
+  }
+  return cut;
 }
 
 /** Cohen's d with the pooled standard deviation; 0 when both sides are constant and equal, ±Infinity when only the means differ. */
