@@ -51,7 +51,9 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('hyperparameter importance
     return createProject.id;
   }
 
-  const sweep = [8, 32, 128, 512].flatMap((batchSize) => [0.001, 0.01, 0.1].flatMap((learningRate) => [1, 2].map((seed) => ({ batchSize, learningRate, seed }))));
+  const sweep = [8, 32, 128, 512].flatMap((batchSize) =>
+    [0.001, 0.01, 0.1].flatMap((learningRate) => [1, 2].map((seed) => ({ batchSize, learningRate, seed }))),
+  );
   const accuracy = (c: Record<string, number>) =>
     0.97 - 0.03 * Math.log2(c.batchSize! / 8) - 0.05 * Math.abs(Math.log10(c.learningRate!) + 1.5) + (c.seed === 1 ? 0.002 : -0.002);
 
@@ -78,6 +80,21 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('hyperparameter importance
     await page.goto(`${stack.webUrl}/projects/${projectId}/compare`);
     await page.getByRole('table', { name: 'Hyperparameter importance for last(test.accuracy)' }).waitFor();
     await page.screenshot({ path: resolve(ARTIFACTS, 'importance-compare.png'), fullPage: true });
+  }, 120_000);
+
+  it('suggests a batch-size finding nobody wrote, and records it in one click', async () => {
+    const projectId = await project('suggestion sweep', sweep, accuracy);
+    await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);
+    const panel = page.getByRole('region', { name: 'Suggested findings' });
+    const draft = panel.locator('[data-suggested-rule^="batchSize <= "]');
+    await draft.waitFor();
+    const rule = await draft.getAttribute('data-suggested-rule');
+    expect(await draft.textContent()).toContain('Suggested by Tuneboard: configurations with');
+    await page.screenshot({ path: resolve(ARTIFACTS, 'importance-suggestions.png'), fullPage: true });
+    violations.push(...(await axeViolations(page, 'importance-suggestions')));
+    await draft.getByRole('button', { name: 'Record this finding' }).click();
+    await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
+    await page.getByText(rule!, { exact: true }).first().waitFor();
   }, 120_000);
 
   it('says how many runs it needs when a project has too few', async () => {

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { ProjectTabs } from '../project-tabs';
 import { FindingsList } from './findings-list';
+import { SuggestedFindings } from './suggested-findings';
 import { ImportancePanel } from '../importance-panel';
 import { ProjectCrumbs } from '../project-crumbs';
 
@@ -16,6 +17,7 @@ export default async function ProjectFindingsPage({ params }: { params: Promise<
         <ProjectTabs projectId={projectId} active="findings" />
       </div>
       <FindingsList projectId={projectId} />
+      <SuggestedFindings projectId={projectId} />
       <ImportancePanel projectId={projectId} />
     </main>
   );
