@@ -203,6 +203,37 @@ for (const database of testDatabases()) {
       expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
 
+    const DISMISS = `mutation($p: ID!, $m: String!, $r: String!) { dismissSuggestedFinding(projectId: $p, metric: $m, rule: $r) }`;
+
+    it('remembers a dismissed suggestion for its metric; viewers and other teams cannot dismiss, and a bad rule is refused', async () => {
+      const own = await project('dismissals', sweep(), sweepAccuracy);
+      const metric = { key: 'test.accuracy', direction: 'HIGHER' };
+      const [draft] = (await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions;
+      // Written without spaces: dismissed by meaning, not by spelling.
+      expect((await alice.ok(DISMISS, { p: own, m: 'test.accuracy', r: draft.rule.replaceAll(' ', '') })).dismissSuggestedFinding).toBe(true);
+      expect((await alice.ok(DISMISS, { p: own, m: 'test.accuracy', r: draft.rule })).dismissSuggestedFinding).toBe(true);
+      const after = (await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions;
+      expect(after.map((s: any) => s.rule)).not.toContain(draft.rule);
+      // Another metric is another question: the rule may still be suggested for it.
+      const loss = (await alice.ok(SUGGESTIONS, { id: own, metric: { key: 'train.loss', direction: 'LOWER' } })).project.suggestedFindings.suggestions;
+      expect(loss.map((s: any) => s.rule)).toContain(draft.rule);
+
+      const viewer = await api.user('vera@example.com', 'vision', 'viewer');
+      const refused = await viewer.request(DISMISS, { p: own, m: 'test.accuracy', r: 'batchSize <= 8' });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const foreign = await bob.request(DISMISS, { p: own, m: 'test.accuracy', r: 'batchSize <= 8' });
+      expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      const bad = await alice.request(DISMISS, { p: own, m: 'test.accuracy', r: 'batchSize <=' });
+      expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(bad.errors?.[0]?.message).toMatch(/^The rule to dismiss does not parse: /);
+      const empty = await alice.request(DISMISS, { p: own, m: 'test.accuracy', r: '' });
+      expect(empty.errors?.[0]?.message).toBe('The rule to dismiss does not parse: it is empty');
+      const long = await alice.request(DISMISS, { p: own, m: 'test.accuracy', r: 'x'.repeat(1001) });
+      expect(long.errors?.[0]?.message).toBe('A rule has at most 1000 characters');
+      const noMetric = await alice.request(DISMISS, { p: own, m: ' ', r: 'batchSize <= 8' });
+      expect(noMetric.errors?.[0]?.message).toBe('Name the metric the suggestion was for');
+    });
+
     it('answers another team exactly as for a project that does not exist', async () => {
       const foreign = await bob.request(IMPORTANCE, { id: sweepProject, metric: 'test.accuracy' });
       expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');

@@ -546,6 +546,8 @@ export type Mutation = {
   createToken: CreatedToken;
   /** Deletes an annotation; its author or an owner of the team. True when it was deleted. */
   deleteAnnotation: Scalars['Boolean']['output'];
+  /** Owners and members: stop suggesting this rule for this metric of the project (remembered). */
+  dismissSuggestedFinding: Scalars['Boolean']['output'];
   finishRun: Run;
   /**
    * Stores the metric histories of many runs your own code reported (EXTERNAL: RUNNING or LOST) and sets their
@@ -684,6 +686,13 @@ export type MutationCreateTokenArgs = {
 
 export type MutationDeleteAnnotationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationDismissSuggestedFindingArgs = {
+  metric: Scalars['String']['input'];
+  projectId: Scalars['ID']['input'];
+  rule: Scalars['String']['input'];
 };
 
 
@@ -2058,6 +2067,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
   createToken?: Resolver<ResolversTypes['CreatedToken'], ParentType, ContextType, RequireFields<MutationCreateTokenArgs, 'name'>>;
   deleteAnnotation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAnnotationArgs, 'id'>>;
+  dismissSuggestedFinding?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDismissSuggestedFindingArgs, 'metric' | 'projectId' | 'rule'>>;
   finishRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationFinishRunArgs, 'input'>>;
   finishRuns?: Resolver<ResolversTypes['FinishRunsPayload'], ParentType, ContextType, RequireFields<MutationFinishRunsArgs, 'input'>>;
   heartbeatRun?: Resolver<ResolversTypes['Heartbeat'], ParentType, ContextType, RequireFields<MutationHeartbeatRunArgs, 'leaseToken' | 'runId'>>;

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/resolvers-types';
-import { projectFindingSuggestions } from '../services/suggestions';
+import { dismissSuggestedFinding, projectFindingSuggestions } from '../services/suggestions';
 
 export const typeDefs = /* GraphQL */ `
   """
@@ -47,6 +47,11 @@ export const typeDefs = /* GraphQL */ `
     mean: Float!
   }
 
+  extend type Mutation {
+    "Owners and members: stop suggesting this rule for this metric of the project (remembered)."
+    dismissSuggestedFinding(projectId: ID!, metric: String!, rule: String!): Boolean!
+  }
+
   extend type Project {
     "Draft findings for a metric of the project's runs (not stored; needs 3 configurations on each side of a rule)."
     suggestedFindings(metric: FindingMetricInput!): FindingSuggestions!
@@ -56,6 +61,9 @@ export const typeDefs = /* GraphQL */ `
 const lower = <T extends string>(value: T) => value.toLowerCase() as Lowercase<T>;
 
 export const resolvers: Resolvers = {
+  Mutation: {
+    dismissSuggestedFinding: (_parent, { projectId, metric, rule }, ctx) => dismissSuggestedFinding(ctx, projectId, metric, rule),
+  },
   Project: {
     suggestedFindings: async (project, { metric }, ctx) => {
       const aggregate = lower(metric.aggregate ?? 'LAST');
