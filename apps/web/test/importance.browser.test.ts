@@ -97,6 +97,19 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('hyperparameter importance
     await page.getByText(rule!, { exact: true }).first().waitFor();
   }, 120_000);
 
+  it('dismisses a draft, and it stays dismissed after a reload', async () => {
+    const projectId = await project('dismissal sweep', sweep, accuracy);
+    await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);
+    const panel = page.getByRole('region', { name: 'Suggested findings' });
+    const draft = panel.locator('[data-suggested-rule^="batchSize <= "]');
+    await draft.waitFor();
+    await draft.getByRole('button', { name: 'Dismiss' }).click();
+    await panel.getByText(/^No rule stands out: /).waitFor();
+    await page.reload();
+    await panel.getByText(/^No rule stands out: /).waitFor();
+    expect(await draft.count()).toBe(0);
+  }, 120_000);
+
   it('says how many runs it needs when a project has too few', async () => {
     const projectId = await project('importance small', sweep.slice(0, 6), accuracy);
     await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);

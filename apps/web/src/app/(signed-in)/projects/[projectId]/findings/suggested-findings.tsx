@@ -1,11 +1,12 @@
 'use client';
 // Findings Tuneboard proposes from the project's runs: drafts, each with its evidence in words, that a person records
-// (it becomes a finding) or leaves. The statistics are the API's (packages/findings/src/suggestions.ts).
+// (it becomes a finding) or dismisses (remembered for the metric). The statistics are the API's (packages/findings/src/suggestions.ts).
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import {
   CreateFindingDocument,
+  DismissSuggestedFindingDocument,
   ProjectFindingsDocument,
   ProjectImportanceDocument,
   ProjectSuggestedFindingsDocument,
@@ -33,6 +34,7 @@ export function SuggestedFindings({ projectId }: { projectId: string }) {
         : null);
   const suggestions = useQuery(ProjectSuggestedFindingsDocument, { variables: { projectId, metric: metric! }, skip: !metric });
   const [createFinding, creation] = useMutation(CreateFindingDocument);
+  const [dismiss, dismissal] = useMutation(DismissSuggestedFindingDocument);
   const router = useRouter();
   const metricKeys = importance.data?.project?.importance.metricKeys ?? [];
   const result = (suggestions.data ?? suggestions.previousData)?.project?.suggestedFindings;
@@ -103,6 +105,17 @@ export function SuggestedFindings({ projectId }: { projectId: string }) {
                     }}
                   >
                     Record this finding
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={dismissal.loading}
+                    onClick={async () => {
+                      const done = await dismiss({ variables: { projectId, metric: metric!.key, rule: s.rule } }).catch(() => null);
+                      if (done?.data) await suggestions.refetch();
+                    }}
+                  >
+                    Dismiss
                   </button>
                 </li>
               ))}
@@ -110,6 +123,7 @@ export function SuggestedFindings({ projectId }: { projectId: string }) {
           </>
         ))}
       {creation.error && <ErrorNotice error={creation.error} />}
+      {dismissal.error && <ErrorNotice error={dismissal.error} />}
     </section>
   );
 }
