@@ -71,6 +71,11 @@ export const FIELD_WEIGHTS: Record<string, (args: Arguments) => FieldWeight> = {
   // Reads every finished run in the finding's scope with its metric summaries, then bootstraps an interval:
   // on a 1,000-run project about 80 ms of database and CPU.
   'Finding.evidence': () => ({ cost: 2_000, expensive: true }),
+  // Reads every run of the project and fits a few hundred small trees: 0.3 s at 100 runs, seconds at the 2,000-run
+  // cap (docs/performance.md). At most five per request.
+  'Project.importance': () => ({ cost: 19_000, expensive: true }),
+  // Reads every run of the project and runs a permutation test per candidate rule (a few thousand shuffles each).
+  'Project.suggestedFindings': () => ({ cost: 19_000, expensive: true }),
   // A directory read in the artifact store (one lstat per file, or a request to S3) for each run it is asked of.
   'Run.artifacts': () => ({ cost: 10, size: 1, expensive: true }),
   // A scan of the viewer's teams' projects, runs and findings for the text (ILIKE, no index).

@@ -42,3 +42,19 @@ export {
 } from './statistics';
 export { RULE_PROBLEMS, ruleProblems, type RuleProblem, type RuleProblemCode } from './rules';
 export { configurationKey, experimentKey, isSeedPath } from './replicates';
+export {
+  computeImportance,
+  IMPORTANCE_MAX_RESAMPLES,
+  IMPORTANCE_MAX_RUNS,
+  IMPORTANCE_MAX_TREES,
+  IMPORTANCE_MIN_CONFIGURATIONS,
+  IMPORTANCE_MIN_RUNS,
+  type Importance,
+  type ImportanceLimits,
+  type ImportanceOptions,
+  type ImportanceRun,
+  type PathImportance,
+  type PathScale,
+} from './importance';
+export { benjaminiHochberg } from './multiple-testing';
+export { suggestFindings, SUGGESTION_DEFAULTS, type FindingSuggestions, type SuggestedFinding, type SuggestionOptions } from './suggestions';

@@ -339,6 +339,29 @@ export type FindingStatus =
   /** The evidence interval lies on the finding's side of zero, and no violating run beats the best satisfying one. */
   | 'SUPPORTED';
 
+/**
+ * Findings Tuneboard proposes from a project's runs: single-path rules (thresholds on numbers, categories) whose
+ * satisfying configurations do better, tested on configuration means by permutation, with the false discovery rate
+ * controlled across every candidate tested (Benjamini–Hochberg). Drafts only: nothing is stored.
+ */
+export type FindingSuggestions = {
+  __typename?: 'FindingSuggestions';
+  /** Candidate rules tested: the size of the multiple-testing correction. */
+  candidatesTested: Scalars['Int']['output'];
+  configurations: Scalars['Int']['output'];
+  /** False discovery rate the suggestions are held to (0.05). */
+  fdr: Scalars['Float']['output'];
+  metric: FindingMetric;
+  minConfigurationsPerSide: Scalars['Int']['output'];
+  /** Smallest standardised effect (Cohen's d on configuration means) proposed. */
+  minEffectSize: Scalars['Float']['output'];
+  /** Why nothing could be tested (too few configurations); null otherwise. */
+  refusal?: Maybe<Scalars['String']['output']>;
+  runsUsed: Scalars['Int']['output'];
+  /** Best rule per path, surest first. */
+  suggestions: Array<SuggestedFinding>;
+};
+
 export type FinishRunInput = {
   divergedAtStep?: InputMaybe<Scalars['Int']['input']>;
   divergedLearningRate?: InputMaybe<Scalars['Float']['input']>;
@@ -416,6 +439,42 @@ export type HparamSchemaVersion = {
   /** Runs validated against this version (they stay valid when a later version changes the schema). */
   runs: Scalars['Int']['output'];
   version: Scalars['Int']['output'];
+};
+
+/**
+ * Which hyperparameters a metric depends on: a random forest fitted to the project's finished runs, each path's share of
+ * its out-of-bag permutation importance (shares sum to 1), with a bootstrap interval over configurations.
+ */
+export type HyperparameterImportance = {
+  __typename?: 'HyperparameterImportance';
+  aggregate: MetricAggregate;
+  /** Distinct configurations among them (runs that differ only by seed are one configuration). */
+  configurations: Scalars['Int']['output'];
+  /** Paths with one value in every run used. */
+  constantPaths: Array<Scalars['String']['output']>;
+  /** Runs with the same configuration and seed as another, counted once. */
+  duplicatesMerged: Scalars['Int']['output'];
+  excludedMissing: Scalars['Int']['output'];
+  excludedNonFinite: Scalars['Int']['output'];
+  /** Out-of-bag R² of the forest: how much of the metric's variance the paths explain together. Near 0 or below: do not trust the ranking. */
+  explainedVariance?: Maybe<Scalars['Float']['output']>;
+  /** Confidence level of the intervals (0.95). */
+  level: Scalars['Float']['output'];
+  maxRuns: Scalars['Int']['output'];
+  /** The metric ranked by: the one asked for, or by default the project's oldest finding's, else its first logged metric; null when none was logged. */
+  metric?: Maybe<Scalars['String']['output']>;
+  /** Every metric the project's runs logged (the script's own first, then system/…), for a metric picker. */
+  metricKeys: Array<Scalars['String']['output']>;
+  minConfigurations: Scalars['Int']['output'];
+  minRuns: Scalars['Int']['output'];
+  /** Most important first; empty when refused. */
+  paths: Array<PathImportance>;
+  /** Why nothing is ranked (too few runs or configurations, nothing varies, nothing predicts the metric); null when ranked. */
+  refusal?: Maybe<Scalars['String']['output']>;
+  /** Finished runs (succeeded, diverged) with a finite value of the metric. */
+  runsAvailable: Scalars['Int']['output'];
+  /** Runs ranked on: all available ones, or a seeded sample of maxRuns. */
+  runsUsed: Scalars['Int']['output'];
 };
 
 /** An owner's offer to join a team. Nobody becomes a member without accepting one, signed in as themselves. */
@@ -560,6 +619,8 @@ export type Mutation = {
   createToken: CreatedToken;
   /** Deletes an annotation; its author or an owner of the team. True when it was deleted. */
   deleteAnnotation: Scalars['Boolean']['output'];
+  /** Owners and members: stop suggesting this rule for this metric of the project (remembered). */
+  dismissSuggestedFinding: Scalars['Boolean']['output'];
   finishRun: Run;
   /**
    * Stores the metric histories of many runs your own code reported (EXTERNAL: RUNNING or LOST) and sets their
@@ -701,6 +762,13 @@ export type MutationDeleteAnnotationArgs = {
 };
 
 
+export type MutationDismissSuggestedFindingArgs = {
+  metric: Scalars['String']['input'];
+  projectId: Scalars['ID']['input'];
+  rule: Scalars['String']['input'];
+};
+
+
 export type MutationFinishRunArgs = {
   input: FinishRunInput;
 };
@@ -829,6 +897,21 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+export type PathImportance = {
+  __typename?: 'PathImportance';
+  high: Scalars['Float']['output'];
+  /** The path names a seed: it should explain nothing. */
+  isSeed: Scalars['Boolean']['output'];
+  low: Scalars['Float']['output'];
+  /** Runs that do not set the path (unset counts as a value of its own). */
+  missingRuns: Scalars['Int']['output'];
+  path: Scalars['String']['output'];
+  /** linear, log (positive numbers spanning two decades or more) or categorical. */
+  scale: Scalars['String']['output'];
+  /** 0–1. */
+  share: Scalars['Float']['output'];
+};
+
 /** A project (an MLflow experiment): the runs of one modelling question. */
 export type Project = {
   __typename?: 'Project';
@@ -839,10 +922,24 @@ export type Project = {
   /** Every declared JSON Schema version, newest first (empty unless the project has been DECLARED). */
   hparamSchemaVersions: Array<HparamSchemaVersion>;
   id: Scalars['ID']['output'];
+  /**
+   * Hyperparameter importance for a metric of the project's runs (its LAST value unless aggregate says otherwise).
+   * Without a metric: the project's oldest finding's metric, else its first logged one. Needs 20 runs in 8 configurations.
+   */
+  importance: HyperparameterImportance;
   name: Scalars['String']['output'];
   runCount: Scalars['Int']['output'];
   runs: RunConnection;
+  /** Draft findings for a metric of the project's runs (not stored; needs 3 configurations on each side of a rule). */
+  suggestedFindings: FindingSuggestions;
   team: Team;
+};
+
+
+/** A project (an MLflow experiment): the runs of one modelling question. */
+export type ProjectImportanceArgs = {
+  aggregate?: InputMaybe<MetricAggregate>;
+  metric?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -853,6 +950,12 @@ export type ProjectRunsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   orderBy?: InputMaybe<RunOrder>;
+};
+
+
+/** A project (an MLflow experiment): the runs of one modelling question. */
+export type ProjectSuggestedFindingsArgs = {
+  metric: FindingMetricInput;
 };
 
 export type Query = {
@@ -1366,6 +1469,31 @@ export type SubscriptionTicket = {
   token: Scalars['String']['output'];
 };
 
+/** A draft finding: createFinding with its rule, title and statement accepts it. */
+export type SuggestedFinding = {
+  __typename?: 'SuggestedFinding';
+  /** Mean over satisfying configurations − mean over violating ones, signed so that > 0 favours the rule. */
+  difference: Scalars['Float']['output'];
+  /** Cohen's d; null when both sides are constant (no spread to measure it against). */
+  effectSize?: Maybe<Scalars['Float']['output']>;
+  pValue: Scalars['Float']['output'];
+  path: Scalars['String']['output'];
+  /** Benjamini–Hochberg adjusted p-value. */
+  qValue: Scalars['Float']['output'];
+  rule: Scalars['String']['output'];
+  satisfying: SuggestionSide;
+  statement: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+  violating: SuggestionSide;
+};
+
+export type SuggestionSide = {
+  __typename?: 'SuggestionSide';
+  configurations: Scalars['Int']['output'];
+  mean: Scalars['Float']['output'];
+  runs: Scalars['Int']['output'];
+};
+
 export type Team = {
   __typename?: 'Team';
   id: Scalars['ID']['output'];
@@ -1548,6 +1676,7 @@ export type ResolversTypes = {
   FindingMetricInput: FindingMetricInput;
   FindingSeverity: FindingSeverity;
   FindingStatus: FindingStatus;
+  FindingSuggestions: ResolverTypeWrapper<FindingSuggestions>;
   FinishRunInput: FinishRunInput;
   FinishRunsInput: FinishRunsInput;
   FinishRunsPayload: ResolverTypeWrapper<FinishRunsPayloadModel>;
@@ -1557,6 +1686,7 @@ export type ResolversTypes = {
   HparamSchema: ResolverTypeWrapper<HparamSchema>;
   HparamSchemaKind: HparamSchemaKind;
   HparamSchemaVersion: ResolverTypeWrapper<HparamSchemaVersionModel>;
+  HyperparameterImportance: ResolverTypeWrapper<HyperparameterImportance>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Invitation: ResolverTypeWrapper<InvitationModel>;
@@ -1578,6 +1708,7 @@ export type ResolversTypes = {
   PackedInt32Array: ResolverTypeWrapper<Scalars['PackedInt32Array']['output']>;
   PackedMetricSeriesInput: PackedMetricSeriesInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PathImportance: ResolverTypeWrapper<PathImportance>;
   Project: ResolverTypeWrapper<ProjectModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RangeEdge: RangeEdge;
@@ -1615,6 +1746,8 @@ export type ResolversTypes = {
   SubmitRunsPayload: ResolverTypeWrapper<Omit<SubmitRunsPayload, 'runs'> & { runs: Array<ResolversTypes['SubmitRunPayload']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SubscriptionTicket: ResolverTypeWrapper<SubscriptionTicket>;
+  SuggestedFinding: ResolverTypeWrapper<SuggestedFinding>;
+  SuggestionSide: ResolverTypeWrapper<SuggestionSide>;
   Team: ResolverTypeWrapper<TeamModel>;
   TeamMember: ResolverTypeWrapper<TeamMemberModel>;
   UpdateFindingInput: UpdateFindingInput;
@@ -1655,6 +1788,7 @@ export type ResolversParentTypes = {
   FindingInput: FindingInput;
   FindingMetric: FindingMetric;
   FindingMetricInput: FindingMetricInput;
+  FindingSuggestions: FindingSuggestions;
   FinishRunInput: FinishRunInput;
   FinishRunsInput: FinishRunsInput;
   FinishRunsPayload: FinishRunsPayloadModel;
@@ -1663,6 +1797,7 @@ export type ResolversParentTypes = {
   HparamPath: HparamPath;
   HparamSchema: HparamSchema;
   HparamSchemaVersion: HparamSchemaVersionModel;
+  HyperparameterImportance: HyperparameterImportance;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Invitation: InvitationModel;
@@ -1680,6 +1815,7 @@ export type ResolversParentTypes = {
   PackedInt32Array: Scalars['PackedInt32Array']['output'];
   PackedMetricSeriesInput: PackedMetricSeriesInput;
   PageInfo: PageInfo;
+  PathImportance: PathImportance;
   Project: ProjectModel;
   Query: Record<PropertyKey, never>;
   RecordCheckpointInput: RecordCheckpointInput;
@@ -1708,6 +1844,8 @@ export type ResolversParentTypes = {
   SubmitRunsPayload: Omit<SubmitRunsPayload, 'runs'> & { runs: Array<ResolversParentTypes['SubmitRunPayload']> };
   Subscription: Record<PropertyKey, never>;
   SubscriptionTicket: SubscriptionTicket;
+  SuggestedFinding: SuggestedFinding;
+  SuggestionSide: SuggestionSide;
   Team: TeamModel;
   TeamMember: TeamMemberModel;
   UpdateFindingInput: UpdateFindingInput;
@@ -1915,6 +2053,18 @@ export type FindingMetricResolvers<ContextType = Context, ParentType extends Res
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type FindingSuggestionsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FindingSuggestions'] = ResolversParentTypes['FindingSuggestions']> = {
+  candidatesTested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  configurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fdr?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['FindingMetric'], ParentType, ContextType>;
+  minConfigurationsPerSide?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minEffectSize?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  runsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  suggestions?: Resolver<Array<ResolversTypes['SuggestedFinding']>, ParentType, ContextType>;
+};
+
 export type FinishRunsPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FinishRunsPayload'] = ResolversParentTypes['FinishRunsPayload']> = {
   accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   runs?: Resolver<Array<ResolversTypes['Run']>, ParentType, ContextType>;
@@ -1950,6 +2100,26 @@ export type HparamSchemaVersionResolvers<ContextType = Context, ParentType exten
   document?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   runs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type HyperparameterImportanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['HyperparameterImportance'] = ResolversParentTypes['HyperparameterImportance']> = {
+  aggregate?: Resolver<ResolversTypes['MetricAggregate'], ParentType, ContextType>;
+  configurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  constantPaths?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  duplicatesMerged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  excludedMissing?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  excludedNonFinite?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  explainedVariance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  maxRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  metric?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metricKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  minConfigurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  paths?: Resolver<Array<ResolversTypes['PathImportance']>, ParentType, ContextType>;
+  refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  runsAvailable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  runsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InvitationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = {
@@ -2030,6 +2200,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
   createToken?: Resolver<ResolversTypes['CreatedToken'], ParentType, ContextType, RequireFields<MutationCreateTokenArgs, 'name'>>;
   deleteAnnotation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAnnotationArgs, 'id'>>;
+  dismissSuggestedFinding?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDismissSuggestedFindingArgs, 'metric' | 'projectId' | 'rule'>>;
   finishRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationFinishRunArgs, 'input'>>;
   finishRuns?: Resolver<ResolversTypes['FinishRunsPayload'], ParentType, ContextType, RequireFields<MutationFinishRunsArgs, 'input'>>;
   heartbeatRun?: Resolver<ResolversTypes['Heartbeat'], ParentType, ContextType, RequireFields<MutationHeartbeatRunArgs, 'leaseToken' | 'runId'>>;
@@ -2064,15 +2235,27 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PathImportanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PathImportance'] = ResolversParentTypes['PathImportance']> = {
+  high?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  isSeed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  low?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  missingRuns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scale?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type ProjectResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hparamSchema?: Resolver<ResolversTypes['HparamSchema'], ParentType, ContextType>;
   hparamSchemaVersions?: Resolver<Array<ResolversTypes['HparamSchemaVersion']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  importance?: Resolver<ResolversTypes['HyperparameterImportance'], ParentType, ContextType, Partial<ProjectImportanceArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ProjectRunsArgs, 'first'>>;
+  suggestedFindings?: Resolver<ResolversTypes['FindingSuggestions'], ParentType, ContextType, RequireFields<ProjectSuggestedFindingsArgs, 'metric'>>;
   team?: Resolver<ResolversTypes['Team'], ParentType, ContextType>;
 };
 
@@ -2229,6 +2412,25 @@ export type SubscriptionTicketResolvers<ContextType = Context, ParentType extend
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SuggestedFindingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuggestedFinding'] = ResolversParentTypes['SuggestedFinding']> = {
+  difference?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  effectSize?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  pValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  satisfying?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;
+  statement?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  violating?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;
+};
+
+export type SuggestionSideResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuggestionSide'] = ResolversParentTypes['SuggestionSide']> = {
+  configurations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mean?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  runs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type TeamResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invitations?: Resolver<Array<ResolversTypes['Invitation']>, ParentType, ContextType>;
@@ -2289,11 +2491,13 @@ export type Resolvers<ContextType = Context> = {
   FindingEvidence?: FindingEvidenceResolvers<ContextType>;
   FindingEvidenceSummary?: FindingEvidenceSummaryResolvers<ContextType>;
   FindingMetric?: FindingMetricResolvers<ContextType>;
+  FindingSuggestions?: FindingSuggestionsResolvers<ContextType>;
   FinishRunsPayload?: FinishRunsPayloadResolvers<ContextType>;
   Heartbeat?: HeartbeatResolvers<ContextType>;
   HparamPath?: HparamPathResolvers<ContextType>;
   HparamSchema?: HparamSchemaResolvers<ContextType>;
   HparamSchemaVersion?: HparamSchemaVersionResolvers<ContextType>;
+  HyperparameterImportance?: HyperparameterImportanceResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LayerFacts?: LayerFactsResolvers<ContextType>;
@@ -2306,6 +2510,7 @@ export type Resolvers<ContextType = Context> = {
   PackedFloat64Array?: GraphQLScalarType;
   PackedInt32Array?: GraphQLScalarType;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PathImportance?: PathImportanceResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Run?: RunResolvers<ContextType>;
@@ -2324,6 +2529,8 @@ export type Resolvers<ContextType = Context> = {
   SubmitRunsPayload?: SubmitRunsPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SubscriptionTicket?: SubscriptionTicketResolvers<ContextType>;
+  SuggestedFinding?: SuggestedFindingResolvers<ContextType>;
+  SuggestionSide?: SuggestionSideResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   TeamMember?: TeamMemberResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -4,6 +4,7 @@ import * as account from './account';
 import * as artifact from './artifact';
 import { mapDomainErrors } from './domain-errors';
 import * as finding from './finding';
+import * as importance from './importance';
 import * as invitation from './invitation';
 import * as log from './log';
 import * as metric from './metric';
@@ -11,10 +12,11 @@ import * as project from './project';
 import * as run from './run';
 import * as scalars from './scalars';
 import * as search from './search';
+import * as suggestion from './suggestion';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding, search];
+const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding, importance, suggestion, search];
 
 /**
  * Refuses two domains defining a type of the same name. makeExecutableSchema would merge them silently (a second

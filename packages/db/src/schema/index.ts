@@ -7,3 +7,4 @@ export * from './findings';
 export * from './limits';
 export * from './logs';
 export * from './mlflow';
+export * from './finding-suggestions';

@@ -18,3 +18,4 @@ export * as runStore from './runs';
 export * as logStore from './logs';
 export * as mlflowStore from './mlflow';
 export * as searchStore from './search';
+export * as findingSuggestionStore from './finding-suggestions';

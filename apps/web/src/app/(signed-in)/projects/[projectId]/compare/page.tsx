@@ -5,6 +5,7 @@ import { serverQuery } from '../../../../apollo-server';
 import { Loading } from '../../../../status-views';
 import { CompareView, type CompareSeeds } from './compare-view';
 import { COMPARE_MAX_POINTS, parseCompareState } from './compare-state';
+import { ImportancePanel } from '../importance-panel';
 import { ProjectCrumbs } from '../project-crumbs';
 
 export const metadata: Metadata = { title: 'Compare runs' };
@@ -40,6 +41,7 @@ export default async function ComparePage({
       <Suspense fallback={<Loading what="the comparison" />}>
         <CompareView projectId={projectId} seeds={seeds} />
       </Suspense>
+      <ImportancePanel projectId={projectId} />
     </main>
   );
 }

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import { ProjectTabs } from '../project-tabs';
 import { FindingsList } from './findings-list';
+import { SuggestedFindings } from './suggested-findings';
+import { ImportancePanel } from '../importance-panel';
 import { ProjectCrumbs } from '../project-crumbs';
 
 export const metadata: Metadata = { title: 'Findings' };
@@ -15,6 +17,8 @@ export default async function ProjectFindingsPage({ params }: { params: Promise<
         <ProjectTabs projectId={projectId} active="findings" />
       </div>
       <FindingsList projectId={projectId} />
+      <SuggestedFindings projectId={projectId} />
+      <ImportancePanel projectId={projectId} />
     </main>
   );
 }
