@@ -17,3 +17,16 @@ export {
 export { bootstrapMeanDifference, mean, median, quantile, seededRandom } from './statistics';
 export { RULE_PROBLEMS, ruleProblems, type RuleProblem, type RuleProblemCode } from './rules';
 export { configurationKey, experimentKey, isSeedPath } from './replicates';
+export {
+  bandGrid,
+  groupBand,
+  groupRuns,
+  meanInterval,
+  studentT975,
+  varyingNonSeedPaths,
+  type AlignedSeries,
+  type Band,
+  type BandGrid,
+  type Grouping,
+  type RunGroup,
+} from './bands';

@@ -7,6 +7,7 @@ import * as finding from './finding';
 import * as invitation from './invitation';
 import * as log from './log';
 import * as metric from './metric';
+import * as metricGroup from './metric-group';
 import * as project from './project';
 import * as run from './run';
 import * as scalars from './scalars';
@@ -14,7 +15,7 @@ import * as search from './search';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding, search];
+const domains = [scalars, account, invitation, project, run, artifact, metric, metricGroup, log, worker, finding, search];
 
 /**
  * Refuses two domains defining a type of the same name. makeExecutableSchema would merge them silently (a second
