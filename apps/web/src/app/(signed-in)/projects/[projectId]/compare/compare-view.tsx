@@ -13,7 +13,8 @@ import { isSystemMetric } from '../runs-table-columns';
 import { boundaryLines, checkRunAgainstFindings, ruleAxis, ruleBoundary } from '@/lib/finding-rules';
 import { FindingCheckBadges } from '../../../findings/finding-badges';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
-import { parallelInput, scatterPoints, varyingParams, type ComparedRun } from './compare-model';
+import { mostVaryingNumericPath, parallelInput, scatterPoints, stepsPerEpochDiffer, varyingParams, type ComparedRun } from './compare-model';
+import { GroupByControl, GroupCharts } from './group-charts';
 import { RecordFinding } from './record-finding';
 import { compareQueryString, parseCompareState, type CompareState, type MetricAggregate } from './compare-state';
 
@@ -77,7 +78,7 @@ export function CompareView({ projectId }: { projectId: string }) {
       <div className="toolbar" aria-label="Chart settings">
         <label>
           x axis{' '}
-          <select aria-label="x axis" value={state.xAxis} onChange={(e) => update({ xAxis: e.target.value as XAxisKind })}>
+          <select aria-label="x axis" value={state.xAxis} onChange={(e) => update({ xAxis: e.target.value as XAxisKind, xAxisChosen: true })}>
             {X_AXIS_KINDS.map((kind) => (
               <option key={kind} value={kind}>
                 {X_AXIS_NAMES[kind]}
@@ -101,35 +102,49 @@ export function CompareView({ projectId }: { projectId: string }) {
           />{' '}
           {state.smoothing.toFixed(2)}
         </label>
+        <GroupByControl groupBy={state.groupBy} band={state.band} paths={paths} onChange={update} />
       </div>
 
-      <section className="chart-grid" aria-label="Metrics">
-        {model.keys.map((key) => (
-          <Chart
-            key={key}
-            label={key}
-            option={buildLineChartOption({
-              title: key,
-              xName: X_AXIS_NAMES[state.xAxis],
-              logY: state.logY,
-              series: model.runs.flatMap((run) => {
-                const series = model.series.get(`${run.id}\u0000${key}`);
-                if (!series) return [];
-                return [
-                  {
-                    name: run.name,
-                    points: toChartPoints(
-                      series,
-                      { kind: state.xAxis, stepsPerEpoch: model.stepsPerEpoch.get(run.id), startTime: model.startTime.get(run.id) },
-                      { smoothing: state.smoothing, logY: state.logY },
-                    ),
-                  },
-                ];
-              }),
-            })}
-          />
-        ))}
-      </section>
+      {state.groupBy ? (
+        <GroupCharts
+          projectId={projectId}
+          runIds={model.runs.map((run) => run.id)}
+          groupBy={state.groupBy}
+          band={state.band}
+          xAxis={state.xAxis}
+          xName={X_AXIS_NAMES[state.xAxis]}
+          logY={state.logY}
+          keyOrder={model.keys}
+        />
+      ) : (
+        <section className="chart-grid" aria-label="Metrics">
+          {model.keys.map((key) => (
+            <Chart
+              key={key}
+              label={key}
+              option={buildLineChartOption({
+                title: key,
+                xName: X_AXIS_NAMES[state.xAxis],
+                logY: state.logY,
+                series: model.runs.flatMap((run) => {
+                  const series = model.series.get(`${run.id}\u0000${key}`);
+                  if (!series) return [];
+                  return [
+                    {
+                      name: run.name,
+                      points: toChartPoints(
+                        series,
+                        { kind: state.xAxis, stepsPerEpoch: model.stepsPerEpoch.get(run.id), startTime: model.startTime.get(run.id) },
+                        { smoothing: state.smoothing, logY: state.logY },
+                      ),
+                    },
+                  ];
+                }),
+              })}
+            />
+          ))}
+        </section>
+      )}
 
       <section className="panel" aria-label="Hyperparameters against a metric">
         <div className="toolbar">
@@ -169,7 +184,7 @@ export function CompareView({ projectId }: { projectId: string }) {
         <div className="toolbar">
           <label>
             scatter x{' '}
-            <select aria-label="scatter x" value={state.scatterParam} onChange={(e) => update({ scatterParam: e.target.value })}>
+            <select aria-label="scatter x" value={state.scatterParam} onChange={(e) => update({ scatterParam: e.target.value, scatterChosen: true })}>
               {[...new Set([state.scatterParam, ...numericPaths])].map((path) => (
                 <option key={path}>{path}</option>
               ))}
@@ -184,7 +199,7 @@ export function CompareView({ projectId }: { projectId: string }) {
                 onChange={(e) => {
                   const finding = activeFindings.find((f) => f.id === e.target.value);
                   const axis = finding ? ruleAxis(finding.rule) : undefined;
-                  update({ boundaryFindingId: finding?.id ?? null, scatterParam: axis ?? state.scatterParam });
+                  update({ boundaryFindingId: finding?.id ?? null, scatterParam: axis ?? state.scatterParam, scatterChosen: true });
                 }}
               >
                 <option value="">none</option>
@@ -228,17 +243,20 @@ export function CompareView({ projectId }: { projectId: string }) {
 }
 
 /**
- * The URL's metric and scatter axis, or when the compared runs have no such metric or numeric hyperparameter (the
- * defaults are the built-in trainer's), the first the runs do have, so an open-schema comparison is never empty.
+ * The URL's metric and axes, or defaults that suit the selection: epochs when the runs' steps per epoch differ
+ * (a batch-size sweep, whose steps do not line up), and as the scatter's x the numeric hyperparameter that varies
+ * most among the runs. A metric or scatter path the runs do not have (the defaults are the built-in trainer's)
+ * falls back to one they do, so an open-schema comparison is never empty.
  */
 function withFallbacks(state: CompareState, model: CompareModel): CompareState {
   const targetMetric =
     model.keys.includes(state.targetMetric.key) || model.keys.length === 0 ? state.targetMetric : { key: model.keys[0]!, aggregate: 'last' as const };
+  const xAxis = state.xAxisChosen ? state.xAxis : stepsPerEpochDiffer(model.stepsPerEpoch, state.runIds) ? 'epoch' : state.xAxis;
   const numeric = (path: string) => model.runs.some((run) => typeof run.params[path] === 'number');
-  if (numeric(state.scatterParam)) return { ...state, targetMetric };
-  const varying = varyingParams(model.runs).filter(numeric);
+  if (state.scatterChosen && numeric(state.scatterParam)) return { ...state, xAxis, targetMetric };
   const any = [...new Set(model.runs.flatMap((run) => Object.keys(run.params)))].filter(numeric).sort();
-  return { ...state, targetMetric, scatterParam: varying[0] ?? any[0] ?? state.scatterParam };
+  const fallback = numeric(state.scatterParam) ? state.scatterParam : any[0];
+  return { ...state, xAxis, targetMetric, scatterParam: mostVaryingNumericPath(model.runs, state.scatterParam) ?? fallback ?? state.scatterParam };
 }
 
 interface CompareModel {
