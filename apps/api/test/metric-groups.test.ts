@@ -152,6 +152,18 @@ for (const database of testDatabases()) {
       expect((await alice.ok(GROUPS, { p: open, r: [ppo], g: { allButSeeds: true }, a: 'STEP' })).metricGroups.groups[0].label).toBe('all runs');
     });
 
+    it('lists the annotations of many runs for the compare markers, leaving out runs of other teams', async () => {
+      const ANNOTATE = `mutation($r: ID!, $b: String!, $s: Int) { annotateRun(runId: $r, body: $b, step: $s) { id } }`;
+      const LIST = `query($r: [ID!]!) { runAnnotations(runIds: $r) { runId body step } }`;
+      await alice.ok(ANNOTATE, { r: small[0], b: 'lr warm-up ends', s: 10 });
+      await bob.ok(ANNOTATE, { r: bobRun, b: 'private to bob', s: 5 });
+      expect((await alice.ok(LIST, { r: [small[0], small[1], bobRun, randomUUID()] })).runAnnotations).toEqual([
+        { runId: small[0], body: 'lr warm-up ends', step: 10 },
+      ]);
+      const tooMany = await alice.request(LIST, { r: Array.from({ length: 1001 }, () => randomUUID()) });
+      expect(problems(tooMany)).toEqual(['runIds']);
+    });
+
     it('refuses more groups than can be drawn', async () => {
       // 101 configurations of one run each (no points logged: grouping is checked before anything is read).
       const many: string[] = [];

@@ -852,6 +852,8 @@ export type Query = {
   /** Projects of the viewer's teams (or of one team). */
   projects: Array<Project>;
   run?: Maybe<Run>;
+  /** The annotations of many runs at once (at most 1000), oldest first; runs you may not read are left out. */
+  runAnnotations: Array<RunAnnotation>;
   /**
    * Runs of a project. filter uses the expression language, e.g.
    * batchSize <= 32 and optimizer.name = "adam" or tags has "baseline".
@@ -921,6 +923,11 @@ export type QueryProjectsArgs = {
 
 export type QueryRunArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryRunAnnotationsArgs = {
+  runIds: Array<Scalars['ID']['input']>;
 };
 
 
@@ -1061,6 +1068,8 @@ export type RunAnnotation = {
   canEdit: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** The run it is about. */
+  runId: Scalars['ID']['output'];
   /** The step of the metric history the note refers to, if any. */
   step?: Maybe<Scalars['Int']['output']>;
 };
@@ -2057,6 +2066,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType, Partial<QueryProjectsArgs>>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
+  runAnnotations?: Resolver<Array<ResolversTypes['RunAnnotation']>, ParentType, ContextType, RequireFields<QueryRunAnnotationsArgs, 'runIds'>>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<QueryRunsArgs, 'first' | 'projectId'>>;
   search?: Resolver<Array<ResolversTypes['SearchHit']>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'text'>>;
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
@@ -2109,6 +2119,7 @@ export type RunAnnotationResolvers<ContextType = Context, ParentType extends Res
   canEdit?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  runId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   step?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
