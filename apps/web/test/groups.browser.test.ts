@@ -108,4 +108,21 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('seed groups on the compar
     await page.waitForSelector('[data-chart="train.loss"][data-series-count="6"]', { timeout: 30_000 });
     expect(await page.locator('[data-group-chart]').count()).toBe(0);
   }, 120_000);
+
+  it('groups the runs table with count, mean ± std and interval, expandable into its runs', async () => {
+    await page.goto(`${stack.webUrl}/projects/${projectId}`);
+    await page.getByLabel('Group runs by').selectOption('seeds');
+    await page.waitForURL(/group=seeds/);
+    const table = page.getByRole('table', { name: 'Run groups' });
+    await table.waitFor();
+    expect(await table.locator('tr[data-group]').count()).toBe(3);
+    const batch32 = table.locator('tr[data-group="batchSize=32"]');
+    expect(await batch32.locator('td').first().textContent()).toBe('3');
+    // last(train.loss) of the three seeds: a mean ± std and, below it, the 95 % interval.
+    expect(await batch32.locator('td[data-column-id="metric:train.loss:last"]').textContent()).toMatch(/±.*\[.*,.*\]/);
+    await batch32.getByRole('button').click();
+    await table.locator('tr.group-member').nth(2).waitFor();
+    expect(await table.locator('tr.group-member').count()).toBe(3);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'groups-3-runs-table.png'), fullPage: true });
+  }, 60_000);
 });
