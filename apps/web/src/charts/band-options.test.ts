@@ -45,6 +45,22 @@ describe('group bands', () => {
     expect(mean!.stack).toBeUndefined();
   });
 
+  it('draws annotation markers once, on the first group’s mean line', () => {
+    const option = buildBandChartOption({
+      title: 'loss',
+      xName: 'step',
+      kind: 'ci',
+      groups: [
+        { name: 'a', band },
+        { name: 'b', band },
+      ],
+      markers: [{ x: 5, label: 'run-a: lr drop' }],
+    });
+    const series = option.series as LineSeriesOption[];
+    expect(series.filter((s) => s.markLine).map((s) => s.markLine!.data)).toEqual([[{ xAxis: 5, name: 'run-a: lr drop' }]]);
+    expect(series[2]!.markLine).toBeDefined();
+  });
+
   it('draws unstacked edges on a log axis, leaving out what it cannot show', () => {
     const option = buildBandChartOption({ title: 'loss', xName: 'step', logY: true, kind: 'std', groups: [{ name: 'g', band }] });
     const series = option.series as LineSeriesOption[];

@@ -49,6 +49,8 @@ export function buildBandChartOption(input: {
   logY?: boolean;
   kind: BandKind;
   groups: readonly BandGroupInput[];
+  /** Vertical markers, e.g. run annotations. */
+  markers?: readonly { x: number; label: string }[];
 }): EChartsOption {
   const series: SeriesOption[] = input.groups.flatMap((group, index) => {
     const color = PALETTE[index % PALETTE.length]!;
@@ -63,6 +65,17 @@ export function buildBandChartOption(input: {
       symbolSize: 5,
       lineStyle: { width: 2, color },
       z: 3,
+      ...(index === 0 && input.markers?.length
+        ? {
+            markLine: {
+              symbol: 'none',
+              silent: true,
+              lineStyle: { type: 'dashed', color: '#888' },
+              label: { formatter: '{b}', position: 'insideEndTop' },
+              data: input.markers.map((m) => ({ xAxis: m.x, name: m.label })),
+            },
+          }
+        : {}),
     };
     const edge = { type: 'line' as const, name: group.name, color, showSymbol: false, silent: true, connectNulls: false, tooltip: { show: false } };
     if (input.logY) {

@@ -7,7 +7,13 @@ import { useMemo, useState } from 'react';
 import { Chart } from '@/charts/chart';
 import { buildLineChartOption, buildParallelOption, buildScatterOption } from '@/charts/chart-options';
 import { prefersLogAxis, toChartPoints, X_AXIS_KINDS, type XAxisKind } from '@/charts/series-points';
-import { CompareRunsDocument, ProjectFindingsDocument, ProjectSchemaDocument, type CompareRunsQuery } from '@/graphql/generated/graphql';
+import {
+  CompareAnnotationsDocument,
+  CompareRunsDocument,
+  ProjectFindingsDocument,
+  ProjectSchemaDocument,
+  type CompareRunsQuery,
+} from '@/graphql/generated/graphql';
 import { schemaVocabulary } from '@/lib/project-schema';
 import { isSystemMetric } from '../runs-table-columns';
 import { boundaryLines, checkRunAgainstFindings, ruleAxis, ruleBoundary } from '@/lib/finding-rules';
@@ -15,6 +21,7 @@ import { FindingCheckBadges } from '../../../findings/finding-badges';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
 import { mostVaryingNumericPath, parallelInput, scatterPoints, stepsPerEpochDiffer, varyingParams, type ComparedRun } from './compare-model';
 import { GroupByControl, GroupCharts } from './group-charts';
+import { annotationMarkers } from './annotation-markers';
 import { RecordFinding } from './record-finding';
 import { compareQueryString, parseCompareState, type CompareState, type MetricAggregate } from './compare-state';
 
@@ -45,6 +52,9 @@ export function CompareView({ projectId }: { projectId: string }) {
   const findingsQuery = useQuery(ProjectFindingsDocument, { variables: { projectId } });
   const activeFindings = useMemo(() => (findingsQuery.data?.findings ?? []).filter((f) => f.status !== 'RETIRED'), [findingsQuery.data]);
   const [recording, setRecording] = useState(false);
+  // Notes on the runs, drawn as markers at their steps.
+  const annotationsQuery = useQuery(CompareAnnotationsDocument, { variables: { runIds: [...urlState.runIds] }, skip: urlState.runIds.length === 0 });
+  const notes = annotationsQuery.data?.runAnnotations ?? [];
 
   if (state.runIds.length === 0) {
     return <Empty action={{ href: `/projects/${projectId}`, label: 'Choose runs in the runs table' }}>No runs selected to compare.</Empty>;
@@ -60,6 +70,15 @@ export function CompareView({ projectId }: { projectId: string }) {
   const target = `${state.targetMetric.aggregate}(${state.targetMetric.key})`;
   const boundaryFinding = activeFindings.find((f) => f.id === state.boundaryFindingId);
   const boundary = boundaryFinding ? ruleBoundary(boundaryFinding.rule, state.scatterParam) : undefined;
+  const runNames = new Map(model.runs.map((run) => [run.id, run.name]));
+  const markersFor = (key: string) =>
+    annotationMarkers(notes, {
+      xAxis: state.xAxis,
+      runName: (id) => runNames.get(id),
+      stepsPerEpoch: model.stepsPerEpoch,
+      startTime: model.startTime,
+      seriesOf: (id) => model.series.get(`${id}\u0000${key}`),
+    });
 
   return (
     <>
@@ -115,6 +134,7 @@ export function CompareView({ projectId }: { projectId: string }) {
           xName={X_AXIS_NAMES[state.xAxis]}
           logY={state.logY}
           keyOrder={model.keys}
+          markersFor={markersFor}
         />
       ) : (
         <section className="chart-grid" aria-label="Metrics">
@@ -126,6 +146,7 @@ export function CompareView({ projectId }: { projectId: string }) {
                 title: key,
                 xName: X_AXIS_NAMES[state.xAxis],
                 logY: state.logY,
+                markers: markersFor(key),
                 series: model.runs.flatMap((run) => {
                   const series = model.series.get(`${run.id}\u0000${key}`);
                   if (!series) return [];

@@ -84,6 +84,7 @@ export function GroupCharts({
   xName,
   logY,
   keyOrder,
+  markersFor,
 }: {
   projectId: string;
   runIds: readonly string[];
@@ -94,6 +95,8 @@ export function GroupCharts({
   logY: boolean;
   /** The order the per-run charts use, so switching to groups keeps each chart in its place. */
   keyOrder: readonly string[];
+  /** Annotation markers for a metric's chart, on this x axis. */
+  markersFor?: (key: string) => { x: number; label: string }[];
 }) {
   const { data, error, refetch, loading } = useQuery(MetricGroupsDocument, {
     variables: {
@@ -119,7 +122,7 @@ export function GroupCharts({
         });
         return (
           <div key={key} data-group-chart={key} data-groups={drawn.length} data-band={band}>
-            <Chart label={key} option={buildBandChartOption({ title: key, xName, logY, kind: band, groups: drawn })} />
+            <Chart label={key} option={buildBandChartOption({ title: key, xName, logY, kind: band, groups: drawn, markers: markersFor?.(key) })} />
           </div>
         );
       })}
