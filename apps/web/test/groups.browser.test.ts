@@ -63,6 +63,8 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('seed groups on the compar
         });
       }),
     );
+    // A note on one run, drawn as a marker at its step (step 32 of batch 32 is epoch 1).
+    await stack.gql(`mutation($r: ID!) { annotateRun(runId: $r, body: "lr warm-up ends", step: 32) { id } }`, { r: runIds[0] });
   }, 180_000);
 
   afterAll(async () => {
@@ -89,6 +91,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('seed groups on the compar
     // Three series a group: the band's lower edge, its stacked height and the mean line.
     expect(await page.locator('[data-group-chart="train.loss"] [data-chart="train.loss"]').getAttribute('data-series-count')).toBe('9');
     expect(await page.locator('[data-group-chart="train.loss"]').getAttribute('data-band')).toBe('ci');
+    expect(await page.locator('[data-group-chart="train.loss"]').getAttribute('data-markers')).toBe('1');
     await page.locator('[data-group-chart="train.loss"] canvas').first().waitFor();
     await page.screenshot({ path: resolve(ARTIFACTS, 'groups-1-seeds-ci.png'), fullPage: true });
 

@@ -72,7 +72,9 @@ export function RunGroupsTable({
           <thead>
             <tr>
               <th scope="col">Group</th>
-              <th scope="col">Runs</th>
+              <th scope="col" className="numeric">
+                Runs
+              </th>
               {metricColumns.map((column) => (
                 <th key={column.id} scope="col" className="numeric">
                   {column.label}

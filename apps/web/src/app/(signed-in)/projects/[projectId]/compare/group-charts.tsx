@@ -120,9 +120,10 @@ export function GroupCharts({
           const band = group.series.find((s) => s.key === key);
           return band ? [{ name: `${group.label} (n=${group.count})`, band }] : [];
         });
+        const markers = markersFor?.(key) ?? [];
         return (
-          <div key={key} data-group-chart={key} data-groups={drawn.length} data-band={band}>
-            <Chart label={key} option={buildBandChartOption({ title: key, xName, logY, kind: band, groups: drawn, markers: markersFor?.(key) })} />
+          <div key={key} data-group-chart={key} data-groups={drawn.length} data-band={band} data-markers={markers.length}>
+            <Chart label={key} option={buildBandChartOption({ title: key, xName, logY, kind: band, groups: drawn, markers })} />
           </div>
         );
       })}
