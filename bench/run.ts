@@ -127,7 +127,9 @@ const sections = SECTIONS.filter((section) =>
       : section === 'scale' || section === 'tuneboard-run' || process.env[envName(section)] !== '0',
 );
 function envName(section: 'adversarial' | 'open-schema' | 'mlflow' | 'import' | 'groups'): string {
-  return { adversarial: 'BENCH_ADVERSARIAL', 'open-schema': 'BENCH_OPEN_SCHEMA', mlflow: 'BENCH_MLFLOW', import: 'BENCH_IMPORT', groups: 'BENCH_GROUPS' }[section];
+  return { adversarial: 'BENCH_ADVERSARIAL', 'open-schema': 'BENCH_OPEN_SCHEMA', mlflow: 'BENCH_MLFLOW', import: 'BENCH_IMPORT', groups: 'BENCH_GROUPS' }[
+    section
+  ];
 }
 const results: Result[] = [];
 for (const kind of databases) {
