@@ -11,7 +11,8 @@
  * (skip issue 9's adversarial figures, or measure only them). Sections can be named as arguments: scale,
  * tuneboard-run (issue 11: the wrapper's overhead and delivery rate), adversarial, open-schema, mlflow (issue 12: log-batch
  * ingestion and bulk-interval reads through the MLflow API; BENCH_MLFLOW=0|only), import (issue 12: a 1,000-run mlruns/
- * import; BENCH_IMPORT=0|only), groups (issue 14: metricGroups, 50 configurations × 10 seeds × 100k steps; BENCH_GROUPS=0|only).
+ * import; BENCH_IMPORT=0|only), groups (issue 14: metricGroups, 50 configurations × 10 seeds × 100k steps, 50M points to seed: only
+ * when named, or with BENCH_GROUPS=1|only).
  */
 import { accounts, startServer } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
@@ -124,7 +125,7 @@ const sections = SECTIONS.filter((section) =>
     ? named.includes(section)
     : only
       ? section === only
-      : section === 'scale' || section === 'tuneboard-run' || process.env[envName(section)] !== '0',
+      : section === 'scale' || section === 'tuneboard-run' || (section === 'groups' ? process.env.BENCH_GROUPS === '1' : process.env[envName(section)] !== '0'),
 );
 function envName(section: 'adversarial' | 'open-schema' | 'mlflow' | 'import' | 'groups'): string {
   return { adversarial: 'BENCH_ADVERSARIAL', 'open-schema': 'BENCH_OPEN_SCHEMA', mlflow: 'BENCH_MLFLOW', import: 'BENCH_IMPORT', groups: 'BENCH_GROUPS' }[
