@@ -144,7 +144,9 @@ for (const kind of databases) {
 }
 printTable(results);
 // A partial run (some sections only) must not replace the full results.
-const out = fileURLToPath(new URL(sections.length === SECTIONS.length ? './results.json' : `./results-${sections.join('+')}.json`, import.meta.url));
+const out = fileURLToPath(
+  new URL(sections.length === SECTIONS.length || (named.length === 0 && !only) ? './results.json' : `./results-${sections.join('+')}.json`, import.meta.url),
+);
 writeFileSync(
   out,
   JSON.stringify({ date: new Date().toISOString(), node: process.version, scale, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + '\n',
