@@ -11,7 +11,8 @@
  * (skip issue 9's adversarial figures, or measure only them). Sections can be named as arguments: scale,
  * tuneboard-run (issue 11: the wrapper's overhead and delivery rate), adversarial, open-schema, mlflow (issue 12: log-batch
  * ingestion and bulk-interval reads through the MLflow API; BENCH_MLFLOW=0|only), import (issue 12: a 1,000-run mlruns/
- * import; BENCH_IMPORT=0|only).
+ * import; BENCH_IMPORT=0|only), groups (issue 14: metricGroups, 50 configurations × 10 seeds × 100k steps, 50M points to seed: only
+ * when named, or with BENCH_GROUPS=1|only).
  */
 import { accounts, startServer } from '@tuneboard/api';
 import { openStore, type Store } from '@tuneboard/db';
@@ -28,6 +29,7 @@ import { benchAdversarial } from './adversarial';
 import { benchOpenSchema } from './open-schema';
 import { benchImport } from './import';
 import { benchMlflow } from './mlflow';
+import { benchGroups } from './groups';
 import { benchTrackedCommand } from './tracked-command';
 import { MemorySampler, resets, startApiProcess, type Api, type Result } from './util';
 
@@ -112,21 +114,23 @@ const started = Date.now();
 const databases: ('pglite' | 'postgres')[] = [];
 if (process.env.BENCH_ONLY !== 'postgres') databases.push('pglite');
 if (process.env.BENCH_DATABASE_URL && process.env.BENCH_ONLY !== 'pglite') databases.push('postgres');
-const SECTIONS = ['scale', 'tuneboard-run', 'adversarial', 'open-schema', 'mlflow', 'import'] as const;
+const SECTIONS = ['scale', 'tuneboard-run', 'adversarial', 'open-schema', 'mlflow', 'import', 'groups'] as const;
 type Section = (typeof SECTIONS)[number];
 const named = process.argv.slice(2);
 for (const name of named)
   if (!SECTIONS.includes(name as Section)) throw new Error(`Unknown benchmark section "${name}"; the sections are ${SECTIONS.join(', ')}`);
-const only = (['adversarial', 'open-schema', 'mlflow', 'import'] as const).find((section) => process.env[envName(section)] === 'only');
+const only = (['adversarial', 'open-schema', 'mlflow', 'import', 'groups'] as const).find((section) => process.env[envName(section)] === 'only');
 const sections = SECTIONS.filter((section) =>
   named.length > 0
     ? named.includes(section)
     : only
       ? section === only
-      : section === 'scale' || section === 'tuneboard-run' || process.env[envName(section)] !== '0',
+      : section === 'scale' || section === 'tuneboard-run' || (section === 'groups' ? process.env.BENCH_GROUPS === '1' : process.env[envName(section)] !== '0'),
 );
-function envName(section: 'adversarial' | 'open-schema' | 'mlflow' | 'import'): string {
-  return { adversarial: 'BENCH_ADVERSARIAL', 'open-schema': 'BENCH_OPEN_SCHEMA', mlflow: 'BENCH_MLFLOW', import: 'BENCH_IMPORT' }[section];
+function envName(section: 'adversarial' | 'open-schema' | 'mlflow' | 'import' | 'groups'): string {
+  return { adversarial: 'BENCH_ADVERSARIAL', 'open-schema': 'BENCH_OPEN_SCHEMA', mlflow: 'BENCH_MLFLOW', import: 'BENCH_IMPORT', groups: 'BENCH_GROUPS' }[
+    section
+  ];
 }
 const results: Result[] = [];
 for (const kind of databases) {
@@ -136,10 +140,13 @@ for (const kind of databases) {
   if (sections.includes('open-schema')) results.push(...(await benchOpenSchema(kind, scale)));
   if (sections.includes('mlflow')) results.push(...(await benchMlflow(kind, scale)));
   if (sections.includes('import')) results.push(...(await benchImport(kind, scale)));
+  if (sections.includes('groups')) results.push(...(await benchGroups(kind, scale)));
 }
 printTable(results);
 // A partial run (some sections only) must not replace the full results.
-const out = fileURLToPath(new URL(sections.length === SECTIONS.length ? './results.json' : `./results-${sections.join('+')}.json`, import.meta.url));
+const out = fileURLToPath(
+  new URL(sections.length === SECTIONS.length || (named.length === 0 && !only) ? './results.json' : `./results-${sections.join('+')}.json`, import.meta.url),
+);
 writeFileSync(
   out,
   JSON.stringify({ date: new Date().toISOString(), node: process.version, scale, seconds: Math.round((Date.now() - started) / 1000), results }, null, 2) + '\n',

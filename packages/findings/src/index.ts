@@ -58,3 +58,16 @@ export {
 } from './importance';
 export { benjaminiHochberg } from './multiple-testing';
 export { suggestFindings, SUGGESTION_DEFAULTS, type FindingSuggestions, type SuggestedFinding, type SuggestionOptions } from './suggestions';
+export {
+  bandGrid,
+  groupBand,
+  groupRuns,
+  meanInterval,
+  studentT975,
+  varyingNonSeedPaths,
+  type AlignedSeries,
+  type Band,
+  type BandGrid,
+  type Grouping,
+  type RunGroup,
+} from './bands';

@@ -528,6 +528,51 @@ export type MetricDirection =
   | 'HIGHER'
   | 'LOWER';
 
+export type MetricGroup = {
+  __typename?: 'MetricGroup';
+  count: Scalars['Int']['output'];
+  /** Stable identity of the group. */
+  key: Scalars['String']['output'];
+  /** What tells it apart, e.g. batchSize=32 (all runs when nothing does). */
+  label: Scalars['String']['output'];
+  runIds: Array<Scalars['ID']['output']>;
+  series: Array<MetricGroupSeries>;
+  /** The grouped paths and their values in this group. */
+  values: Scalars['JSON']['output'];
+};
+
+/**
+ * One metric of one group on the common x grid: parallel arrays, one element per bucket that a member reaches.
+ * Per bucket each run counts once, with the mean of its (downsampled) points there; std is the sample standard
+ * deviation across runs and low–high the Student-t 95 % interval of the mean (null with fewer than 2 runs).
+ */
+export type MetricGroupSeries = {
+  __typename?: 'MetricGroupSeries';
+  /** Runs with a value at each x. */
+  count: Array<Scalars['Int']['output']>;
+  high: Array<Maybe<Scalars['Float']['output']>>;
+  key: Scalars['String']['output'];
+  low: Array<Maybe<Scalars['Float']['output']>>;
+  max: Array<Scalars['Float']['output']>;
+  mean: Array<Scalars['Float']['output']>;
+  min: Array<Scalars['Float']['output']>;
+  std: Array<Maybe<Scalars['Float']['output']>>;
+  x: Array<Scalars['Float']['output']>;
+};
+
+/** How to group runs: by the values of chosen hyperparameter paths, or by the whole configuration except its seed paths. */
+export type MetricGroupingInput = {
+  allButSeeds?: InputMaybe<Scalars['Boolean']['input']>;
+  paths?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type MetricGroups = {
+  __typename?: 'MetricGroups';
+  alignment: SeriesAlignment;
+  buckets: Scalars['Int']['output'];
+  groups: Array<MetricGroup>;
+};
+
 export type MetricPoint = {
   __typename?: 'MetricPoint';
   step: Scalars['Int']['output'];
@@ -968,6 +1013,13 @@ export type Query = {
   /** Findings of a project, and the team's shared ones, newest first. */
   findings: Array<Finding>;
   /**
+   * Runs of one project grouped by configuration, each group's metrics as a mean with min/max, std and 95 % interval
+   * along a common grid of `buckets` equal x buckets, computed from the downsampled series. Runs you may not read
+   * or of another project are left out. At most 1000 runs, 20 paths, 20
+   * keys, 100 groups, 1000 buckets and 400,000 band points.
+   */
+  metricGroups: MetricGroups;
+  /**
    * Series for many runs at once, each downsampled to at most maxPoints points (peaks kept). At most 2,000
    * series, and series × maxPoints at most 2,000,000 (e.g. 200 series of 10,000 points).
    */
@@ -976,6 +1028,8 @@ export type Query = {
   /** Projects of the viewer's teams (or of one team). */
   projects: Array<Project>;
   run?: Maybe<Run>;
+  /** The annotations of many runs at once (at most 1000), oldest first; runs you may not read are left out. */
+  runAnnotations: Array<RunAnnotation>;
   /**
    * Runs of a project. filter uses the expression language, e.g.
    * batchSize <= 32 and optimizer.name = "adam" or tags has "baseline".
@@ -1016,6 +1070,16 @@ export type QueryFindingsArgs = {
 };
 
 
+export type QueryMetricGroupsArgs = {
+  alignment?: InputMaybe<SeriesAlignment>;
+  buckets?: InputMaybe<Scalars['Int']['input']>;
+  groupBy: MetricGroupingInput;
+  keys?: InputMaybe<Array<Scalars['String']['input']>>;
+  projectId: Scalars['ID']['input'];
+  runIds: Array<Scalars['ID']['input']>;
+};
+
+
 export type QueryMetricSeriesArgs = {
   keys?: InputMaybe<Array<Scalars['String']['input']>>;
   maxPoints?: InputMaybe<Scalars['Int']['input']>;
@@ -1035,6 +1099,11 @@ export type QueryProjectsArgs = {
 
 export type QueryRunArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryRunAnnotationsArgs = {
+  runIds: Array<Scalars['ID']['input']>;
 };
 
 
@@ -1179,6 +1248,8 @@ export type RunAnnotation = {
   canEdit: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** The run it is about. */
+  runId: Scalars['ID']['output'];
   /** The step of the metric history the note refers to, if any. */
   step?: Maybe<Scalars['Int']['output']>;
 };
@@ -1376,6 +1447,12 @@ export type SearchHitKind =
   | 'FINDING'
   | 'PROJECT'
   | 'RUN';
+
+/** What a grouped series is plotted against: steps, epochs (steps / the run's steps per epoch), or seconds since the run's first point. */
+export type SeriesAlignment =
+  | 'EPOCH'
+  | 'STEP'
+  | 'WALL_TIME';
 
 export type SetRunStatusInput = {
   backend?: InputMaybe<Scalars['String']['input']>;
@@ -1697,6 +1774,10 @@ export type ResolversTypes = {
   LogStream: LogStream;
   MetricAggregate: MetricAggregate;
   MetricDirection: MetricDirection;
+  MetricGroup: ResolverTypeWrapper<MetricGroup>;
+  MetricGroupSeries: ResolverTypeWrapper<MetricGroupSeries>;
+  MetricGroupingInput: MetricGroupingInput;
+  MetricGroups: ResolverTypeWrapper<MetricGroups>;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
   MetricPointInput: MetricPointInput;
   MetricSeries: ResolverTypeWrapper<MetricSeriesModel>;
@@ -1737,6 +1818,7 @@ export type ResolversTypes = {
   RunWarning: ResolverTypeWrapper<RunWarningModel>;
   SearchHit: ResolverTypeWrapper<SearchHitModel>;
   SearchHitKind: SearchHitKind;
+  SeriesAlignment: SeriesAlignment;
   SetRunStatusInput: SetRunStatusInput;
   SortDirection: SortDirection;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -1804,6 +1886,10 @@ export type ResolversParentTypes = {
   JSON: Scalars['JSON']['output'];
   LayerFacts: LayerFacts;
   LogMetricsPayload: Omit<LogMetricsPayload, 'run'> & { run: ResolversParentTypes['Run'] };
+  MetricGroup: MetricGroup;
+  MetricGroupSeries: MetricGroupSeries;
+  MetricGroupingInput: MetricGroupingInput;
+  MetricGroups: MetricGroups;
   MetricPoint: MetricPoint;
   MetricPointInput: MetricPointInput;
   MetricSeries: MetricSeriesModel;
@@ -2152,6 +2238,33 @@ export type LogMetricsPayloadResolvers<ContextType = Context, ParentType extends
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
 };
 
+export type MetricGroupResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MetricGroup'] = ResolversParentTypes['MetricGroup']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  runIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  series?: Resolver<Array<ResolversTypes['MetricGroupSeries']>, ParentType, ContextType>;
+  values?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+};
+
+export type MetricGroupSeriesResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MetricGroupSeries'] = ResolversParentTypes['MetricGroupSeries']> = {
+  count?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  high?: Resolver<Array<Maybe<ResolversTypes['Float']>>, ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  low?: Resolver<Array<Maybe<ResolversTypes['Float']>>, ParentType, ContextType>;
+  max?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+  mean?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+  min?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+  std?: Resolver<Array<Maybe<ResolversTypes['Float']>>, ParentType, ContextType>;
+  x?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type MetricGroupsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MetricGroups'] = ResolversParentTypes['MetricGroups']> = {
+  alignment?: Resolver<ResolversTypes['SeriesAlignment'], ParentType, ContextType>;
+  buckets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  groups?: Resolver<Array<ResolversTypes['MetricGroup']>, ParentType, ContextType>;
+};
+
 export type MetricPointResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MetricPoint'] = ResolversParentTypes['MetricPoint']> = {
   step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['MetricValue'], ParentType, ContextType>;
@@ -2264,10 +2377,12 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
   findingFeed?: Resolver<Array<ResolversTypes['FindingEvent']>, ParentType, ContextType, RequireFields<QueryFindingFeedArgs, 'first' | 'teamId'>>;
   findings?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingsArgs, 'projectId'>>;
+  metricGroups?: Resolver<ResolversTypes['MetricGroups'], ParentType, ContextType, RequireFields<QueryMetricGroupsArgs, 'alignment' | 'buckets' | 'groupBy' | 'projectId' | 'runIds'>>;
   metricSeries?: Resolver<Array<ResolversTypes['MetricSeries']>, ParentType, ContextType, RequireFields<QueryMetricSeriesArgs, 'maxPoints' | 'runIds'>>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType, Partial<QueryProjectsArgs>>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
+  runAnnotations?: Resolver<Array<ResolversTypes['RunAnnotation']>, ParentType, ContextType, RequireFields<QueryRunAnnotationsArgs, 'runIds'>>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<QueryRunsArgs, 'first' | 'projectId'>>;
   search?: Resolver<Array<ResolversTypes['SearchHit']>, ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'text'>>;
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
@@ -2320,6 +2435,7 @@ export type RunAnnotationResolvers<ContextType = Context, ParentType extends Res
   canEdit?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  runId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   step?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
@@ -2502,6 +2618,9 @@ export type Resolvers<ContextType = Context> = {
   JSON?: GraphQLScalarType;
   LayerFacts?: LayerFactsResolvers<ContextType>;
   LogMetricsPayload?: LogMetricsPayloadResolvers<ContextType>;
+  MetricGroup?: MetricGroupResolvers<ContextType>;
+  MetricGroupSeries?: MetricGroupSeriesResolvers<ContextType>;
+  MetricGroups?: MetricGroupsResolvers<ContextType>;
   MetricPoint?: MetricPointResolvers<ContextType>;
   MetricSeries?: MetricSeriesResolvers<ContextType>;
   MetricSummary?: MetricSummaryResolvers<ContextType>;

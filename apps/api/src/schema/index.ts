@@ -8,15 +8,17 @@ import * as importance from './importance';
 import * as invitation from './invitation';
 import * as log from './log';
 import * as metric from './metric';
+import * as metricGroup from './metric-group';
 import * as project from './project';
 import * as run from './run';
+import * as runAnnotation from './run-annotation';
 import * as scalars from './scalars';
 import * as search from './search';
 import * as suggestion from './suggestion';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, invitation, project, run, artifact, metric, log, worker, finding, importance, suggestion, search];
+const domains = [scalars, account, invitation, project, run, runAnnotation, artifact, metric, metricGroup, log, worker, finding, importance, suggestion, search];
 
 /**
  * Refuses two domains defining a type of the same name. makeExecutableSchema would merge them silently (a second

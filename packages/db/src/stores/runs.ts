@@ -260,6 +260,16 @@ export async function annotationsOfRun(handle: Handle, runId: string): Promise<R
   return handle.db.select().from(runAnnotations).where(eq(runAnnotations.runId, runId)).orderBy(asc(runAnnotations.createdAt));
 }
 
+/** The annotations of many runs at once (a compare view's markers), oldest first. */
+export async function annotationsOfRuns(handle: Handle, runIds: readonly string[]): Promise<RunAnnotation[]> {
+  if (runIds.length === 0) return [];
+  return handle.db
+    .select()
+    .from(runAnnotations)
+    .where(inArray(runAnnotations.runId, [...runIds]))
+    .orderBy(asc(runAnnotations.createdAt));
+}
+
 export async function addAnnotation(
   handle: Handle,
   values: { runId: string; body: string; step?: number | null; authorId: string | null },

@@ -36,6 +36,12 @@ type Source = 'raw' | 'raw-bucketed' | 'fine' | 'coarse' | 'coarse-bucketed';
 /** Points returned per statement of a read, at most (see readMetricSeries): about 50 ms of PGlite here. */
 const READ_SLICE_POINTS = 25_000;
 
+/**
+ * Statements of one read in flight at once on PostgreSQL, where a statement runs in a server process of its own
+ * and the pool has connections to spare: the server works on the next slices while this thread decodes one.
+ */
+const POSTGRES_SLICES_IN_FLIGHT = 4;
+
 /** One turn of the event loop, for the I/O of other requests. */
 const letOthersIn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -150,15 +156,19 @@ export async function readMetricSeries(
       ? `null::float8[]`
       : `case when not (ch.first_step >= $3 and ch.last_step <= $4) or p.source like 'raw%' then ch.${column}
           when p.source = 'fine' then ch.fine_${column} else ch.coarse_${column} end`;
-  const rows: { series_id: number; steps: Uint8Array; values: Uint8Array; wall_times: Uint8Array }[] = [];
+  type Row = { series_id: number; steps: Uint8Array; values: Uint8Array; wall_times: Uint8Array };
+  const rows: Row[] = [];
   // A few series per statement: PGlite runs a statement to its end in the API's own thread, and its promise
   // settles without a turn of the event loop, so reading millions of points in one go (or in statements chained
   // through promises) would hold every other request, and /healthz, for seconds. Between slices they get a turn.
+  // PostgreSQL runs them in its own processes, so there a few slices are read at once.
   const perSlice = Math.max(1, Math.floor(READ_SLICE_POINTS / maxPoints));
-  for (const slice of slices(whole, perSlice)) {
+  const inFlight = (handle as { kind?: string }).kind === 'postgres' ? POSTGRES_SLICES_IN_FLIGHT : 1;
+  const wholeSlices = slices(whole, perSlice);
+  for (let i = 0; i < wholeSlices.length; i += inFlight) {
     if (rows.length > 0) await letOthersIn();
-    rows.push(
-      ...(await handle.query<(typeof rows)[number]>(
+    const read = wholeSlices.slice(i, i + inFlight).map((slice) =>
+      handle.query<Row>(
         // Per series a walk of the (series_id, first_step) primary key: no join, spill or sort of all chunks.
         `select p.id as series_id, a.* from unnest($1::int4[], $2::text[]) as p(id, source)
          cross join lateral (
@@ -168,8 +178,9 @@ export async function readMetricSeries(
            from metric_chunks ch where ch.series_id = p.id and ch.last_step >= $3 and ch.first_step <= $4
          ) a`,
         [slice.map((w) => w.id), slice.map((w) => w.source), from, to],
-      )),
+      ),
     );
+    for (const part of await Promise.all(read)) rows.push(...part);
   }
   for (const slice of slices(bucketed, perSlice)) {
     if (rows.length > 0) await letOthersIn();

@@ -14,20 +14,22 @@ import {
 } from './runs-table-state';
 
 describe('runs table URL state', () => {
-  it('round-trips filter, sort, columns and selection through the URL', () => {
+  it('round-trips filter, sort, columns, selection and grouping through the URL', () => {
     const state = {
       filter: 'batchSize <= 32 and tags has "baseline"',
       sort: { columnId: 'metric:test.accuracy:max', direction: 'ASC' as const },
       columnIds: ['status', 'name', 'param:batchSize'],
       selectedRunIds: ['r1', 'r2'],
+      groupBy: { path: 'optimizer.learningRate' },
     };
     const query = runsTableQueryString(state);
+    expect(runsTableQueryString({ ...state, groupBy: 'seeds' })).toContain('group=seeds');
     expect(parseRunsTableState(Object.fromEntries(new URLSearchParams(query.slice(1))))).toEqual(state);
   });
 
   it('keeps the default view out of the URL', () => {
     const state = parseRunsTableState({});
-    expect(state).toEqual({ filter: '', sort: null, columnIds: DEFAULT_COLUMN_IDS, selectedRunIds: [] });
+    expect(state).toEqual({ filter: '', sort: null, columnIds: DEFAULT_COLUMN_IDS, selectedRunIds: [], groupBy: null });
     expect(runsTableQueryString(state)).toBe('');
   });
 

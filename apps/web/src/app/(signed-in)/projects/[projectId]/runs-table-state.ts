@@ -2,6 +2,7 @@
 import type { RunOrder, RunsTableQueryVariables } from '@/graphql/generated/graphql';
 import { firstParam, listParam, toQueryString, type SearchParams } from '@/lib/url-params';
 import { columnById, DEFAULT_COLUMN_IDS, type SameValueColumn } from './runs-table-columns';
+import type { TableGroupBy } from './runs-table-groups';
 
 export interface ColumnSort {
   columnId: string;
@@ -13,6 +14,8 @@ export interface RunsTableState {
   sort: ColumnSort | null;
   columnIds: readonly string[];
   selectedRunIds: readonly string[];
+  /** Rows grouped (`group=seeds` or `group=path:batchSize`), or each run on its own. */
+  groupBy: TableGroupBy;
 }
 
 /** `defaultColumns`: the project's default view (defaultColumnIds), shown when the URL names no columns. */
@@ -24,7 +27,13 @@ export function parseRunsTableState(params: SearchParams, defaultColumns: readon
     sort: sortColumn && columnById(sortColumn)?.order ? { columnId: sortColumn, direction: firstParam(params, 'dir') === 'asc' ? 'ASC' : 'DESC' } : null,
     columnIds: columnIds.length > 0 ? columnIds : defaultColumns,
     selectedRunIds: listParam(params, 'sel'),
+    groupBy: parseTableGroupBy(firstParam(params, 'group')),
   };
+}
+
+function parseTableGroupBy(value: string | undefined): TableGroupBy {
+  if (value === 'seeds') return 'seeds';
+  return value?.startsWith('path:') && value.length > 5 ? { path: value.slice(5) } : null;
 }
 
 export function runsTableQueryString(state: RunsTableState, defaultColumnIds: readonly string[] = DEFAULT_COLUMN_IDS): string {
@@ -35,6 +44,7 @@ export function runsTableQueryString(state: RunsTableState, defaultColumnIds: re
     dir: state.sort ? state.sort.direction.toLowerCase() : undefined,
     cols: defaultColumns ? undefined : state.columnIds.join(','),
     sel: state.selectedRunIds.join(',') || undefined,
+    group: state.groupBy === null || state.groupBy === undefined ? undefined : state.groupBy === 'seeds' ? 'seeds' : `path:${state.groupBy.path}`,
   });
 }
 

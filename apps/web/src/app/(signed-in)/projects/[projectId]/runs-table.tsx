@@ -23,6 +23,8 @@ import { useSeededQuery, type SeededQuery } from '@/lib/server-seeded-query';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
+import { varyingPaths } from './runs-table-groups';
+import { RunGroupsTable, TableGroupByControl } from './run-groups-table';
 import {
   availableColumns,
   columnText,
@@ -142,6 +144,8 @@ export function RunsTable({
   const chooserColumns = useMemo(() => mergeColumns(availableColumns(rows, open ? schemaPaths : []), columns), [rows, open, schemaPaths, columns]);
   const hiddenSame = useMemo(() => view.hiddenSame.filter((c) => !state.columnIds.includes(c.id)), [view.hiddenSame, state.columnIds]);
   const selected = useMemo(() => new Set(state.selectedRunIds), [state.selectedRunIds]);
+  // What the rows can be grouped by: the hyperparameters that differ among the loaded runs.
+  const groupPaths = useMemo(() => varyingPaths(rows), [rows]);
   const filterError = error ? summarizeApiError(error) : undefined;
 
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -297,6 +301,7 @@ export function RunsTable({
           Export CSV
         </button>
         {exporting && <span className="muted">{exporting}</span>}
+        <TableGroupByControl groupBy={state.groupBy} paths={groupPaths} onChange={(groupBy) => update({ groupBy })} />
         <span className="spacer" />
         {state.selectedRunIds.length > 0 && (
           <>
@@ -336,7 +341,10 @@ export function RunsTable({
           </Empty>
         ))}
       {connection && connection.totalCount > 0 && hiddenSame.length > 0 && <SameValueNote columns={hiddenSame} allLoaded={!lastPage?.pageInfo.hasNextPage} />}
-      {connection && connection.totalCount > 0 && (
+      {connection && connection.totalCount > 0 && state.groupBy && (
+        <RunGroupsTable rows={rows} columns={columns} groupBy={state.groupBy} totalCount={connection.totalCount} />
+      )}
+      {connection && connection.totalCount > 0 && !state.groupBy && (
         <>
           {/* One scroll box for the header and the rows: the header sticks to its top and the run's checkbox, status
               and name to its left, so a horizontal scroll moves every column with its header. */}

@@ -2,6 +2,7 @@
 import type { ParallelDimension, ScatterPoint } from '@/charts/chart-options';
 import { prefersLogAxis } from '@/charts/series-points';
 import { metricNumber, type MetricValue } from '@/lib/metric-value';
+import { isSeedPath } from '@tuneboard/findings';
 import type { MetricAggregate } from './compare-state';
 
 export interface ComparedRun {
@@ -59,4 +60,21 @@ export function scatterPoints(runs: readonly ComparedRun[], path: string, target
     const y = metricSummaryValue(run, target.key, target.aggregate);
     return typeof x === 'number' && y !== null ? [{ runName: run.name, x, y }] : [];
   });
+}
+
+/**
+ * The scatter's default x: the numeric hyperparameter with the most distinct values among the runs (seeds only when
+ * nothing else varies), so it is never one that every run shares. Ties go to `preferred`, then alphabetically.
+ */
+export function mostVaryingNumericPath(runs: readonly ComparedRun[], preferred?: string): string | undefined {
+  const numeric = (path: string) => runs.some((run) => typeof run.params[path] === 'number');
+  const varying = varyingParams(runs).filter(numeric);
+  const candidates = varying.some((path) => !isSeedPath(path)) ? varying.filter((path) => !isSeedPath(path)) : varying;
+  const distinct = (path: string) => new Set(runs.map((run) => JSON.stringify(run.params[path] ?? null))).size;
+  return [...candidates].sort((a, b) => distinct(b) - distinct(a) || Number(b === preferred) - Number(a === preferred) || a.localeCompare(b))[0];
+}
+
+/** Whether the runs train different numbers of steps per epoch (a batch-size sweep): then steps do not line up, epochs do. */
+export function stepsPerEpochDiffer(stepsPerEpoch: ReadonlyMap<string, number>, runIds: readonly string[]): boolean {
+  return new Set(runIds.flatMap((id) => (stepsPerEpoch.has(id) ? [stepsPerEpoch.get(id)] : []))).size > 1;
 }

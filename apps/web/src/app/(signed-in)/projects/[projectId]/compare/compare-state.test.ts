@@ -6,11 +6,15 @@ describe('compare URL state', () => {
     const state = {
       runIds: ['a', 'b'],
       xAxis: 'epoch' as const,
+      xAxisChosen: true,
       logY: true,
       smoothing: 0.6,
       targetMetric: { key: 'test.loss', aggregate: 'min' as const },
       scatterParam: 'batchSize',
+      scatterChosen: true,
       boundaryFindingId: 'f1',
+      groupBy: { paths: ['batchSize', 'optimizer.learningRate'] },
+      band: 'std' as const,
     };
     const query = compareQueryString(state);
     expect(parseCompareState(Object.fromEntries(new URLSearchParams(query.slice(1))))).toEqual(state);
@@ -22,6 +26,15 @@ describe('compare URL state', () => {
     expect(state.xAxis).toBe('step');
     expect(state.smoothing).toBe(0.99);
     expect(state.targetMetric).toEqual({ key: 'test.accuracy', aggregate: 'max' });
+    expect(state.xAxisChosen).toBe(false);
+    expect(state.groupBy).toBeNull();
+    expect(state.band).toBe('ci');
     expect(compareQueryString({ ...state, smoothing: 0 })).toBe('?runs=a%2Cb');
+  });
+
+  it('keeps a chosen step axis and scatter x in the URL, so a default does not replace them', () => {
+    const state = parseCompareState({ runs: 'a', x: 'step', sx: 'optimizer.learningRate', group: 'seeds' });
+    expect(state).toMatchObject({ xAxis: 'step', xAxisChosen: true, scatterChosen: true, groupBy: { allButSeeds: true } });
+    expect(compareQueryString(state)).toBe('?runs=a&x=step&sx=optimizer.learningRate&group=seeds');
   });
 });

@@ -7,7 +7,10 @@ import { Chart } from '@/charts/chart';
 import { buildLineChartOption, buildParallelOption, buildScatterOption } from '@/charts/chart-options';
 import { prefersLogAxis, toChartPoints, X_AXIS_KINDS, type XAxisKind } from '@/charts/series-points';
 import {
+  CompareAnnotationsDocument,
   CompareRunsDocument,
+  type CompareAnnotationsQuery,
+  type CompareAnnotationsQueryVariables,
   ProjectFindingsDocument,
   ProjectSchemaDocument,
   type CompareRunsQuery,
@@ -22,7 +25,9 @@ import { isSystemMetric } from '../runs-table-columns';
 import { boundaryLines, checkRunAgainstFindings, ruleAxis, ruleBoundary } from '@/lib/finding-rules';
 import { FindingCheckBadges } from '../../../findings/finding-badges';
 import { Empty, ErrorNotice, Loading } from '../../../../status-views';
-import { parallelInput, scatterPoints, varyingParams, type ComparedRun } from './compare-model';
+import { mostVaryingNumericPath, parallelInput, scatterPoints, stepsPerEpochDiffer, varyingParams, type ComparedRun } from './compare-model';
+import { GroupByControl, GroupCharts } from './group-charts';
+import { annotationMarkers } from './annotation-markers';
 import { RecordFinding } from './record-finding';
 import { COMPARE_MAX_POINTS, compareQueryString, parseCompareState, type CompareState, type MetricAggregate } from './compare-state';
 import { useSeededQuery, type SeededQuery } from '@/lib/server-seeded-query';
@@ -37,6 +42,7 @@ export interface CompareSeeds {
   runs?: SeededQuery<CompareRunsQuery, CompareRunsQueryVariables>;
   schema?: SeededQuery<ProjectSchemaQuery, ProjectSchemaQueryVariables>;
   findings?: SeededQuery<ProjectFindingsQuery, ProjectFindingsQueryVariables>;
+  annotations?: SeededQuery<CompareAnnotationsQuery, CompareAnnotationsQueryVariables>;
 }
 
 export function CompareView({ projectId, seeds = {} }: { projectId: string; seeds?: CompareSeeds }) {
@@ -61,6 +67,13 @@ export function CompareView({ projectId, seeds = {} }: { projectId: string; seed
   const findingsQuery = useSeededQuery(ProjectFindingsDocument, { variables: { projectId } }, seeds.findings);
   const activeFindings = useMemo(() => (findingsQuery.data?.findings ?? []).filter((f) => f.status !== 'RETIRED'), [findingsQuery.data]);
   const [recording, setRecording] = useState(false);
+  // Notes on the runs, drawn as markers at their steps.
+  const annotationsQuery = useSeededQuery(
+    CompareAnnotationsDocument,
+    { variables: { runIds: [...urlState.runIds] }, skip: urlState.runIds.length === 0 },
+    seeds.annotations,
+  );
+  const notes = annotationsQuery.data?.runAnnotations ?? [];
 
   if (state.runIds.length === 0) {
     return <Empty action={{ href: `/projects/${projectId}`, label: 'Choose runs in the runs table' }}>No runs selected to compare.</Empty>;
@@ -76,6 +89,15 @@ export function CompareView({ projectId, seeds = {} }: { projectId: string; seed
   const target = `${state.targetMetric.aggregate}(${state.targetMetric.key})`;
   const boundaryFinding = activeFindings.find((f) => f.id === state.boundaryFindingId);
   const boundary = boundaryFinding ? ruleBoundary(boundaryFinding.rule, state.scatterParam) : undefined;
+  const runNames = new Map(model.runs.map((run) => [run.id, run.name]));
+  const markersFor = (key: string) =>
+    annotationMarkers(notes, {
+      xAxis: state.xAxis,
+      runName: (id) => runNames.get(id),
+      stepsPerEpoch: model.stepsPerEpoch,
+      startTime: model.startTime,
+      seriesOf: (id) => model.series.get(`${id}\u0000${key}`),
+    });
 
   return (
     <>
@@ -94,7 +116,7 @@ export function CompareView({ projectId, seeds = {} }: { projectId: string; seed
       <div className="toolbar" aria-label="Chart settings">
         <label>
           x axis{' '}
-          <select aria-label="x axis" value={state.xAxis} onChange={(e) => update({ xAxis: e.target.value as XAxisKind })}>
+          <select aria-label="x axis" value={state.xAxis} onChange={(e) => update({ xAxis: e.target.value as XAxisKind, xAxisChosen: true })}>
             {X_AXIS_KINDS.map((kind) => (
               <option key={kind} value={kind}>
                 {X_AXIS_NAMES[kind]}
@@ -118,35 +140,51 @@ export function CompareView({ projectId, seeds = {} }: { projectId: string; seed
           />{' '}
           {state.smoothing.toFixed(2)}
         </label>
+        <GroupByControl groupBy={state.groupBy} band={state.band} paths={paths} onChange={update} />
       </div>
 
-      <section className="chart-grid" aria-label="Metrics">
-        {model.keys.map((key) => (
-          <Chart
-            key={key}
-            label={key}
-            option={buildLineChartOption({
-              title: key,
-              xName: X_AXIS_NAMES[state.xAxis],
-              logY: state.logY,
-              series: model.runs.flatMap((run) => {
-                const series = model.series.get(`${run.id}\u0000${key}`);
-                if (!series) return [];
-                return [
-                  {
-                    name: run.name,
-                    points: toChartPoints(
-                      series,
-                      { kind: state.xAxis, stepsPerEpoch: model.stepsPerEpoch.get(run.id), startTime: model.startTime.get(run.id) },
-                      { smoothing: state.smoothing, logY: state.logY },
-                    ),
-                  },
-                ];
-              }),
-            })}
-          />
-        ))}
-      </section>
+      {state.groupBy ? (
+        <GroupCharts
+          projectId={projectId}
+          runIds={model.runs.map((run) => run.id)}
+          groupBy={state.groupBy}
+          band={state.band}
+          xAxis={state.xAxis}
+          xName={X_AXIS_NAMES[state.xAxis]}
+          logY={state.logY}
+          keyOrder={model.keys}
+          markersFor={markersFor}
+        />
+      ) : (
+        <section className="chart-grid" aria-label="Metrics">
+          {model.keys.map((key) => (
+            <Chart
+              key={key}
+              label={key}
+              option={buildLineChartOption({
+                title: key,
+                xName: X_AXIS_NAMES[state.xAxis],
+                logY: state.logY,
+                markers: markersFor(key),
+                series: model.runs.flatMap((run) => {
+                  const series = model.series.get(`${run.id}\u0000${key}`);
+                  if (!series) return [];
+                  return [
+                    {
+                      name: run.name,
+                      points: toChartPoints(
+                        series,
+                        { kind: state.xAxis, stepsPerEpoch: model.stepsPerEpoch.get(run.id), startTime: model.startTime.get(run.id) },
+                        { smoothing: state.smoothing, logY: state.logY },
+                      ),
+                    },
+                  ];
+                }),
+              })}
+            />
+          ))}
+        </section>
+      )}
 
       <section className="panel" aria-label="Hyperparameters against a metric">
         <div className="toolbar">
@@ -186,7 +224,7 @@ export function CompareView({ projectId, seeds = {} }: { projectId: string; seed
         <div className="toolbar">
           <label>
             scatter x{' '}
-            <select aria-label="scatter x" value={state.scatterParam} onChange={(e) => update({ scatterParam: e.target.value })}>
+            <select aria-label="scatter x" value={state.scatterParam} onChange={(e) => update({ scatterParam: e.target.value, scatterChosen: true })}>
               {[...new Set([state.scatterParam, ...numericPaths])].map((path) => (
                 <option key={path}>{path}</option>
               ))}
@@ -201,7 +239,7 @@ export function CompareView({ projectId, seeds = {} }: { projectId: string; seed
                 onChange={(e) => {
                   const finding = activeFindings.find((f) => f.id === e.target.value);
                   const axis = finding ? ruleAxis(finding.rule) : undefined;
-                  update({ boundaryFindingId: finding?.id ?? null, scatterParam: axis ?? state.scatterParam });
+                  update({ boundaryFindingId: finding?.id ?? null, scatterParam: axis ?? state.scatterParam, scatterChosen: true });
                 }}
               >
                 <option value="">none</option>
@@ -245,17 +283,20 @@ export function CompareView({ projectId, seeds = {} }: { projectId: string; seed
 }
 
 /**
- * The URL's metric and scatter axis, or when the compared runs have no such metric or numeric hyperparameter (the
- * defaults are the built-in trainer's), the first the runs do have, so an open-schema comparison is never empty.
+ * The URL's metric and axes, or defaults that suit the selection: epochs when the runs' steps per epoch differ
+ * (a batch-size sweep, whose steps do not line up), and as the scatter's x the numeric hyperparameter that varies
+ * most among the runs. A metric or scatter path the runs do not have (the defaults are the built-in trainer's)
+ * falls back to one they do, so an open-schema comparison is never empty.
  */
 function withFallbacks(state: CompareState, model: CompareModel): CompareState {
   const targetMetric =
     model.keys.includes(state.targetMetric.key) || model.keys.length === 0 ? state.targetMetric : { key: model.keys[0]!, aggregate: 'last' as const };
+  const xAxis = state.xAxisChosen ? state.xAxis : stepsPerEpochDiffer(model.stepsPerEpoch, state.runIds) ? 'epoch' : state.xAxis;
   const numeric = (path: string) => model.runs.some((run) => typeof run.params[path] === 'number');
-  if (numeric(state.scatterParam)) return { ...state, targetMetric };
-  const varying = varyingParams(model.runs).filter(numeric);
+  if (state.scatterChosen && numeric(state.scatterParam)) return { ...state, xAxis, targetMetric };
   const any = [...new Set(model.runs.flatMap((run) => Object.keys(run.params)))].filter(numeric).sort();
-  return { ...state, targetMetric, scatterParam: varying[0] ?? any[0] ?? state.scatterParam };
+  const fallback = numeric(state.scatterParam) ? state.scatterParam : any[0];
+  return { ...state, xAxis, targetMetric, scatterParam: mostVaryingNumericPath(model.runs, state.scatterParam) ?? fallback ?? state.scatterParam };
 }
 
 interface CompareModel {
