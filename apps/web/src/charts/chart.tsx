@@ -5,8 +5,11 @@ import dynamic from 'next/dynamic';
 import { useState, useSyncExternalStore } from 'react';
 import { countPoints } from './chart-options';
 
-// ECharts is most of a chart page's script: it loads after the page's own, and the space is held meanwhile.
-const EChartsCanvas = dynamic(() => import('./echarts-canvas'), { ssr: false });
+// ECharts is most of a chart page's script: it is its own chunk, parsed after the page's own script, and the
+// space is held meanwhile. Its download starts as soon as this module runs, not when the first chart mounts.
+const loadCanvas = () => import('./echarts-canvas');
+if (typeof window !== 'undefined') void loadCanvas();
+const EChartsCanvas = dynamic(loadCanvas, { ssr: false });
 
 const DARK = '(prefers-color-scheme: dark)';
 const subscribeToScheme = (onChange: () => void) => {
