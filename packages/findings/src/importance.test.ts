@@ -120,6 +120,16 @@ describe('computeImportance', () => {
     expect(c.paths.map((p) => p.share)).not.toEqual(a.paths.map((p) => p.share));
   });
 
+  it('gives the same figures after a rerun of every run: exact duplicates with new ids, some sorting before their originals', () => {
+    const runs = grid(product({ x1: [1, 2, 3, 4, 5, 6], x2: [10, 20, 30, 40] }), (p) => 0.1 * (p.x1 as number) + 0.02 * (p.x2 as number), { noise: 0.2 });
+    // Ids of the rerun interleave with the originals' (as random UUIDs do), so first occurrences change order.
+    const rerun = runs.map((run, i) => ({ ...run, id: i % 2 === 0 ? `a-${run.id}` : `z-${run.id}` }));
+    const once = computeImportance(runs, metric, { seed: 42 });
+    const twice = computeImportance([...runs, ...rerun], metric, { seed: 42 });
+    expect(twice.duplicatesMerged).toBe(runs.length);
+    expect(twice.paths).toEqual(once.paths);
+  });
+
   it('refuses below the minimum number of runs or configurations, saying what it needs', () => {
     // 19 runs in 19 configurations: one run short.
     const few = grid(product({ x: Array.from({ length: 19 }, (_, i) => i) }), (p) => p.x as number, { seeds: 1 });

@@ -158,11 +158,15 @@ export function computeImportance(
       entry.count++;
     } else experiments.set(key, { params: run.params, sum: value, count: 1 });
   }
-  const observations: Observation[] = [...experiments.values()].map((e) => ({
-    params: e.params,
-    configuration: configurationKey(e.params),
-    value: e.sum / e.count,
-  }));
+  // In experiment-key order: the id order above still depends on which run of an experiment came first, and a rerun's
+  // duplicates (new ids) would reorder the observations and with them every seeded resample.
+  const observations: Observation[] = [...experiments.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, e]) => ({
+      params: e.params,
+      configuration: configurationKey(e.params),
+      value: e.sum / e.count,
+    }));
   const configurations = new Set(observations.map((o) => o.configuration)).size;
 
   const base = {
