@@ -142,14 +142,20 @@ function configurationsOf(runs: readonly ImportanceRun[], metric: Pick<FindingMe
     else experiments.set(key, { params: run.params, values: [value] });
   }
   const byConfiguration = new Map<string, { params: Record<string, ParamValue>; values: number[]; runs: number }>();
-  for (const e of experiments.values()) {
+  // In key order, not first-seen order: a rerun's duplicates (new ids) must not reorder what the permutations draw.
+  const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+  for (const [, e] of [...experiments.entries()].sort(byKey)) {
     const key = configurationKey(e.params);
     const entry = byConfiguration.get(key) ?? { params: e.params, values: [], runs: 0 };
     entry.values.push(mean(e.values));
     entry.runs += e.values.length;
     byConfiguration.set(key, entry);
   }
-  return [...byConfiguration.values()].slice(0, SUGGESTION_DEFAULTS.maxConfigurations).map((c) => ({ params: c.params, value: mean(c.values), runs: c.runs }));
+  return [...byConfiguration.entries()]
+    .sort(byKey)
+    .map(([, c]) => c)
+    .slice(0, SUGGESTION_DEFAULTS.maxConfigurations)
+    .map((c) => ({ params: c.params, value: mean(c.values), runs: c.runs }));
 }
 
 function candidatesOf(configurations: readonly Configuration[], minSide: number): Candidate[] {
