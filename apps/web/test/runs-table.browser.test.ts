@@ -11,8 +11,8 @@ import { CHROMIUM_PATH, startStack, type Stack } from './stack';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
 const BUILT = existsSync(resolve(import.meta.dirname, '../.next/BUILD_ID'));
-/** More than the table's first page (50 rows), so the rest loads on scrolling. */
-const RUNS = 230;
+/** More than the table's first page (50 rows) and the page of 200 that follows it, so the rest loads on scrolling. */
+const RUNS = 300;
 
 describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px', () => {
   let stack: Stack;
@@ -47,7 +47,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px
       { input: { projectId, execution: 'EXTERNAL', runs: specs } },
     );
     const ids = submitRuns.runs.map((r) => r.run.id);
-    // Accuracies are all different (a permutation of 0.5…0.729), so a sorted column has one right order.
+    // Accuracies are all different (a permutation of 0.5…0.799), so a sorted column has one right order.
     for (let start = 0; start < ids.length; start += 10) {
       await Promise.all(
         ids.slice(start, start + 10).map((id, offset) =>
@@ -153,7 +153,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px
     await offScreen.getByRole('button').focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/sort=metric%3Atest\.accuracy%3Alast&dir=desc/);
-    await page.waitForFunction(() => document.querySelector('[role="row"][data-run-id] a')?.textContent === 'run-087');
+    await page.waitForFunction(() => document.querySelector('[role="row"][data-run-id] a')?.textContent === 'run-227');
     expect(await offScreen.getAttribute('aria-sort')).toBe('descending');
     expect((await offScreen.locator('.sort-arrow').innerText()).trim()).toBe('▼');
     await expectInside(offScreen.locator('.sort-arrow'), table);
@@ -163,7 +163,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px
     expect(sortedValues.every((value) => value !== '')).toBe(true);
     const numbers = sortedValues.map(Number);
     expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
-    expect(numbers[0]).toBe(0.729);
+    expect(numbers[0]).toBe(0.799);
     await shot('3-sorted-off-screen-column');
 
     // Space sorts it ascending.
@@ -220,11 +220,11 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px
     const sorted = await html(`/projects/${projectId}?sort=${encodeURIComponent('metric:test.accuracy:last')}&dir=desc`);
     const names = [...sorted.matchAll(/>(run-\d{3})</g)].map((m) => m[1]);
     expect(names.length).toBeGreaterThanOrEqual(20);
-    // The best accuracy is 0.729: (i·37) mod 230 = 229 for i = 87.
-    expect(names[0]).toBe('run-087');
+    // The best accuracy is 0.799: (i·37) mod 300 = 299 for i = 227.
+    expect(names[0]).toBe('run-227');
     const filtered = await html(`/projects/${projectId}?q=${encodeURIComponent('batchSize = 64')}`);
-    // i mod 3 = 2 for 76 of the 230 runs.
-    expect(filtered).toContain('76 runs');
+    // i mod 3 = 2 for 100 of the 300 runs.
+    expect(filtered).toContain('100 runs');
     // A filter the API refuses is not rendered as rows: the table's own query reports it once the page runs.
     const refused = await html(`/projects/${projectId}?q=${encodeURIComponent('batchSize <=')}`);
     expect(refused.match(/data-run-id=/g)).toBeNull();
