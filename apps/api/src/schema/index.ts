@@ -18,7 +18,23 @@ import * as suggestion from './suggestion';
 import * as worker from './worker';
 
 /** One module per domain, each registering its types and root fields together. */
-const domains = [scalars, account, invitation, project, run, runAnnotation, artifact, metric, metricGroup, log, worker, finding, importance, suggestion, search];
+const domains = [
+  scalars,
+  account,
+  invitation,
+  project,
+  run,
+  runAnnotation,
+  artifact,
+  metric,
+  metricGroup,
+  log,
+  worker,
+  finding,
+  importance,
+  suggestion,
+  search,
+];
 
 /**
  * Refuses two domains defining a type of the same name. makeExecutableSchema would merge them silently (a second

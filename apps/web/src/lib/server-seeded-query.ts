@@ -40,7 +40,13 @@ export function useSeededQuery<TData, TVariables extends Record<string, unknown>
   const shown = useRef<TData | undefined>(undefined);
   const previousData = shown.current;
   if (data !== undefined) shown.current = data;
-  return { data, previousData, loading: seeded === undefined && result.loading, error: seeded === undefined ? result.error : undefined, refetch: () => result.refetch() };
+  return {
+    data,
+    previousData,
+    loading: seeded === undefined && result.loading,
+    error: seeded === undefined ? result.error : undefined,
+    refetch: () => result.refetch(),
+  };
 }
 
 // useQuery's overloads do not resolve for a generic TVariables; its runtime contract is the same.
