@@ -1,6 +1,6 @@
 import type { RunRecord } from '@tuneboard/filter';
 import { EVIDENCE_STATUSES, type FindingMetric } from './evidence';
-import { configurationKey, experimentKey, isSeedPath } from './replicates';
+import { configurationKey, isSeedPath, mergeDuplicates } from './replicates';
 import { quantile, seededRandom } from './statistics';
 
 /**
@@ -149,24 +149,11 @@ export function computeImportance(
   const random = seededRandom(seed);
   const sampled = runsAvailable > IMPORTANCE_MAX_RUNS ? sample(usable, IMPORTANCE_MAX_RUNS, random) : usable;
 
-  const experiments = new Map<string, { params: RunRecord['params']; sum: number; count: number }>();
-  for (const { run, value } of sampled) {
-    const key = experimentKey(run.params);
-    const entry = experiments.get(key);
-    if (entry) {
-      entry.sum += value;
-      entry.count++;
-    } else experiments.set(key, { params: run.params, sum: value, count: 1 });
-  }
-  // In experiment-key order: the id order above still depends on which run of an experiment came first, and a rerun's
-  // duplicates (new ids) would reorder the observations and with them every seeded resample.
-  const observations: Observation[] = [...experiments.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, e]) => ({
-      params: e.params,
-      configuration: configurationKey(e.params),
-      value: e.sum / e.count,
-    }));
+  const observations: Observation[] = mergeDuplicates(sampled.map(({ run, value }) => ({ params: run.params, value }))).map((e) => ({
+    params: e.params as RunRecord['params'],
+    configuration: configurationKey(e.params),
+    value: e.value,
+  }));
   const configurations = new Set(observations.map((o) => o.configuration)).size;
 
   const base = {

@@ -36,3 +36,30 @@ export function configurationKey(params: Readonly<Record<string, ParamValue>>): 
 export function experimentKey(params: Readonly<Record<string, ParamValue>>): string {
   return keyOf(params, () => true);
 }
+
+/** One experiment: the runs sharing an experimentKey, as one observation with the mean of their values. */
+export interface MergedExperiment {
+  key: string;
+  params: Readonly<Record<string, ParamValue>>;
+  value: number;
+  runCount: number;
+}
+
+/**
+ * Exact duplicates merged into one observation each, in experiment-key order: neither the order runs arrive in nor
+ * which duplicate came first (a rerun's new ids) changes the list, so seeded resampling over it is reproducible.
+ */
+export function mergeDuplicates(runs: readonly { params: Readonly<Record<string, ParamValue>>; value: number }[]): MergedExperiment[] {
+  const byKey = new Map<string, { params: Readonly<Record<string, ParamValue>>; sum: number; count: number }>();
+  for (const { params, value } of runs) {
+    const key = experimentKey(params);
+    const entry = byKey.get(key);
+    if (entry) {
+      entry.sum += value;
+      entry.count++;
+    } else byKey.set(key, { params, sum: value, count: 1 });
+  }
+  return [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, e]) => ({ key, params: e.params, value: e.sum / e.count, runCount: e.count }));
+}

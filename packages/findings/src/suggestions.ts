@@ -2,7 +2,7 @@ import { formatField, formatLiteral } from '@tuneboard/filter';
 import { EVIDENCE_STATUSES, type FindingMetric } from './evidence';
 import type { ImportanceRun } from './importance';
 import { benjaminiHochberg } from './multiple-testing';
-import { configurationKey, experimentKey, isSeedPath } from './replicates';
+import { configurationKey, isSeedPath, mergeDuplicates } from './replicates';
 import { mean, seededRandom } from './statistics';
 
 /**
@@ -130,25 +130,20 @@ export function suggestFindings(runs: readonly ImportanceRun[], metric: FindingM
 
 /** Finished runs with a finite metric, duplicates (same configuration and seed) merged, then seeds averaged. */
 function configurationsOf(runs: readonly ImportanceRun[], metric: Pick<FindingMetric, 'key' | 'aggregate'>): Configuration[] {
-  const experiments = new Map<string, { params: Record<string, ParamValue>; values: number[] }>();
-  const sorted = [...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const run of sorted) {
+  const finished: { params: Record<string, ParamValue>; value: number }[] = [];
+  for (const run of runs) {
     if (!(EVIDENCE_STATUSES as readonly string[]).includes(run.status)) continue;
     const value = run.metrics?.[metric.key]?.[metric.aggregate];
-    if (value === undefined || value === null || !Number.isFinite(value)) continue;
-    const key = experimentKey(run.params);
-    const entry = experiments.get(key);
-    if (entry) entry.values.push(value);
-    else experiments.set(key, { params: run.params, values: [value] });
+    if (value !== undefined && value !== null && Number.isFinite(value)) finished.push({ params: run.params, value });
   }
   const byConfiguration = new Map<string, { params: Record<string, ParamValue>; values: number[]; runs: number }>();
   // In key order, not first-seen order: a rerun's duplicates (new ids) must not reorder what the permutations draw.
   const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
-  for (const [, e] of [...experiments.entries()].sort(byKey)) {
+  for (const e of mergeDuplicates(finished)) {
     const key = configurationKey(e.params);
-    const entry = byConfiguration.get(key) ?? { params: e.params, values: [], runs: 0 };
-    entry.values.push(mean(e.values));
-    entry.runs += e.values.length;
+    const entry = byConfiguration.get(key) ?? { params: e.params as Record<string, ParamValue>, values: [], runs: 0 };
+    entry.values.push(e.value);
+    entry.runs += e.runCount;
     byConfiguration.set(key, entry);
   }
   return [...byConfiguration.entries()]
