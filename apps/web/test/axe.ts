@@ -24,6 +24,9 @@ interface AxeResult {
 
 /** The page's violations as it stands now; `page` names it in the report. */
 export async function axeViolations(page: Page, name: string): Promise<AxeViolation[]> {
+  // A client-side navigation streams the new page's <title> after its URL changes, so the document is briefly
+  // untitled; wait (a bounded while) for the page to settle. A page that never gets a title still fails below.
+  await page.waitForFunction(() => document.title.trim() !== '', undefined, { timeout: 5_000 }).catch(() => undefined);
   // Evaluated through the debugging protocol, so the dashboard's Content-Security-Policy does not block it.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   const result = (await page.evaluate(
