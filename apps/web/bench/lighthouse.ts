@@ -4,6 +4,7 @@
 //   npm install --prefix /tmp/lh lighthouse@12.8.2
 //   LIGHTHOUSE=/tmp/lh/node_modules/.bin/lighthouse npm run bench:lighthouse -w @tuneboard/web
 // BASELINE_WEB_DIR=<dir holding another build's .next> scores that build too, page by page in turn; REPEATS=3.
+// PAGES=runsTable (or compare) scores one page only. KEEP_REPORTS=<dir> keeps Lighthouse's JSON reports (per-script boot-up time, main-thread breakdown) for reading.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ const LIGHTHOUSE = process.env.LIGHTHOUSE ?? 'lighthouse';
 const REPEATS = Number(process.env.REPEATS ?? 3);
 const BASELINE_WEB_DIR = process.env.BASELINE_WEB_DIR;
 const CHROME_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const KEEP_REPORTS = process.env.KEEP_REPORTS;
 
 interface Score {
   performance: number;
@@ -27,10 +29,12 @@ interface Score {
 
 async function main(): Promise<void> {
   const stack = await startStack({ workers: 0, ...(BASELINE_WEB_DIR ? { baselineWebDir: BASELINE_WEB_DIR } : {}) });
-  const out = mkdtempSync(join(tmpdir(), 'tuneboard-lighthouse-'));
+  const out = KEEP_REPORTS ?? mkdtempSync(join(tmpdir(), 'tuneboard-lighthouse-'));
   try {
     const { projectId, runIds } = await seedBenchProject(stack, { runs: 1_000, compared: 20, comparedSteps: 5_000 });
-    const pages = { runsTable: `/projects/${projectId}`, compare: `/projects/${projectId}/compare?runs=${runIds.slice(0, 20).join(',')}` };
+    const allPages = { runsTable: `/projects/${projectId}`, compare: `/projects/${projectId}/compare?runs=${runIds.slice(0, 20).join(',')}` };
+    const wanted = process.env.PAGES?.split(',');
+    const pages = Object.fromEntries(Object.entries(allPages).filter(([name]) => !wanted || wanted.includes(name)));
     const dashboards = { current: stack.webUrl, ...(stack.baselineWebUrl ? { baseline: stack.baselineWebUrl } : {}) };
     const results: Record<string, Record<string, unknown>> = {};
     for (const [page, path] of Object.entries(pages)) {
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
     }
     console.log(JSON.stringify(results, null, 2));
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    if (!KEEP_REPORTS) rmSync(out, { recursive: true, force: true });
     await stack.stop();
   }
 }

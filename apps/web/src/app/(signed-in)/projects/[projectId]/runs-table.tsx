@@ -59,6 +59,8 @@ const ROW_HEIGHT = 34;
 const SELECT_WIDTH = 36;
 /** Rows rendered before the scroll box is measured (plus the overscan). */
 const INITIAL_ROWS = 20;
+/** How close to the last loaded row (in rows on screen) scrolling loads the next page. */
+const LOAD_MORE_WITHIN_ROWS = 25;
 /** Same-value columns named in the note above the table before it says "and N more". */
 const NOTE_COLUMNS = 8;
 
@@ -161,12 +163,14 @@ export function RunsTable({
     initialRect: { width: 0, height: INITIAL_ROWS * ROW_HEIGHT },
   });
   const virtualRows = virtualizer.getVirtualItems();
-  const lastVisibleIndex = virtualRows[virtualRows.length - 1]?.index ?? 0;
+  // The last row on screen, not counting overscan: the next page loads once the reader scrolls within a screenful
+  // of the end, rather than at once after the first page (its rendering would then compete with the first paint).
+  const lastVisibleIndex = virtualizer.range?.endIndex ?? 0;
   const [fetchingMore, setFetchingMore] = useState(false);
   const client = useApolloClient();
   useEffect(() => {
     const pageInfo = lastPage?.pageInfo;
-    if (!connection || !pageInfo?.hasNextPage || fetchingMore || moreError || loading || lastVisibleIndex < rows.length - 40) return;
+    if (!connection || !pageInfo?.hasNextPage || fetchingMore || moreError || loading || lastVisibleIndex < rows.length - LOAD_MORE_WITHIN_ROWS) return;
     setFetchingMore(true);
     const first = connection;
     client
