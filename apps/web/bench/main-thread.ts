@@ -33,7 +33,7 @@ interface Figures {
 
 async function traced(page: Page, cdp: CDPSession, url: string): Promise<Figures> {
   const events: TraceEvent[] = [];
-  const onData = (data: { value: TraceEvent[] }) => events.push(...data.value);
+  const onData = (data: { value: object[] }) => events.push(...(data.value as TraceEvent[]));
   cdp.on('Tracing.dataCollected', onData);
   await cdp.send('Tracing.start', {
     categories: 'toplevel,disabled-by-default-devtools.timeline,__metadata',
