@@ -83,7 +83,7 @@ export function deriveFacts(config: RunConfig): DerivedFacts {
 }
 
 /** Optimizer steps per epoch; the last batch may be short. */
-export function stepsPerEpoch(config: Pick<RunConfig, 'dataset' | 'batchSize'>): number {
+export function stepsPerEpoch(config: { dataset: Pick<RunConfig['dataset'], 'trainSize'>; batchSize: number }): number {
   return Math.ceil(config.dataset.trainSize / config.batchSize);
 }
 

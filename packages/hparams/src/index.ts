@@ -36,4 +36,5 @@ export {
   type LearningRatePoint,
 } from './schedules';
 export { describePath, flattenConfig, knownPaths, paramAt, suggestPath, type HparamPathInfo, type HparamPathType, type HparamValue } from './paths';
+export { pathLookup, toPattern, type PathLookup } from './path-lookup';
 export * from './open';

@@ -3,8 +3,9 @@
 // The vocabulary is read from the zod schema, so a field added there is known
 // here without a second list to keep in step.
 import { z } from 'zod';
-import { closestMatch, editDistance, typoTolerance } from './closest';
+import { closestMatch } from './closest';
 import { deriveFacts } from './derived';
+import { pathLookup, toPattern } from './path-lookup';
 import { runConfigSchema, type RunConfig } from './schema';
 
 export type HparamPathType = 'number' | 'string' | 'boolean';
@@ -55,36 +56,18 @@ export function knownPaths(): string[] {
   return [...vocabulary.keys()];
 }
 
+const lookup = pathLookup(vocabulary);
+
 /** What a path means, for any index (`model.convLayers[7].stride`); undefined for an unknown path. */
 export function describePath(path: string): HparamPathInfo | undefined {
-  const entry = vocabulary.get(toPattern(path));
+  const entry = lookup.describe(path);
   if (!entry) return undefined;
   const { variant: _variant, ...info } = entry;
   return info;
 }
 
-/**
- * The known path nearest to a mistyped one, keeping its indices
- * (`model.convLayers[2].kernalSize` → `model.convLayers[2].kernelSize`).
- * A bare name is also matched against the last segment (`learingRate` → `optimizer.learningRate`).
- */
-export function suggestPath(unknown: string): string | undefined {
-  const pattern = toPattern(unknown.trim());
-  if (vocabulary.has(pattern)) return withIndices(pattern, unknown);
-  const leaf = lastSegment(pattern);
-  const tolerance = typoTolerance(leaf);
-  let best: string | undefined;
-  let bestDistance = tolerance + 1;
-  for (const candidate of vocabulary.keys()) {
-    let distance = editDistance(pattern, candidate);
-    if (!pattern.includes('.')) distance = Math.min(distance, editDistance(pattern, lastSegment(candidate)));
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best === undefined ? undefined : withIndices(best, unknown);
-}
+/** The known path nearest to a mistyped one (see `PathLookup.suggest`). */
+export const suggestPath = (unknown: string): string | undefined => lookup.suggest(unknown);
 
 /**
  * Every leaf of the config as a flat path, plus the derived scalars. Absent
@@ -143,23 +126,6 @@ export function variantOfKey(objectPath: string, key: string): { path: string; v
 
 export function closestKey(key: string, objectPath: string, input: unknown): string | undefined {
   return closestMatch(key, allowedKeys(objectPath, input));
-}
-
-/** `model.convLayers[3].pool.size` → `model.convLayers[].pool.size` */
-function toPattern(path: string): string {
-  return path.replace(/\[\d+\]/g, '[]');
-}
-
-function lastSegment(pattern: string): string {
-  return pattern.slice(pattern.lastIndexOf('.') + 1).replace(/\[\]$/, '');
-}
-
-/** Puts the indices of `concrete` back into `pattern` when both have as many. */
-function withIndices(pattern: string, concrete: string): string {
-  const indices = [...concrete.matchAll(/\[(\d+)\]/g)].map((match) => match[1]);
-  if (indices.length !== (pattern.match(/\[\]/g) ?? []).length) return pattern;
-  let i = 0;
-  return pattern.replace(/\[\]/g, () => `[${indices[i++]}]`);
 }
 
 /** An input whose discriminator is missing or unknown gets every option's keys. */

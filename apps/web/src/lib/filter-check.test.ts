@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkFilterText } from './filter-check';
+import { BUILTIN_PATHS } from '../../test/builtin-paths';
+import { checkFilterText as checkWith } from './filter-check';
+import { schemaVocabulary } from './project-schema';
+
+const checkFilterText = (text: string) => checkWith(text, schemaVocabulary({ kind: 'BUILTIN', paths: BUILTIN_PATHS }));
 
 describe('the filter bar check', () => {
   it('accepts the language the API accepts', () => {
@@ -18,6 +22,11 @@ describe('the filter bar check', () => {
     const [error] = checkFilterText('epochs > 1\nand optimizer.name = "adamw"');
     expect(error!.line).toBe('and optimizer.name = "adamw"');
     expect(error!.line.slice(error!.column, error!.column + error!.width)).toBe('"adamw"');
+  });
+
+  it('checks only the syntax while the schema loads', () => {
+    expect(checkWith('batchsize <= 32', undefined)).toEqual([]);
+    expect(checkWith('batchSize <=', undefined)).toHaveLength(1);
   });
 
   it('reports a syntax error at the end of the text', () => {

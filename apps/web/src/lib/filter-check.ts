@@ -1,6 +1,5 @@
 // Filter expressions checked in the browser with the same parser and vocabulary as the API, so mistakes show as you type.
-import { compileFilter, type FilterError, type Vocabulary } from '@tuneboard/filter';
-import { hparamVocabulary } from '@/lib/hparam-vocabulary';
+import { compileFilter, parseExpression, type FilterError, type Vocabulary } from '@tuneboard/filter';
 
 export interface MarkedFilterError extends FilterError {
   /** The line of the text the error is on, and the error's columns within it, for an underline. */
@@ -9,9 +8,9 @@ export interface MarkedFilterError extends FilterError {
   width: number;
 }
 
-/** `vocabulary`: the project's paths (schemaVocabulary); the built-in vocabulary when not given. */
-export function checkFilterText(text: string, vocabulary: Vocabulary = hparamVocabulary): MarkedFilterError[] {
-  const result = compileFilter(text, vocabulary);
+/** `vocabulary`: the project's paths (schemaVocabulary); without one (the schema still loading), syntax only. */
+export function checkFilterText(text: string, vocabulary: Vocabulary | undefined): MarkedFilterError[] {
+  const result = vocabulary ? compileFilter(text, vocabulary) : parseExpression(text);
   if (result.ok) return [];
   return result.errors.map((error) => {
     const lineStart = text.lastIndexOf('\n', Math.max(0, error.start - 1)) + 1;

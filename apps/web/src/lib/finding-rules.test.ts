@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RULE_PROBLEMS } from '@tuneboard/findings';
+import { BUILTIN_SCHEMA } from '../../test/builtin-paths';
 import { boundaryLines, checkFindingExpression, checkRunAgainstFindings, ruleAxis, ruleBoundary } from './finding-rules';
+import { schemaVocabulary } from './project-schema';
 
 describe('rule boundaries', () => {
   it('reads the bound of a simple comparison', () => {
@@ -50,9 +52,11 @@ describe('checking runs against findings', () => {
 });
 
 describe('checking a rule or scope as it is typed', () => {
-  it('uses the hparams vocabulary, with suggestions', () => {
-    expect(checkFindingExpression('batchsize <= 32', 'rule')[0]?.message).toContain('did you mean "batchSize"?');
-    expect(checkFindingExpression('batchSize <= 32', 'rule')).toEqual([]);
+  it("uses the project's vocabulary, with suggestions; syntax only while it loads", () => {
+    const builtin = schemaVocabulary(BUILTIN_SCHEMA);
+    expect(checkFindingExpression('batchsize <= 32', 'rule', builtin)[0]?.message).toContain('did you mean "batchSize"?');
+    expect(checkFindingExpression('batchSize <= 32', 'rule', builtin)).toEqual([]);
+    expect(checkFindingExpression('batchsize <= 32', 'rule')).toEqual([]);
   });
 
   it('requires a rule to read a hyperparameter; an empty scope is the whole project', () => {

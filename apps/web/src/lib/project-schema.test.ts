@@ -1,5 +1,7 @@
 import { compileFilter } from '@tuneboard/filter';
+import { describePath, suggestPath } from '@tuneboard/hparams';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_PATHS } from '../../test/builtin-paths';
 import { closestPath, formatParamValue, schemaVocabulary } from './project-schema';
 
 describe('schemaVocabulary', () => {
@@ -29,9 +31,21 @@ describe('schemaVocabulary', () => {
     expect(compileFilter('optimizer > 3', inferred).ok).toBe(false);
   });
 
-  it('is the built-in vocabulary for built-in projects and while the schema loads', () => {
-    expect(compileFilter('batchSize <= 32', schemaVocabulary(undefined)).ok).toBe(true);
-    expect(compileFilter('batchSize <= 32', schemaVocabulary({ kind: 'BUILTIN', paths: [] })).ok).toBe(true);
+  it("reads a built-in project's paths from the table the API sends, answering as @tuneboard/hparams does", () => {
+    const fromTable = schemaVocabulary({ kind: 'BUILTIN', paths: BUILTIN_PATHS });
+    const fromSchema = { describe: describePath, suggest: suggestPath };
+    for (const text of [
+      'batchSize <= 32 and optimizer.name = "adam"',
+      'optimizer.name = "adma"',
+      'learingRate < 0.1',
+      'model.convLayers[2].kernalSize = 3',
+      'model.convLayers[7].stride >= 2 and params > 1e5',
+      'optimizer.beta1 > 0.9 and dataset.name = "mnist"',
+      'batchSize = "32"',
+    ])
+      expect(compileFilter(text, fromTable), text).toEqual(compileFilter(text, fromSchema));
+    expect(compileFilter('optimizer.name = "adma"', fromTable).ok).toBe(false);
+    expect(schemaVocabulary(undefined)).toBeUndefined();
   });
 });
 

@@ -1,15 +1,16 @@
 // What a project's hyperparameter schema gives the dashboard: the filter vocabulary (the built-in one, or the
 // project's declared/learned paths as the API reads them), the table's param columns, and values shown as their type.
 import type { FieldDescription, Vocabulary } from '@tuneboard/filter';
-import { canonicalOpenPath, formatOpenPattern, parseOpenPath } from '@tuneboard/hparams';
+import { canonicalOpenPath, formatOpenPattern, parseOpenPath, pathLookup } from '@tuneboard/hparams';
 import type { HparamSchemaKind } from '@/graphql/generated/graphql';
-import { hparamVocabulary } from './hparam-vocabulary';
 import { formatMetric } from './metric-value';
 
 export interface SchemaPathInfo {
   path: string;
   /** integer, float, boolean, string or null. */
   type: string;
+  /** An enumeration's values (the built-in schema's optimizer.name, a declared enum). */
+  categories?: readonly string[] | null;
 }
 
 export interface ProjectSchemaInfo {
@@ -23,11 +24,16 @@ export function isOpenSchema(kind: HparamSchemaKind | undefined | null): boolean
 }
 
 /**
- * The paths a filter, rule or scope may name: the built-in vocabulary for built-in projects (and while the schema
- * is loading), otherwise the project's paths, matched like the API does (any index of `layers[]` is `layers[3]`).
+ * The paths a filter, rule or scope may name, as the API reads them: for a built-in project the table of the
+ * built-in schema's paths the API sends (looked up as @tuneboard/hparams does, without loading its zod schema into
+ * the page), otherwise the project's paths (any index of `layers[]` is `layers[3]`). Undefined while the schema
+ * loads: expressions are then checked for syntax only.
  */
-export function schemaVocabulary(schema: ProjectSchemaInfo | null | undefined): Vocabulary {
-  if (!schema || !isOpenSchema(schema.kind)) return hparamVocabulary;
+export function schemaVocabulary(schema: ProjectSchemaInfo): Vocabulary;
+export function schemaVocabulary(schema: ProjectSchemaInfo | null | undefined): Vocabulary | undefined;
+export function schemaVocabulary(schema: ProjectSchemaInfo | null | undefined): Vocabulary | undefined {
+  if (!schema) return undefined;
+  if (!isOpenSchema(schema.kind)) return builtinVocabulary(schema.paths);
   const types = new Map(schema.paths.map((entry) => [entry.path, entry.type]));
   const describe = (path: string): FieldDescription | undefined => {
     const canonical = canonicalOpenPath(path);
@@ -39,6 +45,25 @@ export function schemaVocabulary(schema: ProjectSchemaInfo | null | undefined): 
   };
   const suggest = (unknown: string): string | undefined => closestPath(unknown, [...types.keys()]);
   return { describe, suggest };
+}
+
+function builtinVocabulary(paths: readonly SchemaPathInfo[]): Vocabulary {
+  const table = new Map<string, FieldDescription>(
+    paths.flatMap((entry) =>
+      entry.type === 'null'
+        ? []
+        : [
+            [
+              entry.path,
+              {
+                type: entry.type === 'integer' || entry.type === 'float' ? 'number' : (entry.type as 'string' | 'boolean'),
+                ...(entry.categories ? { values: entry.categories } : {}),
+              },
+            ],
+          ],
+    ),
+  );
+  return pathLookup(table);
 }
 
 /** The nearest path within about one edit in three letters, compared case-insensitively, for "did you mean". */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { actorName, describeFindingEvent } from './finding-events';
 import { findingDraftIssues, findingUpdateFields, isDraftValid, likelyDirection } from './finding-form-state';
+import { BUILTIN_SCHEMA } from '../../../../test/builtin-paths';
+import { schemaVocabulary } from '@/lib/project-schema';
 
 describe('finding history in words', () => {
   it('says who did what', () => {
@@ -36,7 +38,8 @@ describe('the finding form', () => {
   it('is valid with a title, a metric and a rule over a hyperparameter', () => {
     expect(isDraftValid(findingDraftIssues(draft))).toBe(true);
     expect(isDraftValid(findingDraftIssues({ ...draft, title: ' ' }))).toBe(false);
-    expect(findingDraftIssues({ ...draft, scope: 'dataset.nam = "mnist"' }).scope[0]?.message).toContain('dataset.name');
+    const builtin = schemaVocabulary(BUILTIN_SCHEMA);
+    expect(findingDraftIssues({ ...draft, scope: 'dataset.nam = "mnist"' }, builtin).scope[0]?.message).toContain('dataset.name');
   });
 
   it('leaves unchanged citations out of an update, so the history does not record a change that did not happen', () => {

@@ -24,7 +24,7 @@ export interface FindingDraftIssues {
   scope: MarkedFilterError[];
 }
 
-/** `vocabulary`: the project's hyperparameter paths (the built-in ones when not given). */
+/** `vocabulary`: the project's hyperparameter paths (schemaVocabulary); syntax only when not given. */
 export function findingDraftIssues(draft: FindingDraft, vocabulary?: Vocabulary): FindingDraftIssues {
   const title = draft.title.trim();
   return {

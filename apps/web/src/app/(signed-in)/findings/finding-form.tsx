@@ -1,6 +1,6 @@
 'use client';
 // The finding form, used to record a finding (from the compare view) and to edit one (on its page). The rule
-// and scope are checked as they are typed, with the filter bar's parser and the hparams vocabulary.
+// and scope are checked as they are typed, with the filter bar's parser and the project's vocabulary.
 import type { Vocabulary } from '@tuneboard/filter';
 import { useMemo, useState } from 'react';
 import type { MarkedFilterError } from '@/lib/filter-check';
@@ -26,7 +26,7 @@ export function FindingForm({
   error?: unknown;
   onSubmit: (draft: FindingDraft) => void;
   onCancel: () => void;
-  /** The project's hyperparameter paths (schemaVocabulary); the built-in vocabulary when not given. */
+  /** The project's hyperparameter paths (schemaVocabulary); syntax only when not given (the schema still loading). */
   vocabulary?: Vocabulary;
 }) {
   const [draft, setDraft] = useState(initial);

@@ -1,5 +1,5 @@
 'use client';
-import { stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
+import { stepsPerEpoch } from '@tuneboard/hparams';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
@@ -328,8 +328,13 @@ function compareModel(all: readonly Series[], runIds: readonly string[]): Compar
         params: (s.run.params ?? {}) as Record<string, unknown>,
         metrics: s.run.metrics,
       });
-      const config = validateRunConfig(s.run.hparams);
-      if (config.ok) perEpoch.set(s.runId, stepsPerEpoch(config.config));
+      // From the flat params (the stored, validated config's leaves), not by validating the config here again: that
+      // would load the trainer's zod schema into the page.
+      const params = (s.run.params ?? {}) as Record<string, unknown>;
+      const trainSize = params['dataset.trainSize'];
+      const batchSize = params.batchSize;
+      if (typeof trainSize === 'number' && typeof batchSize === 'number' && batchSize > 0)
+        perEpoch.set(s.runId, stepsPerEpoch({ dataset: { trainSize }, batchSize }));
     }
   }
   const keys = [...new Set(all.map((s) => s.key))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

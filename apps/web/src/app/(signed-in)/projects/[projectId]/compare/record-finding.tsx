@@ -21,7 +21,8 @@ export function RecordFinding({
   runs: readonly ComparedRun[];
   state: CompareState;
   /** The project's hyperparameter paths, which the rule and scope are checked against. */
-  vocabulary: Vocabulary;
+  /** Undefined while the project's schema loads. */
+  vocabulary: Vocabulary | undefined;
   onClose: () => void;
 }) {
   const router = useRouter();
