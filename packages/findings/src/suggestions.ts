@@ -41,6 +41,8 @@ export interface SuggestionOptions {
 export interface SuggestedFinding {
   /** Filter-language rule, e.g. batchSize <= 32. */
   rule: string;
+  /** Filter-language scope the rule is proposed within ('' for the whole project). */
+  scope: string;
   path: string;
   title: string;
   statement: string;
@@ -264,6 +266,7 @@ function describe(
   const metricName = `${metric.aggregate}(${metric.key})`;
   return {
     rule,
+    scope: '',
     path: candidate.path,
     title: `${rule} for a ${metric.direction === 'higher' ? 'higher' : 'lower'} ${metricName}`,
     statement:

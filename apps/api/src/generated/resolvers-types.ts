@@ -299,6 +299,8 @@ export type FindingEvidenceSummary = {
 
 export type FindingInput = {
   citedRunIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The suggested finding this one is recorded from, edited or not: an edited one is no longer suggested (dismissed). */
+  fromSuggestion?: InputMaybe<SuggestionReferenceInput>;
   metric: FindingMetricInput;
   projectId: Scalars['ID']['input'];
   rule: Scalars['String']['input'];
@@ -664,7 +666,7 @@ export type Mutation = {
   createToken: CreatedToken;
   /** Deletes an annotation; its author or an owner of the team. True when it was deleted. */
   deleteAnnotation: Scalars['Boolean']['output'];
-  /** Owners and members: stop suggesting this rule for this metric of the project (remembered). */
+  /** Owners and members: stop suggesting this rule (in this scope) for this metric of the project (remembered). */
   dismissSuggestedFinding: Scalars['Boolean']['output'];
   finishRun: Run;
   /**
@@ -811,6 +813,7 @@ export type MutationDismissSuggestedFindingArgs = {
   metric: Scalars['String']['input'];
   projectId: Scalars['ID']['input'];
   rule: Scalars['String']['input'];
+  scope?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1559,9 +1562,20 @@ export type SuggestedFinding = {
   qValue: Scalars['Float']['output'];
   rule: Scalars['String']['output'];
   satisfying: SuggestionSide;
+  /** The part of the project the rule is proposed for ('' for all of it): where another hyperparameter is held at one level. */
+  scope: Scalars['String']['output'];
   statement: Scalars['String']['output'];
   title: Scalars['String']['output'];
   violating: SuggestionSide;
+};
+
+/** A suggested finding as Project.suggestedFindings proposed it. */
+export type SuggestionReferenceInput = {
+  /** The metric key it was suggested for. */
+  metric: Scalars['String']['input'];
+  rule: Scalars['String']['input'];
+  /** Empty or absent for a suggestion about the whole project. */
+  scope?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type SuggestionSide = {
@@ -1829,6 +1843,7 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SubscriptionTicket: ResolverTypeWrapper<SubscriptionTicket>;
   SuggestedFinding: ResolverTypeWrapper<SuggestedFinding>;
+  SuggestionReferenceInput: SuggestionReferenceInput;
   SuggestionSide: ResolverTypeWrapper<SuggestionSide>;
   Team: ResolverTypeWrapper<TeamModel>;
   TeamMember: ResolverTypeWrapper<TeamMemberModel>;
@@ -1931,6 +1946,7 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   SubscriptionTicket: SubscriptionTicket;
   SuggestedFinding: SuggestedFinding;
+  SuggestionReferenceInput: SuggestionReferenceInput;
   SuggestionSide: SuggestionSide;
   Team: TeamModel;
   TeamMember: TeamMemberModel;
@@ -2536,6 +2552,7 @@ export type SuggestedFindingResolvers<ContextType = Context, ParentType extends 
   qValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   satisfying?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   statement?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   violating?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;

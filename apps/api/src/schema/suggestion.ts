@@ -27,6 +27,8 @@ export const typeDefs = /* GraphQL */ `
   "A draft finding: createFinding with its rule, title and statement accepts it."
   type SuggestedFinding {
     rule: String!
+    "The part of the project the rule is proposed for ('' for all of it): where another hyperparameter is held at one level."
+    scope: String!
     path: String!
     title: String!
     statement: String!
@@ -48,8 +50,8 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Mutation {
-    "Owners and members: stop suggesting this rule for this metric of the project (remembered)."
-    dismissSuggestedFinding(projectId: ID!, metric: String!, rule: String!): Boolean!
+    "Owners and members: stop suggesting this rule (in this scope) for this metric of the project (remembered)."
+    dismissSuggestedFinding(projectId: ID!, metric: String!, rule: String!, scope: String): Boolean!
   }
 
   extend type Project {
@@ -62,7 +64,7 @@ const lower = <T extends string>(value: T) => value.toLowerCase() as Lowercase<T
 
 export const resolvers: Resolvers = {
   Mutation: {
-    dismissSuggestedFinding: (_parent, { projectId, metric, rule }, ctx) => dismissSuggestedFinding(ctx, projectId, metric, rule),
+    dismissSuggestedFinding: (_parent, { projectId, metric, rule, scope }, ctx) => dismissSuggestedFinding(ctx, projectId, metric, rule, scope),
   },
   Project: {
     suggestedFindings: async (project, { metric }, ctx) => {
