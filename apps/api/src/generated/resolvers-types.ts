@@ -157,6 +157,8 @@ export type EvidenceGroupBest = {
 export type EvidencePoint = {
   __typename?: 'EvidencePoint';
   cited: Scalars['Boolean']['output'];
+  /** Points with the same number are exact duplicates (same configuration and seed), counted once by the statistics. */
+  experiment: Scalars['Int']['output'];
   /** The values of the rule's hyperparameters for this run (x axis of the evidence chart). */
   ruleParams: Scalars['JSON']['output'];
   run: Run;
@@ -2055,6 +2057,7 @@ export type EvidenceGroupBestResolvers<ContextType = Context, ParentType extends
 
 export type EvidencePointResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EvidencePoint'] = ResolversParentTypes['EvidencePoint']> = {
   cited?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  experiment?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ruleParams?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   side?: Resolver<ResolversTypes['EvidenceSide'], ParentType, ContextType>;

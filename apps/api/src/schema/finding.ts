@@ -228,6 +228,8 @@ export const typeDefs = /* GraphQL */ `
     cited: Boolean!
     "The values of the rule's hyperparameters for this run (x axis of the evidence chart)."
     ruleParams: JSON!
+    "Points with the same number are exact duplicates (same configuration and seed), counted once by the statistics."
+    experiment: Int!
   }
 
   type FindingComment {
