@@ -257,6 +257,54 @@ for (const database of testDatabases()) {
       expect((await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions.map((s: any) => s.rule)).toContain(draft.rule);
     });
 
+    it('suggests a rule scoped to the level of another path where it holds; recorded or dismissed, it is no longer proposed', async () => {
+      const configs = [8, 16, 32, 64, 128, 256].flatMap((batchSize) =>
+        ['sgd', 'adam'].flatMap((optimizer) => [0.01, 0.03, 0.1].map((learningRate) => ({ batchSize, optimizer, learningRate }))),
+      );
+      // Batch size matters with sgd only.
+      const own = await project('interaction', configs, (c) => (c.optimizer === 'sgd' ? 0.95 - 0.03 * Math.log2(c.batchSize / 8) : 0.9) + c.learningRate / 100);
+      const SCOPED = `query($id: ID!, $metric: FindingMetricInput!) { project(id: $id) { suggestedFindings(metric: $metric) {
+        candidatesTested scopedCandidatesTested suggestions { rule scope title outsideDifference difference } } } }`;
+      const metric = { key: 'test.accuracy', direction: 'HIGHER' };
+      const result = (await alice.ok(SCOPED, { id: own, metric })).project.suggestedFindings;
+      expect(result.scopedCandidatesTested).toBeGreaterThan(0);
+      const scoped = result.suggestions.filter((s: any) => s.scope !== '');
+      expect(scoped.map((s: any) => s.scope)).toEqual(['optimizer = "sgd"']);
+      const [draft] = scoped;
+      expect(draft.rule).toMatch(/^batchSize <= /);
+      expect(draft.outsideDifference).toBeLessThan(draft.difference / 4);
+      // An unscoped finding with the same rule does not answer the scoped draft; one in its scope does.
+      const recorded = (
+        await alice.ok(CREATE, {
+          input: {
+            projectId: own,
+            title: draft.title,
+            rule: draft.rule,
+            scope: draft.scope,
+            metric,
+            fromSuggestion: { metric: 'test.accuracy', rule: draft.rule, scope: draft.scope },
+          },
+        })
+      ).createFinding;
+      expect(recorded.scope).toBe('optimizer = "sgd"');
+      const after = (await alice.ok(SCOPED, { id: own, metric })).project.suggestedFindings.suggestions;
+      expect(after.filter((s: any) => s.scope === draft.scope && s.rule === draft.rule)).toEqual([]);
+
+      // For the loss, the same interaction: dismissed with its scope, it is no longer proposed; a bad scope is refused.
+      const loss = { key: 'train.loss', direction: 'LOWER' };
+      const [lossDraft] = (await alice.ok(SCOPED, { id: own, metric: loss })).project.suggestedFindings.suggestions.filter((s: any) => s.scope !== '');
+      const SCOPED_DISMISS = `mutation($p: ID!, $m: String!, $r: String!, $s: String) { dismissSuggestedFinding(projectId: $p, metric: $m, rule: $r, scope: $s) }`;
+      const badScope = await alice.request(SCOPED_DISMISS, { p: own, m: 'train.loss', r: lossDraft.rule, s: 'optimizer =' });
+      expect(badScope.errors?.[0]?.message).toMatch(/^The suggestion's scope does not parse: /);
+      // Dismissing the unscoped rule leaves the scoped draft.
+      await alice.ok(SCOPED_DISMISS, { p: own, m: 'train.loss', r: lossDraft.rule });
+      let left = (await alice.ok(SCOPED, { id: own, metric: loss })).project.suggestedFindings.suggestions;
+      expect(left.filter((s: any) => s.scope === lossDraft.scope && s.rule === lossDraft.rule)).toHaveLength(1);
+      await alice.ok(SCOPED_DISMISS, { p: own, m: 'train.loss', r: lossDraft.rule, s: lossDraft.scope });
+      left = (await alice.ok(SCOPED, { id: own, metric: loss })).project.suggestedFindings.suggestions;
+      expect(left.filter((s: any) => s.scope === lossDraft.scope && s.rule === lossDraft.rule)).toEqual([]);
+    });
+
     it('refuses suggestions for a metric never logged, and says when there are too few configurations', async () => {
       const unknown = await alice.request(SUGGESTIONS, { id: sweepProject, metric: { key: 'test.acc', direction: 'HIGHER' } });
       expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

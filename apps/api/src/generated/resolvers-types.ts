@@ -345,8 +345,9 @@ export type FindingStatus =
 
 /**
  * Findings Tuneboard proposes from a project's runs: single-path rules (thresholds on numbers, categories) whose
- * satisfying configurations do better, tested on configuration means by permutation, with the false discovery rate
- * controlled across every candidate tested (Benjamini–Hochberg). Drafts only: nothing is stored.
+ * satisfying configurations do better, tested on configuration means by permutation, also within each level of another
+ * path where the effect differs there (scoped), with the false discovery rate controlled across every candidate tested
+ * (Benjamini–Hochberg). Drafts only: nothing is stored.
  */
 export type FindingSuggestions = {
   __typename?: 'FindingSuggestions';
@@ -362,7 +363,9 @@ export type FindingSuggestions = {
   /** Why nothing could be tested (too few configurations); null otherwise. */
   refusal?: Maybe<Scalars['String']['output']>;
   runsUsed: Scalars['Int']['output'];
-  /** Best rule per path, surest first. */
+  /** Of those, rules tested within one level of another path (interactions). */
+  scopedCandidatesTested: Scalars['Int']['output'];
+  /** Best rule per path (and per scope for scoped rules), surest first. */
   suggestions: Array<SuggestedFinding>;
 };
 
@@ -1554,10 +1557,12 @@ export type SubscriptionTicket = {
 /** A draft finding: createFinding with its rule, title and statement accepts it. */
 export type SuggestedFinding = {
   __typename?: 'SuggestedFinding';
-  /** Mean over satisfying configurations − mean over violating ones, signed so that > 0 favours the rule. */
+  /** Mean over satisfying configurations − mean over violating ones (within the scope), signed so that > 0 favours the rule. */
   difference: Scalars['Float']['output'];
   /** Cohen's d; null when both sides are constant (no spread to measure it against). */
   effectSize?: Maybe<Scalars['Float']['output']>;
+  /** For a scoped rule, the same difference outside the scope (< 0: the effect reverses there); null otherwise. */
+  outsideDifference?: Maybe<Scalars['Float']['output']>;
   pValue: Scalars['Float']['output'];
   path: Scalars['String']['output'];
   /** Benjamini–Hochberg adjusted p-value. */
@@ -2167,6 +2172,7 @@ export type FindingSuggestionsResolvers<ContextType = Context, ParentType extend
   minEffectSize?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   runsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scopedCandidatesTested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   suggestions?: Resolver<Array<ResolversTypes['SuggestedFinding']>, ParentType, ContextType>;
 };
 
@@ -2550,6 +2556,7 @@ export type SubscriptionTicketResolvers<ContextType = Context, ParentType extend
 export type SuggestedFindingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuggestedFinding'] = ResolversParentTypes['SuggestedFinding']> = {
   difference?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   effectSize?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  outsideDifference?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   pValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   qValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;

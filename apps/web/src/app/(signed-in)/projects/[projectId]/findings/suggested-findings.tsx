@@ -22,6 +22,10 @@ import { FindingForm } from '../../../findings/finding-form';
 import { findingInputFields } from '../../../findings/finding-form-state';
 import { findingDraftFromSuggestion, suggestionReference, type SuggestionFields } from './suggestion-draft';
 
+/** "40 rules tested (16 of them within one level of another path)": the size of the correction. */
+const rulesTested = (r: { candidatesTested: number; scopedCandidatesTested: number }) =>
+  `${r.candidatesTested} rules tested` + (r.scopedCandidatesTested > 0 ? ` (${r.scopedCandidatesTested} of them within one level of another path)` : '');
+
 /** A loss or an error is better lower; anything else (accuracy, reward) higher — the user can flip it. */
 const guessDirection = (key: string): MetricDirection => (/loss|error|perplexity|mse|mae|rmse/i.test(key) ? 'LOWER' : 'HIGHER');
 
@@ -89,14 +93,14 @@ export function SuggestedFindings({ projectId }: { projectId: string }) {
           </p>
         ) : result.suggestions.length === 0 ? (
           <p className="muted" role="status">
-            No rule stands out: {result.candidatesTested} single-path rules tested on {result.configurations} configurations, none with a false discovery rate
-            under {Math.round(result.fdr * 100)}% and an effect size of {result.minEffectSize} or more.
+            No rule stands out: {rulesTested(result)} on {result.configurations} configurations, none with a false discovery rate under{' '}
+            {Math.round(result.fdr * 100)}% and an effect size of {result.minEffectSize} or more.
           </p>
         ) : (
           <>
             <p className="muted small">
-              Drafts, not findings yet: {result.candidatesTested} single-path rules tested on {result.configurations} configurations (seeds averaged), false
-              discovery rate held at {Math.round(result.fdr * 100)}% across all of them.
+              Drafts, not findings yet: {rulesTested(result)} on {result.configurations} configurations (seeds averaged), false discovery rate held at{' '}
+              {Math.round(result.fdr * 100)}% across all of them.
             </p>
             <ul className="suggestion-list">
               {result.suggestions.map((s) => {
