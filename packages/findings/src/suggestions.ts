@@ -186,6 +186,7 @@ interface ScopedTest {
   interactionSize: number;
   /** max(within-scope p, interaction p): the intersection–union test of both claims; 1 when not permuted. */
   pValue: number;
+  /** Null when not tested (not promising, or the within-scope p already above the FDR). */
   withinPValue: number | null;
   interactionPValue: number | null;
 }
@@ -237,7 +238,7 @@ function testScoped(
   scoped: readonly ScopedCandidate[],
   configurations: readonly Configuration[],
   sign: number,
-  settings: { minEffectSize: number; permutations: number },
+  settings: { fdr: number; minEffectSize: number; permutations: number },
   random: () => number,
 ): ScopedTest[] {
   const valuesOf = (indices: readonly number[]) => indices.map((i) => configurations[i]!.value);
@@ -249,7 +250,10 @@ function testScoped(
     const difference = sign * (mean(a) - mean(b));
     const outsideDifference = sign * (mean(oa) - mean(ob));
     const cells = [a, b, oa, ob];
-    const within = cells.reduce((sum, xs) => sum + xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0), 0);
+    const within = cells.reduce((sum, xs) => {
+      const m = mean(xs);
+      return sum + xs.reduce((s, x) => s + (x - m) ** 2, 0);
+    }, 0);
     const spread = Math.sqrt(within / (cells.reduce((n, xs) => n + xs.length, 0) - 4));
     const gap = difference - outsideDifference;
     const interactionSize = spread === 0 ? (gap === 0 ? 0 : gap * Infinity) : gap / spread;
@@ -271,13 +275,18 @@ function testScoped(
     .slice(0, SUGGESTION_DEFAULTS.maxScopedPermuted);
   for (const t of promising) {
     const { candidate, outside } = t.scoped;
-    t.withinPValue = permutationPValue(valuesOf(candidate.satisfying), valuesOf(candidate.violating), settings.permutations, random);
-    t.interactionPValue = interactionPValue(
-      [valuesOf(candidate.satisfying), valuesOf(candidate.violating), valuesOf(outside.satisfying), valuesOf(outside.violating)],
-      settings.permutations,
-      random,
-    );
-    t.pValue = Math.max(t.withinPValue, t.interactionPValue);
+    // Both tests stop once p is sure to exceed the FDR (the candidate cannot survive; see stopAbove).
+    t.withinPValue = permutationPValue(valuesOf(candidate.satisfying), valuesOf(candidate.violating), settings.permutations, random, settings.fdr);
+    t.interactionPValue =
+      t.withinPValue > settings.fdr
+        ? null
+        : interactionPValue(
+            [valuesOf(candidate.satisfying), valuesOf(candidate.violating), valuesOf(outside.satisfying), valuesOf(outside.violating)],
+            settings.permutations,
+            random,
+            settings.fdr,
+          );
+    t.pValue = Math.max(t.withinPValue, t.interactionPValue ?? 1);
   }
   return tests;
 }
@@ -328,13 +337,17 @@ function solve3(m: number[][], v: number[]): number[] {
  * the contrast recomputed. The additive fit's own contrast is exactly 0, so the contrast of the values is that of
  * the residuals, and under no interaction the residuals are (approximately) exchangeable.
  */
-export function interactionPValue(cells: readonly (readonly number[])[], permutations: number, random: () => number): number {
+export function interactionPValue(cells: readonly (readonly number[])[], permutations: number, random: () => number, stopAbove = 1): number {
   const residuals = Float64Array.from(additiveResiduals(cells));
   const weights = Float64Array.from(cells.flatMap((xs, c) => xs.map(() => ((c === 0 || c === 3 ? 1 : -1) as number) / xs.length)));
-  const contrast = () => residuals.reduce((sum, r, i) => sum + r * weights[i]!, 0);
+  const m = residuals.length;
+  const contrast = () => {
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += residuals[i]! * weights[i]!;
+    return sum;
+  };
   const observed = Math.abs(contrast());
   const tolerance = 1e-12 * Math.max(1, observed);
-  const m = residuals.length;
   let extreme = 0;
   for (let k = 0; k < permutations; k++) {
     for (let i = m - 1; i > 0; i--) {
@@ -344,6 +357,7 @@ export function interactionPValue(cells: readonly (readonly number[])[], permuta
       residuals[j] = t;
     }
     if (Math.abs(contrast()) >= observed - tolerance) extreme++;
+    if ((1 + extreme) / (1 + permutations) > stopAbove) break;
   }
   return (1 + extreme) / (1 + permutations);
 }
@@ -443,8 +457,13 @@ function cohensD(a: readonly number[], b: readonly number[]): number {
   return (ma - mb) / pooled;
 }
 
-/** Two-sided permutation p-value of the difference of means: (1 + permutations at least as extreme) / (1 + permutations). */
-function permutationPValue(a: readonly number[], b: readonly number[], permutations: number, random: () => number): number {
+/**
+ * Two-sided permutation p-value of the difference of means: (1 + permutations at least as extreme) / (1 + permutations).
+ * `stopAbove`: once the p-value is sure to exceed it, stop and return that partial count's p (a lower bound above it).
+ * Used with the FDR for scoped candidates: one with p above the FDR cannot survive Benjamini–Hochberg, and its exact p
+ * changes neither which candidates survive nor the q-values of those that do (they rank below it).
+ */
+function permutationPValue(a: readonly number[], b: readonly number[], permutations: number, random: () => number, stopAbove = 1): number {
   const pooled = Float64Array.from([...a, ...b]);
   const total = pooled.reduce((s, x) => s + x, 0);
   const n = a.length;
@@ -463,6 +482,7 @@ function permutationPValue(a: readonly number[], b: readonly number[], permutati
       sumA += pooled[i]!;
     }
     if (Math.abs(sumA / n - (total - sumA) / (m - n)) >= observed - tolerance) extreme++;
+    if ((1 + extreme) / (1 + permutations) > stopAbove) break;
   }
   return (1 + extreme) / (1 + permutations);
 }
