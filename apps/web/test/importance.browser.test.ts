@@ -32,7 +32,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('hyperparameter importance
   });
 
   /** An inferred project whose runs (finished through the API) have these configurations and test.accuracy. */
-  async function project(name: string, configs: Record<string, number>[], accuracy: (c: Record<string, number>) => number): Promise<string> {
+  async function project<C extends Record<string, number | string>>(name: string, configs: C[], accuracy: (c: C) => number): Promise<string> {
     const { createProject } = await stack.gql<{ createProject: { id: string } }>(
       `mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n, schemaKind: INFERRED) { id } }`,
       { t: stack.teamId, n: name },
@@ -125,6 +125,26 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('hyperparameter importance
     await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);
     await panel.locator('[data-suggested-rule], [role="status"]').first().waitFor();
     expect(await panel.locator(`[data-suggested-rule="${rule}"]`).count()).toBe(0);
+  }, 120_000);
+
+  it('proposes a rule scoped to sgd when batch size matters with sgd only, and records it with its scope', async () => {
+    const configs = [8, 16, 32, 64, 128, 256].flatMap((batchSize) =>
+      ['sgd', 'adam'].flatMap((optimizer) => [0.01, 0.03, 0.1].map((learningRate) => ({ batchSize, optimizer, learningRate }))),
+    );
+    const projectId = await project('interaction sweep', configs, (c) =>
+      c.optimizer === 'sgd' ? 0.95 - 0.03 * Math.log2(c.batchSize / 8) + c.learningRate / 100 : 0.9 + c.learningRate / 100,
+    );
+    await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);
+    const panel = page.getByRole('region', { name: 'Suggested findings' });
+    const draft = panel.locator('[data-suggested-scope="optimizer = \\"sgd\\""]');
+    await draft.waitFor();
+    expect(await draft.getAttribute('data-suggested-rule')).toMatch(/^batchSize <= /);
+    expect(await draft.textContent()).toContain('where optimizer = "sgd"');
+    expect(await panel.getByText(/rules tested \(\d+ of them within one level of another path\)/).count()).toBe(1);
+    violations.push(...(await axeViolations(page, 'suggestion-scoped')));
+    await draft.getByRole('button', { name: 'Record this finding' }).click();
+    await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
+    await page.getByText('optimizer = "sgd"', { exact: true }).first().waitFor();
   }, 120_000);
 
   it('dismisses a draft, and it stays dismissed after a reload', async () => {
