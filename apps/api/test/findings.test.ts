@@ -334,10 +334,15 @@ for (const database of testDatabases()) {
           stratified { difference interval { low high } strataCompared strataOneSided satisfying { configurationCount runCount } violating { configurationCount runCount } disagreement }
           bestPerGroup { difference interval { low high } disagreement groups { label side value setting configurationCount runCount runs { name } } }
           edgeOfRange { path edge value message }
+          points { experiment run { name } }
         } } }`,
         { id: createFinding.id },
       );
       const evidence = finding.evidence;
+      // The rerun shares its point's experiment number (the chart draws them as one); every other run has its own.
+      const experimentOf = (name: string) => evidence.points.find((p: any) => p.run.name === name).experiment;
+      expect(experimentOf('rerun')).toBe(experimentOf('bs8-lr0.1-s1'));
+      expect(new Set(evidence.points.map((p: any) => p.experiment)).size).toBe(24);
       expect(evidence).toMatchObject({
         minConfigurationsPerGroup: 3,
         minRunsPerGroup: 3,

@@ -191,6 +191,120 @@ for (const database of testDatabases()) {
       expect(after.suggestions.map((s: any) => s.rule)).not.toContain(draft.rule);
     });
 
+    const CREATE = `mutation($input: FindingInput!) { createFinding(input: $input) { id rule scope } }`;
+    const FINDING_COUNT = `query($p: ID!) { findings(projectId: $p) { id } }`;
+
+    it('records an edited suggestion as any finding is validated; the draft it came from is then no longer proposed', async () => {
+      const own = await project('edited suggestion', sweep(), sweepAccuracy);
+      const metric = { key: 'test.accuracy', direction: 'HIGHER' };
+      const [draft] = (await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions;
+      const fromSuggestion = { metric: 'test.accuracy', rule: draft.rule };
+      const input = {
+        projectId: own,
+        title: 'Small batches',
+        statement: draft.statement,
+        rule: 'batchSize <= 16 and learningRate >= 0.001',
+        metric,
+        fromSuggestion,
+      };
+      // The edited finding is checked as any new one: a bad rule is refused with createFinding's own message.
+      const plain = await alice.request(CREATE, { input: { ...input, rule: 'batchSize <=', fromSuggestion: undefined } });
+      const bad = await alice.request(CREATE, { input: { ...input, rule: 'batchSize <=' } });
+      expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(bad.errors?.[0]?.message).toBe(plain.errors?.[0]?.message);
+      // A bad reference to the suggestion refuses the whole finding.
+      const badReference = await alice.request(CREATE, { input: { ...input, fromSuggestion: { metric: 'test.accuracy', rule: 'batchSize <' } } });
+      expect(badReference.errors?.[0]?.message).toMatch(/^The suggestion's rule does not parse: /);
+      expect(badReference.errors?.[0]?.extensions?.problems?.[0]?.path).toBe('fromSuggestion.rule');
+      const badScope = await alice.request(CREATE, { input: { ...input, fromSuggestion: { ...fromSuggestion, scope: 'optimizer =' } } });
+      expect(badScope.errors?.[0]?.message).toMatch(/^The suggestion's scope does not parse: /);
+      const noMetric = await alice.request(CREATE, { input: { ...input, fromSuggestion: { ...fromSuggestion, metric: '' } } });
+      expect(noMetric.errors?.[0]?.message).toBe('Name the metric the suggestion was for');
+      expect((await alice.ok(FINDING_COUNT, { p: own })).findings).toEqual([]);
+      expect((await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions.map((s: any) => s.rule)).toContain(draft.rule);
+      // A viewer cannot record one, nor another team.
+      const viewer = await api.user('vic@example.com', 'vision', 'viewer');
+      expect((await viewer.request(CREATE, { input })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await bob.request(CREATE, { input })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+
+      const created = (await alice.ok(CREATE, { input })).createFinding;
+      expect(created.rule).toBe('batchSize <= 16 and learningRate >= 0.001');
+      const after = (await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions;
+      expect(after.map((s: any) => s.rule)).not.toContain(draft.rule);
+      // Edited, the draft was dismissed: retiring the finding does not bring it back.
+      await alice.ok(`mutation($id: ID!) { retireFinding(id: $id) { id } }`, { id: created.id });
+      const retired = (await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions;
+      expect(retired.map((s: any) => s.rule)).not.toContain(draft.rule);
+    });
+
+    it('records an unedited suggestion without dismissing it: it is left out while the finding stating it is active', async () => {
+      const own = await project('unedited suggestion', sweep(), sweepAccuracy);
+      const metric = { key: 'test.accuracy', direction: 'HIGHER' };
+      const [draft] = (await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions;
+      const created = (
+        await alice.ok(CREATE, {
+          input: {
+            projectId: own,
+            title: draft.title,
+            rule: draft.rule.replaceAll(' ', ''),
+            metric,
+            fromSuggestion: { metric: 'test.accuracy', rule: draft.rule },
+          },
+        })
+      ).createFinding;
+      expect((await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions.map((s: any) => s.rule)).not.toContain(draft.rule);
+      await alice.ok(`mutation($id: ID!) { retireFinding(id: $id) { id } }`, { id: created.id });
+      expect((await alice.ok(SUGGESTIONS, { id: own, metric })).project.suggestedFindings.suggestions.map((s: any) => s.rule)).toContain(draft.rule);
+    });
+
+    it('suggests a rule scoped to the level of another path where it holds; recorded or dismissed, it is no longer proposed', async () => {
+      const configs = [8, 16, 32, 64, 128, 256].flatMap((batchSize) =>
+        ['sgd', 'adam'].flatMap((optimizer) => [0.01, 0.03, 0.1].map((learningRate) => ({ batchSize, optimizer, learningRate }))),
+      );
+      // Batch size matters with sgd only.
+      const own = await project('interaction', configs, (c) => (c.optimizer === 'sgd' ? 0.95 - 0.03 * Math.log2(c.batchSize / 8) : 0.9) + c.learningRate / 100);
+      const SCOPED = `query($id: ID!, $metric: FindingMetricInput!) { project(id: $id) { suggestedFindings(metric: $metric) {
+        candidatesTested scopedCandidatesTested suggestions { rule scope title outsideDifference difference } } } }`;
+      const metric = { key: 'test.accuracy', direction: 'HIGHER' };
+      const result = (await alice.ok(SCOPED, { id: own, metric })).project.suggestedFindings;
+      expect(result.scopedCandidatesTested).toBeGreaterThan(0);
+      const scoped = result.suggestions.filter((s: any) => s.scope !== '');
+      expect(scoped.map((s: any) => s.scope)).toEqual(['optimizer = "sgd"']);
+      const [draft] = scoped;
+      expect(draft.rule).toMatch(/^batchSize <= /);
+      expect(draft.outsideDifference).toBeLessThan(draft.difference / 4);
+      // An unscoped finding with the same rule does not answer the scoped draft; one in its scope does.
+      const recorded = (
+        await alice.ok(CREATE, {
+          input: {
+            projectId: own,
+            title: draft.title,
+            rule: draft.rule,
+            scope: draft.scope,
+            metric,
+            fromSuggestion: { metric: 'test.accuracy', rule: draft.rule, scope: draft.scope },
+          },
+        })
+      ).createFinding;
+      expect(recorded.scope).toBe('optimizer = "sgd"');
+      const after = (await alice.ok(SCOPED, { id: own, metric })).project.suggestedFindings.suggestions;
+      expect(after.filter((s: any) => s.scope === draft.scope && s.rule === draft.rule)).toEqual([]);
+
+      // For the loss, the same interaction: dismissed with its scope, it is no longer proposed; a bad scope is refused.
+      const loss = { key: 'train.loss', direction: 'LOWER' };
+      const [lossDraft] = (await alice.ok(SCOPED, { id: own, metric: loss })).project.suggestedFindings.suggestions.filter((s: any) => s.scope !== '');
+      const SCOPED_DISMISS = `mutation($p: ID!, $m: String!, $r: String!, $s: String) { dismissSuggestedFinding(projectId: $p, metric: $m, rule: $r, scope: $s) }`;
+      const badScope = await alice.request(SCOPED_DISMISS, { p: own, m: 'train.loss', r: lossDraft.rule, s: 'optimizer =' });
+      expect(badScope.errors?.[0]?.message).toMatch(/^The suggestion's scope does not parse: /);
+      // Dismissing the unscoped rule leaves the scoped draft.
+      await alice.ok(SCOPED_DISMISS, { p: own, m: 'train.loss', r: lossDraft.rule });
+      let left = (await alice.ok(SCOPED, { id: own, metric: loss })).project.suggestedFindings.suggestions;
+      expect(left.filter((s: any) => s.scope === lossDraft.scope && s.rule === lossDraft.rule)).toHaveLength(1);
+      await alice.ok(SCOPED_DISMISS, { p: own, m: 'train.loss', r: lossDraft.rule, s: lossDraft.scope });
+      left = (await alice.ok(SCOPED, { id: own, metric: loss })).project.suggestedFindings.suggestions;
+      expect(left.filter((s: any) => s.scope === lossDraft.scope && s.rule === lossDraft.rule)).toEqual([]);
+    });
+
     it('refuses suggestions for a metric never logged, and says when there are too few configurations', async () => {
       const unknown = await alice.request(SUGGESTIONS, { id: sweepProject, metric: { key: 'test.acc', direction: 'HIGHER' } });
       expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -225,11 +339,11 @@ for (const database of testDatabases()) {
       expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       const bad = await alice.request(DISMISS, { p: own, m: 'test.accuracy', r: 'batchSize <=' });
       expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect(bad.errors?.[0]?.message).toMatch(/^The rule to dismiss does not parse: /);
+      expect(bad.errors?.[0]?.message).toMatch(/^The suggestion's rule does not parse: /);
       const empty = await alice.request(DISMISS, { p: own, m: 'test.accuracy', r: '' });
-      expect(empty.errors?.[0]?.message).toBe('The rule to dismiss does not parse: it is empty');
+      expect(empty.errors?.[0]?.message).toBe("The suggestion's rule does not parse: it is empty");
       const long = await alice.request(DISMISS, { p: own, m: 'test.accuracy', r: 'x'.repeat(1001) });
-      expect(long.errors?.[0]?.message).toBe('A rule has at most 1000 characters');
+      expect(long.errors?.[0]?.message).toBe("A suggestion's rule has at most 1000 characters");
       const noMetric = await alice.request(DISMISS, { p: own, m: ' ', r: 'batchSize <= 8' });
       expect(noMetric.errors?.[0]?.message).toBe('Name the metric the suggestion was for');
     });

@@ -32,7 +32,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('hyperparameter importance
   });
 
   /** An inferred project whose runs (finished through the API) have these configurations and test.accuracy. */
-  async function project(name: string, configs: Record<string, number>[], accuracy: (c: Record<string, number>) => number): Promise<string> {
+  async function project<C extends Record<string, number | string>>(name: string, configs: C[], accuracy: (c: C) => number): Promise<string> {
     const { createProject } = await stack.gql<{ createProject: { id: string } }>(
       `mutation($t: ID!, $n: String!) { createProject(teamId: $t, name: $n, schemaKind: INFERRED) { id } }`,
       { t: stack.teamId, n: name },
@@ -95,6 +95,56 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('hyperparameter importance
     await draft.getByRole('button', { name: 'Record this finding' }).click();
     await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
     await page.getByText(rule!, { exact: true }).first().waitFor();
+  }, 120_000);
+
+  it('edits a draft in the finding form before recording it; the finding has the edited rule and the draft is gone', async () => {
+    const projectId = await project('edited suggestion sweep', sweep, accuracy);
+    await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);
+    const panel = page.getByRole('region', { name: 'Suggested findings' });
+    const draft = panel.locator('[data-suggested-rule^="batchSize <= "]');
+    await draft.waitFor();
+    const rule = (await draft.getAttribute('data-suggested-rule'))!;
+    await draft.getByRole('button', { name: 'Edit before recording' }).click();
+    const form = draft.getByRole('form', { name: 'Finding' });
+    expect(await form.locator('input[name="rule"]').inputValue()).toBe(rule);
+    expect(await form.locator('input[name="metric"]').inputValue()).toBe('test.accuracy');
+    expect(await form.locator('input[name="title"]').inputValue()).toContain(rule);
+    // Checked as it is typed, as any finding: a broken rule cannot be recorded.
+    await form.locator('input[name="rule"]').fill('batchSize <=');
+    await form.locator('[data-expression-error="rule"]').first().waitFor();
+    expect(await form.getByRole('button', { name: 'Record finding' }).isDisabled()).toBe(true);
+    await form.locator('input[name="rule"]').fill('batchSize <= 16 and learningRate >= 0.001');
+    await form.locator('input[name="title"]').fill('Small batches, learning rate of at least 0.001');
+    violations.push(...(await axeViolations(page, 'suggestion-edit')));
+    await page.screenshot({ path: resolve(ARTIFACTS, 'suggestion-edit.png'), fullPage: true });
+    await form.getByRole('button', { name: 'Record finding' }).click();
+    await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
+    await page.getByText('batchSize <= 16 and learningRate >= 0.001', { exact: true }).first().waitFor();
+    await page.getByRole('heading', { name: 'Small batches, learning rate of at least 0.001' }).waitFor();
+
+    await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);
+    await panel.locator('[data-suggested-rule], [role="status"]').first().waitFor();
+    expect(await panel.locator(`[data-suggested-rule="${rule}"]`).count()).toBe(0);
+  }, 120_000);
+
+  it('proposes a rule scoped to sgd when batch size matters with sgd only, and records it with its scope', async () => {
+    const configs = [8, 16, 32, 64, 128, 256].flatMap((batchSize) =>
+      ['sgd', 'adam'].flatMap((optimizer) => [0.01, 0.03, 0.1].map((learningRate) => ({ batchSize, optimizer, learningRate }))),
+    );
+    const projectId = await project('interaction sweep', configs, (c) =>
+      c.optimizer === 'sgd' ? 0.95 - 0.03 * Math.log2(c.batchSize / 8) + c.learningRate / 100 : 0.9 + c.learningRate / 100,
+    );
+    await page.goto(`${stack.webUrl}/projects/${projectId}/findings`);
+    const panel = page.getByRole('region', { name: 'Suggested findings' });
+    const draft = panel.locator('[data-suggested-scope="optimizer = \\"sgd\\""]');
+    await draft.waitFor();
+    expect(await draft.getAttribute('data-suggested-rule')).toMatch(/^batchSize <= /);
+    expect(await draft.textContent()).toContain('where optimizer = "sgd"');
+    expect(await panel.getByText(/rules tested \(\d+ of them within one level of another path\)/).count()).toBe(1);
+    violations.push(...(await axeViolations(page, 'suggestion-scoped')));
+    await draft.getByRole('button', { name: 'Record this finding' }).click();
+    await page.waitForURL(/\/findings\/[0-9a-f-]+$/);
+    await page.getByText('optimizer = "sgd"', { exact: true }).first().waitFor();
   }, 120_000);
 
   it('dismisses a draft, and it stays dismissed after a reload', async () => {

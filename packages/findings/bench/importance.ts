@@ -8,7 +8,7 @@ import { computeImportance, type ImportanceRun } from '../src/importance';
 import { seededRandom } from '../src/statistics';
 import { suggestFindings } from '../src/suggestions';
 
-function project(runs: number, extraPaths: number): ImportanceRun[] {
+function project(runs: number, extraPaths: number, interaction = false): ImportanceRun[] {
   const random = seededRandom(11);
   const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)]!;
   return Array.from({ length: runs }, (_, i) => {
@@ -22,7 +22,9 @@ function project(runs: number, extraPaths: number): ImportanceRun[] {
       seed: Math.floor(random() * 5),
     };
     for (let p = 0; p < extraPaths; p++) params[`extra${p}`] = Math.round(random() * 100);
-    const accuracy = 0.95 - 0.02 * Math.log2(batchSize / 8) - 0.03 * Math.abs(Math.log10(learningRate) + 1.5) + 0.01 * (random() - 0.5);
+    // With `interaction`, batch size matters with sgd only (the case scoped suggestions are for).
+    const batchEffect = interaction && params['optimizer.name'] !== 'sgd' ? 0 : 0.02 * Math.log2(batchSize / 8);
+    const accuracy = 0.95 - batchEffect - 0.03 * Math.abs(Math.log10(learningRate) + 1.5) + 0.01 * (random() - 0.5);
     return { id: `run-${String(i).padStart(5, '0')}`, status: 'succeeded', params, metrics: { 'test.accuracy': { last: accuracy, min: null, max: null } } };
   });
 }
@@ -46,10 +48,15 @@ for (const [runs, extra] of [
   console.log(`${runs} runs, ${5 + extra} paths: ${ms.toFixed(0)} ms; R² ${result.explainedVariance?.toFixed(2)}; ${top}`);
 }
 
-for (const runs of [100, 1000, 2000]) {
-  const data = project(runs, 0);
-  const start = performance.now();
-  const result = suggestFindings(data, { key: 'test.accuracy', aggregate: 'last', direction: 'higher' });
-  const ms = performance.now() - start;
-  console.log(`suggestions, ${runs} runs: ${ms.toFixed(0)} ms; ${result.candidatesTested} candidates; ${result.suggestions.map((s) => s.rule).join(', ')}`);
-}
+for (const interaction of [false, true])
+  for (const runs of [100, 1000, 2000]) {
+    const data = project(runs, 0, interaction);
+    const start = performance.now();
+    const result = suggestFindings(data, { key: 'test.accuracy', aggregate: 'last', direction: 'higher' });
+    const ms = performance.now() - start;
+    const drafts = result.suggestions.map((s) => (s.scope ? `${s.rule} where ${s.scope}` : s.rule)).join(', ');
+    console.log(
+      `suggestions${interaction ? ' (sgd-only batch effect)' : ''}, ${runs} runs: ${ms.toFixed(0)} ms; ${result.candidatesTested} candidates ` +
+        `(${result.scopedCandidatesTested ?? 0} scoped); ${drafts}`,
+    );
+  }

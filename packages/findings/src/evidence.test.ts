@@ -159,7 +159,15 @@ describe('computeEvidence', () => {
     expect(twice.interval).toEqual(once.interval);
     expect(twice.difference).toBe(once.difference);
     expect(twice.satisfying).toMatchObject({ runCount: 3, configurationCount: 3, duplicateRuns: 3 });
-    expect(twice.points).toHaveLength(12); // every run is still drawn
+    expect(twice.points).toHaveLength(12); // every run is still listed
+    // …numbered by observation, so the chart draws each duplicate set once: six numbers, two runs each.
+    const byExperiment = new Map<number, typeof twice.points>();
+    for (const p of twice.points) byExperiment.set(p.experiment, [...(byExperiment.get(p.experiment) ?? []), p]);
+    expect([...byExperiment.values()].map((ps) => ps.map((p) => p.runId).sort())).toEqual(
+      expect.arrayContaining(runs.map((r) => [r.id, `${r.id}-copy`].sort())),
+    );
+    expect(byExperiment.size).toBe(6);
+    expect(new Set(once.points.map((p) => p.experiment)).size).toBe(6);
     expect(twice.verdict).toContain('Counted once: 6 duplicate runs (same configuration and seed as another run; their values averaged).');
     // A duplicate whose value differs (a rerun on other hardware) counts as the mean of the two.
     const rerun = { ...runs[0]!, id: 'rerun', metrics: { 'test.accuracy': { last: 0.91, min: 0.91, max: 0.91 } } };

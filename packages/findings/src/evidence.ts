@@ -74,6 +74,8 @@ export interface EvidencePoint {
   cited: boolean;
   /** The values of the hyperparameters the rule reads, for the evidence chart's x axis. */
   ruleParams: Record<string, number | string | boolean>;
+  /** Points with the same number are exact duplicates (same side, configuration and seed): one observation. */
+  experiment: number;
 }
 
 export interface Confounder {
@@ -174,6 +176,8 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
   const excluded = { satisfying: { nonFinite: 0, missing: 0 }, violating: { nonFinite: 0, missing: 0 } };
   const rulePaths = referencedParamPaths(finding.rule);
   const members: { group: Group; run: EvidenceRun; value: number }[] = [];
+  // Keyed as mergeDuplicates keys observations, so the chart can draw each one once.
+  const experiments = new Map<string, number>();
   let notFinished = 0;
 
   for (const run of runs) {
@@ -194,7 +198,9 @@ export function computeEvidence(finding: FindingSpec, runs: readonly EvidenceRun
     }
     const ruleParams: EvidencePoint['ruleParams'] = {};
     for (const path of rulePaths) if (run.params[path] !== undefined) ruleParams[path] = run.params[path]!;
-    points.push({ runId: run.id, group, value, cited: cited.has(run.id), ruleParams });
+    const key = `${group}\u0000${experimentKey(run.params)}`;
+    if (!experiments.has(key)) experiments.set(key, experiments.size);
+    points.push({ runId: run.id, group, value, cited: cited.has(run.id), ruleParams, experiment: experiments.get(key)! });
     members.push({ group, run, value });
   }
   points.sort((x, y) => (x.group === y.group ? 0 : x.group === 'satisfying' ? -1 : 1));

@@ -2,7 +2,7 @@ import { evaluate, parseExpression } from '@tuneboard/filter';
 import { describe, expect, it } from 'vitest';
 import type { ImportanceRun } from './importance';
 import { seededRandom } from './statistics';
-import { readableCut, suggestFindings } from './suggestions';
+import { additiveResiduals, interactionPValue, readableCut, suggestFindings } from './suggestions';
 
 const accuracy = { key: 'test.accuracy', aggregate: 'last' as const, direction: 'higher' as const };
 
@@ -80,6 +80,7 @@ describe('suggestFindings', () => {
     const runs = runsOf(grid({ a: [1, 2, 3, 4], b: ['x', 'y', 'z'], c: [true, false], d: [0.1, 0.2] }), (_c, random) => 0.9 + (random() - 0.5) * 0.05, 1, 12);
     const result = suggestFindings(runs, accuracy);
     expect(result.candidatesTested).toBeGreaterThan(10);
+    expect(result.scopedCandidatesTested).toBeGreaterThan(0); // rules within a level of another path are in the family too
     expect(result.suggestions).toEqual([]);
     expect(result.refusal).toBeNull();
   });
@@ -116,5 +117,99 @@ describe('suggestFindings', () => {
 
   it('is reproducible with a seed', () => {
     expect(suggestFindings(study, accuracy, { seed: 9 })).toEqual(suggestFindings([...study].reverse(), accuracy, { seed: 9 }));
+  });
+
+  describe('rules scoped where another path interacts', () => {
+    const sweep = grid({ batchSize: [8, 16, 32, 64, 128, 256], 'optimizer.learningRate': [0.01, 0.03, 0.1], 'optimizer.name': ['adam', 'sgd'] });
+    const noise = (random: () => number) => (random() - 0.5) * 0.01;
+
+    it('proposes batch size within sgd when it helps only there, besides the rule for all', () => {
+      const runs = runsOf(sweep, (c, random) =>
+        c['optimizer.name'] === 'sgd' ? 0.95 - 0.03 * Math.log2(c.batchSize / 8) + noise(random) : 0.9 + noise(random),
+      );
+      const result = suggestFindings(runs, accuracy);
+      const scoped = result.suggestions.filter((s) => s.scope !== '');
+      expect(scoped).toHaveLength(1);
+      expect(scoped[0]).toMatchObject({ path: 'batchSize', scope: 'optimizer.name = "sgd"' });
+      expect(scoped[0]!.rule).toMatch(/^batchSize <= (8|16|32|64)$/);
+      expect(scoped[0]!.qValue).toBeLessThanOrEqual(0.05);
+      expect(scoped[0]!.outsideDifference).toBeLessThan(scoped[0]!.difference / 4);
+      expect(scoped[0]!.title).toBe(`${scoped[0]!.rule} where optimizer.name = "sgd" for a higher last(test.accuracy)`);
+      expect(scoped[0]!.statement).toContain('where optimizer.name = "sgd", configurations with');
+      // 18 sgd configurations: the scoped rule counts those only.
+      expect(scoped[0]!.satisfying.configurations + scoped[0]!.violating.configurations).toBe(18);
+      // Scoped candidates are part of the correction.
+      expect(result.scopedCandidatesTested).toBeGreaterThan(0);
+      expect(result.candidatesTested).toBeGreaterThan(result.scopedCandidatesTested);
+      // The scope is one the filter language reads.
+      expect(parseExpression(scoped[0]!.scope).ok).toBe(true);
+    });
+
+    it('proposes only the scoped rule when the effect reverses at the other level', () => {
+      const runs = runsOf(sweep, (c, random) =>
+        c['optimizer.name'] === 'sgd' ? 0.95 - 0.03 * Math.log2(c.batchSize / 8) + noise(random) : 0.8 + 0.006 * Math.log2(c.batchSize / 8) + noise(random),
+      );
+      const result = suggestFindings(runs, accuracy);
+      const batch = result.suggestions.filter((s) => s.path === 'batchSize');
+      expect(batch.map((s) => s.scope)).not.toContain('');
+      const sgd = batch.find((s) => s.scope === 'optimizer.name = "sgd"')!;
+      expect(sgd.rule).toMatch(/^batchSize <= /);
+      expect(sgd.outsideDifference).toBeLessThan(0);
+      expect(sgd.statement).toContain('it reverses');
+      // With adam the opposite rule holds, and is proposed in its own scope.
+      const adam = batch.find((s) => s.scope === 'optimizer.name = "adam"');
+      if (adam) expect(adam.rule).toMatch(/^batchSize > /);
+    });
+
+    it('proposes nothing scoped when the effects add up (no interaction)', () => {
+      for (const seed of [3, 4, 5]) {
+        const runs = runsOf(
+          sweep,
+          (c, random) => 0.95 - 0.03 * Math.log2(c.batchSize / 8) + (c['optimizer.name'] === 'sgd' ? -0.02 : 0) + noise(random),
+          2,
+          seed,
+        );
+        const result = suggestFindings(runs, accuracy);
+        expect(result.suggestions.map((s) => s.path)).toContain('batchSize');
+        expect(result.suggestions.filter((s) => s.scope !== '')).toEqual([]);
+        expect(result.scopedCandidatesTested).toBeGreaterThan(0);
+      }
+      expect(suggestFindings(study, accuracy).suggestions.filter((s) => s.scope !== '')).toEqual([]);
+    });
+
+    it('fits the additive model as least squares does', () => {
+      // python3 -c "import numpy as np; cells=[[0.9,0.92,0.95],[0.8,0.83,0.78,0.81],[0.85,0.86,0.84],[0.84,0.88,0.85]];
+      //   y=np.concatenate(cells); s=np.concatenate([[1 if c%2==0 else 0]*len(x) for c,x in enumerate(cells)]);
+      //   g=np.concatenate([[1 if c<2 else 0]*len(x) for c,x in enumerate(cells)]); X=np.column_stack([np.ones(len(y)),s,g]);
+      //   print(np.round(y-X@np.linalg.lstsq(X,y,rcond=None)[0],12).tolist())"
+      const reference = [
+        0.01, 0.03, 0.06, -0.03, 0, -0.05, -0.02, -0.033333333333, -0.023333333333, -0.043333333333, 0.016666666667, 0.056666666667, 0.026666666667,
+      ];
+      const residuals = additiveResiduals([
+        [0.9, 0.92, 0.95],
+        [0.8, 0.83, 0.78, 0.81],
+        [0.85, 0.86, 0.84],
+        [0.84, 0.88, 0.85],
+      ]);
+      residuals.forEach((r, i) => expect(r).toBeCloseTo(reference[i]!, 10));
+    });
+
+    it('gives an interaction p-value that is small for a crossing and spread out on additive noise', () => {
+      const random = seededRandom(11);
+      const crossing = [
+        [0.9, 0.92, 0.95, 0.93],
+        [0.8, 0.83, 0.78, 0.81],
+        [0.8, 0.82, 0.79, 0.81],
+        [0.9, 0.91, 0.88, 0.92],
+      ];
+      expect(interactionPValue(crossing, 999, random)).toBeLessThan(0.01);
+      // Under no interaction the p-values are roughly uniform: about 10 % of 200 null data sets below 0.1.
+      const draw = () => Array.from({ length: 5 }, () => random());
+      const below = Array.from({ length: 200 }, () =>
+        interactionPValue([draw().map((x) => x + 1), draw(), draw().map((x) => x + 2), draw().map((x) => x + 1)], 199, random),
+      ).filter((p) => p < 0.1).length;
+      expect(below).toBeGreaterThan(8);
+      expect(below).toBeLessThan(36);
+    });
   });
 });

@@ -14,6 +14,11 @@ import { mean, seededRandom } from './statistics';
  * means; the candidates are corrected together with Benjamini–Hochberg (scanning many rules makes some look good by
  * luck); a survivor must also have a standardised effect of at least `minEffectSize` and `minConfigurationsPerSide`
  * configurations on each side. Of the survivors on one path, the one with the largest effect is proposed.
+ *
+ * Interactions: a rule is also tested within each level of another path with few levels (`batchSize <= 32` where
+ * `optimizer.name = "sgd"`). Such a scoped candidate claims two things — the rule helps within the level, and its
+ * effect there differs from its effect at the other levels — so its p-value is the larger of the two tests'
+ * (an intersection–union test); it joins the same Benjamini–Hochberg family. See docs/statistics.md.
  */
 
 type ParamValue = number | string | boolean;
@@ -28,6 +33,14 @@ export const SUGGESTION_DEFAULTS = {
   /** Numeric paths with more distinct values are cut at this many quantiles. */
   maxThresholdsPerPath: 8,
   maxConfigurations: 2000,
+  /** A path scopes rules on other paths when it has 2 to this many values. */
+  maxScopeLevels: 5,
+  /**
+   * Scoped candidates whose effects could make them survive (favoured within the scope, effect and interaction both
+   * at least minEffectSize) get permutation tests, the strongest interactions first, at most this many; the others are
+   * counted in the correction with p = 1 (conservative: a larger p never lowers another candidate's q).
+   */
+  maxScopedPermuted: 32,
 } as const;
 
 export interface SuggestionOptions {
@@ -41,6 +54,8 @@ export interface SuggestionOptions {
 export interface SuggestedFinding {
   /** Filter-language rule, e.g. batchSize <= 32. */
   rule: string;
+  /** Filter-language scope the rule is proposed within ('' for the whole project). */
+  scope: string;
   path: string;
   title: string;
   statement: string;
@@ -52,12 +67,16 @@ export interface SuggestedFinding {
   qValue: number;
   satisfying: { configurations: number; runs: number; mean: number };
   violating: { configurations: number; runs: number; mean: number };
+  /** For a scoped rule: the same difference among the configurations outside the scope (< 0: it reverses there). */
+  outsideDifference: number | null;
 }
 
 export interface FindingSuggestions {
   suggestions: SuggestedFinding[];
   /** Candidate rules tested (with enough configurations on both sides): the size of the correction. */
   candidatesTested: number;
+  /** Of those, rules tested within one level of another path. */
+  scopedCandidatesTested: number;
   configurations: number;
   runsUsed: number;
   /** Why nothing could be tested; null otherwise (an empty list with no refusal means nothing survived). */
@@ -93,7 +112,7 @@ export function suggestFindings(runs: readonly ImportanceRun[], metric: FindingM
   const random = seededRandom(options.seed ?? 0x5eed5);
   const configurations = configurationsOf(runs, metric);
   const runsUsed = configurations.reduce((sum, c) => sum + c.runs, 0);
-  const base = { candidatesTested: 0, configurations: configurations.length, runsUsed, settings };
+  const base = { candidatesTested: 0, scopedCandidatesTested: 0, configurations: configurations.length, runsUsed, settings };
   const minimum = 2 * settings.minConfigurationsPerSide;
   if (configurations.length < minimum)
     return {
@@ -110,22 +129,237 @@ export function suggestFindings(runs: readonly ImportanceRun[], metric: FindingM
     const raw = mean(a) - mean(b);
     return { candidate, difference: sign * raw, effectSize: sign * cohensD(a, b), pValue: permutationPValue(a, b, settings.permutations, random) };
   });
-  const qValues = benjaminiHochberg(tested.map((t) => t.pValue));
+  // Tested after the single-path candidates, so those draw the same permutations as without scoping.
+  const scoped = testScoped(scopedCandidatesOf(configurations, settings.minConfigurationsPerSide), configurations, sign, settings, random);
+  const qValues = benjaminiHochberg([...tested.map((t) => t.pValue), ...scoped.map((t) => t.pValue)]);
+  const survives = (t: { difference: number; effectSize: number }, q: number) =>
+    q <= settings.fdr && t.difference > 0 && t.effectSize >= settings.minEffectSize;
   const bestByPath = new Map<string, SuggestedFinding>();
   tested.forEach((t, i) => {
     const q = qValues[i]!;
-    if (q > settings.fdr || t.difference <= 0 || t.effectSize < settings.minEffectSize) return;
+    if (!survives(t, q)) return;
     const suggestion = describe(t.candidate, configurations, metric, { ...t, qValue: q });
     const best = bestByPath.get(t.candidate.path);
     if (!best || suggestion.effectSize > best.effectSize) bestByPath.set(t.candidate.path, suggestion);
   });
-  const suggestions = [...bestByPath.values()].sort((x, y) => x.qValue - y.qValue || y.effectSize - x.effectSize || x.rule.localeCompare(y.rule));
+  const bestScoped = new Map<string, SuggestedFinding>();
+  scoped.forEach((t, i) => {
+    const q = qValues[tested.length + i]!;
+    if (!survives(t, q) || t.interactionSize < settings.minEffectSize) return;
+    const suggestion = describeScoped(t, configurations, metric, q);
+    // One per rule path and scope: at two levels of the scope path, opposite rules can both hold (batch sizes ≤ 32 with sgd, > 32 with adam).
+    const key = `${t.candidate.path}\u0000${suggestion.scope}`;
+    const best = bestScoped.get(key);
+    if (!best || suggestion.effectSize > best.effectSize) bestScoped.set(key, suggestion);
+  });
+  // Where the rule's effect reverses outside the scope, the unscoped rule would advise the harm: propose the scoped one instead.
+  for (const scopedBest of bestScoped.values()) if (scopedBest.outsideDifference! < 0) bestByPath.delete(scopedBest.path);
+  const suggestions = [...bestByPath.values(), ...bestScoped.values()].sort(
+    (x, y) => x.qValue - y.qValue || y.effectSize - x.effectSize || x.rule.localeCompare(y.rule) || x.scope.localeCompare(y.scope),
+  );
   return {
     ...base,
-    candidatesTested: tested.length,
+    candidatesTested: tested.length + scoped.length,
+    scopedCandidatesTested: scoped.length,
     suggestions,
-    refusal: tested.length === 0 ? 'No rule splits the configurations with enough on both sides.' : null,
+    refusal: tested.length + scoped.length === 0 ? 'No rule splits the configurations with enough on both sides.' : null,
   };
+}
+
+interface ScopedCandidate {
+  /** The rule's sides among the configurations inside the scope. */
+  candidate: Candidate;
+  scopePath: string;
+  scopeValue: ParamValue;
+  /** The rule's sides among the configurations outside it (the scope path set to another value). */
+  outside: { satisfying: number[]; violating: number[] };
+}
+
+interface ScopedTest {
+  candidate: Candidate;
+  scoped: ScopedCandidate;
+  /** Within the scope, signed so that > 0 favours the rule. */
+  difference: number;
+  effectSize: number;
+  outsideDifference: number;
+  /** (difference − outsideDifference) / pooled within-cell standard deviation. */
+  interactionSize: number;
+  /** max(within-scope p, interaction p): the intersection–union test of both claims; 1 when not permuted. */
+  pValue: number;
+  /** Null when not tested (not promising, or the within-scope p already above the FDR). */
+  withinPValue: number | null;
+  interactionPValue: number | null;
+}
+
+const satisfies = (candidate: Pick<Candidate, 'op' | 'value'>, v: ParamValue) =>
+  candidate.op === '='
+    ? typeof v === typeof candidate.value && v === candidate.value
+    : candidate.op === '<='
+      ? (v as number) <= (candidate.value as number)
+      : (v as number) > (candidate.value as number);
+
+/** Each single-path candidate within each level of another path with 2 to maxScopeLevels values, with enough configurations in all four cells. */
+function scopedCandidatesOf(configurations: readonly Configuration[], minSide: number): ScopedCandidate[] {
+  const paths = [...new Set(configurations.flatMap((c) => Object.keys(c.params)))].filter((p) => !isSeedPath(p)).sort();
+  const scoped: ScopedCandidate[] = [];
+  for (const scopePath of paths) {
+    const levels = [
+      ...new Map(
+        configurations.flatMap((c) => (c.params[scopePath] === undefined ? [] : [c.params[scopePath]!])).map((v) => [`${typeof v}:${String(v)}`, v]),
+      ).values(),
+    ];
+    if (levels.length < 2 || levels.length > SUGGESTION_DEFAULTS.maxScopeLevels) continue;
+    for (const level of levels) {
+      const same = (v: ParamValue | undefined) => v !== undefined && typeof v === typeof level && v === level;
+      const inside = configurations.flatMap((c, i) => (same(c.params[scopePath]) ? [i] : []));
+      const outside = configurations.flatMap((c, i) => (c.params[scopePath] !== undefined && !same(c.params[scopePath]) ? [i] : []));
+      for (const local of candidatesOf(
+        inside.map((i) => configurations[i]!),
+        minSide,
+      )) {
+        if (local.path === scopePath) continue;
+        const setting = outside.filter((i) => configurations[i]!.params[local.path] !== undefined);
+        // A category's values must be comparable outside: a numeric rule needs numbers there too.
+        if (local.op !== '=' && setting.some((i) => typeof configurations[i]!.params[local.path] !== 'number')) continue;
+        const out = {
+          satisfying: setting.filter((i) => satisfies(local, configurations[i]!.params[local.path]!)),
+          violating: setting.filter((i) => !satisfies(local, configurations[i]!.params[local.path]!)),
+        };
+        if (out.satisfying.length < minSide || out.violating.length < minSide) continue;
+        const candidate = { ...local, satisfying: local.satisfying.map((k) => inside[k]!), violating: local.violating.map((k) => inside[k]!) };
+        scoped.push({ candidate, scopePath, scopeValue: level, outside: out });
+      }
+    }
+  }
+  return scoped;
+}
+
+function testScoped(
+  scoped: readonly ScopedCandidate[],
+  configurations: readonly Configuration[],
+  sign: number,
+  settings: { fdr: number; minEffectSize: number; permutations: number },
+  random: () => number,
+): ScopedTest[] {
+  const valuesOf = (indices: readonly number[]) => indices.map((i) => configurations[i]!.value);
+  const tests: ScopedTest[] = scoped.map((sc) => {
+    const a = valuesOf(sc.candidate.satisfying);
+    const b = valuesOf(sc.candidate.violating);
+    const oa = valuesOf(sc.outside.satisfying);
+    const ob = valuesOf(sc.outside.violating);
+    const difference = sign * (mean(a) - mean(b));
+    const outsideDifference = sign * (mean(oa) - mean(ob));
+    const cells = [a, b, oa, ob];
+    const within = cells.reduce((sum, xs) => {
+      const m = mean(xs);
+      return sum + xs.reduce((s, x) => s + (x - m) ** 2, 0);
+    }, 0);
+    const spread = Math.sqrt(within / (cells.reduce((n, xs) => n + xs.length, 0) - 4));
+    const gap = difference - outsideDifference;
+    const interactionSize = spread === 0 ? (gap === 0 ? 0 : gap * Infinity) : gap / spread;
+    return {
+      candidate: sc.candidate,
+      scoped: sc,
+      difference,
+      effectSize: sign * cohensD(a, b),
+      outsideDifference,
+      interactionSize,
+      pValue: 1,
+      withinPValue: null,
+      interactionPValue: null,
+    };
+  });
+  const promising = tests
+    .filter((t) => t.difference > 0 && t.effectSize >= settings.minEffectSize && t.interactionSize >= settings.minEffectSize)
+    .sort((x, y) => y.interactionSize - x.interactionSize || x.candidate.path.localeCompare(y.candidate.path))
+    .slice(0, SUGGESTION_DEFAULTS.maxScopedPermuted);
+  for (const t of promising) {
+    const { candidate, outside } = t.scoped;
+    // Both tests stop once p is sure to exceed the FDR (the candidate cannot survive; see stopAbove).
+    t.withinPValue = permutationPValue(valuesOf(candidate.satisfying), valuesOf(candidate.violating), settings.permutations, random, settings.fdr);
+    t.interactionPValue =
+      t.withinPValue > settings.fdr
+        ? null
+        : interactionPValue(
+            [valuesOf(candidate.satisfying), valuesOf(candidate.violating), valuesOf(outside.satisfying), valuesOf(outside.violating)],
+            settings.permutations,
+            random,
+            settings.fdr,
+          );
+    t.pValue = Math.max(t.withinPValue, t.interactionPValue ?? 1);
+  }
+  return tests;
+}
+
+/**
+ * Residuals of the additive fit value ~ 1 + satisfies + inside (least squares) for the four cells
+ * [inside satisfying, inside violating, outside satisfying, outside violating], in that order, concatenated.
+ */
+export function additiveResiduals(cells: readonly (readonly number[])[]): number[] {
+  const rows = cells.flatMap((xs, c) => xs.map((y) => ({ y, s: c % 2 === 0 ? 1 : 0, g: c < 2 ? 1 : 0 })));
+  // Normal equations X'X β = X'y with X = [1, s, g].
+  const n = rows.length;
+  const ss = rows.reduce((t, r) => t + r.s, 0);
+  const sg = rows.reduce((t, r) => t + r.g, 0);
+  const ssg = rows.reduce((t, r) => t + r.s * r.g, 0);
+  const sy = rows.reduce((t, r) => t + r.y, 0);
+  const sys = rows.reduce((t, r) => t + r.y * r.s, 0);
+  const syg = rows.reduce((t, r) => t + r.y * r.g, 0);
+  const beta = solve3(
+    [
+      [n, ss, sg],
+      [ss, ss, ssg],
+      [sg, ssg, sg],
+    ],
+    [sy, sys, syg],
+  );
+  return rows.map((r) => r.y - (beta[0]! + beta[1]! * r.s + beta[2]! * r.g));
+}
+
+function solve3(m: number[][], v: number[]): number[] {
+  const a = m.map((row, i) => [...row, v[i]!]);
+  for (let col = 0; col < 3; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < 3; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    for (let r = 0; r < 3; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / a[col]![col]!;
+      for (let k = col; k < 4; k++) a[r]![k]! -= f * a[col]![k]!;
+    }
+  }
+  return a.map((row, i) => row[3]! / row[i]!);
+}
+
+/**
+ * Two-sided permutation p-value of the interaction contrast (inside satisfying − inside violating) − (outside
+ * satisfying − outside violating), by Freedman and Lane (1983): the residuals of the additive fit are permuted and
+ * the contrast recomputed. The additive fit's own contrast is exactly 0, so the contrast of the values is that of
+ * the residuals, and under no interaction the residuals are (approximately) exchangeable.
+ */
+export function interactionPValue(cells: readonly (readonly number[])[], permutations: number, random: () => number, stopAbove = 1): number {
+  const residuals = Float64Array.from(additiveResiduals(cells));
+  const weights = Float64Array.from(cells.flatMap((xs, c) => xs.map(() => ((c === 0 || c === 3 ? 1 : -1) as number) / xs.length)));
+  const m = residuals.length;
+  const contrast = () => {
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += residuals[i]! * weights[i]!;
+    return sum;
+  };
+  const observed = Math.abs(contrast());
+  const tolerance = 1e-12 * Math.max(1, observed);
+  let extreme = 0;
+  for (let k = 0; k < permutations; k++) {
+    for (let i = m - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      const t = residuals[i]!;
+      residuals[i] = residuals[j]!;
+      residuals[j] = t;
+    }
+    if (Math.abs(contrast()) >= observed - tolerance) extreme++;
+    if ((1 + extreme) / (1 + permutations) > stopAbove) break;
+  }
+  return (1 + extreme) / (1 + permutations);
 }
 
 /** Finished runs with a finite metric, duplicates (same configuration and seed) merged, then seeds averaged. */
@@ -223,8 +457,13 @@ function cohensD(a: readonly number[], b: readonly number[]): number {
   return (ma - mb) / pooled;
 }
 
-/** Two-sided permutation p-value of the difference of means: (1 + permutations at least as extreme) / (1 + permutations). */
-function permutationPValue(a: readonly number[], b: readonly number[], permutations: number, random: () => number): number {
+/**
+ * Two-sided permutation p-value of the difference of means: (1 + permutations at least as extreme) / (1 + permutations).
+ * `stopAbove`: once the p-value is sure to exceed it, stop and return that partial count's p (a lower bound above it).
+ * Used with the FDR for scoped candidates: one with p above the FDR cannot survive Benjamini–Hochberg, and its exact p
+ * changes neither which candidates survive nor the q-values of those that do (they rank below it).
+ */
+function permutationPValue(a: readonly number[], b: readonly number[], permutations: number, random: () => number, stopAbove = 1): number {
   const pooled = Float64Array.from([...a, ...b]);
   const total = pooled.reduce((s, x) => s + x, 0);
   const n = a.length;
@@ -243,6 +482,7 @@ function permutationPValue(a: readonly number[], b: readonly number[], permutati
       sumA += pooled[i]!;
     }
     if (Math.abs(sumA / n - (total - sumA) / (m - n)) >= observed - tolerance) extreme++;
+    if ((1 + extreme) / (1 + permutations) > stopAbove) break;
   }
   return (1 + extreme) / (1 + permutations);
 }
@@ -264,6 +504,8 @@ function describe(
   const metricName = `${metric.aggregate}(${metric.key})`;
   return {
     rule,
+    scope: '',
+    outsideDifference: null,
     path: candidate.path,
     title: `${rule} for a ${metric.direction === 'higher' ? 'higher' : 'lower'} ${metricName}`,
     statement:
@@ -273,5 +515,24 @@ function describe(
     ...figures,
     satisfying,
     violating,
+  };
+}
+
+function describeScoped(t: ScopedTest, configurations: readonly Configuration[], metric: FindingMetric, qValue: number): SuggestedFinding {
+  const base = describe(t.candidate, configurations, metric, { difference: t.difference, effectSize: t.effectSize, pValue: t.pValue, qValue });
+  const field = formatField({ kind: 'param', path: t.scoped.scopePath });
+  const scope = `${field} = ${formatLiteral(t.scoped.scopeValue)}`;
+  const metricName = `${metric.aggregate}(${metric.key})`;
+  const outside = t.outsideDifference < 0 ? `it reverses (${formatNumber(t.outsideDifference)})` : `it is ${formatNumber(t.outsideDifference)}`;
+  return {
+    ...base,
+    scope,
+    outsideDifference: t.outsideDifference,
+    title: `${base.rule} where ${scope} for a ${metric.direction === 'higher' ? 'higher' : 'lower'} ${metricName}`,
+    statement:
+      `Suggested by Tuneboard: where ${scope}, configurations with ${base.rule} have a mean ${metricName} of ${formatNumber(base.satisfying.mean)} against ` +
+      `${formatNumber(base.violating.mean)} (${base.satisfying.configurations} vs ${base.violating.configurations} configurations, ${base.satisfying.runs} vs ${base.violating.runs} runs); ` +
+      `where ${field} is set otherwise ${outside}. Permutation p = ${formatNumber(t.withinPValue!)} within the scope and ${formatNumber(t.interactionPValue!)} ` +
+      `for the difference between the two, ${formatNumber(qValue)} after correcting for every rule tested.`,
   };
 }

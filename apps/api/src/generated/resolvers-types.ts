@@ -157,6 +157,8 @@ export type EvidenceGroupBest = {
 export type EvidencePoint = {
   __typename?: 'EvidencePoint';
   cited: Scalars['Boolean']['output'];
+  /** Points with the same number are exact duplicates (same configuration and seed), counted once by the statistics. */
+  experiment: Scalars['Int']['output'];
   /** The values of the rule's hyperparameters for this run (x axis of the evidence chart). */
   ruleParams: Scalars['JSON']['output'];
   run: Run;
@@ -299,6 +301,8 @@ export type FindingEvidenceSummary = {
 
 export type FindingInput = {
   citedRunIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The suggested finding this one is recorded from, edited or not: an edited one is no longer suggested (dismissed). */
+  fromSuggestion?: InputMaybe<SuggestionReferenceInput>;
   metric: FindingMetricInput;
   projectId: Scalars['ID']['input'];
   rule: Scalars['String']['input'];
@@ -341,8 +345,9 @@ export type FindingStatus =
 
 /**
  * Findings Tuneboard proposes from a project's runs: single-path rules (thresholds on numbers, categories) whose
- * satisfying configurations do better, tested on configuration means by permutation, with the false discovery rate
- * controlled across every candidate tested (Benjamini–Hochberg). Drafts only: nothing is stored.
+ * satisfying configurations do better, tested on configuration means by permutation, also within each level of another
+ * path where the effect differs there (scoped), with the false discovery rate controlled across every candidate tested
+ * (Benjamini–Hochberg). Drafts only: nothing is stored.
  */
 export type FindingSuggestions = {
   __typename?: 'FindingSuggestions';
@@ -358,7 +363,9 @@ export type FindingSuggestions = {
   /** Why nothing could be tested (too few configurations); null otherwise. */
   refusal?: Maybe<Scalars['String']['output']>;
   runsUsed: Scalars['Int']['output'];
-  /** Best rule per path, surest first. */
+  /** Of those, rules tested within one level of another path (interactions). */
+  scopedCandidatesTested: Scalars['Int']['output'];
+  /** Best rule per path (and per scope for scoped rules), surest first. */
   suggestions: Array<SuggestedFinding>;
 };
 
@@ -664,7 +671,7 @@ export type Mutation = {
   createToken: CreatedToken;
   /** Deletes an annotation; its author or an owner of the team. True when it was deleted. */
   deleteAnnotation: Scalars['Boolean']['output'];
-  /** Owners and members: stop suggesting this rule for this metric of the project (remembered). */
+  /** Owners and members: stop suggesting this rule (in this scope) for this metric of the project (remembered). */
   dismissSuggestedFinding: Scalars['Boolean']['output'];
   finishRun: Run;
   /**
@@ -811,6 +818,7 @@ export type MutationDismissSuggestedFindingArgs = {
   metric: Scalars['String']['input'];
   projectId: Scalars['ID']['input'];
   rule: Scalars['String']['input'];
+  scope?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1549,19 +1557,32 @@ export type SubscriptionTicket = {
 /** A draft finding: createFinding with its rule, title and statement accepts it. */
 export type SuggestedFinding = {
   __typename?: 'SuggestedFinding';
-  /** Mean over satisfying configurations − mean over violating ones, signed so that > 0 favours the rule. */
+  /** Mean over satisfying configurations − mean over violating ones (within the scope), signed so that > 0 favours the rule. */
   difference: Scalars['Float']['output'];
   /** Cohen's d; null when both sides are constant (no spread to measure it against). */
   effectSize?: Maybe<Scalars['Float']['output']>;
+  /** For a scoped rule, the same difference outside the scope (< 0: the effect reverses there); null otherwise. */
+  outsideDifference?: Maybe<Scalars['Float']['output']>;
   pValue: Scalars['Float']['output'];
   path: Scalars['String']['output'];
   /** Benjamini–Hochberg adjusted p-value. */
   qValue: Scalars['Float']['output'];
   rule: Scalars['String']['output'];
   satisfying: SuggestionSide;
+  /** The part of the project the rule is proposed for ('' for all of it): where another hyperparameter is held at one level. */
+  scope: Scalars['String']['output'];
   statement: Scalars['String']['output'];
   title: Scalars['String']['output'];
   violating: SuggestionSide;
+};
+
+/** A suggested finding as Project.suggestedFindings proposed it. */
+export type SuggestionReferenceInput = {
+  /** The metric key it was suggested for. */
+  metric: Scalars['String']['input'];
+  rule: Scalars['String']['input'];
+  /** Empty or absent for a suggestion about the whole project. */
+  scope?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type SuggestionSide = {
@@ -1829,6 +1850,7 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SubscriptionTicket: ResolverTypeWrapper<SubscriptionTicket>;
   SuggestedFinding: ResolverTypeWrapper<SuggestedFinding>;
+  SuggestionReferenceInput: SuggestionReferenceInput;
   SuggestionSide: ResolverTypeWrapper<SuggestionSide>;
   Team: ResolverTypeWrapper<TeamModel>;
   TeamMember: ResolverTypeWrapper<TeamMemberModel>;
@@ -1931,6 +1953,7 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   SubscriptionTicket: SubscriptionTicket;
   SuggestedFinding: SuggestedFinding;
+  SuggestionReferenceInput: SuggestionReferenceInput;
   SuggestionSide: SuggestionSide;
   Team: TeamModel;
   TeamMember: TeamMemberModel;
@@ -2039,6 +2062,7 @@ export type EvidenceGroupBestResolvers<ContextType = Context, ParentType extends
 
 export type EvidencePointResolvers<ContextType = Context, ParentType extends ResolversParentTypes['EvidencePoint'] = ResolversParentTypes['EvidencePoint']> = {
   cited?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  experiment?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ruleParams?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   side?: Resolver<ResolversTypes['EvidenceSide'], ParentType, ContextType>;
@@ -2148,6 +2172,7 @@ export type FindingSuggestionsResolvers<ContextType = Context, ParentType extend
   minEffectSize?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   refusal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   runsUsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scopedCandidatesTested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   suggestions?: Resolver<Array<ResolversTypes['SuggestedFinding']>, ParentType, ContextType>;
 };
 
@@ -2531,11 +2556,13 @@ export type SubscriptionTicketResolvers<ContextType = Context, ParentType extend
 export type SuggestedFindingResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SuggestedFinding'] = ResolversParentTypes['SuggestedFinding']> = {
   difference?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   effectSize?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  outsideDifference?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   pValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   qValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   satisfying?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   statement?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   violating?: Resolver<ResolversTypes['SuggestionSide'], ParentType, ContextType>;

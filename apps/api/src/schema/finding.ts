@@ -228,6 +228,8 @@ export const typeDefs = /* GraphQL */ `
     cited: Boolean!
     "The values of the rule's hyperparameters for this run (x axis of the evidence chart)."
     ruleParams: JSON!
+    "Points with the same number are exact duplicates (same configuration and seed), counted once by the statistics."
+    experiment: Int!
   }
 
   type FindingComment {
@@ -277,6 +279,17 @@ export const typeDefs = /* GraphQL */ `
     severity: FindingSeverity = ADVICE
     sharedWithTeam: Boolean = false
     citedRunIds: [ID!]
+    "The suggested finding this one is recorded from, edited or not: an edited one is no longer suggested (dismissed)."
+    fromSuggestion: SuggestionReferenceInput
+  }
+
+  "A suggested finding as Project.suggestedFindings proposed it."
+  input SuggestionReferenceInput {
+    "The metric key it was suggested for."
+    metric: String!
+    rule: String!
+    "Empty or absent for a suggestion about the whole project."
+    scope: String
   }
 
   input UpdateFindingInput {
@@ -405,7 +418,7 @@ export const resolvers: Resolvers = {
     findingFeed: (_parent, { teamId, first }, ctx) => findingFeed(ctx, teamId, first),
   },
   Mutation: {
-    createFinding: (_parent, { input }, ctx) => createFinding(ctx, input.projectId, findingFields(input)),
+    createFinding: (_parent, { input }, ctx) => createFinding(ctx, input.projectId, findingFields(input), input.fromSuggestion),
     updateFinding: (_parent, { input }, ctx) => updateFinding(ctx, input.id, findingFields(input)),
     retireFinding: (_parent, { id, reason }, ctx) => retireFinding(ctx, id, reason),
     commentOnFinding: (_parent, { findingId, body }, ctx) => commentOnFinding(ctx, findingId, body),

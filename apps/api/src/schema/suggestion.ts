@@ -4,17 +4,20 @@ import { dismissSuggestedFinding, projectFindingSuggestions } from '../services/
 export const typeDefs = /* GraphQL */ `
   """
   Findings Tuneboard proposes from a project's runs: single-path rules (thresholds on numbers, categories) whose
-  satisfying configurations do better, tested on configuration means by permutation, with the false discovery rate
-  controlled across every candidate tested (Benjamini–Hochberg). Drafts only: nothing is stored.
+  satisfying configurations do better, tested on configuration means by permutation, also within each level of another
+  path where the effect differs there (scoped), with the false discovery rate controlled across every candidate tested
+  (Benjamini–Hochberg). Drafts only: nothing is stored.
   """
   type FindingSuggestions {
     metric: FindingMetric!
     "Why nothing could be tested (too few configurations); null otherwise."
     refusal: String
-    "Best rule per path, surest first."
+    "Best rule per path (and per scope for scoped rules), surest first."
     suggestions: [SuggestedFinding!]!
     "Candidate rules tested: the size of the multiple-testing correction."
     candidatesTested: Int!
+    "Of those, rules tested within one level of another path (interactions)."
+    scopedCandidatesTested: Int!
     configurations: Int!
     runsUsed: Int!
     "False discovery rate the suggestions are held to (0.05)."
@@ -27,11 +30,15 @@ export const typeDefs = /* GraphQL */ `
   "A draft finding: createFinding with its rule, title and statement accepts it."
   type SuggestedFinding {
     rule: String!
+    "The part of the project the rule is proposed for ('' for all of it): where another hyperparameter is held at one level."
+    scope: String!
     path: String!
     title: String!
     statement: String!
-    "Mean over satisfying configurations − mean over violating ones, signed so that > 0 favours the rule."
+    "Mean over satisfying configurations − mean over violating ones (within the scope), signed so that > 0 favours the rule."
     difference: Float!
+    "For a scoped rule, the same difference outside the scope (< 0: the effect reverses there); null otherwise."
+    outsideDifference: Float
     "Cohen's d; null when both sides are constant (no spread to measure it against)."
     effectSize: Float
     pValue: Float!
@@ -48,8 +55,8 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Mutation {
-    "Owners and members: stop suggesting this rule for this metric of the project (remembered)."
-    dismissSuggestedFinding(projectId: ID!, metric: String!, rule: String!): Boolean!
+    "Owners and members: stop suggesting this rule (in this scope) for this metric of the project (remembered)."
+    dismissSuggestedFinding(projectId: ID!, metric: String!, rule: String!, scope: String): Boolean!
   }
 
   extend type Project {
@@ -62,7 +69,7 @@ const lower = <T extends string>(value: T) => value.toLowerCase() as Lowercase<T
 
 export const resolvers: Resolvers = {
   Mutation: {
-    dismissSuggestedFinding: (_parent, { projectId, metric, rule }, ctx) => dismissSuggestedFinding(ctx, projectId, metric, rule),
+    dismissSuggestedFinding: (_parent, { projectId, metric, rule, scope }, ctx) => dismissSuggestedFinding(ctx, projectId, metric, rule, scope),
   },
   Project: {
     suggestedFindings: async (project, { metric }, ctx) => {

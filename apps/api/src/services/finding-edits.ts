@@ -17,6 +17,7 @@ import { activeFindingsFor, parseRule, recheckFinding } from './findings';
 import { vocabularyOf } from './hparam-schemas';
 import { parseRunFilter } from './run-listing';
 import type { Scope } from './scope';
+import { rememberDismissal, statesSuggestion, suggestionReference } from './suggestions';
 import { boundedText, TEXT_LIMITS } from './text';
 
 /**
@@ -102,10 +103,21 @@ export async function findingEventStream(scope: Scope, projectId: string): Promi
   return stream;
 }
 
-export async function createFinding(scope: Scope, projectId: string, fields: FindingFields): Promise<Finding> {
+/**
+ * `fromSuggestion`: the suggested finding this one was recorded from. Recorded as suggested, the finding states it
+ * and the scan leaves it out while the finding is active; recorded after an edit (another rule, scope or metric),
+ * the suggestion is dismissed, so the draft the person rewrote is not proposed again beside their finding.
+ */
+export async function createFinding(
+  scope: Scope,
+  projectId: string,
+  fields: FindingFields,
+  fromSuggestion?: { metric: string; rule: string; scope?: string | null } | null,
+): Promise<Finding> {
   const actor = requireActor(scope);
   const project = await loadProject(scope, projectId, 'write');
   const values = await findingValues(scope, project, fields);
+  const suggestion = fromSuggestion ? suggestionReference(fromSuggestion, 'fromSuggestion.') : null;
   const created = await findingStore.createFinding(
     scope.store,
     {
@@ -121,6 +133,7 @@ export async function createFinding(scope: Scope, projectId: string, fields: Fin
     values.citedRunIds,
     { actorId: actor.userId, changes: { title: values.columns.title!, rule: values.columns.rule! } },
   );
+  if (suggestion && !statesSuggestion(created.finding, suggestion)) await rememberDismissal(scope.store, project.id, suggestion, actor.userId);
   await announce(scope, created.finding, created.eventId);
   return recheckFinding(scope.store, scope.events, created.finding);
 }

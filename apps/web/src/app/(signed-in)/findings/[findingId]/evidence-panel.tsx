@@ -24,6 +24,7 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
     x: axis ? (point.ruleParams as Record<string, number | string | boolean> | null)?.[axis] : undefined,
     y: point.value,
     cited: point.cited,
+    experiment: point.experiment,
   }));
   const numericXs = points.flatMap((p) => (typeof p.x === 'number' ? [p.x] : []));
   const boundary = axis ? ruleBoundary(finding.rule, axis) : undefined;
@@ -55,7 +56,10 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
       ) : (
         <p className="muted">No finished run in scope has logged {metricName} yet: nothing to plot.</p>
       )}
-      <p className="muted small">Each point is a finished run in scope; ◆ marks the runs the author cited.</p>
+      <p className="muted small">
+        Each point is a finished run in scope; exact duplicates (same configuration and seed) are one larger point marked ×n at their mean, as the statistics
+        count them once; ◆ marks the runs the author cited.
+      </p>
 
       <table className="plain evidence-stats" aria-label="Statistics">
         <thead>

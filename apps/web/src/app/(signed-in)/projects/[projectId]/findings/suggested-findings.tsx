@@ -1,19 +1,30 @@
 'use client';
 // Findings Tuneboard proposes from the project's runs: drafts, each with its evidence in words, that a person records
-// (it becomes a finding) or dismisses (remembered for the metric). The statistics are the API's (packages/findings/src/suggestions.ts).
+// (it becomes a finding), edits in the finding form before recording, or dismisses (remembered for the metric).
+// The statistics are the API's (packages/findings/src/suggestions.ts).
 import { useMutation, useQuery } from '@apollo/client/react';
+import type { Vocabulary } from '@tuneboard/filter';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   CreateFindingDocument,
   DismissSuggestedFindingDocument,
   ProjectFindingsDocument,
   ProjectImportanceDocument,
+  ProjectSchemaDocument,
   ProjectSuggestedFindingsDocument,
   type FindingMetricInput,
   type MetricDirection,
 } from '@/graphql/generated/graphql';
+import { schemaVocabulary } from '@/lib/project-schema';
 import { ErrorNotice, Loading } from '../../../../status-views';
+import { FindingForm } from '../../../findings/finding-form';
+import { findingInputFields } from '../../../findings/finding-form-state';
+import { findingDraftFromSuggestion, suggestionReference, type SuggestionFields } from './suggestion-draft';
+
+/** "40 rules tested (16 of them within one level of another path)": the size of the correction. */
+const rulesTested = (r: { candidatesTested: number; scopedCandidatesTested: number }) =>
+  `${r.candidatesTested} rules tested` + (r.scopedCandidatesTested > 0 ? ` (${r.scopedCandidatesTested} of them within one level of another path)` : '');
 
 /** A loss or an error is better lower; anything else (accuracy, reward) higher — the user can flip it. */
 const guessDirection = (key: string): MetricDirection => (/loss|error|perplexity|mse|mae|rmse/i.test(key) ? 'LOWER' : 'HIGHER');
@@ -33,6 +44,10 @@ export function SuggestedFindings({ projectId }: { projectId: string }) {
         ? { key: defaultKey, aggregate: 'LAST', direction: guessDirection(defaultKey) }
         : null);
   const suggestions = useQuery(ProjectSuggestedFindingsDocument, { variables: { projectId, metric: metric! }, skip: !metric });
+  const schemaQuery = useQuery(ProjectSchemaDocument, { variables: { id: projectId } });
+  const vocabulary = useMemo(() => schemaVocabulary(schemaQuery.data?.project?.hparamSchema), [schemaQuery.data]);
+  // The suggestion open in the finding form (by rule and scope), if any.
+  const [editing, setEditing] = useState<string | null>(null);
   const [createFinding, creation] = useMutation(CreateFindingDocument);
   const [dismiss, dismissal] = useMutation(DismissSuggestedFindingDocument);
   const router = useRouter();
@@ -78,52 +93,114 @@ export function SuggestedFindings({ projectId }: { projectId: string }) {
           </p>
         ) : result.suggestions.length === 0 ? (
           <p className="muted" role="status">
-            No rule stands out: {result.candidatesTested} single-path rules tested on {result.configurations} configurations, none with a false discovery rate
-            under {Math.round(result.fdr * 100)}% and an effect size of {result.minEffectSize} or more.
+            No rule stands out: {rulesTested(result)} on {result.configurations} configurations, none with a false discovery rate under{' '}
+            {Math.round(result.fdr * 100)}% and an effect size of {result.minEffectSize} or more.
           </p>
         ) : (
           <>
             <p className="muted small">
-              Drafts, not findings yet: {result.candidatesTested} single-path rules tested on {result.configurations} configurations (seeds averaged), false
-              discovery rate held at {Math.round(result.fdr * 100)}% across all of them.
+              Drafts, not findings yet: {rulesTested(result)} on {result.configurations} configurations (seeds averaged), false discovery rate held at{' '}
+              {Math.round(result.fdr * 100)}% across all of them.
             </p>
             <ul className="suggestion-list">
-              {result.suggestions.map((s) => (
-                <li key={s.rule} data-suggested-rule={s.rule}>
-                  <p>
-                    <code>{s.rule}</code> — {s.title}
-                  </p>
-                  <p className="small">{s.statement}</p>
-                  <button
-                    type="button"
-                    disabled={creation.loading}
-                    onClick={async () => {
-                      const created = await createFinding({
-                        variables: { input: { projectId, title: s.title, statement: s.statement, rule: s.rule, metric: { ...metric! } } },
-                      }).catch(() => null);
-                      if (created?.data) router.push(`/findings/${created.data.createFinding.id}`);
-                    }}
-                  >
-                    Record this finding
-                  </button>{' '}
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={dismissal.loading}
-                    onClick={async () => {
-                      const done = await dismiss({ variables: { projectId, metric: metric!.key, rule: s.rule } }).catch(() => null);
-                      if (done?.data) await suggestions.refetch();
-                    }}
-                  >
-                    Dismiss
-                  </button>
-                </li>
-              ))}
+              {result.suggestions.map((s) => {
+                const id = `${s.rule}\n${s.scope}`;
+                const record = (input: ReturnType<typeof findingInputFields>) =>
+                  createFinding({ variables: { input: { projectId, ...input, fromSuggestion: suggestionReference(s, metric!) } } })
+                    .then((created) => {
+                      if (created.data) router.push(`/findings/${created.data.createFinding.id}`);
+                    })
+                    .catch(() => undefined);
+                return (
+                  <li key={id} data-suggested-rule={s.rule} data-suggested-scope={s.scope}>
+                    <p>
+                      <code>{s.rule}</code>
+                      {s.scope !== '' && (
+                        <>
+                          {' '}
+                          where <code>{s.scope}</code>
+                        </>
+                      )}{' '}
+                      — {s.title}
+                    </p>
+                    <p className="small">{s.statement}</p>
+                    {editing === id ? (
+                      <EditSuggestion
+                        suggestion={s}
+                        metric={metric!}
+                        vocabulary={vocabulary}
+                        submitting={creation.loading}
+                        error={creation.error}
+                        onSubmit={(input) => void record(input)}
+                        onCancel={() => setEditing(null)}
+                      />
+                    ) : (
+                      <>
+                        <button
+                          type="button"
+                          disabled={creation.loading}
+                          onClick={() => void record(findingInputFields(findingDraftFromSuggestion(s, metric!)))}
+                        >
+                          Record this finding
+                        </button>{' '}
+                        <button type="button" className="secondary" onClick={() => setEditing(id)}>
+                          Edit before recording
+                        </button>{' '}
+                        <button
+                          type="button"
+                          className="secondary"
+                          disabled={dismissal.loading}
+                          onClick={async () => {
+                            const done = await dismiss({ variables: { projectId, metric: metric!.key, rule: s.rule, scope: s.scope } }).catch(() => null);
+                            if (done?.data) await suggestions.refetch();
+                          }}
+                        >
+                          Dismiss
+                        </button>
+                      </>
+                    )}
+                  </li>
+                );
+              })}
             </ul>
           </>
         ))}
-      {creation.error && <ErrorNotice error={creation.error} />}
+      {creation.error && editing === null && <ErrorNotice error={creation.error} />}
       {dismissal.error && <ErrorNotice error={dismissal.error} />}
     </section>
+  );
+}
+
+/** The finding form prefilled from a suggestion; recorded through createFinding, checked as any new finding. */
+function EditSuggestion({
+  suggestion,
+  metric,
+  vocabulary,
+  submitting,
+  error,
+  onSubmit,
+  onCancel,
+}: {
+  suggestion: SuggestionFields;
+  metric: FindingMetricInput;
+  vocabulary: Vocabulary;
+  submitting: boolean;
+  error?: unknown;
+  onSubmit: (input: ReturnType<typeof findingInputFields>) => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="suggestion-edit" aria-label={`Edit the suggestion ${suggestion.rule}`} role="group">
+      <FindingForm
+        initial={findingDraftFromSuggestion(suggestion, metric)}
+        citableRuns={[]}
+        submitLabel="Record finding"
+        submitting={submitting}
+        error={error}
+        vocabulary={vocabulary}
+        onSubmit={(draft) => onSubmit(findingInputFields(draft))}
+        onCancel={onCancel}
+      />
+    </div>
   );
 }
