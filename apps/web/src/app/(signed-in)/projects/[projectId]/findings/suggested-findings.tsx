@@ -183,7 +183,7 @@ function EditSuggestion({
 }: {
   suggestion: SuggestionFields;
   metric: FindingMetricInput;
-  vocabulary: Vocabulary;
+  vocabulary: Vocabulary | undefined;
   submitting: boolean;
   error?: unknown;
   onSubmit: (input: ReturnType<typeof findingInputFields>) => void;
