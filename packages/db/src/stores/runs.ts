@@ -315,7 +315,8 @@ function selectionSql(selection: RunSelection): SQL | undefined {
     eq(runs.projectId, selection.projectId),
     isNull(runs.deletedAt),
     runFilterSql(selection.filter ?? null),
-    selection.ids ? inArray(runs.id, [...selection.ids]) : undefined,
+    // One array parameter, not one per id: a group of the runs table can hold tens of thousands of runs.
+    selection.ids ? sql`${runs.id} = any(${sql.param([...selection.ids])}::uuid[])` : undefined,
   );
 }
 
@@ -346,6 +347,40 @@ export async function listRuns(
 export async function countRuns(handle: Handle, selection: RunSelection): Promise<number> {
   const [row] = await handle.db.select({ n: count() }).from(runs).where(selectionSql(selection));
   return row?.n ?? 0;
+}
+
+/** A metric summary read for every run of a grouping: its key and which of its summaries. */
+export interface RunMetricColumn {
+  key: string;
+  agg: 'last' | 'min' | 'max';
+}
+
+/** A selected run as grouping reads it: its flattened parameters and the asked-for summaries (NaN and absent as null). */
+export interface RunForGrouping {
+  id: string;
+  params: Record<string, unknown>;
+  values: (number | null)[];
+}
+
+/**
+ * Every selected live run with its flattened parameters and, in the order asked, the chosen metric summaries,
+ * newest first: what the runs table's groups are formed from. Each summary is one probe of the (run, key) index.
+ */
+export async function runsForGrouping(handle: Handle, selection: RunSelection, metrics: readonly RunMetricColumn[]): Promise<RunForGrouping[]> {
+  const columns = Object.fromEntries(metrics.map((m, i) => [`m${i}`, sql<number | null>`${metricSql(m.key, m.agg)}`.mapWith(Number)]));
+  const rows = await handle.db
+    .select({ id: runs.id, params: runs.flatParams, ...columns })
+    .from(runs)
+    .where(selectionSql(selection))
+    .orderBy(desc(runs.createdAt), desc(runs.id));
+  return rows.map((row) => {
+    const record = row as Record<string, unknown>;
+    return {
+      id: row.id,
+      params: (row.params ?? {}) as Record<string, unknown>,
+      values: metrics.map((_, i) => (record[`m${i}`] ?? null) as number | null),
+    };
+  });
 }
 
 function orderSql(order: RunListOrder | null | undefined): SQL[] {
