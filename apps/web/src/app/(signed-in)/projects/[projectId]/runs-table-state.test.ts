@@ -20,7 +20,7 @@ describe('runs table URL state', () => {
       sort: { columnId: 'metric:test.accuracy:max', direction: 'ASC' as const },
       columnIds: ['status', 'name', 'param:batchSize'],
       selectedRunIds: ['r1', 'r2'],
-      groupBy: { path: 'optimizer.learningRate' },
+      groupBy: { paths: ['optimizer.learningRate', 'batchSize'] },
     };
     const query = runsTableQueryString(state);
     expect(runsTableQueryString({ ...state, groupBy: 'seeds' })).toContain('group=seeds');
