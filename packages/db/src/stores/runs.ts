@@ -363,22 +363,43 @@ export interface RunForGrouping {
 }
 
 /**
- * Every selected live run with its flattened parameters and, in the order asked, the chosen metric summaries,
- * newest first: what the runs table's groups are formed from. Each summary is one probe of the (run, key) index.
+ * Every selected live run with its flattened parameters and, in the order asked, the chosen metric summaries: what
+ * the runs table's groups are formed from (in no particular order). Two scans joined here rather than a summary
+ * subquery per run and metric: at 10,000 runs and three metrics the subqueries' estimated cost switched PostgreSQL's
+ * JIT on, 0.85 s against 0.08 s for the two scans (docs/performance.md).
  */
 export async function runsForGrouping(handle: Handle, selection: RunSelection, metrics: readonly RunMetricColumn[]): Promise<RunForGrouping[]> {
-  const columns = Object.fromEntries(metrics.map((m, i) => [`m${i}`, sql<number | null>`${metricSql(m.key, m.agg)}`.mapWith(Number)]));
-  const rows = await handle.db
-    .select({ id: runs.id, params: runs.flatParams, ...columns })
-    .from(runs)
-    .where(selectionSql(selection))
-    .orderBy(desc(runs.createdAt), desc(runs.id));
+  const where = selectionSql(selection);
+  const rows = await handle.db.select({ id: runs.id, params: runs.flatParams }).from(runs).where(where);
+  const keys = [...new Set(metrics.map((m) => m.key))];
+  const summaries =
+    keys.length === 0
+      ? []
+      : await handle.db
+          .select({
+            runId: metricSummaries.runId,
+            key: metricSummaries.key,
+            // NaN counts as absent, as in filters and sorts (metricSql).
+            last: sql<number | null>`nullif(${metricSummaries.lastValue}, 'NaN'::float8)`,
+            min: sql<number | null>`nullif(${metricSummaries.minValue}, 'NaN'::float8)`,
+            max: sql<number | null>`nullif(${metricSummaries.maxValue}, 'NaN'::float8)`,
+          })
+          .from(metricSummaries)
+          .innerJoin(runs, eq(runs.id, metricSummaries.runId))
+          .where(and(where, sql`${metricSummaries.key} = any(${sql.param(keys)}::text[])`));
+  const byRun = new Map<string, Map<string, { last: unknown; min: unknown; max: unknown }>>();
+  for (const summary of summaries) {
+    let ofRun = byRun.get(summary.runId);
+    if (!ofRun) byRun.set(summary.runId, (ofRun = new Map()));
+    ofRun.set(summary.key, summary);
+  }
+  const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
   return rows.map((row) => {
-    const record = row as Record<string, unknown>;
+    const ofRun = byRun.get(row.id);
     return {
       id: row.id,
       params: (row.params ?? {}) as Record<string, unknown>,
-      values: metrics.map((_, i) => (record[`m${i}`] ?? null) as number | null),
+      values: metrics.map((m) => number(ofRun?.get(m.key)?.[m.agg])),
     };
   });
 }
