@@ -364,44 +364,34 @@ export interface RunForGrouping {
 
 /**
  * Every selected live run with its flattened parameters and, in the order asked, the chosen metric summaries: what
- * the runs table's groups are formed from (in no particular order). Two scans joined here rather than a summary
- * subquery per run and metric: at 10,000 runs and three metrics the subqueries' estimated cost switched PostgreSQL's
- * JIT on, 0.85 s against 0.08 s for the two scans (docs/performance.md).
+ * the runs table's groups are formed from (in no particular order). One join of the runs with their summaries of
+ * the asked keys, pivoted per run, rather than a summary subquery per run and metric: at 10,000 runs and three
+ * metrics the subqueries' estimated cost switched PostgreSQL's JIT on (0.85 s against 0.08 s; docs/performance.md).
  */
 export async function runsForGrouping(handle: Handle, selection: RunSelection, metrics: readonly RunMetricColumn[]): Promise<RunForGrouping[]> {
   const where = selectionSql(selection);
-  const rows = await handle.db.select({ id: runs.id, params: runs.flatParams }).from(runs).where(where);
-  const keys = [...new Set(metrics.map((m) => m.key))];
-  const summaries =
-    keys.length === 0
-      ? []
-      : await handle.db
-          .select({
-            runId: metricSummaries.runId,
-            key: metricSummaries.key,
-            // NaN counts as absent, as in filters and sorts (metricSql).
-            last: sql<number | null>`nullif(${metricSummaries.lastValue}, 'NaN'::float8)`,
-            min: sql<number | null>`nullif(${metricSummaries.minValue}, 'NaN'::float8)`,
-            max: sql<number | null>`nullif(${metricSummaries.maxValue}, 'NaN'::float8)`,
-          })
-          .from(metricSummaries)
-          .innerJoin(runs, eq(runs.id, metricSummaries.runId))
-          .where(and(where, sql`${metricSummaries.key} = any(${sql.param(keys)}::text[])`));
-  const byRun = new Map<string, Map<string, { last: unknown; min: unknown; max: unknown }>>();
-  for (const summary of summaries) {
-    let ofRun = byRun.get(summary.runId);
-    if (!ofRun) byRun.set(summary.runId, (ofRun = new Map()));
-    ofRun.set(summary.key, summary);
+  if (metrics.length === 0) {
+    const rows = await handle.db.select({ id: runs.id, params: runs.flatParams }).from(runs).where(where);
+    return rows.map((row) => ({ id: row.id, params: (row.params ?? {}) as Record<string, unknown>, values: [] }));
   }
-  const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
-  return rows.map((row) => {
-    const ofRun = byRun.get(row.id);
-    return {
-      id: row.id,
-      params: (row.params ?? {}) as Record<string, unknown>,
-      values: metrics.map((m) => number(ofRun?.get(m.key)?.[m.agg])),
-    };
-  });
+  const column = { last: metricSummaries.lastValue, min: metricSummaries.minValue, max: metricSummaries.maxValue };
+  // NaN counts as absent, as in filters and sorts (metricSql).
+  const values = sql<(number | null)[]>`array[${sql.join(
+    metrics.map((m) => sql`max(nullif(${column[m.agg]}, 'NaN'::float8)) filter (where ${metricSummaries.key} = ${m.key}::text)`),
+    sql`, `,
+  )}]::float8[]`;
+  const keys = [...new Set(metrics.map((m) => m.key))];
+  const rows = await handle.db
+    .select({ id: runs.id, params: runs.flatParams, values })
+    .from(runs)
+    .leftJoin(metricSummaries, and(eq(metricSummaries.runId, runs.id), sql`${metricSummaries.key} = any(${sql.param(keys)}::text[])`))
+    .where(where)
+    .groupBy(runs.id);
+  return rows.map((row) => ({
+    id: row.id,
+    params: (row.params ?? {}) as Record<string, unknown>,
+    values: (row.values ?? []).map((v) => (v === null ? null : Number(v))),
+  }));
 }
 
 function orderSql(order: RunListOrder | null | undefined): SQL[] {
