@@ -21,6 +21,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { MAX_RUNS_PER_FINISH } from './services/finish-runs';
+import { MAX_GROUP_METRICS } from './services/run-groups';
 import { MAX_RUNS_PER_SUBMIT } from './services/runs';
 
 /** Query shape limits: a client cannot make one request walk the whole database. */
@@ -80,6 +81,14 @@ export const FIELD_WEIGHTS: Record<string, (args: Arguments) => FieldWeight> = {
   'Run.artifacts': () => ({ cost: 10, size: 1, expensive: true }),
   // A scan of the viewer's teams' projects, runs and findings for the text (ILIKE, no index).
   'Query.search': () => ({ cost: 500, expensive: true }),
+  // Reads every run matching the filter with its parameters and one summary per metric column, then groups them in
+  // memory: ~40 ms of database and CPU at 10,000 runs and three columns (docs/performance.md).
+  // One answer (its `first` caps the groups, not copies of it); a group's metrics are its columns, at most MAX_GROUP_METRICS.
+  'Project.runGroups': () => ({ cost: 2_000, size: 1, expensive: true }),
+  'RunGroup.metrics': () => ({ cost: 0, size: MAX_GROUP_METRICS, expensive: false }),
+  // A page of one group's runs re-forms the groups first (every matching run's parameters); without a group, a plain page.
+  'Project.runs': (args) => ({ cost: args('group') == null ? 0 : 1_000, expensive: args('group') != null }),
+  'Query.runs': (args) => ({ cost: args('group') == null ? 0 : 1_000, expensive: args('group') != null }),
   // A count over every run matching the filter (metric filters join the metric summaries).
   'RunConnection.totalCount': () => ({ cost: 1_000, expensive: true }),
   // One page of a console log (at most 5,000 lines, which the service checks), read by its primary key; a search

@@ -230,6 +230,53 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM_PATH))('the runs table at 1440 px
     expect(refused.match(/data-run-id=/g)).toBeNull();
   });
 
+  it('groups every run matching the filter, not only the first page loaded, and pages an expanded group', async () => {
+    // A fresh load: the table holds its first page of 50 runs, the groups count all 300.
+    await page.goto(`${stack.webUrl}/projects/${projectId}?group=path:batchSize`);
+    const groups = page.getByRole('table', { name: 'Run groups' });
+    await groups.locator('tr[data-group]').nth(2).waitFor();
+    const note = page.getByTestId('group-count');
+    expect(await note.textContent()).toMatch(/^3 groups of all 300 runs; each metric as mean ± standard deviation/);
+    expect(
+      await groups.locator('tr[data-group]').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-group'), r.querySelector('td')!.textContent])),
+    ).toEqual([
+      ['batchSize=16', '100'],
+      ['batchSize=32', '100'],
+      ['batchSize=64', '100'],
+    ]);
+    // max(test.accuracy) of batch 16 (i mod 3 = 0), computed here over all 100 runs: its mean leads the cell.
+    const accuracies = Array.from({ length: RUNS }, (_, i) => i)
+      .filter((i) => i % 3 === 0)
+      .map((i) => 0.5 + ((i * 37) % RUNS) / 1000);
+    const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+    const cell = await groups.locator('tr[data-group="batchSize=16"] td[data-column-id="metric:test.accuracy:max"]').textContent();
+    expect(Number(cell!.split(' ± ')[0])).toBeCloseTo(mean, 2);
+
+    // Expanding a group reads its runs 50 at a time, from the keyboard too.
+    const toggle = groups.locator('tr[data-group="batchSize=16"]').getByRole('button');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await groups.locator('tr.group-member').nth(49).waitFor();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    const more = groups.getByRole('button', { name: 'Show 50 more of batchSize=16' });
+    await more.click();
+    await groups.locator('tr.group-member').nth(99).waitFor();
+    expect(await groups.locator('tr.group-member').count()).toBe(100);
+    expect(await more.count()).toBe(0);
+    const violations = await axeViolations(page, 'runs-table-groups');
+    expect(violations, formatViolations(violations)).toEqual([]);
+    await shot('5-groups');
+
+    // A second path, and a filter: the groups follow both.
+    await page.getByLabel('Also group runs by').selectOption('optimizer.learningRate');
+    await page.waitForURL(/group=path(%3A|:)batchSize(%2C|,)optimizer\.learningRate/);
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-group]').length === 15);
+    expect(await note.textContent()).toMatch(/^15 groups of all 300 runs/);
+    await page.goto(`${stack.webUrl}/projects/${projectId}?group=seeds&q=${encodeURIComponent('batchSize = 64')}`);
+    await groups.locator('tr[data-group]').nth(4).waitFor();
+    expect(await note.textContent()).toMatch(/^5 groups of all 100 runs matching the filter/);
+  });
+
   it('works without a mouse: Tab reaches the table, j/k move, x selects, c compares, Enter opens; a run is submitted from the keyboard', async () => {
     const tabTo = async (matches: () => Promise<boolean>, what: string) => {
       for (let i = 0; i < 60; i++) {

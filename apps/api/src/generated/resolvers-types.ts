@@ -982,6 +982,13 @@ export type Project = {
   importance: HyperparameterImportance;
   name: Scalars['String']['output'];
   runCount: Scalars['Int']['output'];
+  /**
+   * The project's runs matching filter (the runs table's language), grouped by groupBy, with the summary statistics of
+   * each metric column. Groups follow orderBy when it is a metric (by the group's mean, groups without it last), else
+   * their values in path order. At most first (1 to 500) groups; truncated says when there were more.
+   * metrics: at most 30.
+   */
+  runGroups: RunGroups;
   runs: RunConnection;
   /** Draft findings for a metric of the project's runs (not stored; needs 3 configurations on each side of a rule). */
   suggestedFindings: FindingSuggestions;
@@ -997,10 +1004,21 @@ export type ProjectImportanceArgs = {
 
 
 /** A project (an MLflow experiment): the runs of one modelling question. */
+export type ProjectRunGroupsArgs = {
+  filter?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  groupBy: RunGroupByInput;
+  metrics?: InputMaybe<Array<RunMetricColumnInput>>;
+  orderBy?: InputMaybe<RunOrder>;
+};
+
+
+/** A project (an MLflow experiment): the runs of one modelling question. */
 export type ProjectRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  group?: InputMaybe<RunGroupInput>;
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   orderBy?: InputMaybe<RunOrder>;
 };
@@ -1040,7 +1058,7 @@ export type Query = {
   runAnnotations: Array<RunAnnotation>;
   /**
    * Runs of a project. filter uses the expression language, e.g.
-   * batchSize <= 32 and optimizer.name = "adam" or tags has "baseline".
+   * batchSize <= 32 and optimizer.name = "adam" or tags has "baseline". group: only the runs of one group of runGroups.
    */
   runs: RunConnection;
   /**
@@ -1119,6 +1137,7 @@ export type QueryRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  group?: InputMaybe<RunGroupInput>;
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   orderBy?: InputMaybe<RunOrder>;
   projectId: Scalars['ID']['input'];
@@ -1318,6 +1337,64 @@ export type RunExecution =
   | 'EXTERNAL'
   | 'QUEUE';
 
+export type RunGroup = {
+  __typename?: 'RunGroup';
+  /** Stable identity of the group; list its runs with runs(group: { by, key }). */
+  key: Scalars['String']['output'];
+  /** e.g. batchSize=32, optimizer.learningRate=0.1; 'all runs' when nothing tells the runs apart. */
+  label: Scalars['String']['output'];
+  /** One per metric column asked for, in the order asked. */
+  metrics: Array<RunGroupMetric>;
+  runCount: Scalars['Int']['output'];
+  /** Each of paths with its value in this group (null where the runs lack the path). */
+  values: Scalars['JSON']['output'];
+};
+
+/**
+ * How runs are grouped: by the values of some hyperparameter paths (1 to 8), or with allButSeeds by
+ * their whole configuration except the seed paths (seed, data.seed, random_seed, initSeed, …): the replicates of one
+ * configuration. Give exactly one of the two.
+ */
+export type RunGroupByInput = {
+  allButSeeds?: InputMaybe<Scalars['Boolean']['input']>;
+  paths?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** One group of runGroups, to list its runs: the grouping and the group's key. */
+export type RunGroupInput = {
+  by: RunGroupByInput;
+  key: Scalars['String']['input'];
+};
+
+/**
+ * A metric summary over a group's runs with a finite value (n of them): mean, sample standard deviation and the
+ * Student-t 95 % interval of the mean (null below 2 runs) — the statistics of compare's bands.
+ */
+export type RunGroupMetric = {
+  __typename?: 'RunGroupMetric';
+  aggregate: MetricAggregate;
+  high?: Maybe<Scalars['Float']['output']>;
+  key: Scalars['String']['output'];
+  low?: Maybe<Scalars['Float']['output']>;
+  mean?: Maybe<Scalars['Float']['output']>;
+  n: Scalars['Int']['output'];
+  std?: Maybe<Scalars['Float']['output']>;
+};
+
+/** The groups of every run matching a filter. */
+export type RunGroups = {
+  __typename?: 'RunGroups';
+  /** Groups in all, including those past the cap. */
+  groupCount: Scalars['Int']['output'];
+  groups: Array<RunGroup>;
+  /** What tells the groups apart: the paths asked for, or (allButSeeds) the non-seed paths whose values differ among the runs. */
+  paths: Array<Scalars['String']['output']>;
+  /** Runs matching the filter; every one is in exactly one group. */
+  runCount: Scalars['Int']['output'];
+  /** True when there are more groups than were returned (first, at most 500). */
+  truncated: Scalars['Boolean']['output'];
+};
+
 /** A run handed to a worker, held while the worker heart-beats before leaseExpiresAt. */
 export type RunLease = {
   __typename?: 'RunLease';
@@ -1359,6 +1436,12 @@ export type RunLogPage = {
   lines: Array<RunLogLine>;
   /** Lines matching the search (every line without one) in the whole log. */
   total: Scalars['Int']['output'];
+};
+
+/** A metric column of the runs table: the metric's key and which of its summaries (latest, minimum or maximum). */
+export type RunMetricColumnInput = {
+  aggregate: MetricAggregate;
+  key: Scalars['String']['input'];
 };
 
 export type RunOrder = {
@@ -1825,10 +1908,16 @@ export type ResolversTypes = {
   RunEvent: ResolverTypeWrapper<RunEventModel>;
   RunEventKind: RunEventKind;
   RunExecution: RunExecution;
+  RunGroup: ResolverTypeWrapper<RunGroup>;
+  RunGroupByInput: RunGroupByInput;
+  RunGroupInput: RunGroupInput;
+  RunGroupMetric: ResolverTypeWrapper<RunGroupMetric>;
+  RunGroups: ResolverTypeWrapper<RunGroups>;
   RunLease: ResolverTypeWrapper<RunLeaseModel>;
   RunLogLine: ResolverTypeWrapper<RunLogLine>;
   RunLogLineInput: RunLogLineInput;
   RunLogPage: ResolverTypeWrapper<RunLogPage>;
+  RunMetricColumnInput: RunMetricColumnInput;
   RunOrder: RunOrder;
   RunOutcome: RunOutcome;
   RunRequirementsInput: RunRequirementsInput;
@@ -1934,10 +2023,16 @@ export type ResolversParentTypes = {
   RunConnection: Omit<RunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['RunEdge']>, nodes: Array<ResolversParentTypes['Run']> };
   RunEdge: Omit<RunEdge, 'node'> & { node: ResolversParentTypes['Run'] };
   RunEvent: RunEventModel;
+  RunGroup: RunGroup;
+  RunGroupByInput: RunGroupByInput;
+  RunGroupInput: RunGroupInput;
+  RunGroupMetric: RunGroupMetric;
+  RunGroups: RunGroups;
   RunLease: RunLeaseModel;
   RunLogLine: RunLogLine;
   RunLogLineInput: RunLogLineInput;
   RunLogPage: RunLogPage;
+  RunMetricColumnInput: RunMetricColumnInput;
   RunOrder: RunOrder;
   RunRequirementsInput: RunRequirementsInput;
   RunSpecInput: RunSpecInput;
@@ -2392,6 +2487,7 @@ export type ProjectResolvers<ContextType = Context, ParentType extends Resolvers
   importance?: Resolver<ResolversTypes['HyperparameterImportance'], ParentType, ContextType, Partial<ProjectImportanceArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  runGroups?: Resolver<ResolversTypes['RunGroups'], ParentType, ContextType, RequireFields<ProjectRunGroupsArgs, 'first' | 'groupBy'>>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<ProjectRunsArgs, 'first'>>;
   suggestedFindings?: Resolver<ResolversTypes['FindingSuggestions'], ParentType, ContextType, RequireFields<ProjectSuggestedFindingsArgs, 'metric'>>;
   team?: Resolver<ResolversTypes['Team'], ParentType, ContextType>;
@@ -2494,6 +2590,32 @@ export type RunEventResolvers<ContextType = Context, ParentType extends Resolver
   kind?: Resolver<ResolversTypes['RunEventKind'], ParentType, ContextType>;
   metrics?: Resolver<Array<ResolversTypes['MetricSeries']>, ParentType, ContextType>;
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
+};
+
+export type RunGroupResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunGroup'] = ResolversParentTypes['RunGroup']> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metrics?: Resolver<Array<ResolversTypes['RunGroupMetric']>, ParentType, ContextType>;
+  runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  values?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+};
+
+export type RunGroupMetricResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunGroupMetric'] = ResolversParentTypes['RunGroupMetric']> = {
+  aggregate?: Resolver<ResolversTypes['MetricAggregate'], ParentType, ContextType>;
+  high?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  low?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  mean?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  n?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  std?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type RunGroupsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunGroups'] = ResolversParentTypes['RunGroups']> = {
+  groupCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  groups?: Resolver<Array<ResolversTypes['RunGroup']>, ParentType, ContextType>;
+  paths?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  runCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  truncated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type RunLeaseResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunLease'] = ResolversParentTypes['RunLease']> = {
@@ -2666,6 +2788,9 @@ export type Resolvers<ContextType = Context> = {
   RunConnection?: RunConnectionResolvers<ContextType>;
   RunEdge?: RunEdgeResolvers<ContextType>;
   RunEvent?: RunEventResolvers<ContextType>;
+  RunGroup?: RunGroupResolvers<ContextType>;
+  RunGroupMetric?: RunGroupMetricResolvers<ContextType>;
+  RunGroups?: RunGroupsResolvers<ContextType>;
   RunLease?: RunLeaseResolvers<ContextType>;
   RunLogLine?: RunLogLineResolvers<ContextType>;
   RunLogPage?: RunLogPageResolvers<ContextType>;

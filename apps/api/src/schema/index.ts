@@ -12,6 +12,7 @@ import * as metricGroup from './metric-group';
 import * as project from './project';
 import * as run from './run';
 import * as runAnnotation from './run-annotation';
+import * as runGroup from './run-group';
 import * as scalars from './scalars';
 import * as search from './search';
 import * as suggestion from './suggestion';
@@ -25,6 +26,7 @@ const domains = [
   project,
   run,
   runAnnotation,
+  runGroup,
   artifact,
   metric,
   metricGroup,

@@ -14,7 +14,7 @@ export const typeDefs = /* GraphQL */ `
     description: String!
     createdAt: DateTime!
     runCount: Int!
-    runs(filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!]): RunConnection!
+    runs(filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!], group: RunGroupInput): RunConnection!
     "The hyperparameter schema its runs follow, and the typed paths it gives filters, columns and findings."
     hparamSchema: HparamSchema!
     "Every declared JSON Schema version, newest first (empty unless the project has been DECLARED)."

@@ -280,9 +280,9 @@ export const typeDefs = /* GraphQL */ `
   extend type Query {
     """
     Runs of a project. filter uses the expression language, e.g.
-    batchSize <= 32 and optimizer.name = "adam" or tags has "baseline".
+    batchSize <= 32 and optimizer.name = "adam" or tags has "baseline". group: only the runs of one group of runGroups.
     """
-    runs(projectId: ID!, filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!]): RunConnection!
+    runs(projectId: ID!, filter: String, orderBy: RunOrder, first: Int = 50, after: String, ids: [ID!], group: RunGroupInput): RunConnection!
     run(id: ID!): Run
   }
 

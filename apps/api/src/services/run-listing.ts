@@ -1,6 +1,7 @@
 import { runStore, type Run } from '@tuneboard/db';
 import { oneAtATime } from './fairness';
 import { compileFilter, type Vocabulary } from '@tuneboard/filter';
+import { groupRuns, type Grouping } from '@tuneboard/findings';
 import { describePath, suggestPath } from '@tuneboard/hparams';
 import type { Scope } from './scope';
 import { badUserInput } from './errors';
@@ -33,8 +34,50 @@ export function parseRunFilter(filter: string | null | undefined, argument = 'fi
   return result.ast;
 }
 
+/** Paths a grouping may name: enough for any configuration a table shows, few enough to read as a label. */
+export const MAX_GROUP_PATHS = 8;
+
+/** How the runs table groups runs: by some hyperparameter paths, or by everything but the seeds. */
+export interface RunGroupBy {
+  paths?: readonly string[] | null;
+  allButSeeds?: boolean | null;
+}
+
+/** Checks a grouping (`argument` names it in problems) and turns it into packages/findings' Grouping. */
+export function checkGroupBy(groupBy: RunGroupBy, vocabulary: Vocabulary, argument = 'groupBy'): Grouping {
+  const paths = groupBy.paths ?? null;
+  if (paths && groupBy.allButSeeds)
+    throw badUserInput(`${argument} takes either paths or allButSeeds, not both`, [{ path: argument, message: 'paths or allButSeeds, not both' }]);
+  if (!paths) {
+    if (groupBy.allButSeeds) return { allButSeeds: true };
+    throw badUserInput(`${argument} needs paths (1 to ${MAX_GROUP_PATHS}) or allButSeeds: true`, [
+      { path: argument, message: 'paths or allButSeeds required' },
+    ]);
+  }
+  if (paths.length === 0 || paths.length > MAX_GROUP_PATHS)
+    throw badUserInput(`${argument}.paths takes 1 to ${MAX_GROUP_PATHS} paths, got ${paths.length}`, [
+      { path: `${argument}.paths`, message: `1 to ${MAX_GROUP_PATHS} paths` },
+    ]);
+  paths.forEach((path, i) => {
+    if (paths.indexOf(path) !== i) throw badUserInput(`${argument}.paths names "${path}" twice`, [{ path: `${argument}.paths[${i}]`, message: 'named twice' }]);
+    if (!vocabulary.describe(path)) {
+      const suggestion = vocabulary.suggest?.(path);
+      throw badUserInput(`Unknown hyperparameter "${path}" in ${argument}.paths${suggestion ? ` — did you mean "${suggestion}"?` : ''}`, [
+        { path: `${argument}.paths[${i}]`, message: 'unknown hyperparameter path' },
+      ]);
+    }
+  });
+  return { paths: [...paths] };
+}
+
+/** The project's filter vocabulary: its declared or inferred paths, or the built-in trainer's. */
+export async function projectVocabulary(ctx: Scope, projectId: string): Promise<Vocabulary> {
+  const project = await ctx.loaders.project.load(projectId);
+  return (project && (await vocabularyOf(ctx.store, project))) ?? hparamVocabulary;
+}
+
 /** Checks what a sort needs before any query runs: a known hyperparameter path for PARAM, a key for a metric. */
-function checkOrder(order: RunListOrder | null | undefined, vocabulary: Vocabulary) {
+export function checkOrder(order: RunListOrder | null | undefined, vocabulary: Vocabulary) {
   if (order?.field === 'PARAM') {
     if (!order.path) throw badUserInput('orderBy.path is required when sorting by PARAM', [{ path: 'orderBy.path', message: 'required' }]);
     if (!vocabulary.describe(order.path)) {
@@ -54,6 +97,8 @@ export interface RunListArgs {
   first?: number | null;
   after?: string | null;
   ids?: readonly string[] | null;
+  /** Only the runs of one group of the runs table (runGroups): the grouping and the group's key as runGroups gave it (base64url). */
+  group?: { by: RunGroupBy; key: string } | null;
 }
 
 export interface RunPage {
@@ -77,8 +122,7 @@ export async function listRuns(ctx: Scope, projectId: string, args: RunListArgs)
   const offset = args.after ? decodeCursor(args.after) + 1 : 0;
   if (args.ids && args.ids.length > MAX_PAGE) throw badUserInput(`ids lists at most ${MAX_PAGE} runs`, [{ path: 'ids', message: `at most ${MAX_PAGE}` }]);
   // A declared or inferred project filters and sorts on its own paths.
-  const project = await ctx.loaders.project.load(projectId);
-  const vocabulary = (project && (await vocabularyOf(ctx.store, project))) ?? hparamVocabulary;
+  const vocabulary = await projectVocabulary(ctx, projectId);
   const selection = {
     projectId,
     filter: parseRunFilter(args.filter, 'filter', vocabulary),
@@ -86,6 +130,15 @@ export async function listRuns(ctx: Scope, projectId: string, args: RunListArgs)
     ids: args.ids ? args.ids.filter(isUuid) : null,
   };
   checkOrder(args.orderBy, vocabulary);
+  if (args.group) {
+    // A group's runs: the filter's runs grouped as runGroups groups them, then listed by id like any selection.
+    const grouping = checkGroupBy(args.group.by, vocabulary, 'group.by');
+    const members = await oneAtATime(ctx, () => runStore.runsForGrouping(ctx.store, selection, []));
+    const key = Buffer.from(args.group.key, 'base64url').toString();
+    const ids = groupRuns(members, grouping).find((g) => g.key === key)?.runIds ?? [];
+    const asked = selection.ids && new Set(selection.ids);
+    selection.ids = asked ? ids.filter((id) => asked.has(id)) : ids;
+  }
   const rows = await runStore.listRuns(ctx.store, selection, { orderBy: args.orderBy, limit: first + 1, offset });
   const page = rows.slice(0, first);
   for (const run of page) ctx.loaders.run.prime(run.id, run);

@@ -315,7 +315,8 @@ function selectionSql(selection: RunSelection): SQL | undefined {
     eq(runs.projectId, selection.projectId),
     isNull(runs.deletedAt),
     runFilterSql(selection.filter ?? null),
-    selection.ids ? inArray(runs.id, [...selection.ids]) : undefined,
+    // One array parameter, not one per id: a group of the runs table can hold tens of thousands of runs.
+    selection.ids ? sql`${runs.id} = any(${sql.param([...selection.ids])}::uuid[])` : undefined,
   );
 }
 
@@ -346,6 +347,51 @@ export async function listRuns(
 export async function countRuns(handle: Handle, selection: RunSelection): Promise<number> {
   const [row] = await handle.db.select({ n: count() }).from(runs).where(selectionSql(selection));
   return row?.n ?? 0;
+}
+
+/** A metric summary read for every run of a grouping: its key and which of its summaries. */
+export interface RunMetricColumn {
+  key: string;
+  agg: 'last' | 'min' | 'max';
+}
+
+/** A selected run as grouping reads it: its flattened parameters and the asked-for summaries (NaN and absent as null). */
+export interface RunForGrouping {
+  id: string;
+  params: Record<string, unknown>;
+  values: (number | null)[];
+}
+
+/**
+ * Every selected live run with its flattened parameters and, in the order asked, the chosen metric summaries: what
+ * the runs table's groups are formed from (in no particular order). One join of the runs with their summaries of
+ * the asked keys, pivoted per run, rather than a summary subquery per run and metric: at 10,000 runs and three
+ * metrics the subqueries' estimated cost switched PostgreSQL's JIT on (0.85 s against 0.08 s; docs/performance.md).
+ */
+export async function runsForGrouping(handle: Handle, selection: RunSelection, metrics: readonly RunMetricColumn[]): Promise<RunForGrouping[]> {
+  const where = selectionSql(selection);
+  if (metrics.length === 0) {
+    const rows = await handle.db.select({ id: runs.id, params: runs.flatParams }).from(runs).where(where);
+    return rows.map((row) => ({ id: row.id, params: (row.params ?? {}) as Record<string, unknown>, values: [] }));
+  }
+  const column = { last: metricSummaries.lastValue, min: metricSummaries.minValue, max: metricSummaries.maxValue };
+  // NaN counts as absent, as in filters and sorts (metricSql).
+  const values = sql<(number | null)[]>`array[${sql.join(
+    metrics.map((m) => sql`max(nullif(${column[m.agg]}, 'NaN'::float8)) filter (where ${metricSummaries.key} = ${m.key}::text)`),
+    sql`, `,
+  )}]::float8[]`;
+  const keys = [...new Set(metrics.map((m) => m.key))];
+  const rows = await handle.db
+    .select({ id: runs.id, params: runs.flatParams, values })
+    .from(runs)
+    .leftJoin(metricSummaries, and(eq(metricSummaries.runId, runs.id), sql`${metricSummaries.key} = any(${sql.param(keys)}::text[])`))
+    .where(where)
+    .groupBy(runs.id);
+  return rows.map((row) => ({
+    id: row.id,
+    params: (row.params ?? {}) as Record<string, unknown>,
+    values: (row.values ?? []).map((v) => (v === null ? null : Number(v))),
+  }));
 }
 
 function orderSql(order: RunListOrder | null | undefined): SQL[] {

@@ -22,6 +22,8 @@ export interface RunColumn {
   /** How the API sorts by this column; undefined when it cannot (tags, backend, device). */
   order?: Omit<RunOrder, 'direction'>;
   numeric: boolean;
+  /** A metric column's key and summary (what the API's runGroups summarises per group). */
+  metric?: { key: string; aggregate: MetricAggregate };
   value(row: RunRow): CsvCell;
   /** The cell's text when the value alone would misstate it (a float logged as 2.0 is the number 2). */
   text?(row: RunRow): string | undefined;
@@ -97,6 +99,7 @@ function metricColumn(key: string, aggregate: MetricAggregate): RunColumn {
     group: 'metric',
     numeric: true,
     order: { field, metric: key },
+    metric: { key, aggregate },
     value: (row) => {
       const summary = row.metrics.find((m) => m.key === key);
       if (!summary) return null;

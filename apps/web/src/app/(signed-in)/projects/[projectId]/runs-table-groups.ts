@@ -1,11 +1,14 @@
-// The runs table grouped by configuration: per group its runs, and per metric column the mean ± standard deviation
-// and the Student-t 95 % interval of the mean over the group's runs (packages/findings' bands.ts, the same
-// statistics the compare view's bands use). Groups are formed from the loaded rows only.
-import { groupRuns, meanInterval } from '@tuneboard/findings';
+// The runs table grouped by configuration: the groups are formed on the server over every run matching the filter
+// (Project.runGroups: packages/findings' groupRuns, and per metric column meanInterval — the statistics compare's
+// bands use). Here: what the table asks for, and how a group's numbers read.
+import type { MetricAggregate, RunGroupByInput, RunMetricColumnInput } from '@/graphql/generated/graphql';
 import { paramsOf, type RunColumn, type RunRow } from './runs-table-columns';
 
-/** `seeds`: everything but the seed paths; otherwise one hyperparameter path. */
-export type TableGroupBy = null | 'seeds' | { path: string };
+/** `seeds`: everything but the seed paths; otherwise one or more hyperparameter paths (at most MAX_GROUP_PATHS). */
+export type TableGroupBy = null | 'seeds' | { paths: readonly string[] };
+
+/** As many paths as the API groups by. */
+export const MAX_GROUP_PATHS = 8;
 
 export interface ColumnStats {
   n: number;
@@ -15,31 +18,14 @@ export interface ColumnStats {
   high: number | null;
 }
 
-export interface TableGroup {
-  key: string;
-  label: string;
-  rows: RunRow[];
-  /** By column id, for the numeric metric columns. */
-  stats: Record<string, ColumnStats>;
+/** The grouping as the API takes it. */
+export function groupByInput(groupBy: NonNullable<TableGroupBy>): RunGroupByInput {
+  return groupBy === 'seeds' ? { allButSeeds: true } : { paths: [...groupBy.paths] };
 }
 
-export function groupRows(rows: readonly RunRow[], groupBy: NonNullable<TableGroupBy>, columns: readonly RunColumn[]): TableGroup[] {
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  const groups = groupRuns(
-    rows.map((row) => ({ id: row.id, params: paramsOf(row) })),
-    groupBy === 'seeds' ? { allButSeeds: true } : { paths: [groupBy.path] },
-  );
-  const metricColumns = columns.filter((column) => column.group === 'metric');
-  return groups.map((group) => {
-    const members = group.runIds.map((id) => byId.get(id)!);
-    const stats = Object.fromEntries(
-      metricColumns.map((column) => [
-        column.id,
-        meanInterval(members.flatMap((row) => (typeof column.value(row) === 'number' ? [column.value(row) as number] : []))),
-      ]),
-    );
-    return { key: group.key, label: group.label, rows: members, stats };
-  });
+/** The table's metric columns as the API summarises them, one entry per column in column order. */
+export function metricColumnsInput(columns: readonly RunColumn[]): RunMetricColumnInput[] {
+  return columns.flatMap((column) => (column.metric ? [{ key: column.metric.key, aggregate: column.metric.aggregate.toUpperCase() as MetricAggregate }] : []));
 }
 
 /** "0.912 ± 0.012" for a mean and its standard deviation; the mean alone for one run. */

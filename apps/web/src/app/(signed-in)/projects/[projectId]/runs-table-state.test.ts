@@ -20,11 +20,15 @@ describe('runs table URL state', () => {
       sort: { columnId: 'metric:test.accuracy:max', direction: 'ASC' as const },
       columnIds: ['status', 'name', 'param:batchSize'],
       selectedRunIds: ['r1', 'r2'],
-      groupBy: { path: 'optimizer.learningRate' },
+      groupBy: { paths: ['optimizer.learningRate', 'batchSize'] },
     };
     const query = runsTableQueryString(state);
     expect(runsTableQueryString({ ...state, groupBy: 'seeds' })).toContain('group=seeds');
     expect(parseRunsTableState(Object.fromEntries(new URLSearchParams(query.slice(1))))).toEqual(state);
+    // A link from before several paths could be chosen still groups by its one path; repeats and blanks are dropped.
+    expect(parseRunsTableState({ group: 'path:batchSize' }).groupBy).toEqual({ paths: ['batchSize'] });
+    expect(parseRunsTableState({ group: 'path:a,,a,b' }).groupBy).toEqual({ paths: ['a', 'b'] });
+    expect(parseRunsTableState({ group: 'path:' }).groupBy).toBeNull();
   });
 
   it('keeps the default view out of the URL', () => {

@@ -2,7 +2,7 @@
 import type { RunOrder, RunsTableQueryVariables } from '@/graphql/generated/graphql';
 import { firstParam, listParam, toQueryString, type SearchParams } from '@/lib/url-params';
 import { columnById, DEFAULT_COLUMN_IDS, type SameValueColumn } from './runs-table-columns';
-import type { TableGroupBy } from './runs-table-groups';
+import { MAX_GROUP_PATHS, type TableGroupBy } from './runs-table-groups';
 
 export interface ColumnSort {
   columnId: string;
@@ -14,7 +14,7 @@ export interface RunsTableState {
   sort: ColumnSort | null;
   columnIds: readonly string[];
   selectedRunIds: readonly string[];
-  /** Rows grouped (`group=seeds` or `group=path:batchSize`), or each run on its own. */
+  /** Rows grouped (`group=seeds`, `group=path:batchSize` or `group=path:batchSize,optimizer.name`), or each run on its own. */
   groupBy: TableGroupBy;
 }
 
@@ -33,7 +33,9 @@ export function parseRunsTableState(params: SearchParams, defaultColumns: readon
 
 function parseTableGroupBy(value: string | undefined): TableGroupBy {
   if (value === 'seeds') return 'seeds';
-  return value?.startsWith('path:') && value.length > 5 ? { path: value.slice(5) } : null;
+  if (!value?.startsWith('path:')) return null;
+  const paths = [...new Set(value.slice(5).split(',').filter(Boolean))].slice(0, MAX_GROUP_PATHS);
+  return paths.length > 0 ? { paths } : null;
 }
 
 export function runsTableQueryString(state: RunsTableState, defaultColumnIds: readonly string[] = DEFAULT_COLUMN_IDS): string {
@@ -44,7 +46,7 @@ export function runsTableQueryString(state: RunsTableState, defaultColumnIds: re
     dir: state.sort ? state.sort.direction.toLowerCase() : undefined,
     cols: defaultColumns ? undefined : state.columnIds.join(','),
     sel: state.selectedRunIds.join(',') || undefined,
-    group: state.groupBy === null || state.groupBy === undefined ? undefined : state.groupBy === 'seeds' ? 'seeds' : `path:${state.groupBy.path}`,
+    group: state.groupBy === null || state.groupBy === undefined ? undefined : state.groupBy === 'seeds' ? 'seeds' : `path:${state.groupBy.paths.join(',')}`,
   });
 }
 

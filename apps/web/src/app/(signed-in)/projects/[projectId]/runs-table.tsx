@@ -41,6 +41,7 @@ import {
   columnPrefsKey,
   columnView,
   nextSort,
+  orderByOf,
   RUNS_PAGE_SIZE,
   parseColumnPrefs,
   parseRunsTableState,
@@ -146,7 +147,8 @@ export function RunsTable({
   const chooserColumns = useMemo(() => mergeColumns(availableColumns(rows, open ? schemaPaths : []), columns), [rows, open, schemaPaths, columns]);
   const hiddenSame = useMemo(() => view.hiddenSame.filter((c) => !state.columnIds.includes(c.id)), [view.hiddenSame, state.columnIds]);
   const selected = useMemo(() => new Set(state.selectedRunIds), [state.selectedRunIds]);
-  // What the rows can be grouped by: the hyperparameters that differ among the loaded runs.
+  // What the runs can be grouped by: the hyperparameters that differ among the loaded runs (the groups themselves
+  // cover every run matching the filter; run-groups-table.tsx).
   const groupPaths = useMemo(() => varyingPaths(rows), [rows]);
   const filterError = error ? summarizeApiError(error) : undefined;
 
@@ -346,7 +348,7 @@ export function RunsTable({
         ))}
       {connection && connection.totalCount > 0 && hiddenSame.length > 0 && <SameValueNote columns={hiddenSame} allLoaded={!lastPage?.pageInfo.hasNextPage} />}
       {connection && connection.totalCount > 0 && state.groupBy && (
-        <RunGroupsTable rows={rows} columns={columns} groupBy={state.groupBy} totalCount={connection.totalCount} />
+        <RunGroupsTable projectId={projectId} filter={state.filter} orderBy={orderByOf(state.sort) ?? null} columns={columns} groupBy={state.groupBy} />
       )}
       {connection && connection.totalCount > 0 && !state.groupBy && (
         <>
