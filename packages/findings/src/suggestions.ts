@@ -104,11 +104,20 @@ export function suggestFindings(runs: readonly ImportanceRun[], metric: FindingM
 
   const candidates = candidatesOf(configurations, settings.minConfigurationsPerSide);
   const sign = metric.direction === 'higher' ? 1 : -1;
+  // A threshold is tested in both orientations (<= and >): the same split with its sides swapped, whose two-sided
+  // p-value is the same test, so it is drawn once and shared (both still count in the correction).
+  const splitPValues = new Map<string, number>();
   const tested = candidates.map((candidate) => {
     const a = candidate.satisfying.map((i) => configurations[i]!.value);
     const b = candidate.violating.map((i) => configurations[i]!.value);
     const raw = mean(a) - mean(b);
-    return { candidate, difference: sign * raw, effectSize: sign * cohensD(a, b), pValue: permutationPValue(a, b, settings.permutations, random) };
+    const split = candidate.op === '=' ? null : `${candidate.path}\u0000${String(candidate.value)}`;
+    let pValue = split === null ? undefined : splitPValues.get(split);
+    if (pValue === undefined) {
+      pValue = permutationPValue(a, b, settings.permutations, random);
+      if (split !== null) splitPValues.set(split, pValue);
+    }
+    return { candidate, difference: sign * raw, effectSize: sign * cohensD(a, b), pValue };
   });
   const qValues = benjaminiHochberg(tested.map((t) => t.pValue));
   const bestByPath = new Map<string, SuggestedFinding>();
@@ -225,6 +234,8 @@ function cohensD(a: readonly number[], b: readonly number[]): number {
 
 /** Two-sided permutation p-value of the difference of means: (1 + permutations at least as extreme) / (1 + permutations). */
 function permutationPValue(a: readonly number[], b: readonly number[], permutations: number, random: () => number): number {
+  // |mean(a) − mean(b)| is symmetric in the sides: draw the smaller one, fewer draws per permutation.
+  if (a.length > b.length) return permutationPValue(b, a, permutations, random);
   const pooled = Float64Array.from([...a, ...b]);
   const total = pooled.reduce((s, x) => s + x, 0);
   const n = a.length;
