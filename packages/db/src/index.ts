@@ -9,6 +9,7 @@ export {
   type AppendedRange,
   type MetricColumns,
   type RunWriter,
+  type SeriesColumns,
   type SeriesPoints,
 } from './stores/metrics/index';
 export * from './run-filter';

@@ -60,3 +60,40 @@ export function decodeArrays(bytes: Uint8Array): number[] {
   }
   return result;
 }
+
+/**
+ * decodeArrays into one typed array (int4 elements into an Int32Array, float8 into a Float64Array): no list
+ * grown element by element and no boxed doubles, for reads that only compute over the numbers.
+ */
+export function decodeArraysTyped(bytes: Uint8Array, elements: 'int4'): Int32Array;
+export function decodeArraysTyped(bytes: Uint8Array, elements: 'float8'): Float64Array;
+export function decodeArraysTyped(bytes: Uint8Array, elements: 'int4' | 'float8'): Int32Array | Float64Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const oid = elements === 'int4' ? INT4_OID : FLOAT8_OID;
+  const stride = elements === 'int4' ? 8 : 12;
+  // Two walks over the headers: the first counts, so the result is allocated once.
+  let total = 0;
+  for (let offset = 0; offset < bytes.byteLength;) {
+    if (view.getInt32(offset) === 0) {
+      offset += 12;
+      continue;
+    }
+    if (view.getInt32(offset + 8) !== oid) throw new Error(`decodeArraysTyped: element type ${view.getInt32(offset + 8)}, expected ${elements}`);
+    const n = view.getInt32(offset + 12);
+    total += n;
+    offset += HEADER_BYTES + n * stride;
+  }
+  const result = elements === 'int4' ? new Int32Array(total) : new Float64Array(total);
+  let at = 0;
+  for (let offset = 0; offset < bytes.byteLength;) {
+    if (view.getInt32(offset) === 0) {
+      offset += 12;
+      continue;
+    }
+    const n = view.getInt32(offset + 12);
+    offset += HEADER_BYTES;
+    if (elements === 'int4') for (let i = 0; i < n; i++, offset += 8) result[at++] = view.getInt32(offset + 4);
+    else for (let i = 0; i < n; i++, offset += 12) result[at++] = view.getFloat64(offset + 4);
+  }
+  return result;
+}

@@ -90,12 +90,6 @@ export function bandGrid(series: readonly AlignedSeries[], buckets: number): Ban
   return { from, to, buckets: Math.max(1, Math.floor(buckets)) };
 }
 
-function bucketOf(grid: BandGrid, x: number): number {
-  if (grid.to === grid.from) return 0;
-  const b = Math.floor(((x - grid.from) / (grid.to - grid.from)) * grid.buckets);
-  return Math.min(grid.buckets - 1, Math.max(0, b));
-}
-
 export interface Band {
   x: number[];
   /** Runs with a value at each x. */
@@ -124,20 +118,31 @@ export function groupBand(members: readonly AlignedSeries[], grid: BandGrid): Ba
   const xCount = new Float64Array(n);
   const runSum = new Float64Array(n);
   const runCount = new Float64Array(n);
-  const touched: number[] = [];
+  const touched = new Int32Array(n);
+  const from = grid.from;
+  const span = grid.to - grid.from;
+  const last = n - 1;
   for (const s of members) {
-    touched.length = 0;
-    for (let i = 0; i < s.x.length; i++) {
-      const value = s.values[i]!;
+    let touchedCount = 0;
+    const xs = s.x;
+    const values = s.values;
+    const length = xs.length;
+    for (let i = 0; i < length; i++) {
+      const value = values[i]!;
       if (!Number.isFinite(value)) continue;
-      const b = bucketOf(grid, s.x[i]!);
-      if (runCount[b] === 0) touched.push(b);
+      const x = xs[i]!;
+      // The bucket of x: floor((x − from) / (to − from) · buckets), clamped to the grid.
+      let b = span === 0 ? 0 : Math.floor(((x - from) / span) * n);
+      if (b > last) b = last;
+      else if (b < 0) b = 0;
+      if (runCount[b] === 0) touched[touchedCount++] = b;
       runSum[b]! += value;
       runCount[b]! += 1;
-      xSum[b]! += s.x[i]!;
+      xSum[b]! += x;
       xCount[b]! += 1;
     }
-    for (const b of touched) {
+    for (let t = 0; t < touchedCount; t++) {
+      const b = touched[t]!;
       const value = runSum[b]! / runCount[b]!;
       count[b]! += 1;
       const delta = value - means[b]!;

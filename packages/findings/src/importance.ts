@@ -324,6 +324,33 @@ interface TreeNode {
   value: number;
 }
 
+/** A tree as parallel arrays (feature −1 at a leaf), for the prediction loops. */
+interface FlatTree {
+  feature: Int32Array;
+  left: (Uint8Array | null)[];
+  leftChild: Int32Array;
+  rightChild: Int32Array;
+  value: Float64Array;
+}
+
+function flatten(nodes: readonly TreeNode[]): FlatTree {
+  const m = nodes.length;
+  const tree: FlatTree = {
+    feature: new Int32Array(m),
+    left: nodes.map((node) => node.left),
+    leftChild: new Int32Array(m),
+    rightChild: new Int32Array(m),
+    value: new Float64Array(m),
+  };
+  nodes.forEach((node, k) => {
+    tree.feature[k] = node.left ? node.feature : -1;
+    tree.leftChild[k] = node.leftChild;
+    tree.rightChild[k] = node.rightChild;
+    tree.value[k] = node.value;
+  });
+  return tree;
+}
+
 /**
  * Fits `trees` trees, each on a bootstrap of configurations, and returns each feature's share of the summed
  * out-of-bag permutation importance (negative importances count as 0) and the forest's out-of-bag R².
@@ -338,11 +365,17 @@ function forestImportance(data: Dataset, trees: number, minLeaf: number, random:
   let oobCount = 0;
   const oobSum = new Float64Array(n);
   const oobTimes = new Uint32Array(n);
+  // Per out-of-bag row of the current tree, its base squared error and which features its path splits on: a
+  // permuted feature can only change the prediction of a row whose path splits on it, so the others keep theirs.
+  const baseSquared = new Float64Array(n);
+  const onPath = new Uint8Array(n * p);
+  const shuffled = new Int32Array(n);
+  const featureCodes = data.features.map((f) => f.codes);
+  const present = rowsOf.map((rows, c) => (rows.length ? c : -1)).filter((c) => c >= 0);
   for (let t = 0; t < trees; t++) {
     const drawn = new Uint8Array(data.clusters);
     const bag: number[] = [];
     // Draw as many clusters as are present (with replacement); empty clusters (absent from a resample) cannot be drawn.
-    const present = rowsOf.map((rows, c) => (rows.length ? c : -1)).filter((c) => c >= 0);
     for (let i = 0; i < present.length; i++) {
       const c = present[Math.floor(random() * present.length)]!;
       drawn[c] = 1;
@@ -352,29 +385,51 @@ function forestImportance(data: Dataset, trees: number, minLeaf: number, random:
     for (let r = 0; r < n; r++) if (!drawn[data.cluster[r]!]) oob.push(r);
     if (oob.length === 0) continue;
     const used = new Uint8Array(p);
-    const nodes = growTree(data, Int32Array.from(bag), used, { minLeaf, tries, random });
-    const predict = (row: number, feature = -1, code = 0) => {
-      let node = nodes[0]!;
-      while (node.left) {
-        const c = node.feature === feature ? code : data.features[node.feature]!.codes[row]!;
-        node = nodes[node.left[c] ? node.leftChild : node.rightChild]!;
-      }
-      return node.value;
-    };
+    const tree = flatten(growTree(data, Int32Array.from(bag), used, { minLeaf, tries, random }));
+    onPath.fill(0, 0, oob.length * p);
     let baseError = 0;
-    for (const r of oob) {
-      const prediction = predict(r);
+    for (let i = 0; i < oob.length; i++) {
+      const r = oob[i]!;
+      let k = 0;
+      while (tree.feature[k]! >= 0) {
+        const f = tree.feature[k]!;
+        onPath[i * p + f] = 1;
+        k = tree.left[k]![featureCodes[f]![r]!] ? tree.leftChild[k]! : tree.rightChild[k]!;
+      }
+      const prediction = tree.value[k]!;
       oobSum[r]! += prediction;
       oobTimes[r]!++;
-      baseError += (data.y[r]! - prediction) ** 2;
+      const squared = (data.y[r]! - prediction) ** 2;
+      baseSquared[i] = squared;
+      baseError += squared;
     }
     oobCount += oob.length;
     for (let f = 0; f < p; f++) {
       if (!used[f]) continue;
-      const shuffled = sample(oob, oob.length, random);
-      const codes = data.features[f]!.codes;
+      // The same draws as sample(oob, oob.length, random): a Fisher–Yates shuffle of a copy.
+      for (let i = 0; i < oob.length; i++) shuffled[i] = oob[i]!;
+      for (let i = 0; i < oob.length; i++) {
+        const j = i + Math.floor(random() * (oob.length - i));
+        const swap = shuffled[i]!;
+        shuffled[i] = shuffled[j]!;
+        shuffled[j] = swap;
+      }
+      const codes = featureCodes[f]!;
       let error = 0;
-      oob.forEach((r, i) => (error += (data.y[r]! - predict(r, f, codes[shuffled[i]!]!)) ** 2));
+      for (let i = 0; i < oob.length; i++) {
+        if (!onPath[i * p + f]) {
+          error += baseSquared[i]!;
+          continue;
+        }
+        const r = oob[i]!;
+        const code = codes[shuffled[i]!]!;
+        let k = 0;
+        while (tree.feature[k]! >= 0) {
+          const g = tree.feature[k]!;
+          k = tree.left[k]![g === f ? code : featureCodes[g]![r]!] ? tree.leftChild[k]! : tree.rightChild[k]!;
+        }
+        error += (data.y[r]! - tree.value[k]!) ** 2;
+      }
       increase[f]! += error - baseError;
     }
   }
@@ -408,6 +463,7 @@ interface GrowState {
   sums: Float64Array;
   candidates: Int32Array;
   order: Int32Array;
+  bestOrder: Int32Array;
 }
 
 function growTree(data: Dataset, bag: Int32Array, used: Uint8Array, settings: { minLeaf: number; tries: number; random: () => number }): TreeNode[] {
@@ -422,6 +478,7 @@ function growTree(data: Dataset, bag: Int32Array, used: Uint8Array, settings: { 
     sums: new Float64Array(maxLevels),
     candidates: Int32Array.from(data.features, (_, f) => f),
     order: new Int32Array(maxLevels),
+    bestOrder: new Int32Array(maxLevels),
   };
   grow(state, 0, bag.length, 0);
   return state.nodes;
@@ -442,7 +499,14 @@ function grow(state: GrowState, start: number, end: number, depth: number): numb
   const p = candidates.length;
   const parentScore = (sum * sum) / size;
   let bestGain = 1e-12 * Math.max(1, Math.abs(parentScore));
-  let best: { feature: number; left: Uint8Array } | null = null;
+  // The best split so far, as what its mask is made of: the mask is built once, for the winner (allocating one
+  // per improvement was most of the cost of growing).
+  let bestFeature = -1;
+  let bestThreshold = 0;
+  let bestI = 0;
+  let bestPresent = 0;
+  let bestLeftLarger = false;
+  const bestOrder = state.bestOrder;
   let tried = 0;
   // Features in a random order until `tries` of them vary in this node (a constant one does not use up a try).
   for (let k = 0; k < p && tried < state.tries; k++) {
@@ -479,22 +543,31 @@ function grow(state: GrowState, start: number, end: number, depth: number): numb
       const gain = (leftSum * leftSum) / leftCount + (rightSum * rightSum) / rightCount - parentScore;
       if (gain > bestGain) {
         bestGain = gain;
-        const left = new Uint8Array(levels);
-        // Codes absent from this node (seen only out of bag) go by order for numbers (every code up to the
-        // threshold), and to the larger side for categories.
-        if (feature.ordered) left.fill(1, 0, sorted[i]! + 1);
+        bestFeature = f;
+        if (feature.ordered) bestThreshold = sorted[i]!;
         else {
-          if (leftCount > rightCount) left.fill(1);
-          for (let j = i + 1; j < present; j++) left[sorted[j]!] = 0;
-          for (let j = 0; j <= i; j++) left[sorted[j]!] = 1;
+          bestI = i;
+          bestPresent = present;
+          bestLeftLarger = leftCount > rightCount;
+          bestOrder.set(sorted);
         }
-        best = { feature: f, left };
       }
     }
   }
-  if (!best) return index;
+  if (bestFeature < 0) return index;
+  const winner = data.features[bestFeature]!;
+  const left = new Uint8Array(winner.levels);
+  // Codes absent from this node (seen only out of bag) go by order for numbers (every code up to the
+  // threshold), and to the larger side for categories.
+  if (winner.ordered) left.fill(1, 0, bestThreshold + 1);
+  else {
+    if (bestLeftLarger) left.fill(1);
+    for (let j = bestI + 1; j < bestPresent; j++) left[bestOrder[j]!] = 0;
+    for (let j = 0; j <= bestI; j++) left[bestOrder[j]!] = 1;
+  }
+  const best = { feature: bestFeature, left };
   state.used[best.feature] = 1;
-  const codes = data.features[best.feature]!.codes;
+  const codes = winner.codes;
   // Partition rows[start, end) in place: the left child's rows first.
   let middle = start;
   for (let i = start; i < end; i++) {

@@ -123,11 +123,20 @@ export function suggestFindings(runs: readonly ImportanceRun[], metric: FindingM
 
   const candidates = candidatesOf(configurations, settings.minConfigurationsPerSide);
   const sign = metric.direction === 'higher' ? 1 : -1;
+  // A threshold is tested in both orientations (<= and >): the same split with its sides swapped, whose two-sided
+  // p-value is the same test, so it is drawn once and shared (both still count in the correction).
+  const splitPValues = new Map<string, number>();
   const tested = candidates.map((candidate) => {
     const a = candidate.satisfying.map((i) => configurations[i]!.value);
     const b = candidate.violating.map((i) => configurations[i]!.value);
     const raw = mean(a) - mean(b);
-    return { candidate, difference: sign * raw, effectSize: sign * cohensD(a, b), pValue: permutationPValue(a, b, settings.permutations, random) };
+    const split = candidate.op === '=' ? null : `${candidate.path}\u0000${String(candidate.value)}`;
+    let pValue = split === null ? undefined : splitPValues.get(split);
+    if (pValue === undefined) {
+      pValue = permutationPValue(a, b, settings.permutations, random);
+      if (split !== null) splitPValues.set(split, pValue);
+    }
+    return { candidate, difference: sign * raw, effectSize: sign * cohensD(a, b), pValue };
   });
   // Tested after the single-path candidates, so those draw the same permutations as without scoping.
   const scoped = testScoped(scopedCandidatesOf(configurations, settings.minConfigurationsPerSide), configurations, sign, settings, random);
@@ -464,6 +473,8 @@ function cohensD(a: readonly number[], b: readonly number[]): number {
  * changes neither which candidates survive nor the q-values of those that do (they rank below it).
  */
 function permutationPValue(a: readonly number[], b: readonly number[], permutations: number, random: () => number, stopAbove = 1): number {
+  // |mean(a) − mean(b)| is symmetric in the sides: draw the smaller one, fewer draws per permutation.
+  if (a.length > b.length) return permutationPValue(b, a, permutations, random, stopAbove);
   const pooled = Float64Array.from([...a, ...b]);
   const total = pooled.reduce((s, x) => s + x, 0);
   const n = a.length;

@@ -1,6 +1,7 @@
 import { computeImportance, type FindingMetric, type Importance } from '@tuneboard/findings';
 import { badUserInput } from './errors';
 import { oneAtATime } from './fairness';
+import { computeImportanceOffThread, forMetric } from './off-thread';
 import { activeFindingsFor, loadEvidenceRuns } from './findings';
 import type { Scope } from './scope';
 
@@ -50,7 +51,7 @@ export function projectImportance(
         metricKeys,
       };
     assertLoggedMetric(metricKeys, key);
-    return { ...computeImportance(runs, { key, aggregate }), metric: key, aggregate, metricKeys };
+    return { ...(await computeImportanceOffThread(forMetric(runs, key), { key, aggregate })), metric: key, aggregate, metricKeys };
   });
 }
 

@@ -3,7 +3,7 @@ import { bandGrid, groupBand, groupRuns, type AlignedSeries, type Band, type Gro
 import { stepsPerEpoch, validateRunConfig } from '@tuneboard/hparams';
 import { loadProject, readableRunIds } from './access';
 import { badUserInput } from './errors';
-import { readSeries } from './metrics';
+import { readSeriesColumns } from './metrics';
 import type { Scope } from './scope';
 
 /**
@@ -119,7 +119,7 @@ export async function metricGroups(scope: Scope, input: MetricGroupsInput): Prom
   }
 
   if (runs.length === 0) return { alignment, buckets, groups: [] };
-  const series = await readSeries(scope, {
+  const series = await readSeriesColumns(scope, {
     runIds: runs.map((run) => run.id),
     keys: input.keys ?? null,
     maxPoints: SERIES_POINTS,
@@ -135,27 +135,32 @@ export async function metricGroups(scope: Scope, input: MetricGroupsInput): Prom
   // Each run's x: its steps, its epochs, or seconds since its first logged point (over all keys read).
   const start = new Map<string, number>();
   if (alignment === 'WALL_TIME')
-    for (const s of series) if (s.wallTimes.length > 0) start.set(s.runId, Math.min(start.get(s.runId) ?? Infinity, s.wallTimes[0]!));
-  const aligned = new Map<string, AlignedSeries>();
+    for (const s of series) if (s.wallTimes!.length > 0) start.set(s.runId, Math.min(start.get(s.runId) ?? Infinity, s.wallTimes![0]!));
+  // Per key, each run's series (typed arrays straight from the store: no per-point objects or boxed numbers).
+  const byKey = new Map<string, Map<string, AlignedSeries>>(keys.map((key) => [key, new Map()]));
   for (const s of series) {
-    const x =
-      alignment === 'STEP'
-        ? s.steps
-        : alignment === 'EPOCH'
-          ? s.steps.map((step) => step / perEpoch.get(s.runId)!)
-          : s.wallTimes.map((t) => (t - start.get(s.runId)!) / 1000);
-    aligned.set(`${s.runId}\u0000${s.key}`, { x, values: s.values });
+    let x: ArrayLike<number> = s.steps;
+    if (alignment === 'EPOCH') {
+      const per = perEpoch.get(s.runId)!;
+      const epochs = new Float64Array(s.steps.length);
+      for (let i = 0; i < epochs.length; i++) epochs[i] = s.steps[i]! / per;
+      x = epochs;
+    } else if (alignment === 'WALL_TIME') {
+      const first = start.get(s.runId)!;
+      const seconds = new Float64Array(s.wallTimes!.length);
+      for (let i = 0; i < seconds.length; i++) seconds[i] = (s.wallTimes![i]! - first) / 1000;
+      x = seconds;
+    }
+    byKey.get(s.key)!.set(s.runId, { x, values: s.values });
   }
 
   const answer: MetricGroupAnswer[] = groups.map((group) => ({ ...group, count: group.runIds.length, series: [] }));
   for (const key of keys) {
-    const grid = bandGrid(
-      [...aligned.entries()].filter(([id]) => id.endsWith(`\u0000${key}`)).map(([, s]) => s),
-      buckets,
-    );
+    const aligned = byKey.get(key)!;
+    const grid = bandGrid([...aligned.values()], buckets);
     if (!grid) continue;
     for (const group of answer) {
-      const members = group.runIds.flatMap((runId) => aligned.get(`${runId}\u0000${key}`) ?? []);
+      const members = group.runIds.flatMap((runId) => aligned.get(runId) ?? []);
       if (members.length > 0) group.series.push({ key, ...groupBand(members, grid) });
     }
   }

@@ -7,6 +7,7 @@ import {
   type AppendedRange,
   type MetricColumns,
   type Run,
+  type SeriesColumns,
   type SeriesPoints,
 } from '@tuneboard/db';
 import { canonicalId, isUuid, loadRun, readableRunIds, teamsWith } from './access';
@@ -43,10 +44,26 @@ export type SeriesInput = { key: string; steps: ArrayLike<number>; values: Array
  * Series of the runs the actor may read (others are left out, exactly like runs that do not exist), each with
  * at most maxPoints points. All reads of one operation (scope) share MAX_POINTS_PER_QUERY and run one at a time.
  */
-export async function readSeries(
+export function readSeries(
   scope: Scope,
   request: { runIds: readonly string[]; keys?: readonly string[] | null; maxPoints?: number | null; wallTimes: boolean },
 ): Promise<SeriesPoints[]> {
+  return readWithin(scope, request, metricStore.readMetricSeries);
+}
+
+/** readSeries with typed arrays, for a caller that computes over the points (metricGroups); same limits, same points. */
+export function readSeriesColumns(
+  scope: Scope,
+  request: { runIds: readonly string[]; keys?: readonly string[] | null; maxPoints?: number | null; wallTimes: boolean },
+): Promise<SeriesColumns[]> {
+  return readWithin(scope, request, metricStore.readMetricColumns);
+}
+
+async function readWithin<T>(
+  scope: Scope,
+  request: { runIds: readonly string[]; keys?: readonly string[] | null; maxPoints?: number | null; wallTimes: boolean },
+  reader: (handle: Scope['store'], request: Parameters<typeof metricStore.readMetricSeries>[1]) => Promise<T[]>,
+): Promise<T[]> {
   const limit = request.maxPoints ?? 1000;
   if (limit < 3 || limit > MAX_POINTS_PER_SERIES)
     throw badUserInput(`maxPoints must be between 3 and ${MAX_POINTS_PER_SERIES}`, [{ path: 'maxPoints', message: `must be 3–${MAX_POINTS_PER_SERIES}` }]);
@@ -57,7 +74,7 @@ export async function readSeries(
   // Aliases read one after another, each within what the earlier ones left of the budget.
   const read = oneAtATime(scope, async () => {
     const budget = MAX_POINTS_PER_QUERY - (pointsRead.get(scope) ?? 0);
-    const series = await metricStore.readMetricSeries(scope.store, {
+    const series = await reader(scope.store, {
       runIds: readable,
       keys: request.keys ?? null,
       maxPoints: limit,

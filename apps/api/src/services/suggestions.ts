@@ -1,11 +1,12 @@
 import { findingSuggestionStore, type Store } from '@tuneboard/db';
 import { formatExpression, parseExpression } from '@tuneboard/filter';
-import { suggestFindings, type FindingMetric, type FindingSuggestions } from '@tuneboard/findings';
+import { type FindingMetric, type FindingSuggestions } from '@tuneboard/findings';
 import { loadProject, requireActor } from './access';
 import { badUserInput } from './errors';
 import { oneAtATime } from './fairness';
 import { activeFindingsFor, loadEvidenceRuns } from './findings';
 import { assertLoggedMetric, loggedMetricKeys } from './importance';
+import { forMetric, suggestFindingsOffThread } from './off-thread';
 import type { Scope } from './scope';
 
 /**
@@ -20,7 +21,7 @@ export function projectFindingSuggestions(scope: Pick<Scope, 'store'>, project: 
   return oneAtATime(scope, async () => {
     const runs = await loadEvidenceRuns(scope.store, { projectId: project.id, sharedWithTeam: false });
     assertLoggedMetric(loggedMetricKeys(runs), key);
-    const result = suggestFindings(runs, { ...metric, key });
+    const result = await suggestFindingsOffThread(forMetric(runs, key), { ...metric, key });
     const [findings, dismissed] = await Promise.all([
       activeFindingsFor(scope.store, project.id),
       findingSuggestionStore.dismissedRules(scope.store, project.id, key),

@@ -22,5 +22,5 @@ export {
   type RunWriter,
 } from './ingest';
 export { finishExternalRuns, RunNotFinishableError, type FinishedRun, type RunToFinish } from './finish';
-export { MetricReadTooLargeError, readMetricSeries, type SeriesPoints } from './read';
+export { MetricReadTooLargeError, readMetricColumns, readMetricSeries, type SeriesColumns, type SeriesPoints } from './read';
 export { deleteMetricsOfRun, summariesOfRuns } from './summaries';

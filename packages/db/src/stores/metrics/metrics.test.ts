@@ -10,6 +10,7 @@ import {
   isWriterRace,
   MetricBatchError,
   prepareBatch,
+  readMetricColumns,
   readMetricSeries,
   rewindMetrics,
   summariesOfRuns,
@@ -231,6 +232,31 @@ for (const database of testDatabases()) {
       const [series] = await readMetricSeries(store, { runIds: [runId], keys: ['loss'], maxPoints: 1000, fromStep: 995, toStep: 1004 });
       expect(series!.steps).toEqual([995, 996, 997, 998, 999, 1000, 1001, 1002, 1003, 1004]);
       expect(series!.values[0]).toBeCloseTo(99.5, 10);
+    });
+
+    it('reads the same points as typed columns (readMetricColumns) from every copy, whole or in a range', { timeout: 60_000 }, async () => {
+      const runId = await newRun();
+      const n = 30_000;
+      const steps = Int32Array.from({ length: n }, (_, i) => i);
+      const values = Float64Array.from(steps, (s) => Math.exp(-s / 5_000) + 0.01 * Math.sin(s));
+      values[12_345] = Number.NaN;
+      const wallTimes = Float64Array.from(steps, (s) => 1_800_000_000_000 + s * 10);
+      await appendMetrics(store, runId, [{ key: 'loss', steps, values, wallTimes }]);
+      // raw, raw-bucketed, fine, coarse, coarse-bucketed; whole and cut by a range.
+      for (const maxPoints of [30_000, 10_000, 1_500, 300, 50])
+        for (const range of [{}, { fromStep: 995, toStep: 21_004 }])
+          for (const withWallTimes of [true, false]) {
+            const request = { runIds: [runId], keys: ['loss'], maxPoints, wallTimes: withWallTimes, ...range };
+            const [points] = await readMetricSeries(store, request);
+            const [columns] = await readMetricColumns(store, request);
+            expect(columns!.steps).toBeInstanceOf(Int32Array);
+            expect({
+              ...columns,
+              steps: [...columns!.steps],
+              values: [...columns!.values],
+              wallTimes: columns!.wallTimes ? [...columns!.wallTimes] : [],
+            }).toEqual(points);
+          }
     });
 
     it('takes concurrent batches naming the same keys in any order without deadlocking', async () => {

@@ -1,5 +1,5 @@
 import { MAX_METRIC_STEP } from '@tuneboard/hparams';
-import { decodeArrays } from '../../pg-binary';
+import { decodeArrays, decodeArraysTyped } from '../../pg-binary';
 import type { Handle } from '../handle';
 
 /** Reading series back, whole or downsampled from what the writer precomputed (see chunks.ts). */
@@ -14,6 +14,20 @@ export interface SeriesPoints {
   steps: number[];
   values: number[];
   wallTimes: number[];
+}
+
+/**
+ * SeriesPoints as typed arrays (readMetricColumns): for callers that compute over the points rather than send
+ * them on. wallTimes is null when not asked for.
+ */
+export interface SeriesColumns {
+  runId: string;
+  key: string;
+  pointCount: number;
+  downsampled: boolean;
+  steps: Int32Array;
+  values: Float64Array;
+  wallTimes: Float64Array | null;
 }
 
 /** A read that could hold more points than the caller allows in memory at once. */
@@ -64,21 +78,92 @@ function slices<T>(items: readonly T[], size: number): T[][] {
  * Chunks that the step range cuts through are always read point by point. The common path (a summary as
  * it is) reads no point arrays and sorts nothing but chunk rows.
  */
-export async function readMetricSeries(
+export async function readMetricSeries(handle: Handle, request: SeriesRequest): Promise<SeriesPoints[]> {
+  const { series, rows, from, to, withWallTimes } = await readRows(handle, request);
+  const result = new Map<number, SeriesPoints>();
+  for (const s of series)
+    result.set(s.id, { runId: s.runId, key: s.key, pointCount: s.pointCount, downsampled: s.downsampled, steps: [], values: [], wallTimes: [] });
+  for (const row of rows) {
+    if (!row.steps) continue; // no chunk in the range
+    const target = result.get(row.series_id)!;
+    const steps = decodeArrays(row.steps);
+    const values = decodeArrays(row.values);
+    const wallTimes = withWallTimes ? decodeArrays(row.wall_times) : [];
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      // Whole chunks came back; drop the points of a cut chunk that lie outside the range.
+      if (step < from || step > to) continue;
+      target.steps.push(step);
+      target.values.push(values[i]!);
+      if (withWallTimes) target.wallTimes.push(wallTimes[i]!);
+    }
+  }
+  return [...result.values()];
+}
+
+/** readMetricSeries with each series' points as typed arrays (the same points, read the same way). */
+export async function readMetricColumns(handle: Handle, request: SeriesRequest): Promise<SeriesColumns[]> {
+  const { series, rows, from, to, withWallTimes } = await readRows(handle, request);
+  const result = new Map<number, SeriesColumns>();
+  for (const s of series)
+    result.set(s.id, {
+      runId: s.runId,
+      key: s.key,
+      pointCount: s.pointCount,
+      downsampled: s.downsampled,
+      steps: new Int32Array(0),
+      values: new Float64Array(0),
+      wallTimes: withWallTimes ? new Float64Array(0) : null,
+    });
+  for (const row of rows) {
+    if (!row.steps) continue;
+    const target = result.get(row.series_id)!;
+    let steps = decodeArraysTyped(row.steps, 'int4');
+    let values = decodeArraysTyped(row.values, 'float8');
+    let wallTimes = withWallTimes ? decodeArraysTyped(row.wall_times, 'float8') : null;
+    // Whole chunks came back; drop the points of a cut chunk that lie outside the range (steps ascend).
+    let lo = 0;
+    let hi = steps.length;
+    while (lo < hi && steps[lo]! < from) lo++;
+    while (hi > lo && steps[hi - 1]! > to) hi--;
+    if (lo > 0 || hi < steps.length) {
+      steps = steps.slice(lo, hi);
+      values = values.slice(lo, hi);
+      wallTimes = wallTimes?.slice(lo, hi) ?? null;
+    }
+    target.steps = steps;
+    target.values = values;
+    target.wallTimes = wallTimes;
+  }
+  return [...result.values()];
+}
+
+interface SeriesRequest {
+  runIds: readonly string[];
+  keys?: readonly string[] | null;
+  maxPoints: number;
+  /** Only points with fromStep <= step <= toStep (both optional). */
+  fromStep?: number | null;
+  toStep?: number | null;
+  /** False leaves wallTimes empty, a third less to read and send when a chart plots steps only. */
+  wallTimes?: boolean;
+  /** Refuse (MetricReadTooLargeError) when the matching series × maxPoints exceed this: a memory bound. */
+  maxTotalPoints?: number;
+}
+
+type Row = { series_id: number; steps: Uint8Array; values: Uint8Array; wall_times: Uint8Array };
+
+/** The read both shapes share: per series its identity, and rows of its points in PostgreSQL's binary array format. */
+async function readRows(
   handle: Handle,
-  request: {
-    runIds: readonly string[];
-    keys?: readonly string[] | null;
-    maxPoints: number;
-    /** Only points with fromStep <= step <= toStep (both optional). */
-    fromStep?: number | null;
-    toStep?: number | null;
-    /** False leaves wallTimes empty, a third less to read and send when a chart plots steps only. */
-    wallTimes?: boolean;
-    /** Refuse (MetricReadTooLargeError) when the matching series × maxPoints exceed this: a memory bound. */
-    maxTotalPoints?: number;
-  },
-): Promise<SeriesPoints[]> {
+  request: SeriesRequest,
+): Promise<{
+  series: { id: number; runId: string; key: string; pointCount: number; downsampled: boolean }[];
+  rows: Row[];
+  from: number;
+  to: number;
+  withWallTimes: boolean;
+}> {
   const maxPoints = Math.max(3, Math.floor(request.maxPoints));
   const withWallTimes = request.wallTimes !== false;
   const from = request.fromStep ?? 0;
@@ -101,14 +186,16 @@ export async function readMetricSeries(
      order by run_id, key`,
     [request.runIds, request.keys ?? null],
   );
-  if (series.length === 0) return [];
+  if (series.length === 0) return { series: [], rows: [], from, to, withWallTimes };
   if (request.maxTotalPoints !== undefined && series.length * maxPoints > request.maxTotalPoints)
     throw new MetricReadTooLargeError(series.length, maxPoints, request.maxTotalPoints);
-  const result = new Map<number, SeriesPoints>();
-  for (const s of series) {
-    const pointCount = Number(s.point_count);
-    result.set(s.id, { runId: s.run_id, key: s.key, pointCount, downsampled: pointCount > maxPoints, steps: [], values: [], wallTimes: [] });
-  }
+  const identities = series.map((s) => ({
+    id: s.id,
+    runId: s.run_id,
+    key: s.key,
+    pointCount: Number(s.point_count),
+    downsampled: Number(s.point_count) > maxPoints,
+  }));
 
   // Per series, how many points each copy would return (upper bounds when a range cuts a chunk): kept in
   // metric_summaries for whole series, counted from the chunks for a step range (a live subscription's).
@@ -156,7 +243,6 @@ export async function readMetricSeries(
       ? `null::float8[]`
       : `case when not (ch.first_step >= $3 and ch.last_step <= $4) or p.source like 'raw%' then ch.${column}
           when p.source = 'fine' then ch.fine_${column} else ch.coarse_${column} end`;
-  type Row = { series_id: number; steps: Uint8Array; values: Uint8Array; wall_times: Uint8Array };
   const rows: Row[] = [];
   // A few series per statement: PGlite runs a statement to its end in the API's own thread, and its promise
   // settles without a turn of the event loop, so reading millions of points in one go (or in statements chained
@@ -209,20 +295,5 @@ export async function readMetricSeries(
     );
   }
 
-  for (const row of rows) {
-    if (!row.steps) continue; // no chunk in the range
-    const target = result.get(row.series_id)!;
-    const steps = decodeArrays(row.steps);
-    const values = decodeArrays(row.values);
-    const wallTimes = withWallTimes ? decodeArrays(row.wall_times) : [];
-    for (let i = 0; i < steps.length; i++) {
-      const step = steps[i]!;
-      // Whole chunks came back; drop the points of a cut chunk that lie outside the range.
-      if (step < from || step > to) continue;
-      target.steps.push(step);
-      target.values.push(values[i]!);
-      if (withWallTimes) target.wallTimes.push(wallTimes[i]!);
-    }
-  }
-  return [...result.values()];
+  return { series: identities, rows, from, to, withWallTimes };
 }
