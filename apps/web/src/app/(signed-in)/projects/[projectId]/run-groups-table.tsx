@@ -28,13 +28,16 @@ export function TableGroupByControl({
   onChange,
 }: {
   groupBy: TableGroupBy;
-  paths: readonly string[];
+  /** `varying` among the loaded rows first, then the schema's `other` paths. */
+  paths: { varying: readonly string[]; other: readonly string[] };
   onChange: (groupBy: TableGroupBy) => void;
 }) {
   const value = groupBy === null ? '' : groupBy === 'seeds' ? 'seeds' : `path:${groupBy.paths[0]}`;
   const chosen = groupBy !== null && groupBy !== 'seeds' ? groupBy.paths : [];
-  // A path named in the URL stays selectable even when the loaded runs do not vary in it.
-  const options = [...new Set([...paths, ...chosen])];
+  // A path named in the URL stays selectable even when the schema does not list it.
+  const listed = new Set([...paths.varying, ...paths.other]);
+  const varying = [...paths.varying, ...chosen.filter((path) => !listed.has(path))];
+  const options = [...varying, ...paths.other];
   const more = options.filter((path) => !chosen.includes(path));
   return (
     <>
@@ -50,11 +53,22 @@ export function TableGroupByControl({
         >
           <option value="">none</option>
           <option value="seeds">everything but seeds</option>
-          {options.map((path) => (
-            <option key={path} value={`path:${path}`}>
-              {path}
-            </option>
-          ))}
+          <optgroup label="varying in the loaded runs">
+            {varying.map((path) => (
+              <option key={path} value={`path:${path}`}>
+                {path}
+              </option>
+            ))}
+          </optgroup>
+          {paths.other.length > 0 && (
+            <optgroup label="other paths">
+              {paths.other.map((path) => (
+                <option key={path} value={`path:${path}`}>
+                  {path}
+                </option>
+              ))}
+            </optgroup>
+          )}
         </select>
       </label>
       {chosen.length > 1 && <span className="muted">then {chosen.slice(1).join(', ')}</span>}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columnById, type RunRow } from './runs-table-columns';
-import { groupByInput, intervalText, meanText, metricColumnsInput, varyingPaths } from './runs-table-groups';
+import { groupablePaths, groupByInput, intervalText, meanText, metricColumnsInput, varyingPaths } from './runs-table-groups';
 
 const row = (id: string, params: Record<string, unknown>): RunRow => ({ id, name: id, params, metrics: [] }) as unknown as RunRow;
 
@@ -30,5 +30,13 @@ describe('runs table groups', () => {
 
   it('offers the paths that vary', () => {
     expect(varyingPaths([row('a', { batchSize: 32, seed: 1, lr: 0.1 }), row('b', { batchSize: 64, seed: 2, lr: 0.1 })])).toEqual(['batchSize', 'seed']);
+  });
+
+  it("offers the schema's other paths too: a path may vary only beyond the loaded rows", () => {
+    const rows = [row('a', { batchSize: 32, lr: 0.1 }), row('b', { batchSize: 64, lr: 0.1 })];
+    expect(groupablePaths(rows, ['lr', 'batchSize', 'optimizer.name', 'model.convLayers[].kernelSize', 'lr'])).toEqual({
+      varying: ['batchSize'],
+      other: ['lr', 'optimizer.name'],
+    });
   });
 });

@@ -44,3 +44,15 @@ export function varyingPaths(rows: readonly RunRow[]): string[] {
   const paths = new Set(rows.flatMap((row) => Object.keys(paramsOf(row))));
   return [...paths].filter((path) => new Set(rows.map((row) => JSON.stringify(paramsOf(row)[path] ?? null))).size > 1).sort();
 }
+
+/**
+ * What the Group-by menu offers: the paths that vary among the loaded rows, then every other path of the project's
+ * schema — groups cover every matching run, and a path may vary only beyond the rows loaded so far. Schema patterns
+ * with a list index (`model.convLayers[].kernelSize`) name no single value and are left out.
+ */
+export function groupablePaths(rows: readonly RunRow[], schemaPaths: readonly string[]): { varying: string[]; other: string[] } {
+  const varying = varyingPaths(rows);
+  const seen = new Set(varying);
+  const other = [...new Set(schemaPaths)].filter((path) => !seen.has(path) && !path.includes('[]')).sort();
+  return { varying, other };
+}

@@ -23,7 +23,7 @@ import { useSeededQuery, type SeededQuery } from '@/lib/server-seeded-query';
 import { Empty, ErrorNotice, Loading } from '../../../status-views';
 import { ColumnChooser } from './column-chooser';
 import { FilterBar } from './filter-bar';
-import { varyingPaths } from './runs-table-groups';
+import { groupablePaths } from './runs-table-groups';
 import { RunGroupsTable, TableGroupByControl } from './run-groups-table';
 import {
   availableColumns,
@@ -149,7 +149,7 @@ export function RunsTable({
   const selected = useMemo(() => new Set(state.selectedRunIds), [state.selectedRunIds]);
   // What the runs can be grouped by: the hyperparameters that differ among the loaded runs (the groups themselves
   // cover every run matching the filter; run-groups-table.tsx).
-  const groupPaths = useMemo(() => varyingPaths(rows), [rows]);
+  const groupPaths = useMemo(() => groupablePaths(rows, schemaPaths), [rows, schemaPaths]);
   const filterError = error ? summarizeApiError(error) : undefined;
 
   const scrollRef = useRef<HTMLDivElement>(null);
