@@ -337,10 +337,13 @@ export class TuneboardClient {
    */
   async pruneRun(runId: string, decision: { reason: string; resource: number; unit?: string; value?: number; cutoff?: number; competitors?: number }) {
     return (
-      await this.request<{ pruneRun: { id: string; status: string } }>(`mutation($r: ID!, $d: PruningInput!) { pruneRun(runId: $r, decision: $d) { id status } }`, {
-        r: runId,
-        d: decision,
-      })
+      await this.request<{ pruneRun: { id: string; status: string } }>(
+        `mutation($r: ID!, $d: PruningInput!) { pruneRun(runId: $r, decision: $d) { id status } }`,
+        {
+          r: runId,
+          d: decision,
+        },
+      )
     ).pruneRun;
   }
 

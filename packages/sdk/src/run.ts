@@ -94,10 +94,7 @@ export class Run {
   }
 
   /** Flushes and marks the run finished. */
-  async finish(
-    status: FinalStatus = 'SUCCEEDED',
-    details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {},
-  ): Promise<void> {
+  async finish(status: FinalStatus = 'SUCCEEDED', details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}): Promise<void> {
     if (this.finished) return;
     await this.buffer.flush();
     this.finished = true;
