@@ -192,7 +192,7 @@ export async function trainLeasedRun(
     if (!leaseLost) await metrics.flush();
     const message = error instanceof Error ? error.message : String(error);
     if (!cancelled && !leaseLost && !workerSignal?.aborted) trained = { outcome: 'FAILED', error: message };
-    else progress.done(`stopped: ${message}`);
+    else progress.done(pruned ? 'pruned (early stopping); its history so far is kept' : `stopped: ${message}`);
   } finally {
     clearInterval(beat);
     workerSignal?.removeEventListener('abort', onWorkerStop);
