@@ -277,7 +277,7 @@ export type FindingEvidence = {
   minConfigurationsPerGroup: Scalars['Int']['output'];
   /** @deprecated The minimum counts configurations now (seeds of one configuration count once): use minConfigurationsPerGroup */
   minRunsPerGroup: Scalars['Int']['output'];
-  /** In-scope runs not finished, or failed/cancelled (not evidence). */
+  /** In-scope runs not finished, or failed, cancelled or pruned (not evidence). */
   notFinished: Scalars['Int']['output'];
   /** Every run counted, for the evidence chart. */
   points: Array<EvidencePoint>;
