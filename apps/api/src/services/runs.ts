@@ -557,7 +557,7 @@ export async function setRunStatus(ctx: Scope, before: Run, change: StatusChange
   const runId = before.id;
   const current = before.status;
   if (!RUN_STATUSES.includes(change.status)) throw badUserInput(`Unknown status ${change.status}`);
-  if (change.status === 'pruned' && current !== 'pruned')
+  if (change.status === 'pruned')
     throw badUserInput('A run becomes pruned only through pruneRun, which records the decision', [{ path: 'status', message: 'use pruneRun' }]);
   const held = current === 'running' && before.leaseToken !== null;
   const workerName = (held && before.workerId ? await queueStore.workerName(ctx.store, before.workerId) : null) ?? 'unknown';
