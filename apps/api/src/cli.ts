@@ -45,7 +45,8 @@ tuneboard run --project P [--team T] [--config cfg.json] [--set path=value]... [
   --set overrides such as optimizer.lr=3e-4), runs the command, stores its output as the run's console log,
   takes metrics from JSON lines it prints ({"step": 10, "train/loss": 0.31}) or POSTs to TUNEBOARD_METRICS_URL,
   samples CPU, memory and GPUs (nvidia-smi) every --system-interval seconds (default 10; 0: off), and sets the
-  status from the exit: 0 succeeded, non-zero failed, Ctrl-C or a stop signal cancelled. Exits with the command's
+  status from the exit: 0 succeeded, non-zero failed, Ctrl-C or a stop signal cancelled; a run cancelled or pruned
+  (early stopping) in Tuneboard stops the command (SIGTERM) and keeps that status. Exits with the command's
   exit code. The command gets TUNEBOARD_RUN_ID, TUNEBOARD_CONFIG (JSON), TUNEBOARD_CONFIG_FILE, TUNEBOARD_API_URL
   and TUNEBOARD_METRICS_URL. Everything is buffered on disk (TUNEBOARD_SPOOL_DIR, default ~/.tuneboard/spool)
   until the API has it; \`tuneboard sync\` delivers what was left when the API stayed unreachable.

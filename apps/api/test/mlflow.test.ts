@@ -386,6 +386,13 @@ for (const database of testDatabases()) {
       await ok(alice, 'POST', 'runs/update', { run_id: killed, status: 'FAILED' });
       expect((await ok(alice, 'GET', 'runs/get', { run_id: killed })).run.info.status).toBe('FAILED');
       expectError(await call(alice, 'POST', 'runs/update', { run_id: killed, status: 'DONE' }), 400, 'INVALID_PARAMETER_VALUE', /RUNNING, SCHEDULED/);
+      // A run pruned by early stopping is KILLED to MLflow; set_terminated("KILLED") keeps it pruned, another status is refused.
+      const pruned = (await ok(alice, 'POST', 'runs/create', { experiment_id: experimentId, run_name: 'pruned' })).run.info.run_id;
+      await alice.ok(`mutation($r: ID!) { pruneRun(runId: $r, decision: { reason: "below the median", resource: 2 }) { status } }`, { r: pruned });
+      expect((await ok(alice, 'GET', 'runs/get', { run_id: pruned })).run.info.status).toBe('KILLED');
+      await ok(alice, 'POST', 'runs/update', { run_id: pruned, status: 'KILLED', end_time: Date.now() });
+      expect((await call(alice, 'POST', 'runs/update', { run_id: pruned, status: 'FINISHED' })).status).toBeGreaterThanOrEqual(400);
+      expect((await alice.ok(RUNS, { projectId: experimentId, filter: 'name = "pruned"' })).runs.nodes[0].status).toBe('PRUNED');
       expectError(await call(alice, 'POST', 'runs/delete-tag', { run_id: runId, key: 'never-set' }), 404, 'RESOURCE_DOES_NOT_EXIST');
       // mlflow.<flavor>.log_model records the model in the run's history tag (the files go through the artifact routes).
       await ok(alice, 'POST', 'runs/log-model', { run_id: runId, model_json: JSON.stringify({ artifact_path: 'model', flavors: { sklearn: {} } }) });

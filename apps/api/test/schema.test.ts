@@ -37,8 +37,8 @@ describe('the published GraphQL contract', () => {
     const schema = buildSchema(read('../schema.graphql'));
     const values = (name: string) => (schema.getType(name) as GraphQLEnumType).getValues().map((v) => v.name);
     expect(values('RunStatus')).toEqual(RUN_STATUSES.map(toGraphQLRunStatus));
-    // A worker reports how a run ended: a terminal status, but not cancelled (cancelling is the user's).
-    expect(values('RunOutcome')).toEqual(TERMINAL_RUN_STATUSES.filter((s) => s !== 'cancelled').map(toGraphQLRunStatus));
+    // A worker reports how a run ended: a terminal status, but not cancelled (cancelling is the user's) nor pruned (pruneRun's).
+    expect(values('RunOutcome')).toEqual(TERMINAL_RUN_STATUSES.filter((s) => s !== 'cancelled' && s !== 'pruned').map(toGraphQLRunStatus));
     expectTypeOf<RunStatus>().toEqualTypeOf<GraphQLRunStatus>();
     expectTypeOf<SdkRunStatus>().toEqualTypeOf<RunStatus>();
     expectTypeOf<SdkRunOutcome>().toEqualTypeOf<RunOutcome>();

@@ -2,6 +2,7 @@ import { startServer, type RunningServer } from '../src/server';
 import pino from 'pino';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, METRIC_SERIES, startTestApi, testDatabases, type TestApi, type TestUser } from './harness';
@@ -169,6 +170,45 @@ for (const database of testDatabases()) {
       expect(run.status).toBe('CANCELLED');
       expect(run.error).toBe('interrupted (SIGINT)');
       expect(run.logs.lines.at(-1).text).toBe('caught SIGINT, saving a checkpoint');
+    });
+
+    it('stops the command when the run is pruned in Tuneboard, keeping PRUNED, the decision and what it logged', async () => {
+      const { TuneboardClient } = await import('@tuneboard/sdk');
+      const { runCommand } = await import('@tuneboard/sdk/command');
+      const messages: string[] = [];
+      let output = '';
+      const sink = new PassThrough().on('data', (chunk: Buffer) => void (output += chunk.toString()));
+      const finished = runCommand({
+        client: new TuneboardClient({ url: api.server.url, token: alice.token }),
+        project: 'transformer',
+        configText: '{"lr": 0.1}',
+        command: [process.execPath, TRAIN, '--epochs', '2', '--wait-for-signal'],
+        spoolRoot: spool.path,
+        systemIntervalMs: 0,
+        heartbeatIntervalMs: 200,
+        report: (message) => void messages.push(message),
+        passThrough: { stdout: sink, stderr: sink },
+      });
+      const until = async (done: () => Promise<boolean> | boolean) => {
+        for (let i = 0; i < 300 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      };
+      await until(() => output.includes('waiting for a signal'));
+      const runId = runIdOf(messages.join('\n'));
+      await until(async () => (await runOf(runId)).metrics.some((m: { key: string; pointCount: number }) => m.key === 'train/loss' && m.pointCount === 2));
+      await alice.ok(`mutation($r: ID!, $d: PruningInput!) { pruneRun(runId: $r, decision: $d) { status } }`, {
+        r: runId,
+        d: { reason: 'train/loss above the median of 5 completed trials', resource: 2, unit: 'step' },
+      });
+      const result = await finished;
+      expect(result).toMatchObject({ runId, status: 'PRUNED', exitCode: 143, undelivered: 0 });
+      expect(messages).toContain('the run was pruned in Tuneboard (early stopping): stopping the command (again to kill it)');
+      expect(messages.some((m) => m.includes('was pruned (early stopping; see why on the run in Tuneboard); what it logged is kept'))).toBe(true);
+      const run = await runOf(runId);
+      expect(run.status).toBe('PRUNED');
+      expect(run.error).toBeNull();
+      expect(run.metrics.find((m: { key: string }) => m.key === 'train/loss').pointCount).toBe(2);
+      const { pruning } = (await alice.ok(`query($id: ID!) { run(id: $id) { pruning { reason resource unit } } }`, { id: runId })).run;
+      expect(pruning).toEqual({ reason: 'train/loss above the median of 5 completed trials', resource: 2, unit: 'step' });
     });
 
     it('fails a command that cannot start', async () => {

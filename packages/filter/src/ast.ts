@@ -4,7 +4,7 @@ export interface Span {
   end: number;
 }
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged', 'lost'] as const;
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged', 'lost', 'pruned'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Reserved top-level names that address the run itself rather than a hyperparameter. */

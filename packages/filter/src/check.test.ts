@@ -29,7 +29,7 @@ describe('type errors point at the offending token', () => {
     ['batchSize in [16, "32"]', 'batchSize is a number; "32" is a string', 18, 22],
     ['model.kind = "rnn"', 'model.kind must be one of "mlp", "cnn"; got "rnn"', 13, 18],
     ['optimizer.name != "Adam"', 'optimizer.name must be one of "sgd", "momentum", "adam", "rmsprop"; got "Adam"', 18, 24],
-    ['status = "done"', 'status must be one of "queued", "running", "succeeded", "failed", "cancelled", "diverged", "lost"; got "done"', 9, 15],
+    ['status = "done"', 'status must be one of "queued", "running", "succeeded", "failed", "cancelled", "diverged", "lost", "pruned"; got "done"', 9, 15],
     ['dataset.name = 3', 'dataset.name is a string; 3 is a number', 15, 16],
     ['training.shuffle = "yes"', 'training.shuffle is a boolean; "yes" is a string', 19, 24],
     ['batchSize has "x"', '"has" only applies to tags', 10, 13],

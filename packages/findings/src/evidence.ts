@@ -27,7 +27,7 @@ import { bootstrapClusteredMeanDifference, mean, median } from './statistics';
  * before a finding can be supported or contested: ten seeds of one configuration are one experiment, not ten.
  */
 export const MIN_CONFIGURATIONS_PER_GROUP = 3;
-/** Statuses whose runs count as evidence. Failed and cancelled runs say nothing about the metric. */
+/** Statuses whose runs count as evidence. Failed, cancelled and pruned (early-stopped) runs have partial histories. */
 export const EVIDENCE_STATUSES = ['succeeded', 'diverged'] as const;
 
 export interface FindingMetric {
@@ -104,7 +104,7 @@ export interface Evidence {
   contestingRunIds: string[];
   confounders: Confounder[];
   points: EvidencePoint[];
-  /** In-scope runs not finished yet (queued, running) or not evidence (failed, cancelled). */
+  /** In-scope runs not finished yet (queued, running) or not evidence (failed, cancelled, pruned). */
   notFinished: number;
   minConfigurationsPerGroup: number;
 }

@@ -331,6 +331,22 @@ export class TuneboardClient {
       .cancelRun;
   }
 
+  /**
+   * Stops a queued or running run early (a sweep's pruning): it ends PRUNED with the decision recorded. Its worker,
+   * or `tuneboard run`, stops it at the next heartbeat; its history stays.
+   */
+  async pruneRun(runId: string, decision: { reason: string; resource: number; unit?: string; value?: number; cutoff?: number; competitors?: number }) {
+    return (
+      await this.request<{ pruneRun: { id: string; status: string } }>(
+        `mutation($r: ID!, $d: PruningInput!) { pruneRun(runId: $r, decision: $d) { id status } }`,
+        {
+          r: runId,
+          d: decision,
+        },
+      )
+    ).pruneRun;
+  }
+
   /** `teamIds`: the teams whose runs the worker trains; omitted, every team its user may train for now. */
   async registerWorker(
     name: string,
@@ -361,8 +377,8 @@ export class TuneboardClient {
 
   async heartbeatRun(runId: string, leaseToken: string) {
     return (
-      await this.request<{ heartbeatRun: { cancelled: boolean; leaseExpiresAt: string | null } }>(
-        `mutation($r: ID!, $l: ID!) { heartbeatRun(runId: $r, leaseToken: $l) { cancelled leaseExpiresAt } }`,
+      await this.request<{ heartbeatRun: { cancelled: boolean; pruned: boolean; leaseExpiresAt: string | null } }>(
+        `mutation($r: ID!, $l: ID!) { heartbeatRun(runId: $r, leaseToken: $l) { cancelled pruned leaseExpiresAt } }`,
         { r: runId, l: leaseToken },
       )
     ).heartbeatRun;

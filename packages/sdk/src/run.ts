@@ -3,7 +3,7 @@ import { TuneboardClient, type ClientOptions } from './client';
 import { TuneboardError } from './errors';
 import { Heartbeat } from './heartbeat';
 import { MetricBuffer, type MetricBufferOptions } from './metric-buffer';
-import type { RunStatus } from './run-status';
+import type { FinalStatus } from './run-status';
 
 export interface InitOptions extends ClientOptions {
   /** A project name (created in the team if missing) or id. */
@@ -39,6 +39,7 @@ export class Run {
   private readonly heartbeat: Heartbeat;
   private lastStep = -1;
   private finished = false;
+  private stoppedAs: 'CANCELLED' | 'PRUNED' | null = null;
 
   constructor(
     readonly client: TuneboardClient,
@@ -50,7 +51,18 @@ export class Run {
     heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS,
   ) {
     this.buffer = new MetricBuffer((series) => client.logMetrics(id, series), bufferOptions);
-    this.heartbeat = new Heartbeat(() => client.touchRun(id), heartbeatIntervalMs);
+    this.heartbeat = new Heartbeat(async () => {
+      const { status } = await client.touchRun(id);
+      if (status === 'CANCELLED' || status === 'PRUNED') this.stoppedAs = status;
+    }, heartbeatIntervalMs);
+  }
+
+  /**
+   * CANCELLED or PRUNED once a heartbeat heard the run was stopped in Tuneboard (a user, or a sweep's early
+   * stopping); null otherwise. A training loop should check it and end: what it logged so far is kept.
+   */
+  get stopped(): 'CANCELLED' | 'PRUNED' | null {
+    return this.stoppedAs;
   }
 
   /** Whether the background heartbeat is on (from init until finish). */
@@ -82,15 +94,17 @@ export class Run {
   }
 
   /** Flushes and marks the run finished. */
-  async finish(
-    status: Exclude<RunStatus, 'QUEUED' | 'RUNNING' | 'LOST'> = 'SUCCEEDED',
-    details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {},
-  ): Promise<void> {
+  async finish(status: FinalStatus = 'SUCCEEDED', details: { error?: string; divergedAtStep?: number; divergedLearningRate?: number } = {}): Promise<void> {
     if (this.finished) return;
     await this.buffer.flush();
     this.finished = true;
     this.heartbeat.stop();
-    await this.client.setRunStatus(this.id, status, details);
+    try {
+      await this.client.setRunStatus(this.id, status, details);
+    } catch (error) {
+      // Stopped in Tuneboard meanwhile: the run keeps that status (and a pruned run its decision).
+      if (!(error instanceof TuneboardError && error.code === 'CONFLICT' && this.stoppedAs !== null)) throw error;
+    }
   }
 }
 

@@ -106,6 +106,8 @@ export async function trainLeasedRun(
   const runId = lease.run.id;
   const stop = new AbortController();
   let cancelled = false;
+  // Pruned (early stopping) is a cancel with a reason: the run is final on the server, its decision recorded.
+  let pruned = false;
   let leaseLost = false;
   const onWorkerStop = () => stop.abort();
   workerSignal?.addEventListener('abort', onWorkerStop, { once: true });
@@ -118,7 +120,11 @@ export async function trainLeasedRun(
     client
       .heartbeatRun(runId, lease.leaseToken)
       .then((answer) => {
-        if (answer.cancelled) ((cancelled = true), stop.abort());
+        if (answer.cancelled) {
+          cancelled = true;
+          pruned = answer.pruned === true;
+          stop.abort();
+        }
       })
       .catch((error: unknown) => {
         if (error instanceof TuneboardError && error.code === 'CONFLICT') ((leaseLost = true), stop.abort());
@@ -165,7 +171,7 @@ export async function trainLeasedRun(
       }
       // A lost lease means another worker has the run: nothing more of ours belongs in it.
       if (!leaseLost) await metrics.flush();
-      progress.done(cancelled ? 'cancelled' : 'lease lost; another worker has the run');
+      progress.done(cancelled ? (pruned ? 'pruned (early stopping); its history so far is kept' : 'cancelled') : 'lease lost; another worker has the run');
       return;
     }
     await metrics.flush();
@@ -186,7 +192,7 @@ export async function trainLeasedRun(
     if (!leaseLost) await metrics.flush();
     const message = error instanceof Error ? error.message : String(error);
     if (!cancelled && !leaseLost && !workerSignal?.aborted) trained = { outcome: 'FAILED', error: message };
-    else progress.done(`stopped: ${message}`);
+    else progress.done(pruned ? 'pruned (early stopping); its history so far is kept' : `stopped: ${message}`);
   } finally {
     clearInterval(beat);
     workerSignal?.removeEventListener('abort', onWorkerStop);

@@ -277,7 +277,7 @@ export type FindingEvidence = {
   minConfigurationsPerGroup: Scalars['Int']['output'];
   /** @deprecated The minimum counts configurations now (seeds of one configuration count once): use minConfigurationsPerGroup */
   minRunsPerGroup: Scalars['Int']['output'];
-  /** In-scope runs not finished, or failed/cancelled (not evidence). */
+  /** In-scope runs not finished, or failed, cancelled or pruned (not evidence). */
   notFinished: Scalars['Int']['output'];
   /** Every run counted, for the evidence chart. */
   points: Array<EvidencePoint>;
@@ -395,9 +395,11 @@ export type FinishRunsPayload = {
 
 export type Heartbeat = {
   __typename?: 'Heartbeat';
-  /** The run was cancelled: stop training and report nothing more. */
+  /** The run was cancelled, or pruned: stop training and report nothing more. */
   cancelled: Scalars['Boolean']['output'];
   leaseExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The run was pruned (early stopping); cancelled is true too. */
+  pruned: Scalars['Boolean']['output'];
 };
 
 export type HparamPath = {
@@ -696,6 +698,11 @@ export type Mutation = {
   /** Makes an INFERRED project DECLARED with a JSON Schema written from the types its runs taught it. */
   promoteInferredSchema: Project;
   /**
+   * Stops a queued or running run early (a sweep's pruning, from any language): it ends PRUNED with the decision
+   * recorded, its metric history kept. Its worker stops at its next heartbeat; `tuneboard run` stops its command.
+   */
+  pruneRun: Run;
+  /**
    * The worker holding the run records a checkpoint it has uploaded. If the worker is lost, the next attempt resumes
    * from it: the history after its step is cleared, the rest is kept.
    */
@@ -849,6 +856,12 @@ export type MutationLogMetricsArgs = {
 
 export type MutationPromoteInferredSchemaArgs = {
   projectId: Scalars['ID']['input'];
+};
+
+
+export type MutationPruneRunArgs = {
+  decision: PruningInput;
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -1027,6 +1040,22 @@ export type ProjectRunsArgs = {
 /** A project (an MLflow experiment): the runs of one modelling question. */
 export type ProjectSuggestedFindingsArgs = {
   metric: FindingMetricInput;
+};
+
+/** An early-stopping decision (what a sweep's ASHA or median rule returns). */
+export type PruningInput = {
+  /** How many runs it was compared with. */
+  competitors?: InputMaybe<Scalars['Int']['input']>;
+  /** The value it had to reach (finite). */
+  cutoff?: InputMaybe<Scalars['Float']['input']>;
+  /** Why, in words (required, at most 500 characters). */
+  reason: Scalars['String']['input'];
+  /** The epoch or step the run had reached: finite, 0 or more. */
+  resource: Scalars['Float']['input'];
+  /** What resource counts, e.g. epoch (at most 40 characters). */
+  unit?: InputMaybe<Scalars['String']['input']>;
+  /** The run's value of the metric (finite). */
+  value?: InputMaybe<Scalars['Float']['input']>;
 };
 
 export type Query = {
@@ -1226,6 +1255,8 @@ export type Run = {
   /** Fraction of totalSteps done (from train.loss or lr_range.loss), 0–1; null before the first step. */
   progress?: Maybe<Scalars['Float']['output']>;
   project: Project;
+  /** Why early stopping ended the run; null unless it is PRUNED. */
+  pruning?: Maybe<RunPruning>;
   requirements: Scalars['JSON']['output'];
   /** Mode-specific results, e.g. lrRangeTest { learningRates, losses, suggestedLearningRate }. */
   results: Scalars['JSON']['output'];
@@ -1456,6 +1487,24 @@ export type RunOutcome =
   | 'FAILED'
   | 'SUCCEEDED';
 
+/** An early-stopping decision that ended a run, as pruneRun recorded it. */
+export type RunPruning = {
+  __typename?: 'RunPruning';
+  /** How many runs it was compared with. */
+  competitors?: Maybe<Scalars['Int']['output']>;
+  /** The value it had to reach to go on. */
+  cutoff?: Maybe<Scalars['Float']['output']>;
+  decidedAt: Scalars['DateTime']['output'];
+  /** The decision in words, e.g. test.accuracy 0.81 below the top third of its rung, 0.86. */
+  reason: Scalars['String']['output'];
+  /** Where it was taken: the epoch or step (in unit) the run had reached. */
+  resource: Scalars['Float']['output'];
+  /** What resource counts, e.g. epoch or step. */
+  unit?: Maybe<Scalars['String']['output']>;
+  /** The run's value of the metric there. */
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
 /** What a worker must offer to claim the run. */
 export type RunRequirementsInput = {
   /** Only workers on one of these TensorFlow.js backends (tensorflow-gpu, tensorflow, wasm, cpu). */
@@ -1497,6 +1546,11 @@ export type RunStatus =
    * script reports again the run is RUNNING again, or ends with the status it reports.
    */
   | 'LOST'
+  /**
+   * Early stopping ended it (pruneRun): Run.pruning says why. Final; its history is kept but partial, so findings,
+   * importance and suggestions leave it out, as failed and cancelled runs.
+   */
+  | 'PRUNED'
   | 'QUEUED'
   | 'RUNNING'
   | 'SUCCEEDED';
@@ -1895,6 +1949,7 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PathImportance: ResolverTypeWrapper<PathImportance>;
   Project: ResolverTypeWrapper<ProjectModel>;
+  PruningInput: PruningInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RangeEdge: RangeEdge;
   RecordCheckpointInput: RecordCheckpointInput;
@@ -1920,6 +1975,7 @@ export type ResolversTypes = {
   RunMetricColumnInput: RunMetricColumnInput;
   RunOrder: RunOrder;
   RunOutcome: RunOutcome;
+  RunPruning: ResolverTypeWrapper<RunPruning>;
   RunRequirementsInput: RunRequirementsInput;
   RunSortField: RunSortField;
   RunSpecInput: RunSpecInput;
@@ -2014,6 +2070,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   PathImportance: PathImportance;
   Project: ProjectModel;
+  PruningInput: PruningInput;
   Query: Record<PropertyKey, never>;
   RecordCheckpointInput: RecordCheckpointInput;
   Run: RunModel;
@@ -2034,6 +2091,7 @@ export type ResolversParentTypes = {
   RunLogPage: RunLogPage;
   RunMetricColumnInput: RunMetricColumnInput;
   RunOrder: RunOrder;
+  RunPruning: RunPruning;
   RunRequirementsInput: RunRequirementsInput;
   RunSpecInput: RunSpecInput;
   RunToFinishInput: RunToFinishInput;
@@ -2279,6 +2337,7 @@ export type FinishRunsPayloadResolvers<ContextType = Context, ParentType extends
 export type HeartbeatResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Heartbeat'] = ResolversParentTypes['Heartbeat']> = {
   cancelled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   leaseExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pruned?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type HparamPathResolvers<ContextType = Context, ParentType extends ResolversParentTypes['HparamPath'] = ResolversParentTypes['HparamPath']> = {
@@ -2439,6 +2498,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   heartbeatRun?: Resolver<ResolversTypes['Heartbeat'], ParentType, ContextType, RequireFields<MutationHeartbeatRunArgs, 'leaseToken' | 'runId'>>;
   logMetrics?: Resolver<ResolversTypes['LogMetricsPayload'], ParentType, ContextType, RequireFields<MutationLogMetricsArgs, 'runId'>>;
   promoteInferredSchema?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationPromoteInferredSchemaArgs, 'projectId'>>;
+  pruneRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationPruneRunArgs, 'decision' | 'runId'>>;
   recordCheckpoint?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationRecordCheckpointArgs, 'input'>>;
   registerWorker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType, RequireFields<MutationRegisterWorkerArgs, 'capabilities' | 'name'>>;
   releaseRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationReleaseRunArgs, 'leaseToken' | 'runId'>>;
@@ -2541,6 +2601,7 @@ export type RunResolvers<ContextType = Context, ParentType extends ResolversPare
   policyOverride?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   progress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
+  pruning?: Resolver<Maybe<ResolversTypes['RunPruning']>, ParentType, ContextType>;
   requirements?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   results?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   schemaVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -2638,6 +2699,16 @@ export type RunLogPageResolvers<ContextType = Context, ParentType extends Resolv
   hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['RunLogLine']>, ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RunPruningResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunPruning'] = ResolversParentTypes['RunPruning']> = {
+  competitors?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  cutoff?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  decidedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resource?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type RunWarningResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RunWarning'] = ResolversParentTypes['RunWarning']> = {
@@ -2794,6 +2865,7 @@ export type Resolvers<ContextType = Context> = {
   RunLease?: RunLeaseResolvers<ContextType>;
   RunLogLine?: RunLogLineResolvers<ContextType>;
   RunLogPage?: RunLogPageResolvers<ContextType>;
+  RunPruning?: RunPruningResolvers<ContextType>;
   RunWarning?: RunWarningResolvers<ContextType>;
   SearchHit?: SearchHitResolvers<ContextType>;
   SubmitRunPayload?: SubmitRunPayloadResolvers<ContextType>;

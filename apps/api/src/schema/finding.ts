@@ -110,7 +110,7 @@ export const typeDefs = /* GraphQL */ `
     confounders: [Confounder!]!
     "Every run counted, for the evidence chart."
     points: [EvidencePoint!]!
-    "In-scope runs not finished, or failed/cancelled (not evidence)."
+    "In-scope runs not finished, or failed, cancelled or pruned (not evidence)."
     notFinished: Int!
     minRunsPerGroup: Int! @deprecated(reason: "The minimum counts configurations now (seeds of one configuration count once): use minConfigurationsPerGroup")
     "Configurations (runs that differ only in their seeds count as one) each side needs before the evidence can support or contest."

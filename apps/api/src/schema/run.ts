@@ -36,6 +36,11 @@ export const typeDefs = /* GraphQL */ `
     script reports again the run is RUNNING again, or ends with the status it reports.
     """
     LOST
+    """
+    Early stopping ended it (pruneRun): Run.pruning says why. Final; its history is kept but partial, so findings,
+    importance and suggestions leave it out, as failed and cancelled runs.
+    """
+    PRUNED
   }
 
   type Run {

@@ -2,7 +2,7 @@ import { fromGraphQLRunStatus } from '@tuneboard/db';
 import { BACKEND_NAMES } from '@tuneboard/hparams';
 import type { Resolvers } from '../generated/resolvers-types';
 import { claimRun, finishRun, heartbeatRun, recordCheckpoint, registerWorker, releaseRun } from '../services/queue';
-import { cancelRun } from '../services/runs';
+import { cancelRun, pruneRun } from '../services/runs';
 
 export const typeDefs = /* GraphQL */ `
   """
@@ -40,8 +40,10 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Heartbeat {
-    "The run was cancelled: stop training and report nothing more."
+    "The run was cancelled, or pruned: stop training and report nothing more."
     cancelled: Boolean!
+    "The run was pruned (early stopping); cancelled is true too."
+    pruned: Boolean!
     leaseExpiresAt: DateTime
   }
 
@@ -78,6 +80,41 @@ export const typeDefs = /* GraphQL */ `
   extend type Run {
     "The last checkpoint its worker stored; null for runs never checkpointed."
     checkpoint: RunCheckpoint
+    "Why early stopping ended the run; null unless it is PRUNED."
+    pruning: RunPruning
+  }
+
+  "An early-stopping decision that ended a run, as pruneRun recorded it."
+  type RunPruning {
+    "The decision in words, e.g. test.accuracy 0.81 below the top third of its rung, 0.86."
+    reason: String!
+    "Where it was taken: the epoch or step (in unit) the run had reached."
+    resource: Float!
+    "What resource counts, e.g. epoch or step."
+    unit: String
+    "The run's value of the metric there."
+    value: Float
+    "The value it had to reach to go on."
+    cutoff: Float
+    "How many runs it was compared with."
+    competitors: Int
+    decidedAt: DateTime!
+  }
+
+  "An early-stopping decision (what a sweep's ASHA or median rule returns)."
+  input PruningInput {
+    "Why, in words (required, at most 500 characters)."
+    reason: String!
+    "The epoch or step the run had reached: finite, 0 or more."
+    resource: Float!
+    "What resource counts, e.g. epoch (at most 40 characters)."
+    unit: String
+    "The run's value of the metric (finite)."
+    value: Float
+    "The value it had to reach (finite)."
+    cutoff: Float
+    "How many runs it was compared with."
+    competitors: Int
   }
 
   input RecordCheckpointInput {
@@ -113,12 +150,18 @@ export const typeDefs = /* GraphQL */ `
     recordCheckpoint(input: RecordCheckpointInput!): Run!
     "Cancels a queued or running run; its worker stops at its next heartbeat."
     cancelRun(runId: ID!): Run!
+    """
+    Stops a queued or running run early (a sweep's pruning, from any language): it ends PRUNED with the decision
+    recorded, its metric history kept. Its worker stops at its next heartbeat; \`tuneboard run\` stops its command.
+    """
+    pruneRun(runId: ID!, decision: PruningInput!): Run!
   }
 `;
 
 export const resolvers: Resolvers = {
   Run: {
     checkpoint: (run) => (run.checkpoint ? { ...run.checkpoint, savedAt: new Date(run.checkpoint.savedAt) } : null),
+    pruning: (run) => (run.pruning ? { ...run.pruning, decidedAt: new Date(run.pruning.decidedAt) } : null),
   },
   RunLease: {
     run: (lease) => lease,
@@ -152,5 +195,6 @@ export const resolvers: Resolvers = {
     releaseRun: (_parent, { runId, leaseToken }, ctx) => releaseRun(ctx, runId, leaseToken),
     recordCheckpoint: (_parent, { input }, ctx) => recordCheckpoint(ctx, input),
     cancelRun: (_parent, { runId }, ctx) => cancelRun(ctx, runId),
+    pruneRun: (_parent, { runId, decision }, ctx) => pruneRun(ctx, runId, decision),
   },
 };

@@ -42,7 +42,7 @@ export async function finishRuns(scope: Scope, input: { runs: readonly FinishRun
   const problems: FieldProblem[] = [];
   const firstIndex = new Map<string, number>();
   specs.forEach((spec, i) => {
-    if (!isTerminalRunStatus(spec.status))
+    if (!isTerminalRunStatus(spec.status) || spec.status === 'pruned')
       problems.push({ path: `runs[${i}].status`, message: `must be SUCCEEDED, FAILED, CANCELLED or DIVERGED, got ${spec.status.toUpperCase()}` });
     if (spec.error != null && spec.error.length > TEXT_LIMITS.notes)
       problems.push({

@@ -26,6 +26,8 @@ const TO_MLFLOW: Record<RunStatus, MlflowStatus> = {
   // A run unheard from past its timeout: its script may be gone; it is running again if it reports.
   lost: 'FAILED',
   cancelled: 'KILLED',
+  // Early stopping ended it; MLflow has no such status. Nothing maps back to pruned.
+  pruned: 'KILLED',
 };
 const FROM_MLFLOW: Record<MlflowStatus, RunStatus> = { RUNNING: 'running', SCHEDULED: 'queued', FINISHED: 'succeeded', FAILED: 'failed', KILLED: 'cancelled' };
 export const toMlflowStatus = (status: RunStatus) => TO_MLFLOW[status];
@@ -327,7 +329,10 @@ export async function updateMlflowRun(
     throw conflict(`The run ${run.id} is ${run.status === 'queued' ? 'queued for' : 'trained by'} a Tuneboard worker; only Tuneboard changes its status`);
   const patch: mlflowStore.MlflowRunPatch = {};
   if (input.runName) patch.name = validateName(input.runName, 'run_name');
-  if (input.status) {
+  // A pruned run is KILLED to MLflow already; an MLflow client ending it so (set_terminated) must not lose the decision.
+  if (input.status && run.status === 'pruned' && input.status !== 'KILLED')
+    throw conflict(`The run ${run.id} was pruned (early stopping); its status is final`);
+  if (input.status && run.status !== 'pruned') {
     const status = FROM_MLFLOW[input.status];
     patch.status = status;
     if (isTerminalRunStatus(status)) patch.finishedAt = new Date(input.endTime ?? Date.now());

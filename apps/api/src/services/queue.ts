@@ -137,18 +137,27 @@ export function assertLease(run: Run, leaseToken: string) {
     throw conflict('This worker no longer holds the run: its lease expired and the run was handed to another worker');
 }
 
-/** Renews the lease. `cancelled` tells the worker to stop (the run was cancelled meanwhile). */
-export async function heartbeatRun(ctx: Scope, runId: string, leaseToken: string): Promise<{ cancelled: boolean; leaseExpiresAt: Date | null }> {
+/**
+ * Renews the lease. `cancelled` tells the worker to stop: the run was cancelled, or pruned (early stopping; then
+ * `pruned` too, so the worker can say why), meanwhile. Workers that know only `cancelled` stop all the same.
+ */
+export async function heartbeatRun(ctx: Scope, runId: string, leaseToken: string): Promise<HeartbeatAnswer> {
   return heartbeat(ctx, await loadRun(ctx, runId, 'write'), leaseToken, ctx.settings.leaseSeconds);
 }
 
-async function heartbeat(ctx: Scope, run: Run, leaseToken: string, leaseSeconds: number): Promise<{ cancelled: boolean; leaseExpiresAt: Date | null }> {
-  if (run.status === 'cancelled') return { cancelled: true, leaseExpiresAt: null };
+export interface HeartbeatAnswer {
+  cancelled: boolean;
+  pruned: boolean;
+  leaseExpiresAt: Date | null;
+}
+
+async function heartbeat(ctx: Scope, run: Run, leaseToken: string, leaseSeconds: number): Promise<HeartbeatAnswer> {
+  if (run.status === 'cancelled' || run.status === 'pruned') return { cancelled: true, pruned: run.status === 'pruned', leaseExpiresAt: null };
   if (run.status !== 'running') throw conflict(`The run is ${run.status}; there is nothing to heart-beat`);
   assertLease(run, leaseToken);
   const leaseExpiresAt = await queueStore.renewLease(ctx.store, run.id, leaseToken, leaseSeconds);
   if (!leaseExpiresAt) return heartbeat(ctx, (await runStore.runById(ctx.store, run.id))!, leaseToken, leaseSeconds);
-  return { cancelled: false, leaseExpiresAt };
+  return { cancelled: false, pruned: false, leaseExpiresAt };
 }
 
 export interface Outcome {
@@ -159,10 +168,10 @@ export interface Outcome {
   results?: unknown;
 }
 
-/** Ends a leased run with its outcome. A cancelled run stays cancelled whatever the worker reports. */
+/** Ends a leased run with its outcome. A cancelled or pruned run stays so whatever the worker reports. */
 export async function finishRun(ctx: Scope, runId: string, leaseToken: string, outcome: Outcome): Promise<Run> {
   const run = await loadRun(ctx, runId, 'write');
-  if (run.status === 'cancelled') return run;
+  if (run.status === 'cancelled' || run.status === 'pruned') return run;
   if (run.status !== 'running') throw conflict(`The run is already ${run.status}`);
   assertLease(run, leaseToken);
   const finished = await queueStore.finishLeasedRun(ctx.store, run.id, leaseToken, {

@@ -7,6 +7,7 @@ import {
   type Role,
   type Run,
   type RunAnnotation,
+  type RunPruning,
   type RunStatus,
   type Store,
 } from '@tuneboard/db';
@@ -518,6 +519,8 @@ const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   failed: [],
   cancelled: [],
   diverged: [],
+  // Only pruneRun makes a run pruned (with its decision); no status change leads there.
+  pruned: [],
 };
 
 export interface StatusChange {
@@ -554,6 +557,8 @@ export async function setRunStatus(ctx: Scope, before: Run, change: StatusChange
   const runId = before.id;
   const current = before.status;
   if (!RUN_STATUSES.includes(change.status)) throw badUserInput(`Unknown status ${change.status}`);
+  if (change.status === 'pruned')
+    throw badUserInput('A run becomes pruned only through pruneRun, which records the decision', [{ path: 'status', message: 'use pruneRun' }]);
   const held = current === 'running' && before.leaseToken !== null;
   const workerName = (held && before.workerId ? await queueStore.workerName(ctx.store, before.workerId) : null) ?? 'unknown';
   if (held && !options.override)
@@ -618,6 +623,68 @@ export async function cancelRun(ctx: Scope, runId: string): Promise<Run> {
   await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'cancelled' });
   ctx.rechecks.projectChanged(run.projectId);
   return cancelled;
+}
+
+/** The early-stopping decision pruneRun records: what packages/sweeps' rules return, in words and figures. */
+export interface PruningDecision {
+  reason: string;
+  resource: number;
+  unit?: string | null;
+  value?: number | null;
+  cutoff?: number | null;
+  competitors?: number | null;
+}
+
+export const PRUNING_LIMITS = { reason: 500, unit: 40 } as const;
+
+function validatePruning(decision: PruningDecision): RunPruning {
+  const problems: FieldProblem[] = [];
+  const reason = typeof decision.reason === 'string' ? decision.reason.trim() : '';
+  if (reason === '') problems.push({ path: 'decision.reason', message: 'is required: say why the run was stopped' });
+  else if (reason.length > PRUNING_LIMITS.reason)
+    problems.push({ path: 'decision.reason', message: `has ${reason.length} characters; the limit is ${PRUNING_LIMITS.reason}` });
+  const unit = decision.unit?.trim() || null;
+  if (unit !== null && unit.length > PRUNING_LIMITS.unit)
+    problems.push({ path: 'decision.unit', message: `has ${unit.length} characters; the limit is ${PRUNING_LIMITS.unit}` });
+  if (!Number.isFinite(decision.resource) || decision.resource < 0)
+    problems.push({ path: 'decision.resource', message: 'must be a finite number, 0 or more (the epoch or step it was stopped at)' });
+  for (const key of ['value', 'cutoff'] as const) {
+    const v = decision[key];
+    if (v != null && !Number.isFinite(v)) problems.push({ path: `decision.${key}`, message: 'must be a finite number' });
+  }
+  const competitors = decision.competitors ?? null;
+  if (competitors !== null && (!Number.isInteger(competitors) || competitors < 0))
+    problems.push({ path: 'decision.competitors', message: 'must be a whole number, 0 or more' });
+  if (problems.length > 0) throw badUserInput(`pruneRun refused the decision: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
+  return {
+    reason,
+    resource: decision.resource,
+    unit,
+    value: decision.value ?? null,
+    cutoff: decision.cutoff ?? null,
+    competitors,
+    decidedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Ends a queued, running or lost run as `pruned` (early stopping) with the decision recorded on it; its metric history
+ * stays. A worker training it stops at its next heartbeat, `tuneboard run` stops its command at its next one.
+ */
+export async function pruneRun(ctx: Scope, runId: string, decision: PruningDecision): Promise<Run> {
+  const run = await loadRun(ctx, runId, 'write');
+  if (isTerminalRunStatus(run.status))
+    throw badUserInput(`A ${run.status} run cannot be pruned; only a queued or running one`, [{ path: 'runId', message: `the run is ${run.status}` }]);
+  const pruning = validatePruning(decision);
+  const pruned = await runStore.pruneUnfinishedRun(ctx.store, run.id, pruning);
+  if (!pruned) {
+    const now = await runStore.runById(ctx.store, run.id);
+    throw conflict(`The run finished (${now?.status}) before it could be pruned`);
+  }
+  ctx.loaders.run.clear(run.id);
+  await ctx.events.publish({ kind: 'STATUS_CHANGED', runId: run.id, status: 'pruned' });
+  ctx.rechecks.projectChanged(run.projectId);
+  return pruned;
 }
 
 /** Renames, retags or re-notes a run; only the fields given change. */

@@ -18,7 +18,7 @@ describe('run statuses', () => {
 
   it('splits into unfinished and terminal, and converts to the GraphQL casing and back', () => {
     expect([...UNFINISHED_RUN_STATUSES, ...TERMINAL_RUN_STATUSES].sort()).toEqual([...RUN_STATUSES].sort());
-    expect(RUN_STATUSES.map(toGraphQLRunStatus)).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'DIVERGED', 'LOST']);
+    expect(RUN_STATUSES.map(toGraphQLRunStatus)).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'DIVERGED', 'LOST', 'PRUNED']);
     expect(RUN_STATUSES.map(toGraphQLRunStatus).map(fromGraphQLRunStatus)).toEqual([...RUN_STATUSES]);
   });
 });

@@ -3,11 +3,14 @@
  * built from this list); GraphQL's RunStatus enum spells the same names in upper case, and the two helpers
  * below are the only place that converts between the casings.
  */
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged', 'lost'] as const;
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'diverged', 'lost', 'pruned'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** Statuses a run never leaves on its own: it has finished, one way or another. */
-export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'diverged'] as const satisfies readonly RunStatus[];
+/**
+ * Statuses a run never leaves on its own: it has finished, one way or another. `pruned`: early stopping ended it
+ * (pruneRun, with the decision recorded on the run); its history is kept but partial.
+ */
+export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'diverged', 'pruned'] as const satisfies readonly RunStatus[];
 export type TerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number];
 
 /**

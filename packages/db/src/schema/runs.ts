@@ -15,6 +15,21 @@ export interface RunCheckpoint {
   savedAt: string;
 }
 
+/** An early-stopping decision that ended a run (status `pruned`), as pruneRun recorded it. */
+export interface RunPruning {
+  /** The decision in words, e.g. "test.accuracy 0.81 below the rung's top third, 0.86". */
+  reason: string;
+  /** Where it was taken: the resource spent (an epoch, a step), in `unit` when given. */
+  resource: number;
+  unit: string | null;
+  /** The run's value of the metric there, and the cutoff it had to reach; null when the rule compares none. */
+  value: number | null;
+  cutoff: number | null;
+  /** How many runs it was compared with (the rung's trials). */
+  competitors: number | null;
+  decidedAt: string;
+}
+
 export const runs = pgTable(
   'runs',
   {
@@ -48,6 +63,8 @@ export const runs = pgTable(
     error: text('error'),
     divergedAtStep: integer('diverged_at_step'),
     divergedLearningRate: doublePrecision('diverged_learning_rate'),
+    // Why early stopping ended the run (status `pruned`): the rule's sentence and the figures it compared.
+    pruning: jsonb('pruning').$type<RunPruning>(),
     // What a worker must offer to claim the run, e.g. {"gpu": true} or {"backends": ["wasm", "tensorflow"]}.
     requirements: jsonb('requirements').notNull().default({}),
     // Mode-specific results, e.g. the learning-rate range test's suggested maximum stable rate.

@@ -4,7 +4,7 @@ import { metricSql, runFilterSql } from '../run-filter';
 import { metricSummaries } from '../schema/metrics';
 import { projects } from '../schema/projects';
 import { UNFINISHED_RUN_STATUSES, type RunStatus } from '../schema/run-status';
-import { runAnnotations, runs, type Run, type RunAnnotation } from '../schema/runs';
+import { runAnnotations, runs, type Run, type RunAnnotation, type RunPruning } from '../schema/runs';
 import type { Handle } from './handle';
 import { lockInferredState } from './projects';
 import { randomUUID } from 'node:crypto';
@@ -202,6 +202,19 @@ export async function cancelUnfinishedRun(handle: Handle, runId: string): Promis
   const [run] = await handle.db
     .update(runs)
     .set({ status: 'cancelled', finishedAt: new Date(), updatedAt: new Date(), leaseToken: null, leaseExpiresAt: null })
+    .where(and(eq(runs.id, runId), inArray(runs.status, [...UNFINISHED_RUN_STATUSES])))
+    .returning();
+  return run ?? null;
+}
+
+/**
+ * Ends the run as `pruned` with its decision if it is still queued, running or lost (a worker finishing it at the same
+ * moment is not overwritten); null if not. The lease goes: the worker's next heartbeat tells it to stop.
+ */
+export async function pruneUnfinishedRun(handle: Handle, runId: string, pruning: RunPruning): Promise<Run | null> {
+  const [run] = await handle.db
+    .update(runs)
+    .set({ status: 'pruned', pruning, finishedAt: new Date(), updatedAt: new Date(), leaseToken: null, leaseExpiresAt: null })
     .where(and(eq(runs.id, runId), inArray(runs.status, [...UNFINISHED_RUN_STATUSES])))
     .returning();
   return run ?? null;

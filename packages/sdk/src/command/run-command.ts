@@ -51,7 +51,8 @@ export interface CommandRunOptions {
 
 export interface CommandRunResult {
   runId: string;
-  status: 'SUCCEEDED' | 'FAILED' | 'DIVERGED' | 'CANCELLED';
+  /** PRUNED: early stopping (a sweep) stopped it in Tuneboard; the run keeps that status and its decision. */
+  status: 'SUCCEEDED' | 'FAILED' | 'DIVERGED' | 'CANCELLED' | 'PRUNED';
   /** The command's exit code, or 128 + the signal's number when a signal ended it. */
   exitCode: number;
   /** Records not delivered (kept on disk for `tuneboard sync`); 0 normally. */
@@ -160,6 +161,8 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
 
   // ── Stopping: Ctrl-C / SIGTERM (forwarded once; a second request kills), or a cancel from the dashboard ──
   let stopReason: string | null = null;
+  // Stopped in Tuneboard by early stopping: the run is already final there (its decision recorded).
+  let prunedInTuneboard = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const signalTree = (signal: NodeJS.Signals) => {
     if (child.pid === undefined || child.exitCode !== null) return;
@@ -209,6 +212,10 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
       client.touchRun(run.id).then(
         (touched) => {
           if (touched.status === 'CANCELLED') stop('the run was cancelled in Tuneboard', 'SIGTERM');
+          else if (touched.status === 'PRUNED') {
+            prunedInTuneboard = true;
+            stop('the run was pruned in Tuneboard (early stopping)', 'SIGTERM');
+          }
         },
         () => {},
       );
@@ -271,7 +278,10 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
   } else {
     exitCode = exit.code ?? 128 + (exit.signal ? (constants.signals[exit.signal] ?? 0) : 0);
     const stoppedBySignal = exit.signal === 'SIGINT' || exit.signal === 'SIGTERM' || exit.signal === 'SIGHUP' || exit.signal === 'SIGQUIT';
-    if (stopReason !== null || stoppedBySignal) {
+    if (prunedInTuneboard) {
+      status = 'PRUNED';
+      report(`run ${run.name} was pruned (early stopping; see why on the run in Tuneboard); what it logged is kept`);
+    } else if (stopReason !== null || stoppedBySignal) {
       status = 'CANCELLED';
       error = stopReason ?? `stopped by ${exit.signal}`;
     } else if (exit.code === 0) status = 'SUCCEEDED';
@@ -285,7 +295,9 @@ export async function runCommand(options: CommandRunOptions): Promise<CommandRun
       error = truncate(`${options.command.join(' ')} ${how}${why}${tail.length ? `; its last output:\n${tail.join('\n')}` : ''}`);
     }
   }
-  spool.append({ t: 'end', status, ...(error !== undefined ? { error } : {}), ...(divergedAtStep !== undefined ? { divergedAtStep } : {}) });
+  // A pruned run has its final status (and decision) in Tuneboard already: only its remaining records are sent.
+  if (status !== 'PRUNED')
+    spool.append({ t: 'end', status, ...(error !== undefined ? { error } : {}), ...(divergedAtStep !== undefined ? { divergedAtStep } : {}) });
   finishing = true;
   deadline = performance.now() + (options.flushTimeoutMs ?? 120_000);
   await delivery;

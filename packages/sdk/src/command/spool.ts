@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricColumnsInput, TuneboardClient } from '../client';
-import type { RunStatus } from '../run-status';
+import type { FinalStatus } from '../run-status';
 
 /**
  * The disk buffer of a `tuneboard run`: everything the command produced (console lines, metric points, the final
@@ -15,7 +15,7 @@ export type SpoolRecord =
   | { t: 'log'; seq: number; stream: 'STDOUT' | 'STDERR'; text: string; time: number }
   // Non-finite values are written as text ("NaN", "Infinity"): JSON has no spelling for them.
   | { t: 'metric'; key: string; step: number; value: number | string; time: number }
-  | { t: 'end'; status: Exclude<RunStatus, 'QUEUED' | 'RUNNING' | 'LOST'>; error?: string; divergedAtStep?: number };
+  | { t: 'end'; status: FinalStatus; error?: string; divergedAtStep?: number };
 
 export interface SpoolMeta {
   runId: string;
@@ -184,7 +184,7 @@ async function finalStatus(client: TuneboardClient, runId: string, end: Extract<
       ...(end.divergedAtStep !== undefined ? { divergedAtStep: end.divergedAtStep } : {}),
     });
   } catch (error) {
-    // Cancelled in the dashboard (or finished by a retry that was answered late): the run already has a final status.
+    // Cancelled or pruned in the dashboard (or finished by a retry that was answered late): the run already has a final status.
     if ((error as { code?: string }).code === 'CONFLICT') return;
     throw error;
   }

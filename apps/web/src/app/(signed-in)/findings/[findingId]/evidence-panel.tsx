@@ -92,7 +92,7 @@ export function EvidencePanel({ finding }: { finding: Finding }) {
         </dd>
         <dt>Not counted</dt>
         <dd>
-          {evidence.notFinished} in-scope {evidence.notFinished === 1 ? 'run' : 'runs'} not finished, failed or cancelled
+          {evidence.notFinished} in-scope {evidence.notFinished === 1 ? 'run' : 'runs'} not finished, failed, cancelled or pruned
         </dd>
       </dl>
 

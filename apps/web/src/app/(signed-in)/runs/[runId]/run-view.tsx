@@ -9,7 +9,7 @@ import { buildLineChartOption } from '@/charts/chart-options';
 import { toChartPoints } from '@/charts/series-points';
 import { RunEventsDocument, RunPageDocument, RunSeriesDocument, type RunDetailFragment } from '@/graphql/generated/graphql';
 import { formatMetric, metricNumber } from '@/lib/metric-value';
-import { isRunFinished, runStatusExplanation } from '@/lib/run-status';
+import { isRunFinished, pruningFigures, runStatusExplanation } from '@/lib/run-status';
 import { ErrorNotice, Loading } from '../../../status-views';
 import { chartGroupsFor, seriesByKey, type SeriesByKey } from './live-series';
 import { lrRangeTestOf, rangeTestChartOption } from './range-test';
@@ -194,6 +194,12 @@ function RunDetails({ run, series, live, subscriptionError }: { run: RunDetailFr
             </>
           )}{' '}
           (no heartbeat or metrics). It probably crashed or lost the network; if it reports again, the run is running again. Cancel it if it will not.
+        </div>
+      )}
+      {run.pruning && (
+        <div className="notice" data-testid="run-pruning">
+          <strong>Pruned</strong> (early stopping): {run.pruning.reason}
+          <span className="muted small"> — {pruningFigures(run.pruning)}.</span>
         </div>
       )}
       {run.divergedAtStep !== null && (
